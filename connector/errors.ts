@@ -1,0 +1,72 @@
+/**
+ * One error model for the connector. Codes are a closed list; each code has a default
+ * `retriable`. Context fields (lsn, slot, relation, topic, ...) are enumerable so JSON logs show
+ * them. PostgreSQL errors keep their SQLSTATE in `context.sqlState`.
+ */
+export const ErrorCodes = {
+  CONFIG_INVALID: { retriable: false },
+  USAGE: { retriable: false },
+  PG_CONNECT: { retriable: true },
+  PG_AUTH: { retriable: false },
+  PG_PRIVILEGE: { retriable: false },
+  PG_SERVER_SETUP: { retriable: false },
+  PG_QUERY: { retriable: false },
+  SLOT_IN_USE: { retriable: true },
+  SLOT_INVALID: { retriable: false },
+  PUBLICATION_MISMATCH: { retriable: false },
+  REPLICATION_STREAM: { retriable: true },
+  PROTOCOL: { retriable: false },
+  DECODE: { retriable: false },
+  SINK_CONNECT: { retriable: true },
+  SINK_SEND: { retriable: true },
+  SINK_SETUP: { retriable: false },
+  SNAPSHOT: { retriable: true },
+  STATE: { retriable: false },
+  ABORTED: { retriable: false },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export type ErrorContext = Record<string, string | number | boolean | bigint | null | undefined>;
+
+export class ConnectorError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean; context?: ErrorContext } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConnectorError';
+    this.code = code;
+    this.retriable = options.retriable ?? ErrorCodes[code].retriable;
+    this.context = options.context ?? {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    const cause = this.cause instanceof Error ? this.cause.message : this.cause;
+    return { code: this.code, message: this.message, retriable: this.retriable, ...this.context, cause };
+  }
+}
+
+export function isConnectorError(e: unknown, code?: ErrorCode): e is ConnectorError {
+  return e instanceof ConnectorError && (code === undefined || e.code === code);
+}
+
+/** Classifies a `pg` error by SQLSTATE class: 28 (auth) and 42 (privilege/syntax) are permanent. */
+export function fromPgError(e: unknown, fallback: ErrorCode, message: string, context: ErrorContext = {}): ConnectorError {
+  if (e instanceof ConnectorError) return e;
+  const sqlState = typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
+    ? (e as { code: string }).code : undefined;
+  const detail = e instanceof Error ? e.message : String(e);
+  let code: ErrorCode = fallback;
+  if (sqlState?.startsWith('28')) code = 'PG_AUTH';
+  else if (sqlState === '42501') code = 'PG_PRIVILEGE';
+  else if (sqlState === '55006') code = 'SLOT_IN_USE';
+  else if (sqlState !== undefined && /^(08|57P0|53)/.test(sqlState)) code = 'PG_CONNECT';
+  else if (sqlState === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection terminated/i.test(detail)) code = 'PG_CONNECT';
+  return new ConnectorError(code, `${message}: ${detail}`, { cause: e, context: { ...context, sqlState } });
+}

@@ -1,0 +1,30 @@
+/**
+ * One LSN type for the whole connector (a WAL byte position, uint64).
+ * Text form is PostgreSQL's `XXXXXXXX/XXXXXXXX` (upper 32 bits / lower 32 bits, hex, no padding).
+ */
+export type Lsn = bigint & { readonly __lsn: unique symbol };
+
+export const LSN_ZERO = 0n as Lsn;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+export function lsn(value: bigint | number): Lsn {
+  const v = BigInt(value);
+  if (v < 0n || v > UINT64_MAX) throw new RangeError(`LSN out of range: ${v}`);
+  return v as Lsn;
+}
+
+/** Parses `16/B374D848`. Throws RangeError on anything else. */
+export function parseLsn(text: string): Lsn {
+  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text.trim());
+  if (!m) throw new RangeError(`not an LSN: ${JSON.stringify(text)}`);
+  return ((BigInt('0x' + m[1]) << 32n) | BigInt('0x' + m[2])) as Lsn;
+}
+
+export function formatLsn(value: Lsn | bigint): string {
+  const v = BigInt(value);
+  return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
+export function maxLsn(a: Lsn, b: Lsn): Lsn {
+  return a > b ? a : b;
+}
