@@ -1,0 +1,163 @@
+/**
+ * Cross-field and range checks run after convict's per-key formats. Each returns problems as
+ * `path: reason` strings and never echoes a secret (the URL is described, not shown).
+ *
+ * Input is the loaded instance before it is trusted: a key convict already reported as the
+ * wrong type is skipped here (every check is guarded by `typeof`), so a problem is reported
+ * once.
+ */
+import { parseTablePattern } from '../connector/source/tables';
+
+type Obj = Record<string, unknown>;
+
+/**
+ * PostgreSQL's ReplicationSlotValidateName: lower-case letters, digits and underscore, at most
+ * NAMEDATALEN-1 = 63 bytes.
+ */
+export const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
+/**
+ * Publication names are quoted in our SQL, but pgoutput parses its `publication_names` option
+ * as an identifier list (SplitIdentifierString), which folds unquoted names to lower case.
+ * Requiring a plain lower-case identifier keeps the two spellings the same.
+ */
+export const PUBLICATION_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Letters, digits, `_`, `-`: valid in a Kafka topic, a NATS subject token and a stream name. */
+export const CONNECTOR_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+/** Dot-separated tokens: valid as a Kafka topic prefix and as leading NATS subject tokens. */
+export const TOPIC_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** JetStream stream names may not contain whitespace, `.`, `*`, `>`, or path separators. */
+export const STREAM_NAME = /^[^\s.*>/\\]{1,255}$/;
+
+export function checkConfig(c: Obj): string[] {
+  const source = group(c, 'source');
+  const snapshot = group(c, 'snapshot');
+  const sink = group(c, 'sink');
+  const kafka = group(sink, 'kafka');
+  const nats = group(sink, 'nats');
+  const problems: string[] = [];
+  const add = (p: string | undefined) => { if (p !== undefined) problems.push(p); };
+
+  add(matches(c.name, 'name', CONNECTOR_NAME, 'is required: letters, digits, _ and - (at most 63)'));
+  add(checkUrl(source.url));
+  add(matches(source.slot, 'source.slot', SLOT_NAME, 'must be lower-case letters, digits and _ (at most 63), as PostgreSQL requires of slot names'));
+  add(matches(source.publication, 'source.publication', PUBLICATION_NAME, 'must be a lower-case identifier: a-z, 0-9, _ (at most 63, not starting with a digit)'));
+  if (Array.isArray(source.tables) && source.tables.length === 0) problems.push('source.tables: list at least one schema.table pattern');
+  problems.push(...checkPatterns(source.tables, 'source.tables'), ...checkPatterns(source.excludeTables, 'source.excludeTables'));
+  add(range(source.heartbeatMs, 'source.heartbeatMs', 100, 600_000));
+  add(range(source.maxInFlightEvents, 'source.maxInFlightEvents', 1, 10_000_000));
+  add(range(source.retryInitialMs, 'source.retryInitialMs', 1, 3_600_000));
+  add(range(source.retryMaxMs, 'source.retryMaxMs', 1, 3_600_000));
+  if (isInt(source.retryInitialMs) && isInt(source.retryMaxMs) && source.retryMaxMs < source.retryInitialMs) {
+    problems.push('source.retryMaxMs: must be at least source.retryInitialMs');
+  }
+
+  add(range(snapshot.parallelism, 'snapshot.parallelism', 1, 64));
+  add(range(snapshot.chunkRows, 'snapshot.chunkRows', 1, 10_000_000));
+
+  add(range(kafka.partitions, 'sink.kafka.partitions', 1, 100_000));
+  add(range(kafka.replicationFactor, 'sink.kafka.replicationFactor', 1, 32_767));
+  add(range(kafka.batchMaxRecords, 'sink.kafka.batchMaxRecords', 1, 1_000_000));
+  add(range(kafka.requestTimeoutMs, 'sink.kafka.requestTimeoutMs', 100, 3_600_000));
+  add(range(nats.duplicateWindowMs, 'sink.nats.duplicateWindowMs', 0, 86_400_000));
+  add(range(nats.maxInFlight, 'sink.nats.maxInFlight', 1, 1_000_000));
+  if (sink.type === 'kafka') problems.push(...checkKafka(kafka));
+  if (sink.type === 'nats') problems.push(...checkNats(nats));
+
+  add(matches(c.topicPrefix, 'topicPrefix', TOPIC_PREFIX, 'must be dot-separated tokens of letters, digits, _ and -'));
+  if (typeof c.topicPrefix === 'string' && c.topicPrefix.length > 200) problems.push('topicPrefix: at most 200 characters (Kafka topic names end at 249)');
+  add(range(group(c, 'http').port, 'http.port', 0, 65_535));
+  return problems;
+}
+
+function checkKafka(k: Obj): string[] {
+  const problems: string[] = [];
+  if (Array.isArray(k.brokers)) {
+    if (k.brokers.length === 0) problems.push('sink.kafka.brokers: sink.type kafka needs at least one broker');
+    for (const b of k.brokers) {
+      if (typeof b === 'string' && !isHostPort(b)) problems.push(`sink.kafka.brokers: ${JSON.stringify(b)} is not host:port`);
+    }
+  }
+  if (typeof k.saslMechanism === 'string' && k.saslMechanism !== 'none') {
+    if (k.saslUsername === '') problems.push(`sink.kafka.saslUsername: required with saslMechanism ${k.saslMechanism}`);
+    if (k.saslPassword === '') problems.push(`sink.kafka.saslPassword: required with saslMechanism ${k.saslMechanism}`);
+  }
+  if (k.ssl === false && typeof k.sslCaFile === 'string' && k.sslCaFile !== '') {
+    problems.push('sink.kafka.sslCaFile: set while sink.kafka.ssl is false');
+  }
+  return problems;
+}
+
+function checkNats(n: Obj): string[] {
+  const problems: string[] = [];
+  if (Array.isArray(n.servers)) {
+    if (n.servers.length === 0) problems.push('sink.nats.servers: sink.type nats needs at least one server');
+    for (const s of n.servers) {
+      if (typeof s === 'string' && /\s/.test(s)) problems.push(`sink.nats.servers: ${JSON.stringify(s)} contains whitespace`);
+    }
+  }
+  const p = matches(n.stream, 'sink.nats.stream', STREAM_NAME, 'must not contain whitespace, ".", "*", ">", "/" or "\\"');
+  if (p !== undefined) problems.push(p);
+  const set = (v: unknown) => typeof v === 'string' && v !== '';
+  if (set(n.user) !== set(n.pass)) problems.push('sink.nats.user, sink.nats.pass: set both or neither');
+  const methods = [set(n.user) || set(n.pass), set(n.token), set(n.nkeySeed), set(n.credsFile)].filter(Boolean).length;
+  if (methods > 1) problems.push('sink.nats: choose one authentication method of user/pass, token, nkeySeed, credsFile');
+  return problems;
+}
+
+/** Describes what is wrong with the URL without ever echoing it (it may hold a password). */
+function checkUrl(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  if (url === '') return 'source.url: is required (postgres://user:password@host:5432/dbname)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'source.url: is not a valid URL (expected postgres://user:password@host:5432/dbname)';
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    return `source.url: scheme must be postgres:// or postgresql://, not ${JSON.stringify(parsed.protocol.replace(/:$/, ''))}`;
+  }
+  if (parsed.hostname === '' && !parsed.searchParams.has('host')) {
+    return 'source.url: names no host (give host in the URL or as ?host=/socket/dir)';
+  }
+  if (parsed.port !== '' && Number(parsed.port) === 0) return 'source.url: port must be 1-65535';
+  return undefined;
+}
+
+function checkPatterns(value: unknown, path: string): string[] {
+  if (!Array.isArray(value)) return [];
+  const problems: string[] = [];
+  for (const p of value) {
+    if (typeof p !== 'string') continue;
+    try {
+      parseTablePattern(p);
+    } catch (e) {
+      problems.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return problems;
+}
+
+function isHostPort(s: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(s);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65_535;
+}
+
+function matches(value: unknown, path: string, re: RegExp, reason: string): string | undefined {
+  if (typeof value !== 'string' || re.test(value)) return undefined;
+  return `${path}: ${reason}${value === '' ? '' : `, got ${JSON.stringify(value)}`}`;
+}
+
+function range(value: unknown, path: string, min: number, max: number): string | undefined {
+  if (!isInt(value) || (value >= min && value <= max)) return undefined;
+  return `${path}: must be between ${min} and ${max}, got ${value}`;
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+function group(o: Obj, k: string): Obj {
+  const v = o[k];
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
+}

@@ -1,0 +1,154 @@
+/**
+ * Loads the configuration: schema defaults < JSON file < WALCAST_* env < `overrides` (CLI
+ * flags, tests). Every problem (unknown keys, wrong types, ranges, cross-field rules) is
+ * collected and thrown at once as a ConfigError; the result is typed and deep-frozen.
+ */
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { checkConfig } from './checks';
+import { ConfigError } from './config-error';
+import { envVariables, isLeaf, schema } from './schema';
+import type { WalcastConfig } from './types';
+
+export interface LoadConfigOptions {
+  /** JSON config file. Optional: everything may come from env. */
+  file?: string;
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Highest priority, e.g. `{ sink: { type: 'stdout' } }` for `walcast tail`. */
+  overrides?: object;
+}
+
+type Obj = Record<string, unknown>;
+
+export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
+  const env = opts.env ?? process.env;
+  const problems: string[] = [];
+
+  const fromFile = opts.file === undefined ? {} : readJson(opts.file, problems);
+  problems.push(...dropMisshapenGroups(fromFile, schema, ''));
+  const overrides = { ...(opts.overrides ?? {}) } as Obj;
+  problems.push(...dropMisshapenGroups(overrides, schema, ''));
+
+  // `args: []`: convict would otherwise also read process.argv.
+  const conv = convict<Obj>(schema as unknown as convict.Schema<Obj>, { env, args: [] });
+  conv.load(fromFile); // re-applies env on top of the file
+  for (const [path, value] of leaves(overrides, '')) conv.set(path, value);
+
+  try {
+    conv.validate({ allowed: 'strict' });
+  } catch (e) {
+    problems.push(...convictProblems(e instanceof Error ? e.message : String(e), env));
+  }
+
+  const props = conv.getProperties();
+  const derived = deriveDefaults(props);
+  const checked = checkConfig(props);
+  // A bad name already has its problem; values derived from it would only repeat it.
+  const nameBad = checked.some((p) => p.startsWith('name: '));
+  problems.push(...checked.filter((p) => !(nameBad && derived.some((d) => p.startsWith(`${d}: `)))));
+
+  if (problems.length > 0) throw new ConfigError(problems, opts.file);
+  return deepFreeze(props as unknown as WalcastConfig);
+}
+
+/**
+ * Empty slot, publication, topicPrefix, nats stream and kafka clientId derive from `name`.
+ * Slot and publication lower-case it and map anything outside [a-z0-9_] to `_` so that any
+ * valid name gives valid PostgreSQL names.
+ */
+function deriveDefaults(c: Obj): string[] {
+  const name = typeof c.name === 'string' ? c.name : '';
+  const pgName = ('walcast_' + name.toLowerCase().replace(/[^a-z0-9_]/g, '_')).slice(0, 63);
+  const source = c.source as Obj;
+  const sink = c.sink as Obj;
+  const derived: string[] = [];
+  const setIfEmpty = (o: Obj, k: string, path: string, v: string) => {
+    if (o[k] === '') { o[k] = v; derived.push(path); }
+  };
+  setIfEmpty(source, 'slot', 'source.slot', pgName);
+  setIfEmpty(source, 'publication', 'source.publication', pgName);
+  setIfEmpty(c, 'topicPrefix', 'topicPrefix', name);
+  setIfEmpty(sink.nats as Obj, 'stream', 'sink.nats.stream', name);
+  setIfEmpty(sink.kafka as Obj, 'clientId', 'sink.kafka.clientId', name === '' ? 'walcast' : `walcast-${name}`);
+  return derived;
+}
+
+function readJson(file: string, problems: string[]): Obj {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : String(e);
+    problems.push(`config file ${file}: cannot be read (${code})`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    // JSON.parse messages quote at most a short token, never a whole value line.
+    problems.push(`config file ${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    return {};
+  }
+  if (!isObj(parsed)) {
+    problems.push(`config file ${file}: must hold a JSON object`);
+    return {};
+  }
+  return parsed;
+}
+
+/**
+ * A group key (e.g. `source`) given as a non-object would make convict report every key
+ * under it as missing; report it once and drop it instead.
+ */
+function dropMisshapenGroups(input: Obj, node: Obj, prefix: string): string[] {
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(input)) {
+    const s = node[k];
+    if (s === undefined || isLeaf(s)) continue;
+    const path = prefix + k;
+    if (!isObj(v)) {
+      problems.push(`${path}: must be an object`);
+      delete input[k];
+    } else {
+      problems.push(...dropMisshapenGroups(v, s as Obj, `${path}.`));
+    }
+  }
+  return problems;
+}
+
+/** Leaf paths of a plain object; arrays are leaves. */
+function leaves(o: Obj, prefix: string): Array<[string, unknown]> {
+  return Object.entries(o).flatMap(([k, v]) => (isObj(v) ? leaves(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]]));
+}
+
+/**
+ * convict joins its findings with newlines, each `path: reason[: value was ...]` (values of
+ * `sensitive` keys are never included). Reword the two generic ones and name the env
+ * variable when the value came from env.
+ */
+function convictProblems(message: string, env: NodeJS.ProcessEnv): string[] {
+  const envOf = new Map(Object.entries(envVariables()));
+  return message.split('\n').filter((l) => l.trim() !== '').map((line) => {
+    const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
+    if (undeclared) return `${undeclared[1]}: unknown key`;
+    const missing = /^configuration param '(.+)' missing from config/.exec(line);
+    if (missing) return `${missing[1]}: missing`;
+    const path = /^([A-Za-z0-9_.]+): /.exec(line)?.[1];
+    const envName = path === undefined ? undefined : envOf.get(path);
+    return envName !== undefined && env[envName] !== undefined ? `${line} (from ${envName})` : line;
+  });
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

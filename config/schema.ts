@@ -1,0 +1,173 @@
+/**
+ * The convict schema: every key of `WalcastConfig` (config/types.ts) with its doc, format,
+ * default and `WALCAST_<PATH>` env variable. Only config/load.ts uses it; stages receive the
+ * typed, frozen result.
+ *
+ * Ranges and cross-field rules live in config/checks.ts so that every problem is reported at
+ * once (convict stops at nothing, but its formats see one key at a time).
+ *
+ * Derived defaults: an empty string for `source.slot`, `source.publication`, `topicPrefix`,
+ * `sink.nats.stream` and `sink.kafka.clientId` means "derive from `name`" (see load.ts).
+ */
+import convict from 'convict';
+import type { WalcastConfig } from './types';
+
+/**
+ * A list of strings. From env it is comma-separated (`WALCAST_SINK_KAFKA_BROKERS=a:9092,b:9092`);
+ * blanks around items are trimmed and empty items dropped, so `""` is the empty list.
+ */
+export const STRING_LIST = 'walcast-string-list';
+
+convict.addFormat({
+  name: STRING_LIST,
+  validate(value: unknown): void {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      throw new Error('must be a list of strings');
+    }
+  },
+  coerce(value: unknown): unknown {
+    if (typeof value !== 'string') return value;
+    return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  },
+});
+
+/** An integer. From env only plain decimal digits convert (`"12abc"` stays a string and fails). */
+export const INTEGER = 'walcast-int';
+
+convict.addFormat({
+  name: INTEGER,
+  validate(value: unknown): void {
+    if (!Number.isSafeInteger(value)) throw new Error('must be an integer');
+  },
+  coerce(value: unknown): unknown {
+    return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+  },
+});
+
+/** true/false. From env `true|false|1|0|yes|no` (any case); anything else fails instead of meaning true. */
+export const BOOLEAN = 'walcast-boolean';
+
+convict.addFormat({
+  name: BOOLEAN,
+  validate(value: unknown): void {
+    if (typeof value !== 'boolean') throw new Error('must be true or false');
+  },
+  coerce(value: unknown): unknown {
+    if (typeof value !== 'string') return value;
+    const v = value.trim().toLowerCase();
+    if (v === 'true' || v === '1' || v === 'yes') return true;
+    if (v === 'false' || v === '0' || v === 'no') return false;
+    return value;
+  },
+});
+
+function stringFormat(value: unknown): void {
+  if (typeof value !== 'string') throw new Error('must be a string');
+}
+
+/** A schema leaf; the shape check below ties the schema's keys to WalcastConfig's both ways. */
+interface Leaf { readonly doc: string; readonly default: unknown; readonly env: string }
+
+/** Builds `{ doc, format, default, env }` with the env name derived from the key path. */
+function key<T>(path: string, doc: string, format: convict.SchemaObj['format'], def: T, sensitive = false): convict.SchemaObj<T> & Leaf {
+  const env = 'WALCAST_' + path.split('.').map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2')).join('_').toUpperCase();
+  return sensitive ? { doc, format, default: def, env, sensitive: true } : { doc, format, default: def, env };
+}
+
+const str = (path: string, doc: string, def: string, sensitive = false) => key(path, doc, stringFormat, def, sensitive);
+const bool = (path: string, doc: string, def: boolean) => key(path, doc, BOOLEAN, def);
+const int = (path: string, doc: string, def: number) => key(path, doc, INTEGER, def);
+const list = (path: string, doc: string, def: string[]) => key(path, doc, STRING_LIST, def);
+
+type SchemaShape<T> = { readonly [K in keyof T]-?: T[K] extends readonly unknown[] | string | number | boolean ? Leaf : SchemaShape<T[K]> };
+
+// `satisfies SchemaShape<WalcastConfig>`: a key missing from the schema, or one the types do
+// not have, is a compile error. (convict.Schema<T> does not fit readonly arrays.)
+export const schema = {
+  name: str('name', 'Connector name: Debezium source.name, default topic prefix, slot and publication suffix. Required.', ''),
+  source: {
+    url: str('source.url', 'PostgreSQL connection URL (postgres:// or postgresql://). Holds the password.', '', true),
+    plugin: key('source.plugin', 'Logical decoding output plugin.', ['pgoutput', 'wal2json'], 'pgoutput'),
+    slot: str('source.slot', 'Replication slot name ([a-z0-9_], at most 63). Default walcast_<name>.', ''),
+    publication: str('source.publication', 'Publication name (pgoutput). Default walcast_<name>.', ''),
+    publicationMode: key('source.publicationMode', 'filtered: publication holds exactly the configured tables; all_tables: FOR ALL TABLES; disabled: use an existing publication as is.',
+      ['filtered', 'all_tables', 'disabled'], 'filtered'),
+    tables: list('source.tables', 'Tables to capture as schema.table patterns; * matches any run of characters within a part; "..." quotes a part.', ['public.*']),
+    excludeTables: list('source.excludeTables', 'Patterns removed from the tables matched by source.tables.', []),
+    heartbeatMs: int('source.heartbeatMs', 'Standby status update interval in ms (keep below wal_sender_timeout).', 10000),
+    maxInFlightEvents: int('source.maxInFlightEvents', 'Pause reading the slot above this many unacknowledged events; resume below half.', 20000),
+    messages: bool('source.messages', 'Emit logical decoding messages (pg_logical_emit_message) as op m.', true),
+    retryInitialMs: int('source.retryInitialMs', 'First backoff delay in ms when the slot is busy or the connection drops.', 500),
+    retryMaxMs: int('source.retryMaxMs', 'Largest backoff delay in ms.', 30000),
+  },
+  snapshot: {
+    mode: key('snapshot.mode', 'When to snapshot existing rows.', ['initial', 'always', 'never', 'initial_only', 'when_needed'], 'initial'),
+    parallelism: int('snapshot.parallelism', 'Tables snapshotted at the same time.', 1),
+    chunkRows: int('snapshot.chunkRows', 'Rows fetched per cursor round trip during a snapshot.', 10000),
+  },
+  sink: {
+    type: key('sink.type', 'Where envelopes go.', ['kafka', 'nats', 'stdout'], 'kafka'),
+    kafka: {
+      brokers: list('sink.kafka.brokers', 'Bootstrap brokers host:port (env: comma-separated).', ['127.0.0.1:9092']),
+      clientId: str('sink.kafka.clientId', 'Kafka client id. Default walcast-<name>.', ''),
+      partitions: int('sink.kafka.partitions', 'Partitions for topics walcast creates.', 1),
+      replicationFactor: int('sink.kafka.replicationFactor', 'Replication factor for topics walcast creates.', 1),
+      createTopics: bool('sink.kafka.createTopics', 'Create missing topics.', true),
+      compression: key('sink.kafka.compression', 'Producer compression.', ['none', 'gzip'], 'none'),
+      batchMaxRecords: int('sink.kafka.batchMaxRecords', 'Most records per produce request.', 1000),
+      requestTimeoutMs: int('sink.kafka.requestTimeoutMs', 'Produce request timeout in ms.', 30000),
+      ssl: bool('sink.kafka.ssl', 'Connect with TLS.', false),
+      sslCaFile: str('sink.kafka.sslCaFile', 'PEM file with the CA certificate(s) to trust (TLS).', ''),
+      saslMechanism: key('sink.kafka.saslMechanism', 'SASL mechanism.', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'none'),
+      saslUsername: str('sink.kafka.saslUsername', 'SASL user name.', ''),
+      saslPassword: str('sink.kafka.saslPassword', 'SASL password.', '', true),
+    },
+    nats: {
+      servers: list('sink.nats.servers', 'NATS servers (env: comma-separated).', ['127.0.0.1:4222']),
+      stream: str('sink.nats.stream', 'JetStream stream name. Default: name.', ''),
+      createStream: bool('sink.nats.createStream', 'Create the stream when missing.', true),
+      duplicateWindowMs: int('sink.nats.duplicateWindowMs', 'Stream duplicate window in ms (Nats-Msg-Id deduplication).', 120000),
+      maxInFlight: int('sink.nats.maxInFlight', 'Most unacknowledged publishes.', 256),
+      user: str('sink.nats.user', 'NATS user (with pass).', ''),
+      pass: str('sink.nats.pass', 'NATS password.', '', true),
+      token: str('sink.nats.token', 'NATS auth token.', '', true),
+      nkeySeed: str('sink.nats.nkeySeed', 'NATS NKey seed.', '', true),
+      credsFile: str('sink.nats.credsFile', 'NATS .creds file (JWT + seed).', ''),
+      tlsCaFile: str('sink.nats.tlsCaFile', 'PEM file with the CA certificate(s) to trust (TLS).', ''),
+    },
+  },
+  topicPrefix: str('topicPrefix', 'Topic / subject prefix: <topicPrefix>.<schema>.<table>. Default: name.', ''),
+  envelope: {
+    tombstonesOnDelete: bool('envelope.tombstonesOnDelete', 'Follow each delete with a tombstone (same key, null value).', true),
+    decimalHandling: key('envelope.decimalHandling', 'numeric values: precise (Debezium bytes), double, or string.', ['precise', 'double', 'string'], 'precise'),
+    timePrecision: key('envelope.timePrecision', 'Temporal values as in Debezium time.precision.mode.',
+      ['adaptive', 'adaptive_time_microseconds', 'connect'], 'adaptive'),
+    binaryHandling: key('envelope.binaryHandling', 'bytea values.', ['bytes', 'base64', 'base64-url-safe', 'hex'], 'bytes'),
+    intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
+  },
+  http: {
+    port: int('http.port', 'Port for GET /health and /metrics; 0 disables the server.', 8083),
+  },
+  log: {
+    level: key('log.level', 'Log level.', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
+  },
+} satisfies SchemaShape<WalcastConfig>;
+
+/** The `WALCAST_*` variable of every key, e.g. for `--help` and docs. */
+export function envVariables(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(node)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (isLeaf(v)) out[path] = v.env;
+      else walk(v as Record<string, unknown>, path);
+    }
+  };
+  walk(schema, '');
+  return out;
+}
+
+/** True for a schema leaf (`{ default, env, ... }`); false for a group of keys. */
+export function isLeaf(node: unknown): node is { default: unknown; env: string; sensitive?: boolean } {
+  return typeof node === 'object' && node !== null && 'default' in node;
+}

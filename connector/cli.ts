@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** `walcast run | validate | status | tail` (package.json bin). See connector/cli/program.ts. */
+import { runCli } from './cli/program';
+
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, {
+  signals: process,
+  exit: (code) => process.exit(code),
+}).then(
+  (code) => {
+    process.exitCode = code;
+    // Normally the loop drains and the process ends by itself (stdout fully flushed); if some
+    // handle lingers after the connector stopped, do not hang forever. unref: this timer alone
+    // keeps nothing alive.
+    setTimeout(() => process.exit(code), 5000).unref();
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 2;
+  },
+);

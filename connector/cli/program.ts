@@ -1,0 +1,53 @@
+/**
+ * The commander program. `runCli` parses arguments and returns the exit code instead of
+ * exiting, so tests drive it in-process with captured output.
+ */
+import { Command, CommanderError } from 'commander';
+import { WALCAST_VERSION } from '../envelope/version';
+import { type CliIo, ExitCode, println } from './io';
+import { connectPg } from './pg';
+import { type RunDeps, runCommand } from './run';
+import { statusCommand } from './status';
+import { type ValidateDeps, validateCommand } from './validate';
+
+export type CliDeps = ValidateDeps & RunDeps;
+
+export async function runCli(argv: readonly string[], io: CliIo, deps: Partial<CliDeps> & Pick<CliDeps, 'signals' | 'exit'>): Promise<ExitCode> {
+  const all: CliDeps = { ...deps, connect: deps.connect ?? connectPg, signals: deps.signals, exit: deps.exit };
+  let code: ExitCode = ExitCode.OK;
+  const program = new Command('walcast')
+    .description('PostgreSQL change data capture to Kafka and NATS JetStream (Debezium-compatible envelopes)')
+    .version(WALCAST_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => { io.stdout.write(s); }, writeErr: (s) => { io.stderr.write(s); } })
+    .showHelpAfterError()
+    .addHelpText('after', '\nEvery config key can also be set from env: WALCAST_<PATH>, e.g. WALCAST_SOURCE_URL.\nExit codes: 0 ok, 1 config or usage error, 2 runtime failure.');
+
+  const configOption = ['-c, --config <file>', 'JSON config file (optional when everything comes from WALCAST_* env)'] as const;
+  program.command('run').description('snapshot (per snapshot.mode), then stream changes until SIGINT/SIGTERM')
+    .option(...configOption)
+    .action(async (o: { config?: string }) => { code = await runCommand({ config: o.config, tail: false }, io, all); });
+  program.command('tail').description('stream envelopes as JSON lines to stdout (sink.type forced to stdout, HTTP off)')
+    .option(...configOption)
+    .action(async (o: { config?: string }) => { code = await runCommand({ config: o.config, tail: true }, io, all); });
+  program.command('validate').description('check the config (and with --connect the server); print every problem')
+    .option(...configOption)
+    .option('--connect', 'also connect and check wal_level, plugin, privileges, slot and publication', false)
+    .action(async (o: { config?: string; connect: boolean }) => { code = await validateCommand({ config: o.config, connect: o.connect }, io, all); });
+  program.command('status').description('show the replication slot (lag, wal_status) and the publication tables')
+    .option(...configOption)
+    .option('--json', 'print JSON', false)
+    .action(async (o: { config?: string; json: boolean }) => { code = await statusCommand({ config: o.config, json: o.json }, io, all); });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through exitOverride too, with exitCode 0.
+      return e.exitCode === 0 ? ExitCode.OK : ExitCode.CONFIG;
+    }
+    println(io.stderr, `walcast: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return ExitCode.RUNTIME;
+  }
+}

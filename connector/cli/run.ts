@@ -1,0 +1,104 @@
+/**
+ * `walcast run` and `walcast tail`: start the pipeline, serve /health and /metrics, stop on
+ * SIGINT/SIGTERM. The pipeline is the CLI's only use of connector/pipeline, and it is loaded
+ * lazily: validate and status never pull in the broker clients.
+ */
+import type { WalcastConfig } from '../../config/types';
+import { isConnectorError } from '../errors';
+import { createHealthServer, type HealthState } from '../observe/health';
+import { createLogger, type Logger } from '../observe/logger';
+import { createMetrics } from '../observe/metrics';
+import { formatLsn } from '../protocol/lsn';
+import { type CliIo, ExitCode, type SignalSource } from './io';
+import { errorText, loadOrReport } from './validate';
+
+export interface RunHandle {
+  readonly done: Promise<void>;
+  stop(reason: string): Promise<void>;
+}
+
+export type StartConnector = (
+  config: WalcastConfig,
+  deps: { logger: Logger; out?: NodeJS.WritableStream; onPhase?: (phase: string) => void; onConfirmed?: (lsn: bigint) => void },
+) => RunHandle;
+
+export interface RunDeps {
+  readonly startConnector?: StartConnector;
+  readonly signals: SignalSource;
+  /** Immediate exit on a second signal (process.exit in production). */
+  exit(code: number): void;
+  /** Defaults to JSON lines on io.stderr at the configured level. */
+  readonly logger?: Logger;
+}
+
+/** Health by pipeline phase: snapshotting and streaming are UP; backoff means something is down. */
+export function healthOf(phase: string): HealthState['status'] {
+  if (phase === 'streaming' || phase === 'snapshotting') return 'UP';
+  if (phase === 'created' || phase === 'connecting') return 'STARTING';
+  return 'DOWN';
+}
+
+export async function runCommand(opts: { config?: string; tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
+  // tail: envelopes to stdout, and no HTTP port (it usually runs beside a `run` that has it).
+  const config = loadOrReport(opts.config, io, opts.tail ? { sink: { type: 'stdout' }, http: { port: 0 } } : undefined);
+  if (config === null) return ExitCode.CONFIG;
+  const logger = deps.logger ?? createLogger({ level: config.log.level, name: config.name, destination: io.stderr });
+  let start: StartConnector;
+  try {
+    start = deps.startConnector ?? (await import('../pipeline/connector')).startConnector;
+  } catch (e) {
+    logger.error({ err: e }, 'cannot load the pipeline');
+    return ExitCode.RUNTIME;
+  }
+
+  let phase = 'created';
+  let confirmed: string | null = null;
+  const metrics = createMetrics({ defaultMetrics: true, labels: { connector: config.name } });
+  const health = config.http.port === 0 ? null : createHealthServer({
+    port: config.http.port,
+    state: () => ({ status: healthOf(phase), details: { phase, slot: config.source.slot, confirmedLsn: confirmed } }),
+    metrics,
+    logger,
+  });
+  try {
+    await health?.start();
+  } catch (e) {
+    logger.error({ err: e, port: config.http.port }, 'cannot start the health server');
+    return ExitCode.RUNTIME;
+  }
+
+  let signals = 0;
+  let handle: RunHandle | null = null;
+  const onSignal = (): void => {
+    signals += 1;
+    if (signals === 1) {
+      logger.info({}, 'signal received: stopping (send it again to exit immediately)');
+      void handle?.stop('signal');
+    } else {
+      logger.warn({}, 'second signal: exiting without a clean stop');
+      deps.exit(ExitCode.RUNTIME);
+    }
+  };
+  deps.signals.on('SIGINT', onSignal);
+  deps.signals.on('SIGTERM', onSignal);
+  try {
+    handle = start(config, {
+      logger,
+      out: io.stdout,
+      onPhase: (p) => { phase = p; },
+      onConfirmed: (lsn) => { confirmed = formatLsn(lsn); metrics.confirmedLsn(lsn); },
+    });
+    if (signals > 0) void handle.stop('signal');
+    await handle.done;
+    logger.info({}, 'stopped');
+    return ExitCode.OK;
+  } catch (e) {
+    const configProblem = isConnectorError(e, 'CONFIG_INVALID');
+    logger.error({ err: e, ...(isConnectorError(e) ? { code: e.code, ...e.context } : {}) }, `connector failed: ${errorText(e)}`);
+    return configProblem ? ExitCode.CONFIG : ExitCode.RUNTIME;
+  } finally {
+    deps.signals.off('SIGINT', onSignal);
+    deps.signals.off('SIGTERM', onSignal);
+    await health?.stop();
+  }
+}

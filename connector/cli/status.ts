@@ -1,0 +1,127 @@
+import type { WalcastConfig } from '../../config/types';
+import { fromPgError } from '../errors';
+import { displayName, type Queryable } from '../source/tables';
+import { type CliIo, ExitCode, println } from './io';
+import { errorText, loadOrReport, type ValidateDeps } from './validate';
+
+export interface SlotStatus {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly plugin: string | null;
+  readonly database: string | null;
+  readonly active: boolean;
+  readonly activePid: number | null;
+  readonly confirmedFlushLsn: string | null;
+  readonly restartLsn: string | null;
+  /** Server WAL position (replay position on a standby) minus confirmed_flush_lsn. */
+  readonly lagBytes: number | null;
+  readonly walStatus: string | null;
+  /** Bytes that may still be written before the slot is in danger of losing WAL; null = unlimited. */
+  readonly safeWalSize: number | null;
+}
+
+export interface PublicationStatus {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly allTables: boolean;
+  readonly tables: string[];
+}
+
+export interface StatusReport {
+  readonly slot: SlotStatus;
+  /** null with wal2json, which uses no publication. */
+  readonly publication: PublicationStatus | null;
+}
+
+interface SlotRow extends Record<string, unknown> {
+  plugin: string | null; database: string | null; active: boolean; active_pid: number | null; confirmed_flush_lsn: string | null;
+  restart_lsn: string | null; wal_status: string | null; safe_wal_size: string | null; lag_bytes: string | null;
+}
+
+export async function readStatus(client: Queryable, config: WalcastConfig): Promise<StatusReport> {
+  const name = config.source.slot;
+  const { rows: [s] } = await client.query<SlotRow>(
+    `SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text AS confirmed_flush_lsn, restart_lsn::text AS restart_lsn,
+            wal_status, safe_wal_size::text AS safe_wal_size,
+            pg_catalog.pg_wal_lsn_diff(
+              CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END,
+              confirmed_flush_lsn)::text AS lag_bytes
+       FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
+    [name],
+  );
+  const num = (v: string | null) => (v === null ? null : Number(v));
+  const slot: SlotStatus = s
+    ? {
+      name, exists: true, plugin: s.plugin, database: s.database, active: s.active, activePid: s.active_pid,
+      confirmedFlushLsn: s.confirmed_flush_lsn, restartLsn: s.restart_lsn, lagBytes: num(s.lag_bytes),
+      walStatus: s.wal_status, safeWalSize: num(s.safe_wal_size),
+    }
+    : {
+      name, exists: false, plugin: null, database: null, active: false, activePid: null, confirmedFlushLsn: null,
+      restartLsn: null, lagBytes: null, walStatus: null, safeWalSize: null,
+    };
+  if (config.source.plugin !== 'pgoutput') return { slot, publication: null };
+
+  const pubName = config.source.publication;
+  const { rows: [p] } = await client.query<{ puballtables: boolean } & Record<string, unknown>>(
+    'SELECT puballtables FROM pg_catalog.pg_publication WHERE pubname = $1',
+    [pubName],
+  );
+  if (!p) return { slot, publication: { name: pubName, exists: false, allTables: false, tables: [] } };
+  const { rows } = await client.query<{ schema: string; table: string } & Record<string, unknown>>(
+    'SELECT schemaname AS schema, tablename AS "table" FROM pg_catalog.pg_publication_tables WHERE pubname = $1 ORDER BY 1, 2',
+    [pubName],
+  );
+  return { slot, publication: { name: pubName, exists: true, allTables: p.puballtables, tables: rows.map(displayName) } };
+}
+
+export function formatStatus(r: StatusReport): string[] {
+  const s = r.slot;
+  const lines = [`slot            ${s.name}${s.exists ? '' : ' (does not exist)'}`];
+  if (s.exists) {
+    lines.push(
+      `  plugin        ${s.plugin ?? '-'}`,
+      `  database      ${s.database ?? '-'}`,
+      `  active        ${s.active ? `yes (pid ${s.activePid ?? '?'})` : 'no'}`,
+      `  confirmed     ${s.confirmedFlushLsn ?? '-'}`,
+      `  restart       ${s.restartLsn ?? '-'}`,
+      `  lag           ${s.lagBytes === null ? '-' : bytes(s.lagBytes)}`,
+      `  wal_status    ${s.walStatus ?? '-'}`,
+      `  safe_wal_size ${s.safeWalSize === null ? 'unlimited' : bytes(s.safeWalSize)}`,
+    );
+  }
+  const p = r.publication;
+  if (p) {
+    const what = !p.exists ? ' (does not exist)' : p.allTables ? ` (FOR ALL TABLES, ${p.tables.length} tables)` : ` (${p.tables.length} tables)`;
+    lines.push(`publication     ${p.name}${what}`, ...p.tables.map((t) => `  ${t}`));
+  }
+  return lines;
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]} (${n} bytes)`;
+}
+
+/** `walcast status`: slot and publication state, as a table or `--json`. Exit 2 when the server can not be read. */
+export async function statusCommand(opts: { config?: string; json: boolean }, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
+  const config = loadOrReport(opts.config, io);
+  if (config === null) return ExitCode.CONFIG;
+  try {
+    const session = await deps.connect(config.source.url, `walcast-status-${config.name}`);
+    try {
+      const report = await readStatus(session, config).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading slot status failed'); });
+      if (opts.json) println(io.stdout, JSON.stringify(report, null, 2));
+      else for (const l of formatStatus(report)) println(io.stdout, l);
+      return ExitCode.OK;
+    } finally {
+      await session.end().catch(() => undefined);
+    }
+  } catch (e) {
+    println(io.stderr, `status failed: ${errorText(e)}`);
+    return ExitCode.RUNTIME;
+  }
+}

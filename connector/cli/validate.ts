@@ -1,0 +1,69 @@
+import { loadConfig } from '../../config/load';
+import { isConfigError } from '../../config/config-error';
+import type { WalcastConfig } from '../../config/types';
+import { isConnectorError } from '../errors';
+import { preflight } from '../source/preflight';
+import { type CliIo, ExitCode, type PgSession, println } from './io';
+import { configSummary } from './summary';
+
+export interface ValidateOptions {
+  readonly config?: string;
+  readonly connect: boolean;
+}
+
+export interface ValidateDeps {
+  connect(url: string, applicationName: string): Promise<PgSession>;
+}
+
+/**
+ * `walcast validate`: every config problem at once (exit 1), otherwise the summary (exit 0).
+ * `--connect` also runs the server preflight: problems exit 1, a failed connection or query
+ * exits 2. Problems go to stderr, the summary and notes to stdout.
+ */
+export async function validateCommand(opts: ValidateOptions, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
+  const config = loadOrReport(opts.config, io);
+  if (config === null) return ExitCode.CONFIG;
+  println(io.stdout, `config OK${opts.config ? ` (${opts.config})` : ''}`);
+  for (const l of configSummary(config)) println(io.stdout, `  ${l}`);
+  if (!opts.connect) return ExitCode.OK;
+
+  let session: PgSession;
+  try {
+    session = await deps.connect(config.source.url, `walcast-validate-${config.name}`);
+  } catch (e) {
+    println(io.stderr, `server check failed: ${errorText(e)}`);
+    return ExitCode.RUNTIME;
+  }
+  try {
+    const result = await preflight(session, config);
+    for (const n of result.notes) println(io.stdout, `note: ${n}`);
+    if (result.problems.length > 0) {
+      println(io.stderr, `server: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`);
+      for (const p of result.problems) println(io.stderr, `  - ${p}`);
+      return ExitCode.CONFIG;
+    }
+    println(io.stdout, 'server OK');
+    return ExitCode.OK;
+  } catch (e) {
+    println(io.stderr, `server check failed: ${errorText(e)}`);
+    return ExitCode.RUNTIME;
+  } finally {
+    await session.end().catch(() => undefined);
+  }
+}
+
+/** Loads the config; on ConfigError prints the problems and returns null. Other errors propagate. */
+export function loadOrReport(file: string | undefined, io: CliIo, overrides?: object): WalcastConfig | null {
+  try {
+    return loadConfig({ file, env: io.env, overrides });
+  } catch (e) {
+    if (!isConfigError(e)) throw e;
+    println(io.stderr, e.message);
+    return null;
+  }
+}
+
+export function errorText(e: unknown): string {
+  if (isConnectorError(e)) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,127 @@
+/**
+ * numeric/decimal and money (Debezium PostgreSQL connector, "Decimal types"):
+ * - decimal.handling.mode=precise (default): numeric(p,s) -> org.apache.kafka.connect.data.Decimal,
+ *   bytes = the unscaled value as big-endian two's complement, minimal length (Java
+ *   BigInteger.toByteArray()), which the JSON converter writes as base64. numeric without a
+ *   declared precision -> io.debezium.data.VariableScaleDecimal, a struct {scale: int32, value: bytes}.
+ *   NaN and ±Infinity have no Decimal form: Debezium emits null.
+ * - double -> a JSON number. We write the server's exact digits (RawJson), not a rounded double.
+ * - string -> the text as PostgreSQL printed it ('NaN' included).
+ * money -> Decimal with scale money.fraction.digits (default 2) in precise mode.
+ */
+import { RawJson, type JsonValue } from '../../envelope/json';
+import type { DecimalHandling } from '../../../config/types';
+import type { Converter } from './types';
+import { badValue } from './fail';
+
+const NUMBER_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** The JSON number grammar (RFC 8259 §6): what RawJson may carry. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** numeric's non-finite values (NaN since forever, ±Infinity since PostgreSQL 14). */
+function isSpecial(text: string): boolean {
+  return text === 'NaN' || text === 'Infinity' || text === '-Infinity';
+}
+
+/** Declared scale from a numeric atttypmod, -1 (or anything < 4) meaning "none". */
+export function numericScale(typeMod: number): number | null {
+  if (typeMod < 4) return null;
+  // PG 15 packs scale as an 11-bit signed value (negative scales allowed); same result for 0..1000.
+  return ((((typeMod - 4) & 0x7ff) ^ 1024) - 1024);
+}
+
+interface Unscaled {
+  readonly unscaled: bigint;
+  readonly scale: number;
+}
+
+/** Parses plain decimal text into digits and scale, exactly. */
+export function parseDecimal(text: string): Unscaled | null {
+  const m = NUMBER_TEXT.exec(text);
+  if (m === null) return null;
+  const int = m[2] ?? '';
+  const frac = m[3] ?? '';
+  if (int === '' && frac === '') return null;
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  let digits = int + frac;
+  let scale = frac.length - exp;
+  if (scale < 0) {
+    digits += '0'.repeat(-scale);
+    scale = 0;
+  }
+  const v = BigInt(digits === '' ? '0' : digits);
+  return { unscaled: m[1] === '-' ? -v : v, scale };
+}
+
+/** Re-expresses `u` at `scale` (PostgreSQL already printed typmod columns at their scale). */
+function rescale(u: Unscaled, scale: number): bigint {
+  if (u.scale === scale) return u.unscaled;
+  if (u.scale < scale) return u.unscaled * 10n ** BigInt(scale - u.scale);
+  return u.unscaled / 10n ** BigInt(u.scale - scale); // only zero digits are dropped (negative scale)
+}
+
+/** Java BigInteger.toByteArray(): minimal big-endian two's complement, base64. */
+export function twosComplementBase64(v: bigint): string {
+  let hex: string;
+  if (v >= 0n) {
+    hex = v.toString(16);
+    if (hex.length % 2 === 1) hex = '0' + hex;
+    if (hex.charCodeAt(0) >= 0x38) hex = '00' + hex; // top bit set: add a sign byte ('8'..'f')
+  } else {
+    let bytes = 1;
+    while (v < -(1n << BigInt(bytes * 8 - 1))) bytes++;
+    hex = ((1n << BigInt(bytes * 8)) + v).toString(16).padStart(bytes * 2, '0');
+  }
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+function precise(text: string, scale: number | null, type: string): JsonValue {
+  if (isSpecial(text)) return null;
+  const u = parseDecimal(text);
+  if (u === null) return badValue(type, text);
+  if (scale === null) return { scale: u.scale, value: twosComplementBase64(u.unscaled) };
+  return twosComplementBase64(rescale(u, scale));
+}
+
+function asDouble(text: string, type: string): JsonValue {
+  if (isSpecial(text)) return text; // what Debezium's JSON converter writes for a double NaN/±Inf
+  if (JSON_NUMBER.test(text)) return new RawJson(text);
+  const u = parseDecimal(text);
+  if (u === null) return badValue(type, text);
+  return Number(text); // e.g. '+1', '.5': valid numeric text, not valid JSON
+}
+
+export function makeNumericConverter(typeMod: number, mode: DecimalHandling): Converter {
+  switch (mode) {
+    case 'string':
+      return (text) => text;
+    case 'double':
+      return (text) => asDouble(text, 'numeric');
+    case 'precise': {
+      const scale = numericScale(typeMod);
+      return (text) => precise(text, scale, 'numeric');
+    }
+  }
+}
+
+/**
+ * money's text depends on lc_monetary: '$1,234.56', '-$1,234.56', '($1.00)' in some locales.
+ * We keep digits, the decimal point and the sign (assumes a '.' decimal separator, as in C and
+ * en_* locales); anything we cannot read is passed through as text.
+ */
+export function normalizeMoney(text: string): string | null {
+  const negative = text.includes('-') || (text.startsWith('(') && text.endsWith(')'));
+  const plain = text.replace(/[^0-9.]/g, '');
+  if (!/^\d+(?:\.\d+)?$/.test(plain)) return null;
+  return negative ? '-' + plain : plain;
+}
+
+export function makeMoneyConverter(mode: DecimalHandling, fractionDigits = 2): Converter {
+  return (text) => {
+    const n = normalizeMoney(text);
+    if (n === null) return text;
+    if (mode === 'string') return n;
+    if (mode === 'double') return new RawJson(n);
+    return precise(n, fractionDigits, 'money');
+  };
+}

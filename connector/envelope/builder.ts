@@ -1,0 +1,250 @@
+/**
+ * Change events -> Debezium-compatible records (schemas disabled). Pure: no I/O, no clock (the
+ * caller passes processing time), deterministic ids `<commit lsn>:<index in transaction>`.
+ *
+ * Debezium PostgreSQL connector behaviour reproduced here:
+ * - insert -> op 'c'; update -> op 'u' with `before` only when the server sent the full old row
+ *   (REPLICA IDENTITY FULL); delete -> op 'd' (key-only old rows have null non-key columns)
+ *   followed by a tombstone (same key, null value) when tombstones are on.
+ * - An update that changes the key is emitted as a delete of the old key (header
+ *   `__debezium.newkey`), a tombstone for the old key, and a create of the new row (header
+ *   `__debezium.oldkey`), so compacted topics drop the old key.
+ * - truncate -> one op 't' record per table, key null; logical decoding message -> op 'm' on
+ *   `<prefix>.message`, key {prefix}, value.message = {prefix, content (base64)}.
+ * - source.sequence is the JSON text `["<last commit lsn>","<lsn>"]` (decimal LSNs, null when
+ *   unknown), as Debezium writes it.
+ * Tables without key columns get a null key and no tombstone (a null-key tombstone compacts
+ * nothing and compacted topics reject it).
+ */
+import type { EnvelopeConfig } from '../../config/types';
+import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
+import { formatLsn, type Lsn } from '../protocol/lsn';
+import type { SinkRecord } from '../sink/port';
+import { quoteJson } from './json';
+import { RelationStates, keyChanged, keyJson, rowJson, type RelationState } from './row';
+import { messageTopicName } from './topic';
+
+export interface EnvelopeContext {
+  readonly connectorName: string;
+  readonly topicPrefix: string;
+  readonly database: string;
+  readonly version: string;
+  readonly options: EnvelopeConfig;
+}
+
+export interface TxContext {
+  readonly xid: number;
+  readonly commitLsn: Lsn;
+  /** Commit time, µs since the Unix epoch. */
+  readonly commitTimeUs: bigint;
+  /** Commit LSN of the previous transaction, for source.sequence; null when unknown. */
+  readonly lastCommitLsn: Lsn | null;
+}
+
+export type SnapshotMarker = 'first' | 'true' | 'last' | 'first_in_data_collection' | 'last_in_data_collection';
+
+type Op = 'c' | 'u' | 'd' | 't' | 'm' | 'r';
+
+const OP_HEADERS: Readonly<Record<Op, Readonly<Record<string, string>>>> = {
+  c: Object.freeze({ op: 'c' }),
+  u: Object.freeze({ op: 'u' }),
+  d: Object.freeze({ op: 'd' }),
+  t: Object.freeze({ op: 't' }),
+  m: Object.freeze({ op: 'm' }),
+  r: Object.freeze({ op: 'r' }),
+};
+
+/** The varying fields of `source`; schema and table arrive as JSON text. */
+interface SourceInfo {
+  readonly tsUs: bigint;
+  readonly snapshot: string;
+  readonly lastLsn: bigint | null;
+  readonly lsn: bigint;
+  readonly schemaJson: string;
+  readonly tableJson: string;
+  readonly txId: number | null;
+}
+
+/** One record before id assignment. */
+interface Draft {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** source.sequence as a JSON string literal: the text `["<last>","<lsn>"]`, decimal LSNs. */
+function sequenceJson(last: bigint | null, lsn: bigint): string {
+  return `"[${last === null ? 'null' : `\\"${last}\\"`},\\"${lsn}\\"]"`;
+}
+
+function utf8(text: string | null): Buffer | null {
+  return text === null ? null : Buffer.from(text, 'utf8');
+}
+
+/**
+ * Envelopes have a fixed shape, so they are written as JSON text directly (field values go
+ * through toJson); the field order is the one DESIGN.md shows.
+ */
+export class EnvelopeBuilder {
+  private readonly states: RelationStates;
+  private readonly messageTopic: string;
+  /** `{"version":..,"connector":"postgresql","name":..,"ts_ms":` — constant per connector. */
+  private readonly sourceHead: string;
+  private readonly dbJson: string;
+  /** formatLsn of the last commit seen: every event of a transaction shares it. */
+  private idLsn: Lsn | null = null;
+  private idPrefix = '';
+
+  constructor(private readonly ctx: EnvelopeContext) {
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options);
+    this.messageTopic = messageTopicName(ctx.topicPrefix);
+    this.sourceHead =
+      `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
+    this.dbJson = quoteJson(ctx.database);
+  }
+
+  /** Topic of a relation (cached with its converters). */
+  topicOf(relation: Relation): string {
+    return this.states.get(relation).topic;
+  }
+
+  /** The records for one change; ids `<commit lsn>:<firstIndex + position>`. */
+  records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
+    const drafts: Draft[] = [];
+    switch (event.kind) {
+      case 'insert': {
+        const state = this.states.get(event.relation);
+        const after = rowJson(state, event.after, null);
+        const source = this.streamSource(state, event.lsn, tx);
+        drafts.push(this.draft(state.topic, utf8(keyJson(state, event.after, null)), null, after, source, 'c', nowUs));
+        break;
+      }
+      case 'update':
+        this.update(event, tx, nowUs, drafts);
+        break;
+      case 'delete':
+        this.delete(event, tx, nowUs, drafts);
+        break;
+      case 'truncate':
+        for (const relation of event.relations) {
+          const state = this.states.get(relation);
+          drafts.push(this.draft(state.topic, null, null, null, this.streamSource(state, event.lsn, tx), 't', nowUs));
+        }
+        break;
+      case 'message':
+        drafts.push(this.message(event, tx, nowUs));
+        break;
+    }
+    if (this.idLsn !== tx.commitLsn) {
+      this.idLsn = tx.commitLsn;
+      this.idPrefix = formatLsn(tx.commitLsn) + ':';
+    }
+    const prefix = this.idPrefix;
+    return drafts.map((d, i) => ({ ...d, id: prefix + (firstIndex + i) }));
+  }
+
+  /** A snapshot read (op 'r') of one row; `id` is chosen by the snapshotter. */
+  snapshotRecord(relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, id: string, nowUs: bigint): SinkRecord {
+    const state = this.states.get(relation);
+    const source: SourceInfo = {
+      tsUs: nowUs,
+      snapshot: marker,
+      lastLsn: null,
+      lsn: snapshotLsn,
+      schemaJson: state.schemaJson,
+      tableJson: state.tableJson,
+      txId: null,
+    };
+    const after = rowJson(state, row, null);
+    return { ...this.draft(state.topic, utf8(keyJson(state, row, null)), null, after, source, 'r', nowUs), id };
+  }
+
+  private update(event: UpdateEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {
+    const state = this.states.get(event.relation);
+    const old = event.before;
+    const fullOld = old !== null && !event.beforeIsKeyOnly ? old : null;
+    const source = this.streamSource(state, event.lsn, tx);
+    const after = rowJson(state, event.after, fullOld);
+    const newKey = keyJson(state, event.after, old);
+    if (old !== null && newKey !== null && keyChanged(state, old, event.after)) {
+      const oldKey = keyJson(state, old, null)!;
+      const oldKeyBuf = utf8(oldKey);
+      out.push({
+        ...this.draft(state.topic, oldKeyBuf, rowJson(state, old, null), null, source, 'd', nowUs),
+        headers: { op: 'd', '__debezium.newkey': newKey },
+      });
+      if (this.ctx.options.tombstonesOnDelete) out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: OP_HEADERS.d });
+      out.push({
+        ...this.draft(state.topic, utf8(newKey), null, after, source, 'c', nowUs),
+        headers: { op: 'c', '__debezium.oldkey': oldKey },
+      });
+      return;
+    }
+    const before = fullOld === null ? null : rowJson(state, fullOld, null);
+    out.push(this.draft(state.topic, utf8(newKey), before, after, source, 'u', nowUs));
+  }
+
+  private delete(event: DeleteEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {
+    const state = this.states.get(event.relation);
+    const keyBuf = utf8(keyJson(state, event.before, null));
+    const source = this.streamSource(state, event.lsn, tx);
+    out.push(this.draft(state.topic, keyBuf, rowJson(state, event.before, null), null, source, 'd', nowUs));
+    if (this.ctx.options.tombstonesOnDelete && keyBuf !== null) {
+      out.push({ topic: state.topic, key: keyBuf, value: null, headers: OP_HEADERS.d });
+    }
+  }
+
+  private message(event: MessageEvent, tx: TxContext, nowUs: bigint): Draft {
+    const source = this.sourceJson({
+      tsUs: tx.commitTimeUs,
+      snapshot: 'false',
+      lastLsn: tx.lastCommitLsn,
+      lsn: event.lsn,
+      schemaJson: '""',
+      tableJson: '""',
+      // A non-transactional message (pg_logical_emit_message(false, ...)) belongs to no transaction.
+      txId: event.transactional ? tx.xid : null,
+    });
+    const prefix = quoteJson(event.prefix);
+    const value =
+      `{"op":"m","ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"source":${source},` +
+      `"message":{"prefix":${prefix},"content":"${event.content.toString('base64')}"}}`;
+    return { topic: this.messageTopic, key: utf8(`{"prefix":${prefix}}`), value: utf8(value), headers: OP_HEADERS.m };
+  }
+
+  private streamSource(state: RelationState, lsn: Lsn, tx: TxContext): SourceInfo {
+    return {
+      tsUs: tx.commitTimeUs,
+      snapshot: 'false',
+      lastLsn: tx.lastCommitLsn,
+      lsn,
+      schemaJson: state.schemaJson,
+      tableJson: state.tableJson,
+      txId: tx.xid,
+    };
+  }
+
+  private sourceJson(s: SourceInfo): string {
+    return (
+      `${this.sourceHead}${s.tsUs / 1000n},"ts_us":${s.tsUs},"snapshot":"${s.snapshot}","db":${this.dbJson},` +
+      `"sequence":${sequenceJson(s.lastLsn, s.lsn)},"schema":${s.schemaJson},"table":${s.tableJson},` +
+      `"txId":${s.txId === null ? 'null' : s.txId},"lsn":${s.lsn},"xmin":null}`
+    );
+  }
+
+  private draft(
+    topic: string,
+    key: Buffer | null,
+    before: string | null,
+    after: string | null,
+    source: SourceInfo,
+    op: Op,
+    nowUs: bigint,
+  ): Draft {
+    const value =
+      `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${this.sourceJson(source)},` +
+      `"op":"${op}","ts_ms":${nowUs / 1000n},"ts_us":${nowUs}}`;
+    return { topic, key, value: utf8(value), headers: OP_HEADERS[op] };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Per-relation conversion state and row/key building. State is cached in a WeakMap keyed by the
+ * Relation object: decoders create a new Relation when a table's definition changes, so a stale
+ * entry is never consulted and is collected with its Relation.
+ */
+import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../decode/change';
+import { makeConverter, unavailablePlaceholder, type Converter, type ValueOptions } from '../decode/values';
+import { quoteJson, toJson, type JsonValue } from './json';
+import { topicName } from './topic';
+
+export interface RelationState {
+  readonly topic: string;
+  /** `"name":` per column, quoted once: rows are serialized straight to JSON text. */
+  readonly members: readonly string[];
+  /** Schema and table names as JSON strings, for source. */
+  readonly schemaJson: string;
+  readonly tableJson: string;
+  readonly converters: readonly Converter[];
+  /** Value of an unchanged TOAST column the server did not send (unavailable.value.placeholder). */
+  readonly placeholders: readonly JsonValue[];
+  /** Positions of the key (replica identity) columns; empty when the table has none. */
+  readonly keyIndexes: readonly number[];
+}
+
+export class RelationStates {
+  private readonly cache = new WeakMap<Relation, RelationState>();
+
+  constructor(
+    private readonly topicPrefix: string,
+    private readonly options: ValueOptions,
+  ) {}
+
+  get(relation: Relation): RelationState {
+    let state = this.cache.get(relation);
+    if (state === undefined) {
+      state = this.build(relation);
+      this.cache.set(relation, state);
+    }
+    return state;
+  }
+
+  private build(relation: Relation): RelationState {
+    const cols = relation.columns;
+    const keyIndexes: number[] = [];
+    cols.forEach((c, i) => {
+      if (c.isKey) keyIndexes.push(i);
+    });
+    return {
+      topic: topicName(this.topicPrefix, relation.schema, relation.table),
+      members: cols.map((c) => quoteJson(c.name) + ':'),
+      schemaJson: quoteJson(relation.schema),
+      tableJson: quoteJson(relation.table),
+      converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options)),
+      placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options)),
+      keyIndexes,
+    };
+  }
+}
+
+/**
+ * Converts value `i`. An unchanged TOAST value takes the old row's value when the server sent
+ * a full old row (REPLICA IDENTITY FULL), else the placeholder.
+ */
+function convertAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | null): JsonValue {
+  let text: TextValue | undefined = tuple[i];
+  if (text === UNCHANGED_TOAST) {
+    const prior = old === null ? undefined : old[i];
+    if (typeof prior !== 'string') return prior === null ? null : state.placeholders[i]!;
+    text = prior;
+  }
+  if (text === null || text === undefined) return null;
+  return state.converters[i]!(text);
+}
+
+/** The row as JSON object text, members in column order. */
+export function rowJson(state: RelationState, tuple: Tuple, old: Tuple | null): string {
+  const members = state.members;
+  let out = '{';
+  for (let i = 0; i < members.length; i++) {
+    out += (i === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
+  }
+  return out + '}';
+}
+
+/** The key as JSON object text, or null when the relation has no key columns. */
+export function keyJson(state: RelationState, tuple: Tuple, old: Tuple | null): string | null {
+  const idx = state.keyIndexes;
+  if (idx.length === 0) return null;
+  let out = '{';
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    out += (k === 0 ? '' : ',') + state.members[i]! + toJson(convertAt(state, tuple, i, old));
+  }
+  return out + '}';
+}
+
+/** Whether any key column's value differs between the old and new row (text comparison). */
+export function keyChanged(state: RelationState, before: Tuple, after: Tuple): boolean {
+  for (const i of state.keyIndexes) {
+    const a = after[i];
+    if (a !== UNCHANGED_TOAST && a !== before[i]) return true;
+  }
+  return false;
+}

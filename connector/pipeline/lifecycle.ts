@@ -1,0 +1,48 @@
+/**
+ * The connector's lifecycle as an explicit state machine. A transition not in the table is a
+ * programming error (ConnectorError STATE); every transition is logged.
+ */
+import { ConnectorError } from '../errors';
+import type { Logger } from '../observe/logger';
+
+export type Phase = 'created' | 'connecting' | 'snapshotting' | 'streaming' | 'backoff' | 'stopping' | 'stopped' | 'failed';
+
+const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
+  created: ['connecting', 'stopping'],
+  connecting: ['snapshotting', 'streaming', 'backoff', 'stopping', 'failed', 'stopped'],
+  snapshotting: ['streaming', 'backoff', 'stopping', 'failed', 'stopped'],
+  streaming: ['backoff', 'stopping', 'failed', 'stopped'],
+  backoff: ['connecting', 'stopping', 'failed', 'stopped'],
+  stopping: ['stopped', 'failed'],
+  stopped: [],
+  failed: [],
+};
+
+export class Lifecycle {
+  private current: Phase = 'created';
+  private readonly listeners: Array<(p: Phase) => void> = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  get phase(): Phase {
+    return this.current;
+  }
+
+  onChange(listener: (p: Phase) => void): void {
+    this.listeners.push(listener);
+  }
+
+  to(next: Phase, fields: Record<string, unknown> = {}): void {
+    if (next === this.current) return;
+    if (!TRANSITIONS[this.current].includes(next)) {
+      throw new ConnectorError('STATE', `illegal lifecycle transition ${this.current} -> ${next}`);
+    }
+    this.logger.info({ from: this.current, to: next, ...fields }, `connector ${next}`);
+    this.current = next;
+    for (const l of this.listeners) l(next);
+  }
+
+  canMoveTo(next: Phase): boolean {
+    return TRANSITIONS[this.current].includes(next);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Read-only inspection of the server before anything is created: which tables the config
+ * selects, whether their topics collide, what the publication needs, and the slot's state.
+ * Every problem is collected and reported at once; nothing is created when there is one.
+ */
+import type { ClientBase } from 'pg';
+import { ConnectorError } from '../errors';
+import type { Logger } from '../observe/logger';
+import type { WalcastConfig } from '../../config/types';
+import { listTables, matchTables, unmatchedPatterns } from '../source/tables';
+import { getPublication, planPublication, PublicationPlan, TableRef, tableKey } from '../source/publication';
+import { getSlot, SlotInfo, slotProblems } from '../source/slot';
+import { findTopicCollisions } from '../envelope/topic';
+import { PrimaryKeys, relationKey } from '../decode/key-columns';
+
+export interface Inspection {
+  readonly database: string;
+  readonly tables: readonly TableRef[];
+  readonly slot: SlotInfo | null;
+  readonly publicationPlan: PublicationPlan | null;
+  /** `schema.table` -> primary key column names, in key order. */
+  readonly primaryKeys: PrimaryKeys;
+}
+
+export async function inspectServer(client: ClientBase, config: WalcastConfig, logger: Logger): Promise<Inspection> {
+  const problems: string[] = [];
+  const { rows: [settings] } = await client.query<{ db: string; wal_level: string }>(
+    "SELECT current_database() AS db, current_setting('wal_level') AS wal_level",
+  );
+  if (settings.wal_level !== 'logical') problems.push(`wal_level is "${settings.wal_level}"; logical decoding needs wal_level = logical`);
+
+  const all = await listTables(client);
+  const tables = matchTables(all, [...config.source.tables], [...config.source.excludeTables]);
+  if (tables.length === 0 && config.source.publicationMode !== 'all_tables') {
+    problems.push(`source.tables ${JSON.stringify(config.source.tables)} matches no table in database "${settings.db}"`);
+  }
+  // A pattern without a wildcard names one table: when it matches nothing it is a typo or a
+  // missing table, and a filtered publication cannot include it. Wildcards may match nothing.
+  for (const p of unmatchedPatterns(all, config.source.tables)) {
+    if (!p.includes('*')) problems.push(`source.tables entry "${p}" matches no table in database "${settings.db}"`);
+  }
+  for (const c of findTopicCollisions(tables, config.topicPrefix)) problems.push(c);
+
+  let publicationPlan: PublicationPlan | null = null;
+  if (config.source.plugin === 'pgoutput') {
+    try {
+      const existing = await getPublication(client, config.source.publication);
+      publicationPlan = planPublication(config.source.publication, config.source.publicationMode, tables, existing);
+    } catch (e) {
+      if (e instanceof ConnectorError) problems.push(e.message);
+      else throw e;
+    }
+  }
+
+  const slot = await getSlot(client, config.source.slot);
+  if (slot) problems.push(...slotProblems(slot, { plugin: config.source.plugin, database: settings.db }));
+
+  if (problems.length > 0) {
+    throw new ConnectorError('CONFIG_INVALID', `cannot start:\n  - ${problems.join('\n  - ')}`, { context: { problems: problems.length } });
+  }
+  await warnReplicaIdentity(client, tables, logger);
+  return { database: settings.db, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client) };
+}
+
+async function loadPrimaryKeys(client: ClientBase): Promise<PrimaryKeys> {
+  const { rows } = await client.query<{ schema: string; table: string; columns: string[] }>(
+    `SELECT n.nspname AS schema, c.relname AS table,
+            array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)) AS columns
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey::int2[])
+      WHERE i.indisprimary AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      GROUP BY 1, 2`,
+  );
+  return new Map(rows.map((r) => [relationKey(r.schema, r.table), r.columns]));
+}
+
+/**
+ * A published table without a replica identity makes the *application's* UPDATE/DELETE fail
+ * ("cannot update table ... because it does not have a replica identity"). walcast does not
+ * alter user tables; it says so loudly.
+ */
+async function warnReplicaIdentity(client: ClientBase, tables: readonly TableRef[], logger: Logger): Promise<void> {
+  if (tables.length === 0) return;
+  const { rows } = await client.query<{ schema: string; table: string; ident: string; has_key: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS table, c.relreplident AS ident,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)) AS has_key
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [tables.map((t) => t.schema), tables.map((t) => t.table)],
+  );
+  for (const r of rows) {
+    if (r.ident === 'n' || (r.ident === 'd' && !r.has_key)) {
+      logger.warn({ table: tableKey({ schema: r.schema, table: r.table }) },
+        'table has no replica identity: UPDATE and DELETE on it will fail while it is published; add a primary key or set REPLICA IDENTITY FULL');
+    }
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * One streaming session: a replication connection's lifetime from START_REPLICATION until a
+ * requested stop or the first failure. Decoded changes become records, records are published
+ * in batches (several batches in flight), acks feed the AckTracker, and standby status updates
+ * carry the tracker's confirmed LSN to the server on a timer that keeps running while the
+ * socket is paused or the broker is down.
+ *
+ * On any failure the session ends; the supervisor starts a new one, which resumes from the
+ * slot's confirmed_flush_lsn (PostgreSQL resends every later commit). Nothing is skipped, and
+ * ids are deterministic, so the redelivered duplicates are recognisable.
+ */
+import { ConnectorError } from '../errors';
+import type { ChangeEvent, DataEvent, Decoder } from '../decode/change';
+import type { EnvelopeBuilder } from '../envelope/builder';
+import type { Sink, SinkRecord } from '../sink/port';
+import { AckTracker } from '../offsets/ack-tracker';
+import { Lsn, formatLsn } from '../protocol/lsn';
+import type { Logger } from '../observe/logger';
+import type { ReplicationConnection } from '../source/replication-connection';
+
+export interface SessionOptions {
+  readonly heartbeatMs: number;
+  readonly maxInFlightEvents: number;
+  /** Records per publish call. */
+  readonly batchSize: number;
+  /** Upper bound for waiting on in-flight publishes during a graceful stop. */
+  readonly stopTimeoutMs: number;
+}
+
+export interface SessionDeps {
+  readonly repl: ReplicationConnection;
+  readonly decoder: Decoder;
+  readonly builder: EnvelopeBuilder;
+  readonly sink: Sink;
+  readonly logger: Logger;
+  readonly startLsn: Lsn;
+  readonly options: SessionOptions;
+  /** Topics already known to exist (shared across sessions). */
+  readonly knownTopics: Set<string>;
+  readonly onConfirmed?: (lsn: Lsn) => void;
+  readonly onRecords?: (records: readonly SinkRecord[]) => void;
+}
+
+interface OpenTx {
+  readonly xid: number;
+  readonly commitLsn: Lsn;
+  readonly commitTimeUs: bigint;
+  index: number;
+}
+
+export class StreamSession {
+  readonly tracker: AckTracker;
+  private batch: SinkRecord[] = [];
+  /** Tracker sequence number of batch[0]; records are reserved when created, in stream order. */
+  private batchStart = 0;
+  private flushScheduled = false;
+  private tx: OpenTx | null = null;
+  private lastCommitLsn: Lsn | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private topicGate: Promise<void> | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private lastSentLsn: Lsn | null = null;
+  private lastSentAt = 0;
+  private failure: ConnectorError | null = null;
+  private stopping = false;
+  private settle!: { resolve: () => void; reject: (e: ConnectorError) => void };
+  readonly finished: Promise<void>;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.tracker = new AckTracker(deps.startLsn);
+    this.finished = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
+    // A rejection nobody awaits yet must not crash the process; run() returns `finished`.
+    this.finished.catch(() => undefined);
+  }
+
+  /** Starts streaming; resolves when the session ended cleanly, rejects on failure. */
+  async run(pluginOptions: string): Promise<void> {
+    const { repl, logger, startLsn } = this.deps;
+    await repl.start(startLsn, pluginOptions, {
+      xlogData: (walStart, _walEnd, data) => this.onXLogData(walStart, data),
+      keepalive: (walEnd, replyRequested) => this.onKeepalive(walEnd, replyRequested),
+      closed: (error) => this.onClosed(error),
+    });
+    logger.info({ slot: repl.slot, startLsn: formatLsn(startLsn) }, 'streaming changes');
+    const tick = Math.max(50, Math.min(1000, this.deps.options.heartbeatMs));
+    this.statusTimer = setInterval(() => this.sendStatus(false), tick);
+    return this.finished;
+  }
+
+  /** Graceful stop: stop reading, publish what was read, wait for acks, confirm, close. */
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return this.finished.catch(() => undefined);
+    this.stopping = true;
+    const { repl, logger, options } = this.deps;
+    repl.pause();
+    this.flush();
+    const drained = await this.drain(options.stopTimeoutMs);
+    this.sendStatus(true);
+    logger.info({ reason, confirmedLsn: formatLsn(this.tracker.confirmed), drained, inFlight: this.tracker.inFlight }, 'stopping stream');
+    await repl.close();
+    this.end(this.failure ?? undefined);
+    return this.finished.catch(() => undefined);
+  }
+
+  private onXLogData(walStart: Lsn, data: Buffer): void {
+    if (this.failure) return;
+    let events: readonly ChangeEvent[];
+    try {
+      events = this.deps.decoder.decode(data, walStart);
+    } catch (e) {
+      this.fail(e instanceof ConnectorError ? e : new ConnectorError('DECODE', 'cannot decode change', { cause: e, context: { lsn: formatLsn(walStart) } }));
+      return;
+    }
+    for (const ev of events) this.onEvent(ev);
+    if (this.batch.length >= this.deps.options.batchSize) this.flush();
+    else if (this.batch.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    if (this.tracker.inFlight >= this.deps.options.maxInFlightEvents && !this.deps.repl.isPaused) {
+      this.deps.logger.debug({ inFlight: this.tracker.inFlight }, 'pausing replication stream (backpressure)');
+      this.deps.repl.pause();
+    }
+  }
+
+  private onEvent(ev: ChangeEvent): void {
+    switch (ev.kind) {
+      case 'begin':
+        this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0 };
+        this.tracker.begin();
+        return;
+      case 'commit':
+        // Records of this transaction still sitting in `batch` are already reserved in the tracker.
+        this.tracker.commit(ev.endLsn);
+        this.lastCommitLsn = ev.commitLsn;
+        this.tx = null;
+        return;
+      case 'relation':
+        return;
+      default:
+        this.onData(ev);
+    }
+  }
+
+  private onData(ev: DataEvent): void {
+    const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: BigInt(Date.now()) * 1000n, index: 0 };
+    const records = this.deps.builder.records(
+      ev,
+      { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn: this.lastCommitLsn },
+      tx.index,
+      BigInt(Date.now()) * 1000n,
+    );
+    tx.index += records.length;
+    if (records.length === 0) return;
+    const first = this.tracker.reserve(records.length);
+    if (this.batch.length === 0) this.batchStart = first;
+    for (const r of records) this.batch.push(r);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0 || this.failure) return;
+    const records = this.batch;
+    const first = this.batchStart;
+    this.batch = [];
+    this.deps.onRecords?.(records);
+    const newTopics: string[] = [];
+    for (const r of records) {
+      if (!this.deps.knownTopics.has(r.topic)) { this.deps.knownTopics.add(r.topic); newTopics.push(r.topic); }
+    }
+    if (newTopics.length > 0) {
+      const gate: Promise<void> = (this.topicGate ?? Promise.resolve()).then(() => this.deps.sink.ensureTopics(newTopics));
+      this.topicGate = gate;
+      gate.then(() => { if (this.topicGate === gate) this.topicGate = null; }, () => undefined);
+      gate.catch(() => { for (const t of newTopics) this.deps.knownTopics.delete(t); });
+    }
+    const sent = this.topicGate ? this.topicGate.then(() => this.deps.sink.publish(records)) : this.deps.sink.publish(records);
+    const tracked = sent.then(
+      () => this.onAcked(first, records.length),
+      (e: unknown) => this.fail(e instanceof ConnectorError ? e : new ConnectorError('SINK_SEND', 'publish failed', { cause: e })),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private onAcked(first: number, count: number): void {
+    if (this.failure) return; // acks after a failure must not move the confirmed position
+    const before = this.tracker.confirmed;
+    this.tracker.ack(first, first + count);
+    if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
+    if (!this.stopping && this.deps.repl.isPaused && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) {
+      this.deps.repl.resume();
+    }
+  }
+
+  private onKeepalive(walEnd: Lsn, replyRequested: boolean): void {
+    if (this.batch.length === 0 && this.inFlight.size === 0) this.tracker.idle(walEnd);
+    if (replyRequested) this.sendStatus(true);
+  }
+
+  /** Sends the confirmed LSN when it moved, or at least every heartbeatMs. */
+  private sendStatus(force: boolean): void {
+    if (this.failure && !this.stopping) return;
+    const now = Date.now();
+    const confirmed = this.tracker.confirmed;
+    if (!force && confirmed === this.lastSentLsn && now - this.lastSentAt < this.deps.options.heartbeatMs) return;
+    this.deps.repl.sendStatus(confirmed);
+    if (confirmed !== this.lastSentLsn) this.deps.logger.debug({ confirmedLsn: formatLsn(confirmed) }, 'confirmed');
+    this.lastSentLsn = confirmed;
+    this.lastSentAt = now;
+  }
+
+  private async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => { timer = setTimeout(r, Math.max(1, deadline - Date.now())); })]);
+      clearTimeout(timer);
+    }
+    return this.inFlight.size === 0;
+  }
+
+  private fail(error: ConnectorError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.deps.logger.error({ err: error, confirmedLsn: formatLsn(this.tracker.confirmed) }, `stream session failed: ${error.message}`);
+    // Confirm nothing more: the next session resumes from what the server already has.
+    this.deps.repl.destroy();
+    this.end(error);
+  }
+
+  private onClosed(error?: ConnectorError): void {
+    if (this.stopping) return;
+    this.fail(error ?? new ConnectorError('REPLICATION_STREAM', 'replication stream ended unexpectedly', { context: { slot: this.deps.repl.slot } }));
+  }
+
+  private end(error?: ConnectorError): void {
+    if (this.statusTimer) { clearInterval(this.statusTimer); this.statusTimer = null; }
+    if (error) this.settle.reject(error);
+    else this.settle.resolve();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Bounds-checked big-endian reader over one Buffer (PostgreSQL's wire format is network order).
+ * Sans-IO: it never owns the bytes; `bytes(n)` returns a view into the same memory, so a caller
+ * that keeps such a view past the life of the underlying buffer must copy it.
+ */
+import { ConnectorError } from '../errors';
+
+/** Longest value decoded by the JS ASCII loop before handing over to Buffer#toString. */
+const SHORT_ASCII_MAX = 24;
+
+export class BufferReader {
+  private pos: number;
+  private readonly end: number;
+
+  constructor(private readonly buf: Buffer, start = 0, end = buf.length) {
+    if (start < 0 || end > buf.length || start > end) {
+      throw new ConnectorError('PROTOCOL', `reader window [${start}, ${end}) outside a ${buf.length}-byte buffer`);
+    }
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Position relative to the start of the underlying buffer. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, what: string): number {
+    const at = this.pos;
+    if (at + n > this.end) {
+      throw new ConnectorError('PROTOCOL', `message too short: ${what} needs ${n} byte(s) at offset ${at}, ${this.end - at} left`, {
+        context: { offset: at },
+      });
+    }
+    this.pos = at + n;
+    return at;
+  }
+
+  uint8(): number {
+    return this.buf[this.need(1, 'Byte1')];
+  }
+
+  int8(): number {
+    return this.buf.readInt8(this.need(1, 'Int8'));
+  }
+
+  int16(): number {
+    return this.buf.readInt16BE(this.need(2, 'Int16'));
+  }
+
+  uint16(): number {
+    return this.buf.readUInt16BE(this.need(2, 'UInt16'));
+  }
+
+  int32(): number {
+    return this.buf.readInt32BE(this.need(4, 'Int32'));
+  }
+
+  /** OIDs and xids are unsigned 32-bit on the wire. */
+  uint32(): number {
+    return this.buf.readUInt32BE(this.need(4, 'UInt32'));
+  }
+
+  int64(): bigint {
+    return this.buf.readBigInt64BE(this.need(8, 'Int64'));
+  }
+
+  /** LSNs and other uint64 counters. */
+  uint64(): bigint {
+    return this.buf.readBigUInt64BE(this.need(8, 'UInt64'));
+  }
+
+  /** A NUL-terminated UTF-8 string (PostgreSQL "String"); the terminator is consumed. */
+  cstring(): string {
+    const start = this.pos;
+    const nul = this.buf.indexOf(0, start);
+    if (nul < 0 || nul >= this.end) {
+      throw new ConnectorError('PROTOCOL', `unterminated string at offset ${start}`, { context: { offset: start } });
+    }
+    this.pos = nul + 1;
+    return this.buf.toString('utf8', start, nul);
+  }
+
+  /**
+   * `n` bytes decoded as UTF-8 (no intermediate view allocated). Short ASCII values (most keys,
+   * numbers, timestamps) are built in JS: cheaper than a call into the native UTF-8 decoder.
+   */
+  utf8(n: number): string {
+    if (n < 0) throw new ConnectorError('PROTOCOL', `negative length ${n} at offset ${this.pos}`, { context: { offset: this.pos } });
+    const at = this.need(n, 'String');
+    const buf = this.buf;
+    if (n <= SHORT_ASCII_MAX) {
+      let s = '';
+      for (let i = at, end = at + n; i < end; i++) {
+        const c = buf[i];
+        if (c > 0x7f) return buf.toString('utf8', at, end);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return buf.toString('utf8', at, at + n);
+  }
+
+  /** A view (no copy) of the next `n` bytes. */
+  bytes(n: number): Buffer {
+    if (n < 0) throw new ConnectorError('PROTOCOL', `negative length ${n} at offset ${this.pos}`, { context: { offset: this.pos } });
+    const at = this.need(n, 'Byte' + n);
+    return this.buf.subarray(at, at + n);
+  }
+
+  /** A view of everything left. */
+  rest(): Buffer {
+    const at = this.pos;
+    this.pos = this.end;
+    return this.buf.subarray(at, this.end);
+  }
+
+  skip(n: number): void {
+    this.need(n, 'skip');
+  }
+}

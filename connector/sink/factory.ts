@@ -1,0 +1,26 @@
+/** Builds the configured sink behind the port. */
+import type { WalcastConfig } from '../../config/types';
+import type { Logger } from '../observe/logger';
+import type { Sink } from './port';
+import { createKafkaSink } from './kafka';
+import { createNatsSink } from './nats';
+import { createStdoutSink } from './stdout';
+
+export interface SinkFactoryDeps {
+  readonly logger: Logger;
+  /** Where the stdout sink writes (process.stdout by default). */
+  readonly out?: NodeJS.WritableStream;
+}
+
+export type SinkFactory = (config: WalcastConfig, deps: SinkFactoryDeps) => Sink;
+
+export const createSink: SinkFactory = (config, deps) => {
+  switch (config.sink.type) {
+    case 'kafka':
+      return createKafkaSink(config.sink.kafka, { logger: deps.logger.child({ sink: 'kafka' }) });
+    case 'nats':
+      return createNatsSink(config.sink.nats, { logger: deps.logger.child({ sink: 'nats' }), subjectsPrefix: config.topicPrefix });
+    case 'stdout':
+      return createStdoutSink({ out: deps.out ?? process.stdout });
+  }
+};

@@ -1,0 +1,44 @@
+/**
+ * SinkRecord -> JetStream message headers.
+ *
+ * - `Nats-Msg-Id`: record.id (`<commit_lsn>:<index>`), set through the publish `msgID` option;
+ *   JetStream drops a second copy within the stream's duplicate window and acks it as duplicate.
+ * - every entry of record.headers verbatim (e.g. `walcast-op`).
+ * - `walcast-key`: the serialized key as text (for the JSON serializer, the key's JSON, e.g.
+ *   `{"id":42}`); absent when the table has no key. NATS header values cannot hold CR/LF: they are
+ *   replaced by spaces, which is whitespace to JSON (inside JSON strings they are escaped already).
+ *   A key that is not printable UTF-8 (a binary serializer) goes base64-encoded, flagged by
+ *   `walcast-key-encoding: base64`.
+ */
+import { headers, MsgHdrs } from 'nats';
+import { SinkRecord } from '../port';
+
+export const KEY_HEADER = 'walcast-key';
+export const KEY_ENCODING_HEADER = 'walcast-key-encoding';
+
+export function recordHeaders(record: SinkRecord): MsgHdrs {
+  const h = headers();
+  if (record.headers !== undefined) {
+    for (const [k, v] of Object.entries(record.headers)) h.set(k, v.replace(/[\r\n]/g, ' '));
+  }
+  if (record.key !== null) {
+    const text = printableUtf8(record.key);
+    if (text !== null) {
+      h.set(KEY_HEADER, text.replace(/[\r\n]/g, ' '));
+    } else {
+      h.set(KEY_HEADER, record.key.toString('base64'));
+      h.set(KEY_ENCODING_HEADER, 'base64');
+    }
+  }
+  return h;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The buffer as text when it is valid UTF-8 without control characters other than whitespace. */
+function printableUtf8(buf: Buffer): string | null {
+  let text: string;
+  try { text = utf8.decode(buf); } catch { return null; }
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? null : text;
+}

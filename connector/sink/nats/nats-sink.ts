@@ -1,0 +1,132 @@
+/**
+ * The NATS JetStream sink: one connection, records published to their subject
+ * (`<topicPrefix>.<schema>.<table>`, the SinkRecord topic) with `Nats-Msg-Id` = record.id, each
+ * awaited for its PubAck through a bounded window (see publish-window.ts for the order argument).
+ *
+ * Tombstones (value null) are not published: JetStream has no log compaction for a null value to
+ * drive, and Debezium Server's NATS JetStream sink skips them the same way. They count as
+ * delivered at once so the LSN watermark is not held back.
+ */
+import { connect, JetStreamClient, JetStreamManager, NatsConnection, NatsError } from 'nats';
+import { ConnectorError } from '../../errors';
+import { Logger } from '../../observe/logger';
+import { NatsConfig } from '../../../config/types';
+import { Sink, SinkRecord } from '../port';
+import { DEFAULT_RETRY, RetryPolicy } from './backoff';
+import { natsConnectOptions } from './connect-options';
+import { recordHeaders } from './message';
+import { PublishWindow } from './publish-window';
+import { checkSubjectsCovered, prepareStream } from './stream-setup';
+
+export interface NatsSinkDeps {
+  readonly logger: Logger;
+  /** The connector's topicPrefix: the stream is bound to `<subjectsPrefix>.>`. */
+  readonly subjectsPrefix: string;
+  /** Tuning, mostly for tests. */
+  readonly retry?: RetryPolicy;
+  /** How long one publish waits for its PubAck before it counts as failed (and is retried). */
+  readonly ackTimeoutMs?: number;
+  readonly reconnectTimeWaitMs?: number;
+  /** Client name shown by the server (`connz`). */
+  readonly clientName?: string;
+}
+
+/** NATS error codes after which the same publish may succeed: no ack yet, or JetStream away. */
+const RETRIABLE_CODES = new Set<string>(['TIMEOUT', '503', 'DISCONNECT', 'CONNECTION_REFUSED']);
+
+export function isRetriableNatsError(e: unknown): boolean {
+  return e instanceof NatsError && RETRIABLE_CODES.has(e.code);
+}
+
+export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
+  const logger = deps.logger.child({ sink: 'nats', stream: config.stream });
+  const ackTimeoutMs = deps.ackTimeoutMs ?? 5000;
+  let nc: NatsConnection | null = null;
+  let js: JetStreamClient | null = null;
+  let jsm: JetStreamManager | null = null;
+  let window: PublishWindow<SinkRecord> | null = null;
+  let stopped = false;
+
+  const sendOne = async (r: SinkRecord): Promise<{ duplicate: boolean }> => {
+    if (js === null) throw new ConnectorError('STATE', 'nats sink not started');
+    // record.value is non-null here: tombstones never reach the window.
+    const ack = await js.publish(r.topic, r.value ?? undefined, { msgID: r.id, headers: recordHeaders(r), timeout: ackTimeoutMs });
+    return { duplicate: ack.duplicate };
+  };
+
+  const watchStatus = async (conn: NatsConnection): Promise<void> => {
+    for await (const s of conn.status()) {
+      if (s.type === 'disconnect') {
+        window?.setConnected(false);
+        logger.warn({ server: String(s.data) }, 'nats disconnected');
+      } else if (s.type === 'reconnect') {
+        window?.setConnected(true);
+        logger.info({ server: String(s.data) }, 'nats reconnected');
+      }
+    }
+  };
+
+  return {
+    type: 'nats',
+
+    async start() {
+      if (nc !== null) throw new ConnectorError('STATE', 'nats sink already started');
+      const opts = natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`, { reconnectTimeWaitMs: deps.reconnectTimeWaitMs ?? 1000 });
+      try {
+        nc = await connect(opts);
+      } catch (e) {
+        const auth = e instanceof NatsError && /AUTH/.test(e.code);
+        throw new ConnectorError(auth ? 'SINK_SETUP' : 'SINK_CONNECT', `cannot connect to NATS ${config.servers.join(',')}: ${(e as Error).message}`, { cause: e, context: { servers: config.servers.join(',') } });
+      }
+      const conn = nc;
+      void watchStatus(conn).catch((e: unknown) => logger.debug({ err: String(e) }, 'nats status watcher ended'));
+      void conn.closed().then((e) => {
+        if (stopped) return;
+        const err = new ConnectorError('SINK_SEND', `nats connection closed${e ? `: ${e.message}` : ''}`, { cause: e });
+        logger.error({ err: err.message }, 'nats connection closed unexpectedly');
+        window?.abort(err);
+      });
+      jsm = await conn.jetstreamManager({ timeout: ackTimeoutMs });
+      js = conn.jetstream({ timeout: ackTimeoutMs });
+      await prepareStream(jsm, config, deps.subjectsPrefix, logger);
+      window = new PublishWindow<SinkRecord>({
+        maxInFlight: config.maxInFlight,
+        retry: deps.retry ?? DEFAULT_RETRY,
+        logger,
+        send: sendOne,
+        isRetriable: isRetriableNatsError,
+        describe: (r) => ({ subject: r.topic, id: r.id }),
+      });
+      logger.info({ servers: config.servers.join(','), maxInFlight: config.maxInFlight }, 'nats sink started');
+    },
+
+    async ensureTopics(subjects) {
+      if (jsm === null) throw new ConnectorError('STATE', 'nats sink not started');
+      await checkSubjectsCovered(jsm, config, subjects, logger);
+    },
+
+    publish(records) {
+      if (window === null || stopped) return Promise.reject(new ConnectorError('STATE', 'nats sink not started or stopped'));
+      // Tombstones are skipped (see the file comment) and count as delivered.
+      const toSend = records.filter((r) => r.value !== null);
+      return window.submit(toSend);
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const w = window;
+      if (w !== null) {
+        // Best effort: give in-flight publishes one ack timeout to finish, then fail the rest.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([w.whenIdle(), new Promise<void>((r) => { timer = setTimeout(r, ackTimeoutMs); })]);
+        clearTimeout(timer);
+        w.abort(new ConnectorError('SINK_SEND', 'nats sink stopped before these records were acked'));
+      }
+      if (nc !== null && !nc.isClosed()) {
+        try { await nc.drain(); } catch (e) { logger.debug({ err: String(e) }, 'nats drain failed; closing'); await nc.close(); }
+      }
+      logger.info({}, 'nats sink stopped');
+    },
+  };
+}

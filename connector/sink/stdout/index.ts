@@ -1,0 +1,2 @@
+export { createStdoutSink, recordLine } from './stdout-sink';
+export type { StdoutSinkDeps } from './stdout-sink';

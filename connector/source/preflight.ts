@@ -1,0 +1,252 @@
+/**
+ * Server preflight for `walcast validate --connect`: checks, on a normal (non-replication)
+ * connection and without changing anything, that the connector could start. Every problem is
+ * collected; `notes` carry what will happen at start (slot/publication creation) and what
+ * could not be verified.
+ *
+ * Verdicts follow the pipeline's own rules (connector/pipeline/prepare.ts and
+ * source/publication.ts planPublication) so that `validate --connect` predicts `run`.
+ */
+import type { WalcastConfig } from '../../config/types';
+import { isConnectorError } from '../errors';
+import { planPublication, type PublicationInfo } from './publication';
+import { slotProblems } from './slot';
+import { displayName, listTables, matchTables, unmatchedPatterns, type Queryable, type TableName } from './tables';
+
+export interface PreflightResult {
+  readonly problems: string[];
+  readonly notes: string[];
+}
+
+interface ServerRow extends Record<string, unknown> {
+  db: string; role: string; version: number; wal_level: string; max_slots: number; max_senders: number;
+  used_slots: number; used_senders: number; rolsuper: boolean; rolreplication: boolean; can_create: boolean;
+}
+
+export async function preflight(client: Queryable, config: WalcastConfig): Promise<PreflightResult> {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const src = config.source;
+
+  const { rows: [server] } = await client.query<ServerRow>(
+    `SELECT current_database() AS db, current_user AS role,
+            current_setting('server_version_num')::int AS version,
+            current_setting('wal_level') AS wal_level,
+            current_setting('max_replication_slots')::int AS max_slots,
+            current_setting('max_wal_senders')::int AS max_senders,
+            (SELECT count(*)::int FROM pg_catalog.pg_replication_slots) AS used_slots,
+            (SELECT count(*)::int FROM pg_catalog.pg_stat_replication) AS used_senders,
+            r.rolsuper, r.rolreplication,
+            has_database_privilege(current_database(), 'CREATE') AS can_create
+       FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`,
+  );
+  if (!server) return { problems: ['cannot read the current role from pg_roles'], notes };
+
+  if (server.version < 100000) problems.push(`PostgreSQL ${server.version} is too old: logical replication needs 10 or later`);
+  if (server.wal_level !== 'logical') {
+    problems.push(`wal_level is "${server.wal_level}"; logical decoding needs wal_level = logical (postgresql.conf, then restart)`);
+  }
+  if (server.max_slots < 1) problems.push('max_replication_slots is 0; set it to at least 1 (restart required)');
+  if (server.max_senders < 1) problems.push('max_wal_senders is 0; set it to at least 1 (restart required)');
+  else if (server.used_senders >= server.max_senders) problems.push(`all ${server.max_senders} WAL senders (max_wal_senders) are in use`);
+  if (!server.rolsuper && !server.rolreplication) {
+    problems.push(`role "${server.role}" can not replicate: it needs the REPLICATION attribute (ALTER ROLE ... REPLICATION) or superuser`);
+  }
+
+  const slot = await checkSlot(client, config, server, problems, notes);
+  if (src.plugin === 'wal2json' && slot?.plugin !== 'wal2json') await checkWal2json(client, problems, notes);
+  if (src.plugin === 'pgoutput' && src.messages && server.version < 140000) {
+    notes.push('source.messages: pgoutput streams logical decoding messages only from PostgreSQL 14');
+  }
+
+  const all = await listTables(client);
+  const tables = matchTables(all, src.tables, src.excludeTables);
+  if (tables.length === 0 && src.publicationMode !== 'all_tables') {
+    problems.push(`source.tables ${JSON.stringify(src.tables)} (minus excludeTables) matches no table in database "${server.db}"`);
+  }
+  // An exact name that matches nothing is a typo or a missing table; a wildcard may match
+  // nothing yet (tables created later), so it only gets a note.
+  for (const p of unmatchedPatterns(all, src.tables)) {
+    if (p.includes('*')) notes.push(`source.tables pattern "${p}" matches no table (yet)`);
+    else problems.push(`source.tables entry "${p}" matches no table in database "${server.db}"`);
+  }
+  const access = await tableAccess(client, tables);
+  const noSelect = access.filter((a) => !a.usable);
+  if (noSelect.length > 0) {
+    const msg = `role "${server.role}" can not SELECT ${list(noSelect)}`;
+    if (config.snapshot.mode === 'never') notes.push(`${msg} (not needed while snapshot.mode is never)`);
+    else problems.push(`${msg}: the snapshot reads them (GRANT USAGE ON SCHEMA and SELECT)`);
+  }
+  const noKey = access.filter((a) => !a.hasIdentity);
+  if (noKey.length > 0) {
+    notes.push(`no primary key or replica identity on ${list(noKey)}: UPDATE/DELETE on them fail while published; messages have a null key`);
+  }
+
+  if (src.plugin === 'pgoutput') {
+    await checkPublication(client, config, server, tables, access, problems, notes);
+  } else if (src.publicationMode !== 'filtered') {
+    notes.push(`source.publicationMode "${src.publicationMode}" has no effect with wal2json (tables are filtered by the connector)`);
+  }
+  return { problems, notes };
+}
+
+interface SlotRow extends Record<string, unknown> {
+  plugin: string | null; slot_type: string; database: string | null; active: boolean; active_pid: number | null; wal_status: string | null;
+}
+
+async function checkSlot(client: Queryable, config: WalcastConfig, server: ServerRow, problems: string[], notes: string[]): Promise<SlotRow | null> {
+  const name = config.source.slot;
+  const { rows: [slot] } = await client.query<SlotRow>(
+    `SELECT plugin, slot_type, database, active, active_pid, wal_status
+       FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
+    [name],
+  );
+  if (!slot) {
+    notes.push(`replication slot "${name}" does not exist; it will be created (plugin ${config.source.plugin})`);
+    if (server.max_slots > 0 && server.used_slots >= server.max_slots) {
+      problems.push(`no free replication slot: all ${server.max_slots} (max_replication_slots) are taken`);
+    }
+    return null;
+  }
+  if (slot.slot_type !== 'logical') {
+    problems.push(`replication slot "${name}" is a ${slot.slot_type} slot, not a logical one`);
+    return slot;
+  }
+  problems.push(...slotProblems(
+    { name, plugin: slot.plugin ?? '', database: slot.database, active: slot.active, activePid: slot.active_pid, confirmedFlushLsn: null, restartLsn: null, walStatus: slot.wal_status },
+    { plugin: config.source.plugin, database: server.db },
+  ));
+  if (slot.active) problems.push(`replication slot "${name}" is in use by another process (pid ${slot.active_pid ?? '?'})`);
+  if (slot.wal_status === 'unreserved') {
+    notes.push(`replication slot "${name}" has wal_status unreserved: it is about to lose WAL it needs (max_slot_wal_keep_size)`);
+  }
+  return slot;
+}
+
+/**
+ * wal2json is a shared library, not an extension: pg_available_extensions does not list it
+ * and nothing in the catalog does. Without creating a slot (which would wait for running
+ * transactions and take a slot), the only read-only proof is the file itself: look for
+ * wal2json.so in each dynamic_library_path entry with `$libdir` = pg_config's PKGLIBDIR,
+ * using pg_stat_file(path, missing_ok). Both need superuser (or explicit grants); otherwise
+ * the check is reported as not verifiable. An existing wal2json slot proves it too (caller).
+ */
+async function checkWal2json(client: Queryable, problems: string[], notes: string[]): Promise<void> {
+  try {
+    const { rows: [dirs] } = await client.query<{ libdir: string | null; path: string } & Record<string, unknown>>(
+      `SELECT (SELECT setting FROM pg_catalog.pg_config WHERE name = 'PKGLIBDIR') AS libdir,
+              current_setting('dynamic_library_path') AS path`,
+    );
+    const libdir = dirs?.libdir ?? '';
+    const candidates = (dirs?.path ?? '$libdir').split(':').filter((d) => d !== '')
+      .map((d) => d.replace('$libdir', libdir))
+      .flatMap((d) => ['.so', '.dylib'].map((ext) => `${d}/wal2json${ext}`));
+    const { rows } = await client.query<{ present: boolean } & Record<string, unknown>>(
+      'SELECT (pg_catalog.pg_stat_file(p, true)).size IS NOT NULL AS present FROM unnest($1::text[]) AS p',
+      [candidates],
+    );
+    if (!rows.some((r) => r.present)) {
+      problems.push(`output plugin wal2json is not installed on the server (looked for ${candidates.filter((c) => c.endsWith('.so')).join(', ')}); install postgresql-<version>-wal2json`);
+    }
+  } catch (e) {
+    const sqlState = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+    if (sqlState !== '42501') throw e;
+    notes.push('cannot verify that wal2json is installed: reading the server library directory needs superuser');
+  }
+}
+
+interface AccessRow extends TableName, Record<string, unknown> {
+  usable: boolean; owned: boolean; hasIdentity: boolean;
+}
+
+/** SELECT (with schema USAGE), ownership (directly or by role membership) and replica identity per table. */
+async function tableAccess(client: Queryable, tables: readonly TableName[]): Promise<AccessRow[]> {
+  if (tables.length === 0) return [];
+  const { rows } = await client.query<AccessRow>(
+    `SELECT t.schema, t.tbl AS "table",
+            has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT') AS usable,
+            pg_has_role(c.relowner, 'USAGE') AS owned,
+            c.relreplident = 'f'
+              OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))
+              OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident))
+              AS "hasIdentity"
+       FROM unnest($1::text[], $2::text[]) AS t(schema, tbl)
+       JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.tbl
+      ORDER BY 1, 2`,
+    [tables.map((t) => t.schema), tables.map((t) => t.table)],
+  );
+  return rows;
+}
+
+interface PublicationRow extends Record<string, unknown> {
+  puballtables: boolean; pubinsert: boolean; pubupdate: boolean; pubdelete: boolean; pubtruncate: boolean; owned: boolean;
+}
+
+async function checkPublication(
+  client: Queryable, config: WalcastConfig, server: ServerRow, tables: readonly TableName[], access: readonly AccessRow[],
+  problems: string[], notes: string[],
+): Promise<void> {
+  const name = config.source.publication;
+  const mode = config.source.publicationMode;
+  const { rows: [pub] } = await client.query<PublicationRow>(
+    `SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate, pg_has_role(pubowner, 'USAGE') AS owned
+       FROM pg_catalog.pg_publication WHERE pubname = $1`,
+    [name],
+  );
+  let existing: PublicationInfo | null = null;
+  if (pub) {
+    const { rows } = await client.query<{ schema: string; table: string } & Record<string, unknown>>(
+      'SELECT schemaname AS schema, tablename AS "table" FROM pg_catalog.pg_publication_tables WHERE pubname = $1 ORDER BY 1, 2',
+      [name],
+    );
+    existing = {
+      allTables: pub.puballtables,
+      tables: rows.map((r) => ({ schema: r.schema, table: r.table })),
+      publishes: { insert: pub.pubinsert, update: pub.pubupdate, delete: pub.pubdelete, truncate: pub.pubtruncate },
+    };
+    const off = Object.entries(existing.publishes).filter(([, on]) => !on).map(([op]) => op);
+    if (off.length > 0) notes.push(`publication "${name}" does not publish ${off.join(', ')}`);
+  }
+
+  let plan;
+  try {
+    plan = planPublication(name, mode, tables, existing);
+  } catch (e) {
+    if (!isConnectorError(e)) throw e;
+    // The "matches no table" case is already reported with the database name.
+    if (e.code !== 'CONFIG_INVALID') problems.push(e.message);
+    return;
+  }
+  const notOwned = (ts: readonly TableName[]) => {
+    const owned = new Set(access.filter((a) => a.owned).map((a) => displayName(a)));
+    return ts.filter((t) => !owned.has(displayName(t)));
+  };
+
+  if (mode === 'disabled' && existing && !existing.allTables) {
+    const published = new Set(existing.tables.map(displayName));
+    const unpublished = tables.filter((t) => !published.has(displayName(t)));
+    if (unpublished.length > 0) problems.push(`publication "${name}" (publicationMode disabled) does not publish ${list(unpublished)}`);
+  }
+  if (plan.action === 'create') {
+    notes.push(`publication "${name}" does not exist; it will be created (${mode === 'all_tables' ? 'FOR ALL TABLES' : `${tables.length} table(s)`})`);
+    if (mode === 'all_tables' && !server.rolsuper) problems.push(`creating publication "${name}" FOR ALL TABLES needs superuser`);
+    if (mode === 'filtered' && !server.can_create) problems.push(`role "${server.role}" lacks CREATE on database "${server.db}" to create publication "${name}"`);
+  }
+  if (plan.action === 'alter') {
+    const parts = [plan.missing.length ? `add ${list(plan.missing)}` : '', plan.extra.length ? `remove ${list(plan.extra)}` : ''].filter(Boolean);
+    notes.push(`publication "${name}" differs from source.tables; at start it will be changed to: ${parts.join('; ')}`);
+    if (!pub?.owned) problems.push(`role "${server.role}" does not own publication "${name}", so it can not change its tables`);
+  }
+  // CREATE PUBLICATION ... FOR TABLE and ALTER ... SET TABLE both check ownership of every
+  // listed table (PublicationAddTables), not only of those being added.
+  if (plan.action !== 'none' && mode === 'filtered') {
+    const needOwn = notOwned(tables);
+    if (needOwn.length > 0 && !server.rolsuper) problems.push(`role "${server.role}" must own ${list(needOwn)} to put them in publication "${name}"`);
+  }
+}
+
+function list(ts: readonly TableName[]): string {
+  const names = ts.map(displayName);
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
+}

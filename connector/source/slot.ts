@@ -1,0 +1,82 @@
+/**
+ * Replication slot inspection and creation. Inspection runs on a normal connection with bind
+ * parameters; creation runs CREATE_REPLICATION_SLOT on the replication connection because only
+ * that form can export a snapshot (used by the snapshotter).
+ */
+import type { ClientBase } from 'pg';
+import { ConnectorError } from '../errors';
+import { Lsn, parseLsn } from '../protocol/lsn';
+import type { ReplicationConnection } from './replication-connection';
+import { quoteIdent } from './sql';
+
+export interface SlotInfo {
+  readonly name: string;
+  readonly plugin: string;
+  readonly database: string | null;
+  readonly active: boolean;
+  readonly activePid: number | null;
+  readonly confirmedFlushLsn: Lsn | null;
+  readonly restartLsn: Lsn | null;
+  /** reserved | extended | unreserved | lost (PG 13+). */
+  readonly walStatus: string | null;
+}
+
+export async function getSlot(client: ClientBase, name: string): Promise<SlotInfo | null> {
+  const { rows } = await client.query<{
+    slot_name: string; plugin: string; slot_type: string; database: string | null; active: boolean;
+    active_pid: number | null; confirmed_flush_lsn: string | null; restart_lsn: string | null; wal_status: string | null;
+  }>(
+    `SELECT slot_name, plugin, slot_type, database, active, active_pid, confirmed_flush_lsn::text AS confirmed_flush_lsn,
+            restart_lsn::text AS restart_lsn, wal_status
+       FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
+    [name],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  if (r.slot_type !== 'logical') {
+    throw new ConnectorError('SLOT_INVALID', `replication slot "${name}" is a ${r.slot_type} slot, not a logical one`, { context: { slot: name } });
+  }
+  return {
+    name: r.slot_name,
+    plugin: r.plugin,
+    database: r.database,
+    active: r.active,
+    activePid: r.active_pid,
+    confirmedFlushLsn: r.confirmed_flush_lsn ? parseLsn(r.confirmed_flush_lsn) : null,
+    restartLsn: r.restart_lsn ? parseLsn(r.restart_lsn) : null,
+    walStatus: r.wal_status,
+  };
+}
+
+/** Problems that make an existing slot unusable for this connector (empty when fine). */
+export function slotProblems(slot: SlotInfo, expected: { plugin: string; database: string }): string[] {
+  const problems: string[] = [];
+  if (slot.plugin !== expected.plugin) {
+    problems.push(`replication slot "${slot.name}" uses plugin ${slot.plugin}, but source.plugin is ${expected.plugin}`);
+  }
+  if (slot.database !== null && slot.database !== expected.database) {
+    problems.push(`replication slot "${slot.name}" belongs to database "${slot.database}", not "${expected.database}"`);
+  }
+  if (slot.walStatus === 'lost') {
+    problems.push(`replication slot "${slot.name}" is invalidated (wal_status = lost): WAL it needs was removed`);
+  }
+  return problems;
+}
+
+export interface CreatedSlot {
+  readonly consistentPoint: Lsn;
+  /** Exported snapshot name, valid while the replication connection stays idle. */
+  readonly snapshotName: string | null;
+}
+
+export async function createSlot(repl: ReplicationConnection, name: string, plugin: string, exportSnapshot: boolean): Promise<CreatedSlot> {
+  const snapshot = exportSnapshot ? 'EXPORT_SNAPSHOT' : 'NOEXPORT_SNAPSHOT';
+  const rows = await repl.command<{ consistent_point: string; snapshot_name: string | null }>(
+    `CREATE_REPLICATION_SLOT ${quoteIdent(name)} LOGICAL ${quoteIdent(plugin)} ${snapshot}`,
+  );
+  return { consistentPoint: parseLsn(rows[0].consistent_point), snapshotName: rows[0].snapshot_name ?? null };
+}
+
+export async function dropSlot(client: ClientBase, name: string): Promise<void> {
+  await client.query('SELECT pg_catalog.pg_drop_replication_slot($1) WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)', [name]);
+}

@@ -1,0 +1,146 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaSink } from '../../../connector/sink/kafka';
+import type { Sink } from '../../../connector/sink/port';
+import { createMemoryLogger } from '../../../connector/observe/logger';
+import { readTopic } from '../../infra/kafka';
+import { uniqueName } from '../../infra/names';
+import { javaPartition } from '../../unit/sink/kafka/java-murmur2';
+import { kafkaConfig, keyedRecords, seqOf, sharedKafkaMock } from './kafka-support';
+
+// The project-level testTimeout in jest.config.js is ignored by jest 29 (per-project option).
+jest.setTimeout(120_000);
+
+let mock: Awaited<ReturnType<typeof sharedKafkaMock>>;
+let bootstrap: string;
+const sinks: Sink[] = [];
+
+beforeAll(async () => {
+  mock = await sharedKafkaMock();
+  bootstrap = mock.info.bootstrap;
+});
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.stop()));
+});
+afterAll(async () => {
+  await mock?.stop();
+});
+
+async function startedSink(over: Parameters<typeof kafkaConfig>[1] = {}): Promise<Sink> {
+  const sink = createKafkaSink(kafkaConfig(bootstrap, over), { logger: createMemoryLogger() });
+  sinks.push(sink);
+  await sink.start();
+  return sink;
+}
+
+async function partitionCount(topic: string): Promise<number> {
+  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0].partitions.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test('records arrive with key, value, headers and the walcast.id header; null keys and tombstones too', async () => {
+  const sink = await startedSink();
+  const topic = uniqueName('shop.public.orders');
+  await sink.ensureTopics([topic]);
+  await sink.publish([
+    { topic, id: '0/16B3748:0', key: Buffer.from('{"id":1}'), value: Buffer.from('{"op":"c"}'), headers: { op: 'c' } },
+    { topic, id: '0/16B3748:1', key: Buffer.from('{"id":1}'), value: null },
+    { topic, id: '0/16B3748:2', key: null, value: Buffer.from('{"op":"m"}'), headers: { 'walcast.id': 'spoofed' } },
+  ]);
+  const got = await readTopic(bootstrap, topic, { count: 3 });
+  const byId = new Map(got.map((m) => [m.headers['walcast.id'], m]));
+  expect(byId.get('0/16B3748:0')).toMatchObject({ key: Buffer.from('{"id":1}'), value: Buffer.from('{"op":"c"}'), headers: { op: 'c', 'walcast.id': '0/16B3748:0' } });
+  expect(byId.get('0/16B3748:1')).toMatchObject({ key: Buffer.from('{"id":1}'), value: null });
+  expect(byId.get('0/16B3748:2')).toMatchObject({ key: null, value: Buffer.from('{"op":"m"}') });
+  expect(got).toHaveLength(3);
+});
+
+test('ensureTopics creates missing topics with the configured partitions and tolerates existing ones', async () => {
+  const sink = await startedSink({ partitions: 6 });
+  const a = uniqueName('created_a');
+  const b = uniqueName('created_b');
+  await sink.ensureTopics([a]);
+  await sink.ensureTopics([a, b, b]);
+  expect(await partitionCount(a)).toBe(6);
+  expect(await partitionCount(b)).toBe(6);
+  // A second sink (another walcast instance) sees them as existing.
+  const other = await startedSink({ partitions: 2 });
+  await other.ensureTopics([a, b]);
+  expect(await partitionCount(a)).toBe(6);
+});
+
+test('publish creates a topic it was not told about', async () => {
+  const sink = await startedSink({ partitions: 4 });
+  const topic = uniqueName('lazy');
+  await sink.publish(keyedRecords(topic, 5));
+  expect(await partitionCount(topic)).toBe(4);
+  expect(await readTopic(bootstrap, topic, { count: 5 })).toHaveLength(5);
+});
+
+test('with createTopics false, missing topics fail with SINK_SETUP naming them', async () => {
+  const sink = await startedSink({ createTopics: false });
+  const missing1 = uniqueName('missing1');
+  const missing2 = uniqueName('missing2');
+  await expect(sink.ensureTopics([missing1, missing2])).rejects.toMatchObject({
+    code: 'SINK_SETUP',
+    message: expect.stringContaining(`${missing1}, ${missing2}`),
+  });
+  await expect(sink.publish(keyedRecords(missing1, 1))).rejects.toMatchObject({ code: 'SINK_SETUP' });
+  await expect(sink.publish(keyedRecords(missing1, 1))).rejects.toMatchObject({ code: 'SINK_SETUP' });
+});
+
+test('per-key order holds across many concurrent publish calls; partitions match the Java client', async () => {
+  const sink = await startedSink({ partitions: 5, batchMaxRecords: 64 });
+  const topic = uniqueName('order');
+  const keys = 23;
+  const all = keyedRecords(topic, 3000, { keys });
+  // 60 overlapping calls of uneven size, all started before any resolves.
+  const calls: Promise<void>[] = [];
+  for (let at = 0, n = 1; at < all.length; at += n, n = (n * 7) % 97 + 1) calls.push(sink.publish(all.slice(at, at + n)));
+  await Promise.all(calls);
+
+  const got = await readTopic(bootstrap, topic, { count: all.length });
+  expect(got).toHaveLength(all.length);
+  const lastSeq = new Map<number, number>();
+  for (const m of got) {
+    const { key, seq } = seqOf(m.value);
+    expect(m.partition).toBe(javaPartition(m.key!, 5));
+    expect(seq).toBe((lastSeq.get(key) ?? -1) + 1);
+    lastSeq.set(key, seq);
+  }
+  expect(new Set(got.map((m) => m.partition)).size).toBe(5);
+});
+
+test('gzip compression round-trips', async () => {
+  const sink = await startedSink({ compression: 'gzip' });
+  const topic = uniqueName('gzip');
+  await sink.publish(keyedRecords(topic, 50));
+  const got = await readTopic(bootstrap, topic, { count: 50 });
+  expect(got.map((m) => seqOf(m.value).i).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+});
+
+test('lifecycle: publish before start is a STATE error; after stop it is SINK_SEND; stop is idempotent', async () => {
+  const sink = createKafkaSink(kafkaConfig(bootstrap), { logger: createMemoryLogger() });
+  await expect(sink.publish(keyedRecords('x', 1))).rejects.toMatchObject({ code: 'STATE' });
+  await sink.start();
+  await expect(sink.start()).rejects.toMatchObject({ code: 'STATE' });
+  const topic = uniqueName('life');
+  const inFlight = sink.publish(keyedRecords(topic, 10));
+  await sink.stop();
+  await expect(inFlight).resolves.toBeUndefined(); // stop flushes what was handed over
+  await expect(sink.publish(keyedRecords(topic, 1))).rejects.toMatchObject({ code: 'SINK_SEND' });
+  await sink.stop();
+});
+
+test('start fails with SINK_CONNECT when no broker answers', async () => {
+  const sink = createKafkaSink(kafkaConfig('127.0.0.1:1'), {
+    logger: createMemoryLogger(),
+    retry: { retries: 1, initialRetryTimeMs: 20, maxRetryTimeMs: 50 },
+  });
+  await expect(sink.start()).rejects.toMatchObject({ code: 'SINK_CONNECT' });
+});

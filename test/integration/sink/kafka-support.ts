@@ -1,0 +1,42 @@
+// Shared helpers of the Kafka sink integration tests.
+import type { KafkaConfig } from '../../../config/types';
+import type { SinkRecord } from '../../../connector/sink/port';
+import { INFRA_ENV, testInfra } from '../../infra/env';
+import { KafkaMockInfo, startKafkaMock } from '../../infra/kafka';
+
+export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}): KafkaConfig {
+  return {
+    brokers: bootstrap.split(','), clientId: 'walcast-it', partitions: 3, replicationFactor: 1, createTopics: true,
+    compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '',
+    saslMechanism: 'none', saslUsername: '', saslPassword: '', ...over,
+  };
+}
+
+/**
+ * The run's shared mock (from the integration globalSetup) when there is one, else a mock of
+ * this test file's own. Tests that inject faults always start their own (startKafkaMock).
+ */
+export async function sharedKafkaMock(): Promise<{ info: KafkaMockInfo; stop(): Promise<void> }> {
+  if (process.env[INFRA_ENV] && testInfra().kafka) return { info: testInfra().kafka!, stop: async () => undefined };
+  return startKafkaMock();
+}
+
+/** `n` records over `keys` keys; value carries the key and a per-key sequence number. */
+export function keyedRecords(topic: string, n: number, opts: { keys?: number; from?: number } = {}): SinkRecord[] {
+  const keys = opts.keys ?? 10;
+  const from = opts.from ?? 0;
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    const key = i % keys;
+    return {
+      topic,
+      id: `0/${(0x1000 + i).toString(16).toUpperCase()}:${i}`,
+      key: Buffer.from(`{"id":${key}}`),
+      value: Buffer.from(JSON.stringify({ key, seq: Math.floor(i / keys), i })),
+      headers: { op: 'c' },
+    };
+  });
+}
+
+export const seqOf = (value: Buffer | null): { key: number; seq: number; i: number } =>
+  JSON.parse(value!.toString()) as { key: number; seq: number; i: number };

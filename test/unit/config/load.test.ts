@@ -1,0 +1,201 @@
+import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../config/load';
+import { ConfigError } from '../../../config/config-error';
+import { isConnectorError } from '../../../connector/errors';
+
+const dir = mkdtempSync(join(tmpdir(), 'walcast-config-'));
+let n = 0;
+function file(content: unknown): string {
+  const p = join(dir, `c${n++}.json`);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+}
+const URL_OK = 'postgres://app:s3cretPass@127.0.0.1:5432/app';
+const minimal = { name: 'shop', source: { url: URL_OK } };
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and derives slot, publication, topicPrefix, stream and clientId from name', () => {
+    const c = loadConfig({ file: file(minimal), env: {} });
+    expect(c.source).toMatchObject({
+      plugin: 'pgoutput', slot: 'walcast_shop', publication: 'walcast_shop', publicationMode: 'filtered',
+      tables: ['public.*'], excludeTables: [], heartbeatMs: 10000, maxInFlightEvents: 20000, messages: true,
+      retryInitialMs: 500, retryMaxMs: 30000,
+    });
+    expect(c.snapshot).toEqual({ mode: 'initial', parallelism: 1, chunkRows: 10000 });
+    expect(c.sink.type).toBe('kafka');
+    expect(c.sink.kafka).toMatchObject({
+      brokers: ['127.0.0.1:9092'], clientId: 'walcast-shop', partitions: 1, replicationFactor: 1, createTopics: true,
+      compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 30000, ssl: false, saslMechanism: 'none',
+    });
+    expect(c.sink.nats).toMatchObject({ servers: ['127.0.0.1:4222'], stream: 'shop', createStream: true, duplicateWindowMs: 120000, maxInFlight: 256 });
+    expect(c.topicPrefix).toBe('shop');
+    expect(c.envelope).toEqual({ tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric' });
+    expect(c.http.port).toBe(8083);
+    expect(c.log.level).toBe('info');
+  });
+
+  it('derives valid PostgreSQL names from a mixed-case name with dashes', () => {
+    const c = loadConfig({ env: { WALCAST_NAME: 'Shop-EU', WALCAST_SOURCE_URL: URL_OK } });
+    expect(c.source.slot).toBe('walcast_shop_eu');
+    expect(c.source.publication).toBe('walcast_shop_eu');
+    expect(c.topicPrefix).toBe('Shop-EU');
+  });
+
+  it('keeps explicit slot, publication, topicPrefix and stream', () => {
+    const c = loadConfig({
+      file: file({ ...minimal, topicPrefix: 'cdc.shop', source: { url: URL_OK, slot: 's1', publication: 'p1' }, sink: { nats: { stream: 'CDC' } } }),
+      env: {},
+    });
+    expect([c.source.slot, c.source.publication, c.topicPrefix, c.sink.nats.stream]).toEqual(['s1', 'p1', 'cdc.shop', 'CDC']);
+  });
+
+  it('reads every kind of value from WALCAST_* env, over the file', () => {
+    const c = loadConfig({
+      file: file({ ...minimal, snapshot: { mode: 'never' } }),
+      env: {
+        WALCAST_SNAPSHOT_MODE: 'always',
+        WALCAST_SINK_KAFKA_BROKERS: 'k1:9092, k2:9093',
+        WALCAST_SOURCE_TABLES: 'public.orders,inventory.*',
+        WALCAST_SOURCE_HEARTBEAT_MS: '2500',
+        WALCAST_SOURCE_MESSAGES: 'false',
+        WALCAST_SINK_KAFKA_SASL_MECHANISM: 'plain',
+        WALCAST_SINK_KAFKA_SASL_USERNAME: 'u',
+        WALCAST_SINK_KAFKA_SASL_PASSWORD: 'p',
+        WALCAST_HTTP_PORT: '0',
+        WALCAST_SOURCE_EXCLUDE_TABLES: '',
+      },
+    });
+    expect(c.snapshot.mode).toBe('always');
+    expect(c.sink.kafka.brokers).toEqual(['k1:9092', 'k2:9093']);
+    expect(c.source.tables).toEqual(['public.orders', 'inventory.*']);
+    expect(c.source.excludeTables).toEqual([]);
+    expect(c.source.heartbeatMs).toBe(2500);
+    expect(c.source.messages).toBe(false);
+    expect(c.sink.kafka.saslMechanism).toBe('plain');
+    expect(c.http.port).toBe(0);
+  });
+
+  it('lets overrides win over env and file', () => {
+    const c = loadConfig({ file: file(minimal), env: { WALCAST_SINK_TYPE: 'nats' }, overrides: { sink: { type: 'stdout' } } });
+    expect(c.sink.type).toBe('stdout');
+  });
+
+  it('works from env alone', () => {
+    const c = loadConfig({ env: { WALCAST_NAME: 'x', WALCAST_SOURCE_URL: 'postgresql:///app?host=/tmp' } });
+    expect(c.name).toBe('x');
+  });
+
+  it('reports every problem at once', () => {
+    const p = problemsOf(() => loadConfig({
+      file: file({
+        name: 'bad name!',
+        bogus: 1,
+        source: { url: 'mysql://root:hunter2@db/app', plugin: 'decoderbufs', slot: 'Bad-Slot', tables: ['nodot', 'public.ok'], heartbeatMs: 5, extra: true },
+        snapshot: { parallelism: 0, chunkRows: 0 },
+        sink: { type: 'kafka', kafka: { brokers: [] } },
+        http: { port: 70000 },
+      }),
+      env: { WALCAST_SOURCE_RETRY_MAX_MS: 'soon' },
+    }));
+    const expected = [
+      /^bogus: unknown key$/, /^source\.extra: unknown key$/, /^source\.plugin: must be one of/, /^name: /, /^source\.url: scheme must be postgres/,
+      /^source\.slot: must be lower-case/, /^source\.tables: table pattern "nodot"/, /^source\.heartbeatMs: must be between/,
+      /^snapshot\.parallelism: /, /^snapshot\.chunkRows: /, /^sink\.kafka\.brokers: sink.type kafka needs/, /^http\.port: /,
+      /^source\.retryMaxMs: must be an integer.*\(from WALCAST_SOURCE_RETRY_MAX_MS\)$/,
+    ];
+    for (const re of expected) expect(p.some((x) => re.test(x))).toBe(true);
+    expect(p).toHaveLength(expected.length);
+  });
+
+  it('throws a CONFIG_INVALID ConnectorError listing problems one per line', () => {
+    let err: unknown;
+    try { loadConfig({ file: file({ name: 'shop', source: { url: URL_OK, tables: [] }, unknownThing: 1 }), env: {} }); } catch (e) { err = e; }
+    expect(isConnectorError(err, 'CONFIG_INVALID')).toBe(true);
+    const e = err as ConfigError;
+    expect(e.problems).toEqual(['unknownThing: unknown key', 'source.tables: list at least one schema.table pattern']);
+    expect(e.message.split('\n').slice(1)).toEqual(e.problems.map((x) => `  - ${x}`));
+    expect(e.context.problemCount).toBe(2);
+  });
+
+  it('never puts secrets in problems', () => {
+    const secrets = ['hunter2', 'SASLSECRET', 'NATSPASS', 'TOKENX'];
+    let err: unknown;
+    try {
+      loadConfig({
+        file: file({
+          name: 'shop',
+          source: { url: 'https://root:hunter2@db/app' },
+          sink: { type: 'nats', kafka: { saslPassword: 'SASLSECRET' }, nats: { pass: 'NATSPASS', token: 'TOKENX', servers: [] } },
+        }),
+        env: { WALCAST_SINK_NATS_NKEY_SEED: '42' },
+      });
+    } catch (e) { err = e; }
+    const e = err as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    const text = e.message + JSON.stringify(e.toJSON()) + e.problems.join('\n');
+    for (const s of secrets) expect(text).not.toContain(s);
+    expect(e.problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^source\.url: scheme/), 'sink.nats.servers: sink.type nats needs at least one server',
+      'sink.nats.user, sink.nats.pass: set both or neither', expect.stringMatching(/^sink\.nats: choose one/),
+    ]));
+    // a sensitive key with a wrong type is reported without its value
+    const p = problemsOf(() => loadConfig({ file: file({ ...minimal, sink: { kafka: { saslPassword: 991234 } } }), env: {} }));
+    expect(p).toEqual(['sink.kafka.saslPassword: must be a string']);
+  });
+
+  it('does not echo a malformed URL', () => {
+    const p = problemsOf(() => loadConfig({ env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: 'postgres://u:pa ss word@' } }));
+    expect(p.join()).not.toContain('pa ss');
+  });
+
+  it('reports a group given as a scalar once', () => {
+    expect(problemsOf(() => loadConfig({ file: file({ ...minimal, snapshot: 'initial' }), env: {} }))).toEqual(['snapshot: must be an object']);
+  });
+
+  it('reports unreadable and invalid files', () => {
+    expect(problemsOf(() => loadConfig({ file: join(dir, 'missing.json'), env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: URL_OK } })))
+      .toEqual([expect.stringMatching(/missing\.json: cannot be read \(ENOENT\)/)]);
+    expect(problemsOf(() => loadConfig({ file: file('{"name": '), env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: URL_OK } })))
+      .toEqual([expect.stringMatching(/not valid JSON/)]);
+  });
+
+  it('rejects a non-boolean and a non-integer from env instead of guessing', () => {
+    const p = problemsOf(() => loadConfig({ file: file(minimal), env: { WALCAST_SINK_KAFKA_CREATE_TOPICS: 'nope', WALCAST_SNAPSHOT_CHUNK_ROWS: '12abc' } }));
+    expect(p).toHaveLength(2);
+    expect(p).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^sink\.kafka\.createTopics: must be true or false.*WALCAST_SINK_KAFKA_CREATE_TOPICS/),
+      expect.stringMatching(/^snapshot\.chunkRows: must be an integer.*WALCAST_SNAPSHOT_CHUNK_ROWS/),
+    ]));
+  });
+
+  it('returns a deep-frozen object', () => {
+    const c = loadConfig({ file: file(minimal), env: {} });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.source)).toBe(true);
+    expect(Object.isFrozen(c.source.tables)).toBe(true);
+    expect(Object.isFrozen(c.sink.kafka.brokers)).toBe(true);
+    expect(() => { (c.source as { slot: string }).slot = 'x'; }).toThrow(TypeError);
+  });
+
+  it('loads the shipped examples', () => {
+    const examples = join(__dirname, '../../../config/examples');
+    const names = readdirSync(examples).filter((f) => f.endsWith('.json')).sort();
+    expect(names).toEqual(['kafka.json', 'nats.json', 'stdout.json']);
+    for (const f of names) {
+      const c = loadConfig({ file: join(examples, f), env: {} });
+      expect(c.sink.type).toBe(f.replace('.json', ''));
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import { makeConverter, unavailablePlaceholder, type ValueOptions } from '../../../../connector/decode/values';
+import { Oid } from '../../../../connector/decode/values/oids';
+import { RawJson, toJson, type JsonValue } from '../../../../connector/envelope/json';
+import { isConnectorError } from '../../../../connector/errors';
+
+const DEFAULTS: ValueOptions = {
+  decimalHandling: 'precise',
+  timePrecision: 'adaptive',
+  binaryHandling: 'bytes',
+  intervalHandling: 'numeric',
+};
+
+function conv(oid: number, text: string, typeMod = -1, opts: Partial<ValueOptions> = {}): JsonValue {
+  return makeConverter(oid, typeMod, { ...DEFAULTS, ...opts })(text);
+}
+
+// numeric typmods as PostgreSQL stores them (pg_attribute.atttypmod), read from a PG 15 catalog.
+const NUMERIC_7_2 = 458758;
+const NUMERIC_10_4 = 655368;
+const NUMERIC_5_MINUS_2 = 329730;
+
+describe('scalars', () => {
+  test.each<[string, number, string, JsonValue]>([
+    ['bool t', Oid.bool, 't', true],
+    ['bool f', Oid.bool, 'f', false],
+    ['int2', Oid.int2, '-32768', -32768],
+    ['int4', Oid.int4, '2147483647', 2147483647],
+    ['oid', Oid.oid, '4294967295', 4294967295],
+    ['int8', Oid.int8, '-9223372036854775808', -9223372036854775808n],
+    ['float8', Oid.float8, '3.141592653589793', 3.141592653589793],
+    ['float4 exponent', Oid.float4, '1e+30', 1e30],
+    ['float NaN', Oid.float8, 'NaN', 'NaN'],
+    ['float Infinity', Oid.float4, 'Infinity', 'Infinity'],
+    ['float -Infinity', Oid.float8, '-Infinity', '-Infinity'],
+    ['text', Oid.text, 'héllo "x"', 'héllo "x"'],
+    ['bpchar keeps padding', Oid.bpchar, 'ab  ', 'ab  '],
+    ['uuid', Oid.uuid, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
+    ['jsonb is a string', Oid.jsonb, '{"a": 1}', '{"a": 1}'],
+    ['inet as text', Oid.inet, '10.0.0.1/8', '10.0.0.1/8'],
+    ['enum / unknown OID as text', 987654, 'happy', 'happy'],
+    ['bit(1)', Oid.bit, '1', true],
+  ])('%s', (_name, oid, text, expected) => {
+    const typeMod = oid === Oid.bit ? 1 : -1;
+    expect(conv(oid, text, typeMod)).toEqual(expected);
+  });
+
+  test('int8 beyond 2^53 keeps every digit in the JSON text', () => {
+    const v = conv(Oid.int8, '9007199254740993');
+    expect(v).toBe(9007199254740993n);
+    expect(toJson({ id: v })).toBe('{"id":9007199254740993}');
+  });
+
+  test('bit(10) is Bits: little-endian bytes of the binary number, base64', () => {
+    // 0b1000000001 = 513 = 0x0201 -> bytes [0x01, 0x02] -> "AQI="
+    expect(conv(Oid.bit, '1000000001', 10)).toBe('AQI=');
+  });
+
+  test('malformed input is a DECODE error', () => {
+    expect(() => conv(Oid.int4, '12x')).toThrow(expect.objectContaining({ code: 'DECODE' }));
+    try {
+      conv(Oid.bool, 'maybe');
+    } catch (e) {
+      expect(isConnectorError(e, 'DECODE')).toBe(true);
+    }
+  });
+});
+
+describe('numeric', () => {
+  // Hand-worked: 12345 = 0x3039 -> [0x30,0x39] -> 001100 000011 100100 -> "MDk="
+  test.each<[string, string, number, JsonValue]>([
+    ['scale 2', '123.45', NUMERIC_7_2, 'MDk='],
+    ['negative: -100 = 0x9c in one byte', '-1.00', NUMERIC_7_2, 'nA=='],
+    ['128 needs a sign byte: [0x00,0x80]', '1.28', NUMERIC_7_2, 'AIA='],
+    ['zero', '0.00', NUMERIC_7_2, 'AA=='],
+    ['trailing zeros are part of the unscaled value: 1234500 = 0x12d644', '123.4500', NUMERIC_10_4, 'EtZE'],
+    ['negative scale: 12300 at scale -2 is 123 = 0x7b', '12300', NUMERIC_5_MINUS_2, 'ew=='],
+    ['NaN has no Decimal form', 'NaN', NUMERIC_7_2, null],
+    ['Infinity has no Decimal form', 'Infinity', -1, null],
+  ])('precise %s', (_name, text, typeMod, expected) => {
+    expect(conv(Oid.numeric, text, typeMod)).toEqual(expected);
+  });
+
+  test('precise without typmod is VariableScaleDecimal', () => {
+    expect(conv(Oid.numeric, '1.5')).toEqual({ scale: 1, value: 'Dw==' }); // 15 = 0x0f
+    expect(conv(Oid.numeric, '-0.001')).toEqual({ scale: 3, value: '/w==' }); // -1 = 0xff
+  });
+
+  test('precise round-trips a value far beyond 2^64', () => {
+    const v = conv(Oid.numeric, '-123456789012345678901234567890.123456789') as { scale: number; value: string };
+    expect(v.scale).toBe(9);
+    const bytes = Buffer.from(v.value, 'base64');
+    let n = BigInt('0x' + bytes.toString('hex'));
+    if (bytes[0]! & 0x80) n -= 1n << BigInt(bytes.length * 8);
+    expect(n).toBe(-123456789012345678901234567890123456789n);
+  });
+
+  test('double writes the exact digits', () => {
+    const v = conv(Oid.numeric, '12345678901234567890.12345678901', -1, { decimalHandling: 'double' });
+    expect(v).toBeInstanceOf(RawJson);
+    expect(toJson({ v })).toBe('{"v":12345678901234567890.12345678901}');
+    expect(conv(Oid.numeric, 'NaN', -1, { decimalHandling: 'double' })).toBe('NaN');
+  });
+
+  test('string keeps the text', () => {
+    expect(conv(Oid.numeric, '123.4500', NUMERIC_10_4, { decimalHandling: 'string' })).toBe('123.4500');
+    expect(conv(Oid.numeric, 'NaN', -1, { decimalHandling: 'string' })).toBe('NaN');
+  });
+
+  test('money is numeric with scale 2', () => {
+    expect(conv(Oid.money, '$12.34')).toBe('BNI='); // 1234 = 0x04d2
+    expect(conv(Oid.money, '-$1,234.56', -1, { decimalHandling: 'string' })).toBe('-1234.56');
+    expect(toJson(conv(Oid.money, '-$1,234.56', -1, { decimalHandling: 'double' }))).toBe('-1234.56');
+  });
+});
+
+describe('bytea', () => {
+  test.each<[ValueOptions['binaryHandling'], string]>([
+    ['bytes', 'AQL/'],
+    ['base64', 'AQL/'],
+    ['base64-url-safe', 'AQL_'],
+    ['hex', '0102ff'],
+  ])('%s', (mode, expected) => {
+    expect(conv(Oid.bytea, '\\x0102ff', -1, { binaryHandling: mode })).toBe(expected);
+  });
+
+  test('escape format', () => {
+    expect(conv(Oid.bytea, 'a\\\\b\\001', -1, { binaryHandling: 'hex' })).toBe('615c6201');
+  });
+});
+
+describe('placeholders for unchanged TOAST', () => {
+  test('text, bytea, arrays', () => {
+    expect(unavailablePlaceholder(Oid.text, DEFAULTS)).toBe('__debezium_unavailable_value');
+    expect(unavailablePlaceholder(Oid.bytea, DEFAULTS)).toBe(
+      Buffer.from('__debezium_unavailable_value').toString('base64'),
+    );
+    expect(unavailablePlaceholder(1009, DEFAULTS)).toEqual(['__debezium_unavailable_value']);
+  });
+});

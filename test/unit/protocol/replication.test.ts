@@ -1,0 +1,109 @@
+import { isConnectorError } from '../../../connector/errors';
+import { lsn, parseLsn } from '../../../connector/protocol/lsn';
+import { nowPgMicros } from '../../../connector/protocol/pg-time';
+import {
+  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, encodeTerminate, errorFromResponse,
+  parseCommandComplete, parseCopyData, parseDataRow, parseErrorResponse, parseParameterStatus, parseRowDescription,
+} from '../../../connector/protocol/replication';
+import { bytes } from './bytes';
+
+describe('parseCopyData', () => {
+  it("reads XLogData 'w': walStart, walEnd, sendTime, data view", () => {
+    const payload = bytes().char('w').u64(parseLsn('16/B374D848')).u64(0x16b374d900n).i64(760_000_000_123_456n).raw('Bxyz').build();
+    const m = parseCopyData(payload);
+    expect(m).toEqual({
+      type: 'xlogdata', walStart: 0x16b374d848n, walEnd: 0x16b374d900n, sendTimeUs: 760_000_000_123_456n, data: Buffer.from('Bxyz'),
+    });
+  });
+
+  it("reads keepalive 'k' with and without reply requested", () => {
+    expect(parseCopyData(bytes().char('k').u64(0xffffffffffffffffn).i64(-1n).u8(1).build())).toEqual({
+      type: 'keepalive', walEnd: 0xffffffffffffffffn, sendTimeUs: -1n, replyRequested: true,
+    });
+    expect(parseCopyData(bytes().char('k').u64(5n).i64(7n).u8(0).build())).toMatchObject({ replyRequested: false });
+  });
+
+  it('rejects unknown kinds and truncated payloads as PROTOCOL errors', () => {
+    for (const bad of [bytes().char('x').build(), bytes().char('k').u64(1n).build(), Buffer.alloc(0)]) {
+      let err: unknown;
+      try {
+        parseCopyData(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(isConnectorError(err, 'PROTOCOL')).toBe(true);
+    }
+  });
+});
+
+describe('encodeStandbyStatus', () => {
+  it('lays out d, length 38, r, written, flushed, applied, clock, reply, field by field', () => {
+    const clock = nowPgMicros(1_700_000_000_000);
+    const b = encodeStandbyStatus(lsn(0x100), lsn(0x0102030405060708n), lsn(0xfffffffffffffffen), clock, true);
+    expect(b.length).toBe(39);
+    expect(String.fromCharCode(b[0])).toBe('d');
+    expect(b.readInt32BE(1)).toBe(38);
+    expect(String.fromCharCode(b[5])).toBe('r');
+    expect(b.readBigUInt64BE(6)).toBe(0x100n);
+    expect(b.subarray(14, 22).toString('hex')).toBe('0102030405060708');
+    expect(b.readBigUInt64BE(22)).toBe(0xfffffffffffffffen);
+    expect(b.readBigInt64BE(30)).toBe(753_315_200_000_000n); // 2023-11-14T22:13:20Z in µs since 2000-01-01
+    expect(b[38]).toBe(1);
+    expect(encodeStandbyStatus(lsn(0), lsn(0), lsn(0), 0n, false)[38]).toBe(0);
+  });
+});
+
+describe('frontend messages', () => {
+  it('encodes Query, CopyDone, Terminate', () => {
+    expect(encodeQuery('IDENTIFY_SYSTEM')).toEqual(bytes().message('Q', bytes().cstr('IDENTIFY_SYSTEM')).build());
+    expect(encodeQuery('SELECT \'ü\'')).toEqual(bytes().char('Q').i32(4 + 11 + 1).cstr("SELECT 'ü'").build());
+    expect(encodeCopyDone()).toEqual(Buffer.from('6300000004', 'hex'));
+    expect(encodeTerminate()).toEqual(Buffer.from('5800000004', 'hex'));
+  });
+});
+
+describe('ErrorResponse / NoticeResponse', () => {
+  const payload = bytes()
+    .char('S').cstr('FEHLER').char('V').cstr('ERROR').char('C').cstr('42704')
+    .char('M').cstr('replication slot "x" does not exist').char('D').cstr('some detail').char('H').cstr('a hint')
+    .char('F').cstr('slot.c').char('L').cstr('123').u8(0).build();
+
+  it('reads the fields it knows, prefers the non-localized severity, ignores the rest', () => {
+    expect(parseErrorResponse(payload)).toEqual({
+      severity: 'ERROR', code: '42704', message: 'replication slot "x" does not exist', detail: 'some detail', hint: 'a hint',
+    });
+    const notice = bytes().char('S').cstr('NOTICE').char('C').cstr('00000').char('M').cstr('hi').u8(0).build();
+    expect(parseErrorResponse(notice)).toEqual({ severity: 'NOTICE', code: '00000', message: 'hi' });
+  });
+
+  it('builds a ConnectorError keeping the SQLSTATE; 55006 (slot active) is retriable', () => {
+    const e = errorFromResponse(payload);
+    expect(e.code).toBe('REPLICATION_STREAM');
+    expect(e.context.sqlState).toBe('42704');
+    expect(e.retriable).toBe(false);
+    const busy = bytes().char('V').cstr('ERROR').char('C').cstr('55006').char('M').cstr('in use').u8(0).build();
+    expect(errorFromResponse(busy).retriable).toBe(true);
+  });
+
+  it('needs the terminating zero byte', () => {
+    expect(() => parseErrorResponse(bytes().char('M').cstr('x').build())).toThrow();
+  });
+});
+
+describe('simple-query results', () => {
+  it('reads RowDescription names, DataRow values with NULL, CommandComplete, ParameterStatus', () => {
+    const rd = bytes().i16(2).cstr('systemid').u32(0).i16(0).u32(25).i16(-1).i32(-1).i16(0)
+      .cstr('xlogpos').u32(0).i16(0).u32(25).i16(-1).i32(-1).i16(0).build();
+    expect(parseRowDescription(rd)).toEqual(['systemid', 'xlogpos']);
+    expect(parseDataRow(bytes().i16(3).i32(3).raw('abc').i32(-1).i32(0).build())).toEqual(['abc', null, '']);
+    expect(parseCommandComplete(bytes().cstr('IDENTIFY_SYSTEM').build())).toBe('IDENTIFY_SYSTEM');
+    expect(parseParameterStatus(bytes().cstr('server_version').cstr('15.8').build())).toEqual({ name: 'server_version', value: '15.8' });
+  });
+
+  it('has the backend codes', () => {
+    expect(Object.fromEntries(Object.entries(BackendCode).map(([k, v]) => [k, String.fromCharCode(v)]))).toEqual({
+      CopyBothResponse: 'W', CopyData: 'd', CopyDone: 'c', CommandComplete: 'C', ReadyForQuery: 'Z',
+      ErrorResponse: 'E', NoticeResponse: 'N', ParameterStatus: 'S', RowDescription: 'T', DataRow: 'D',
+    });
+  });
+});
