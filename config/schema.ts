@@ -102,8 +102,8 @@ export const schema = {
   },
   snapshot: {
     mode: key('snapshot.mode', 'When to snapshot existing rows.', ['initial', 'always', 'never', 'initial_only', 'when_needed'], 'initial'),
-    parallelism: int('snapshot.parallelism', 'Tables snapshotted at the same time.', 1),
-    chunkRows: int('snapshot.chunkRows', 'Rows fetched per cursor round trip during a snapshot.', 10000),
+    parallelism: int('snapshot.parallelism', 'Reader connections sharing the exported snapshot.', 1),
+    chunkRows: int('snapshot.chunkRows', 'Rows per chunk: tables are read in key ranges (ctid page ranges without a key) of about this size.', 10000),
   },
   sink: {
     type: key('sink.type', 'Where envelopes go.', ['kafka', 'nats', 'stdout'], 'kafka'),
@@ -144,6 +144,9 @@ export const schema = {
       ['adaptive', 'adaptive_time_microseconds', 'connect'], 'adaptive'),
     binaryHandling: key('envelope.binaryHandling', 'bytea values.', ['bytes', 'base64', 'base64-url-safe', 'hex'], 'bytes'),
     intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
+  },
+  offsets: {
+    stateDir: str('offsets.stateDir', 'Directory for the state file <name>.state.json (snapshot completion per slot). Keep it on a volume.', './walcast-state'),
   },
   http: {
     port: int('http.port', 'Port for GET /health and /metrics; 0 disables the server.', 8083),

@@ -81,6 +81,14 @@ export interface EnvelopeConfig {
   readonly intervalHandling: IntervalHandling;
 }
 
+export interface OffsetsConfig {
+  /**
+   * Directory of the connector's state file (`<name>.state.json`): which slot a completed
+   * snapshot belongs to. Mount it on a volume in containers.
+   */
+  readonly stateDir: string;
+}
+
 export interface WalcastConfig {
   readonly name: string;
   readonly source: SourceConfig;
@@ -89,6 +97,7 @@ export interface WalcastConfig {
   /** Defaults to `name`. */
   readonly topicPrefix: string;
   readonly envelope: EnvelopeConfig;
+  readonly offsets: OffsetsConfig;
   readonly http: { readonly port: number };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }

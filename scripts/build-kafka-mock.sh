@@ -3,7 +3,7 @@
 # injection) wrapped by test/infra/kafka-mock/mock-broker.c.
 #
 # librdkafka comes from the source bundled in the node-rdkafka npm tarball (deps/librdkafka), so
-# only the npm registry is needed. Everything is cached under .cache/kafka-mock/ (gitignored):
+# only the npm registry is needed. Everything is cached under ~/.cache/walcast/kafka-mock/:
 #   librdkafka-<node-rdkafka version>/   configured + `make libs` tree (~35 s on 2 cores, once)
 #   bin/mock-broker-<version>-<sha of the C file>   the helper, statically linked
 # A cached run takes well under a second. Prints the helper's absolute path as the last line of
@@ -17,7 +17,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_RDKAFKA_VERSION="${NODE_RDKAFKA_VERSION:-3.6.1}"
 # rd_kafka_mock_broker_add and the mock features used by the helper need librdkafka >= 2.12.
 MIN_RDKAFKA_HEX=$((0x020c0000))
-CACHE="$ROOT/.cache/kafka-mock"
+# Outside the checkout so fresh clones (CI) reuse the build: WALCAST_CACHE_DIR overrides.
+CACHE="${WALCAST_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/walcast}/kafka-mock"
 HELPER_SRC="$ROOT/test/infra/kafka-mock/mock-broker.c"
 LIBDIR="$CACHE/librdkafka-nrk$NODE_RDKAFKA_VERSION"
 

@@ -79,7 +79,9 @@ if [ -f scripts/build-kafka-mock.sh ]; then
 fi
 
 step "typecheck" npx tsc -p tsconfig.json --noEmit
-step "lint" npx eslint connector config test
+step "lint" npx eslint connector config test bench scripts
+# The CLI tests run the built connector (dist/connector/cli.js) as a user would.
+step "build" npm run --silent build
 jest_project unit
 # Integration suites share one set of servers started by global setup; the project config caps
 # workers at 2. --forceExit: a leaked socket in one suite must not hang CI after the results.

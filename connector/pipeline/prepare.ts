@@ -53,7 +53,8 @@ export async function inspectServer(client: ClientBase, config: WalcastConfig, l
   }
 
   const slot = await getSlot(client, config.source.slot);
-  if (slot) problems.push(...slotProblems(slot, { plugin: config.source.plugin, database: settings.db }));
+  // An invalidated slot is the snapshot decision's business (when_needed re-snapshots).
+  if (slot) problems.push(...slotProblems(slot, { plugin: config.source.plugin, database: settings.db }, { allowLost: true }));
 
   if (problems.length > 0) {
     throw new ConnectorError('CONFIG_INVALID', `cannot start:\n  - ${problems.join('\n  - ')}`, { context: { problems: problems.length } });

@@ -115,6 +115,7 @@ async function checkSlot(client: Queryable, config: WalcastConfig, server: Serve
   problems.push(...slotProblems(
     { name, plugin: slot.plugin ?? '', database: slot.database, active: slot.active, activePid: slot.active_pid, confirmedFlushLsn: null, restartLsn: null, walStatus: slot.wal_status },
     { plugin: config.source.plugin, database: server.db },
+    { allowLost: config.snapshot.mode === 'when_needed' || config.snapshot.mode === 'always' },
   ));
   if (slot.active) problems.push(`replication slot "${name}" is in use by another process (pid ${slot.active_pid ?? '?'})`);
   if (slot.wal_status === 'unreserved') {

@@ -49,7 +49,7 @@ export async function getSlot(client: ClientBase, name: string): Promise<SlotInf
 }
 
 /** Problems that make an existing slot unusable for this connector (empty when fine). */
-export function slotProblems(slot: SlotInfo, expected: { plugin: string; database: string }): string[] {
+export function slotProblems(slot: SlotInfo, expected: { plugin: string; database: string }, opts: { allowLost?: boolean } = {}): string[] {
   const problems: string[] = [];
   if (slot.plugin !== expected.plugin) {
     problems.push(`replication slot "${slot.name}" uses plugin ${slot.plugin}, but source.plugin is ${expected.plugin}`);
@@ -57,7 +57,7 @@ export function slotProblems(slot: SlotInfo, expected: { plugin: string; databas
   if (slot.database !== null && slot.database !== expected.database) {
     problems.push(`replication slot "${slot.name}" belongs to database "${slot.database}", not "${expected.database}"`);
   }
-  if (slot.walStatus === 'lost') {
+  if (slot.walStatus === 'lost' && !opts.allowLost) {
     problems.push(`replication slot "${slot.name}" is invalidated (wal_status = lost): WAL it needs was removed`);
   }
   return problems;

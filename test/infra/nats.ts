@@ -119,10 +119,11 @@ export interface StoredMessage {
  * Counts first (stream info with subjects_filter), then reads that many with an ordered consumer.
  */
 export async function readSubject(
-  url: string, stream: string, subjectFilter: string, opts: { timeoutMs?: number } = {},
+  url: string, stream: string, subjectFilter: string,
+  opts: { timeoutMs?: number; auth?: { user?: string; pass?: string; token?: string } } = {},
 ): Promise<StoredMessage[]> {
   const timeoutMs = opts.timeoutMs ?? 30000;
-  const nc = await connect({ servers: url });
+  const nc = await connect({ servers: url, ...opts.auth });
   try {
     const jsm = await nc.jetstreamManager();
     const si = await jsm.streams.info(stream, { subjects_filter: subjectFilter });

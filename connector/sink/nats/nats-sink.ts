@@ -86,9 +86,16 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         logger.error({ err: err.message }, 'nats connection closed unexpectedly');
         window?.abort(err);
       });
-      jsm = await conn.jetstreamManager({ timeout: ackTimeoutMs });
-      js = conn.jetstream({ timeout: ackTimeoutMs });
-      await prepareStream(jsm, config, deps.subjectsPrefix, logger);
+      try {
+        jsm = await conn.jetstreamManager({ timeout: ackTimeoutMs });
+        js = conn.jetstream({ timeout: ackTimeoutMs });
+        await prepareStream(jsm, config, deps.subjectsPrefix, logger);
+      } catch (e) {
+        stopped = true; // a failed start leaves nothing open
+        await conn.close();
+        if (e instanceof ConnectorError) throw e;
+        throw new ConnectorError('SINK_SETUP', `JetStream unavailable on ${config.servers.join(',')}: ${(e as Error).message}`, { cause: e });
+      }
       window = new PublishWindow<SinkRecord>({
         maxInFlight: config.maxInFlight,
         retry: deps.retry ?? DEFAULT_RETRY,
@@ -124,7 +131,13 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         w.abort(new ConnectorError('SINK_SEND', 'nats sink stopped before these records were acked'));
       }
       if (nc !== null && !nc.isClosed()) {
-        try { await nc.drain(); } catch (e) { logger.debug({ err: String(e) }, 'nats drain failed; closing'); await nc.close(); }
+        const conn = nc;
+        // drain() waits for the server; while it is down (we reconnect forever) close instead.
+        let timer: NodeJS.Timeout | undefined;
+        const drained = conn.drain().then(() => true, (e: unknown) => { logger.debug({ err: String(e) }, 'nats drain failed'); return false; });
+        const ok = await Promise.race([drained, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ackTimeoutMs); })]);
+        clearTimeout(timer);
+        if (!ok && !conn.isClosed()) await conn.close();
       }
       logger.info({}, 'nats sink stopped');
     },

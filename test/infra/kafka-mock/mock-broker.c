@@ -61,6 +61,22 @@ static void on_signal(int sig) {
 }
 
 /*
+ * The mock trims each partition to 100,000 messages / 5 MB (rdkafka_mock.c), which would hide
+ * messages from tests that replay a whole topic (a 200k-row snapshot). Topics created through
+ * CreateTopics keep everything up to these limits instead.
+ */
+#define RETAIN_MAX_CNT 20000000
+#define RETAIN_MAX_SIZE ((int64_t)4 * 1024 * 1024 * 1024)
+
+static void raise_retention(rd_kafka_mock_topic_t *mtopic) {
+        int p;
+        for (p = 0; p < mtopic->partition_cnt; p++) {
+                mtopic->partitions[p].max_cnt  = RETAIN_MAX_CNT;
+                mtopic->partitions[p].max_size = RETAIN_MAX_SIZE;
+        }
+}
+
+/*
  * CreateTopics (ApiKey 19), versions 0-4 (non-flexible).
  * Request:  [topics: name STRING, num_partitions INT32, replication_factor INT16,
  *            assignments [partition INT32, broker_ids [INT32]],
@@ -151,10 +167,13 @@ static int handle_CreateTopics(rd_kafka_mock_connection_t *mconn,
                         rd_kafka_resp_err_t create_err;
                         int saved_rf = mc->defaults.replication_factor;
                         mc->defaults.replication_factor = rf;
-                        rd_kafka_mock_topic_auto_create(mc, name, partitions,
-                                                        &create_err);
+                        rd_kafka_mock_topic_t *mtopic =
+                            rd_kafka_mock_topic_auto_create(mc, name, partitions,
+                                                            &create_err);
                         mc->defaults.replication_factor = saved_rf;
                         err = create_err;
+                        if (mtopic)
+                                raise_retention(mtopic);
                 }
                 rd_kafka_buf_write_kstr(resp, &topics[i].name);
                 rd_kafka_buf_write_i16(resp, err);

@@ -5,6 +5,7 @@ import { createMemoryLogger } from '../../../connector/observe/logger';
 import { uniqueName } from '../../infra/names';
 import { NatsServerHandle, readSubject, startNats } from '../../infra/nats';
 import { waitFor } from '../../infra/wait';
+import { isConnectorError } from '../../../connector/errors';
 import { natsConfig, records, streamMessageCount } from './nats-support';
 
 describe('NATS sink across a server restart', () => {
@@ -45,6 +46,29 @@ describe('NATS sink across a server restart', () => {
       process.stderr.write(`[nats-restart] stored ${ids.length}; retry warnings ${log.entries.filter((e) => e.level === 'warn').length}; reorder warnings ${reorder.length}\n`);
     } finally {
       await sink.stop();
+    }
+  });
+
+  it('stop() while the server is down returns within the ack timeout and fails what was not acked', async () => {
+    const prefix = uniqueName('p');
+    const stream = uniqueName('s');
+    const log = createMemoryLogger();
+    const sink = createNatsSink(natsConfig(server.info.url, stream), {
+      logger: log, subjectsPrefix: prefix, ackTimeoutMs: 300, reconnectTimeWaitMs: 100,
+      retry: { initialMs: 50, maxMs: 100, maxAttempts: 1000 },
+    });
+    await sink.start();
+    await sink.publish(records(prefix, 10));
+    await server.kill();
+    try {
+      await waitFor(() => log.entries.some((e) => e.msg === 'nats disconnected'), { message: 'sink saw the disconnect' });
+      const pending = sink.publish(records(prefix, 10, { from: 10 })).then(() => null, (e: unknown) => e);
+      const t0 = Date.now();
+      await sink.stop();
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(isConnectorError(await pending, 'SINK_SEND')).toBe(true);
+    } finally {
+      await server.restart();
     }
   });
 });

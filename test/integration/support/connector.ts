@@ -2,6 +2,9 @@
  * Helpers for end-to-end tests of the connector: a per-test database, config, an in-process
  * connector, and replaying topics into a final table state.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import type { WalcastConfig } from '../../../config/types';
 import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
@@ -41,6 +44,7 @@ export async function scenario(sink: Record<string, unknown>, extra: Record<stri
     sink,
     log: { level: 'silent' },
     http: { port: 0 },
+    offsets: { stateDir: mkdtempSync(join(tmpdir(), 'walcast-state-')) },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => !['source', 'snapshot'].includes(k))),
   };
   const config = loadConfig({ env: {}, overrides });
@@ -107,4 +111,46 @@ export async function currentWalLsn(db: TestDatabase): Promise<bigint> {
 export function commitLsnOfId(id: string): bigint {
   const [hi, lo] = id.split(':')[0].split('/');
   return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
+}
+
+/**
+ * Runs `sql` in a transaction and returns an LSN read inside it, before COMMIT: once the slot's
+ * confirmed_flush_lsn passes it, this commit and everything before it was acked by the broker.
+ * `sql` must change a captured table (an empty or unpublished transaction is never confirmed).
+ */
+export async function lsnBeforeCommit(db: TestDatabase, sql: string): Promise<bigint> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(sql);
+    const { rows } = await client.query<{ lsn: string }>("SELECT (pg_current_wal_lsn() - '0/0')::text AS lsn");
+    await client.query('COMMIT');
+    return BigInt(rows[0].lsn);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function waitConfirmedPast(db: TestDatabase, slot: string, lsnValue: bigint, timeoutMs = 120_000): Promise<void> {
+  const { waitFor } = await import('../../infra/wait');
+  await waitFor(async () => ((await confirmedFlushLsn(db, slot)) ?? 0n) > lsnValue, {
+    timeoutMs, intervalMs: 100, message: `slot ${slot} to confirm past ${lsnValue}`,
+  });
+}
+
+/** Messages in a Kafka topic: the sum of its partitions' high watermarks (cheap; no consumer). */
+export async function topicSize(bootstrap: string, topic: string): Promise<number> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'walcast-test-size', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high), 0);
+  } catch {
+    return 0; // topic not created yet
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,0 +1,164 @@
+/**
+ * walcast as a child process (`node dist/connector/cli.js run --config <file>`), the way it runs
+ * in production: its RSS is its own (not the bench driver's), read from /proc/<pid>/status
+ * (VmHWM = peak). Progress is the slot's confirmed_flush_lsn, polled from the bench every 50 ms:
+ * the run ends when it passes `targetLsn`, which (see workload.ts) means the last workload
+ * commit was acked by the broker and confirmed to PostgreSQL.
+ *
+ * Latency in that measurement: walcast sends a standby status update on a timer of
+ * min(source.heartbeatMs, 1000) ms when the confirmed LSN moved; the bench sets heartbeatMs to
+ * 100 (the minimum), so the end is seen at most ~150 ms late (timer + poll).
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../config/load';
+import { endChild, tail, track } from './children';
+import { readCpuSeconds, sampleMemory } from './proc';
+import { BenchDb, confirmedFlushLsn } from './workload';
+
+const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
+
+/** Node flags for the walcast children (bench --profile adds --cpu-prof). */
+const nodeFlags: string[] = [];
+
+/** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
+export function profileWalcastInto(dir: string): void {
+  nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`);
+}
+
+export interface WalcastRunOptions {
+  /** Used for the config file name and messages. */
+  readonly label: string;
+  /** The whole config (JSON file content); validated with loadConfig before the start. */
+  readonly config: Record<string, unknown>;
+  readonly configDir: string;
+  /** Database holding the slot, for polling confirmed_flush_lsn. */
+  readonly db: BenchDb;
+  readonly slot: string;
+  readonly targetLsn: bigint;
+  /** Where the slot started (for progress messages). */
+  readonly startLsn: bigint;
+  /** Fails when the confirmed LSN does not move for this long. Default 120 s. */
+  readonly stallMs?: number;
+  readonly progress: (msg: string) => void;
+  /** Called with the child's pid after the target was reached and before it is stopped. */
+  readonly beforeStop?: (pid: number) => Promise<void>;
+}
+
+export interface WalcastRunResult {
+  /** Spawn to confirmed_flush_lsn > target. */
+  readonly seconds: number;
+  /** Spawn to the "connector streaming" log line (node start, config, connect, inspect). */
+  readonly startupSeconds: number | null;
+  /** VmHWM: peak resident set of the walcast process, bytes. */
+  readonly peakRssBytes: number;
+  /** User + system CPU seconds of the walcast process until the target was reached. */
+  readonly cpuSeconds: number | null;
+}
+
+export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunResult> {
+  const file = path.join(opts.configDir, `${opts.label}.json`);
+  writeFileSync(file, JSON.stringify(opts.config, null, 2));
+  loadConfig({ file, env: {} }); // throws a readable ConfigError before anything starts
+
+  const started = performance.now();
+  const child = track(spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // No WALCAST_* from the caller's shell: the file is the whole config.
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WALCAST_'))),
+  }));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${opts.label}: walcast did not start`);
+  const err = tail(16_000);
+  let startupSeconds: number | null = null;
+  let exited: string | null = null;
+  child.stderr?.on('data', (d: Buffer) => {
+    err.push(d);
+    if (startupSeconds === null && d.toString().includes('"msg":"connector streaming"')) {
+      startupSeconds = (performance.now() - started) / 1000;
+    }
+  });
+  child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
+  const memory = sampleMemory(pid, 100);
+
+  try {
+    let last: bigint | null = null;
+    let lastMove = performance.now();
+    let nextReport = performance.now() + 5000;
+    for (;;) {
+      if (exited !== null) throw new Error(`${opts.label}: walcast ${exited} before confirming the workload\n${err.text()}`);
+      const confirmed = await confirmedFlushLsn(opts.db, opts.slot);
+      const now = performance.now();
+      if (confirmed !== null && confirmed > opts.targetLsn) break;
+      if (confirmed !== last) { last = confirmed; lastMove = now; }
+      if (now - lastMove > (opts.stallMs ?? 120_000)) {
+        throw new Error(`${opts.label}: confirmed_flush_lsn stuck for ${Math.round((now - lastMove) / 1000)} s\n${err.text()}`);
+      }
+      if (now >= nextReport) {
+        const done = confirmed === null || confirmed < opts.startLsn ? 0 : Number(confirmed - opts.startLsn) / Number(opts.targetLsn - opts.startLsn);
+        opts.progress(`  ${opts.label}: ${((now - started) / 1000).toFixed(0)} s, ${(100 * done).toFixed(0)}% of the workload's WAL confirmed`);
+        nextReport = now + 5000;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = readCpuSeconds(pid);
+    const peak = memory.stop();
+    await opts.beforeStop?.(pid);
+    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds };
+  } finally {
+    memory.stop();
+    await endChild(child, 'SIGTERM', 15_000);
+  }
+}
+
+export interface WalcastExitOptions {
+  readonly label: string;
+  readonly config: Record<string, unknown>;
+  readonly configDir: string;
+  /** Fails when the process has not exited after this long. */
+  readonly timeoutMs: number;
+  /** A log message (pino `msg`) that means the run went wrong, e.g. "connector streaming" for initial_only. */
+  readonly failOnMessage?: string;
+}
+
+/** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds'>> {
+  const file = path.join(opts.configDir, `${opts.label}.json`);
+  writeFileSync(file, JSON.stringify(opts.config, null, 2));
+  loadConfig({ file, env: {} });
+  const started = performance.now();
+  const child = track(spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WALCAST_'))),
+  }));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${opts.label}: walcast did not start`);
+  const err = tail(16_000);
+  let bad = false;
+  child.stderr?.on('data', (d: Buffer) => {
+    err.push(d);
+    if (opts.failOnMessage !== undefined && err.text().includes(`"msg":"${opts.failOnMessage}"`)) bad = true;
+  });
+  const memory = sampleMemory(pid, 100);
+  let cpuSeconds: number | null = null;
+  const cpuTimer = setInterval(() => { cpuSeconds = readCpuSeconds(pid) ?? cpuSeconds; }, 100);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (bad) { clearInterval(poll); reject(new Error(`${opts.label}: logged "${opts.failOnMessage}"`)); }
+        if (performance.now() - started > opts.timeoutMs) { clearInterval(poll); reject(new Error(`${opts.label}: still running after ${opts.timeoutMs} ms`)); }
+      }, 50);
+      child.once('exit', (c) => { clearInterval(poll); resolve(c); });
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`${opts.label}: walcast exited ${code}\n${err.text()}`);
+    const peak = memory.stop();
+    return { seconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds };
+  } finally {
+    clearInterval(cpuTimer);
+    memory.stop();
+    await endChild(child, 'SIGTERM', 15_000);
+  }
+}

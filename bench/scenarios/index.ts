@@ -1,0 +1,12 @@
+/**
+ * Every scenario, in run order. To add one: a module exporting a `Scenario` (see
+ * lib/context.ts; lib/ has the workload, pg_recvlogical, walcast-as-a-child-process and table
+ * helpers), listed here.
+ */
+import type { Scenario } from '../lib/context';
+import { nats } from './nats';
+import { snapshot } from './snapshot';
+import { spine } from './spine';
+import { wal2json } from './wal2json';
+
+export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot];

@@ -1,0 +1,106 @@
+/**
+ * snapshot (hook; runs only once the snapshotter exists): snapshot of a `--rows` table with
+ * snapshot.mode initial_only, parallelism 1 and 2, against the physical limit
+ * `COPY (SELECT row_to_json(t) FROM bench t) TO STDOUT` via psql to /dev/null (parallelism 2 =
+ * two psql sessions, each over half of the id range).
+ *
+ * Until connector/source/snapshot is built (no dist/connector/source/snapshot{.js,/index.js}),
+ * the scenario prints one "skipped" line and does not create the workload. If it exists but
+ * initial_only goes to streaming instead of exiting, the walcast row says so.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PG_BIN } from '../../test/infra/as-postgres';
+import { tail, track } from '../lib/children';
+import { benchConfig, rate, ratio } from '../lib/config';
+import type { BenchContext, Scenario } from '../lib/context';
+import { topicHighWatermark } from '../lib/kafka';
+import { MB } from '../lib/proc';
+import { Cell, ResultTable } from '../lib/table';
+import { runWalcastToExit } from '../lib/walcast-process';
+import { BenchDb, createBenchDatabase, createBenchTable, dropSlots, runWorkload } from '../lib/workload';
+
+const SNAPSHOTTER = ['snapshot.js', path.join('snapshot', 'index.js')].map((f) => path.resolve(__dirname, '..', '..', 'connector', 'source', f));
+
+export const snapshot: Scenario = {
+  name: 'snapshot',
+  summary: 'snapshot.mode initial_only (parallelism 1, 2) vs psql COPY row_to_json to /dev/null',
+  async run(ctx: BenchContext): Promise<ResultTable[]> {
+    const title = `snapshot: ${ctx.rows.toLocaleString('en-US')}-row table, walcast initial_only -> kafka (mock) vs psql COPY`;
+    if (!SNAPSHOTTER.some((f) => existsSync(f))) {
+      return [{ title, columns: ['reader', 'status'], rows: [['walcast', 'skipped: connector/source/snapshot is not built yet']] }];
+    }
+    const db = await createBenchDatabase(ctx.pg, 'bench_snapshot');
+    await createBenchTable(db);
+    ctx.progress(`snapshot: inserting ${ctx.rows.toLocaleString('en-US')} rows`);
+    const w = await runWorkload(db, ctx.rows, ctx.progress);
+    await db.query('VACUUM ANALYZE bench');
+    const bootstrap = await ctx.kafka();
+    const rows: Cell[][] = [];
+    const limit = new Map<number, number>();
+    for (const parallelism of [1, 2]) {
+      ctx.progress(`snapshot: psql COPY x${parallelism}`);
+      const seconds = await psqlCopy(db, ctx.rows, parallelism);
+      limit.set(parallelism, rate(w.rows, seconds));
+      rows.push([`psql COPY row_to_json, ${parallelism} session(s)`, seconds, Math.round(rate(w.rows, seconds)), '1.00x', null, null]);
+    }
+    for (const parallelism of [1, 2]) {
+      const name = `bench-snap-p${parallelism}`;
+      const slot = `bench_snap_p${parallelism}`;
+      ctx.progress(`snapshot: walcast initial_only, parallelism ${parallelism}`);
+      try {
+        const r = await runWalcastToExit({
+          label: `walcast-snapshot-p${parallelism}`, configDir: ctx.tmpDir,
+          timeoutMs: Math.max(120_000, ctx.rows / 2), // 1M rows: 500 s
+          failOnMessage: 'connector streaming',
+          config: benchConfig({
+            name, url: db.url, plugin: 'pgoutput', slot, publication: slot, stateDir: ctx.tmpDir,
+            snapshot: { mode: 'initial_only', parallelism },
+            sink: { type: 'kafka', kafka: { brokers: [bootstrap] } },
+          }),
+        });
+        const produced = await topicHighWatermark(bootstrap, `${name}.public.bench`);
+        const walcastRate = rate(w.rows, r.seconds);
+        rows.push([`walcast initial_only, parallelism ${parallelism}` + (produced === w.rows ? '' : ` (!) ${produced} messages`),
+          r.seconds, Math.round(walcastRate), ratio(walcastRate, limit.get(parallelism) ?? NaN), r.cpuSeconds, Math.round(r.peakRssBytes / MB)]);
+      } catch (e) {
+        rows.push([`walcast initial_only, parallelism ${parallelism}: failed: ${(e as Error).message.split('\n')[0]}`, null, null, null, null, null]);
+      } finally {
+        await dropSlots(db, [slot]);
+      }
+    }
+    return [{
+      title,
+      columns: ['reader', 'seconds', 'rows/s', 'vs psql same parallelism', 'CPU s', 'peak RSS MB'],
+      rows,
+      notes: [
+        'walcast: spawn until the process exits after the snapshot (connect, slot creation, topic setup included);',
+        '  the row count is checked against the topic\'s high watermark.',
+        'psql: spawn until exit; with 2 sessions each reads half of the id range (no shared snapshot).',
+      ],
+    }];
+  },
+};
+
+/** `COPY (SELECT row_to_json(t) ...) TO STDOUT` to /dev/null in `parallelism` psql sessions at once. */
+async function psqlCopy(db: BenchDb, rows: number, parallelism: number): Promise<number> {
+  const url = new URL(db.url);
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+  const per = Math.ceil(rows / parallelism);
+  const started = performance.now();
+  await Promise.all(Array.from({ length: parallelism }, (_, i) => {
+    const sql = `COPY (SELECT row_to_json(t) FROM bench t WHERE id > ${i * per} AND id <= ${(i + 1) * per}) TO STDOUT`;
+    const child = track(spawn(path.join(PG_BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url.toString(), '-c', sql], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGPASSWORD: password },
+    }));
+    const err = tail();
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    return new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}: ${err.text()}`))));
+    });
+  }));
+  return (performance.now() - started) / 1000;
+}
