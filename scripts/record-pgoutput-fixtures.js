@@ -16,8 +16,6 @@
  * timestamptz depends on it; the unit tests expect UTC).
  */
 'use strict';
-/* global require, __dirname, process, Buffer -- plain Node CommonJS script */
-/* eslint-disable @typescript-eslint/no-require-imports */
 const fs = require('fs');
 const path = require('path');
 const { Client } = require('pg');

@@ -14,9 +14,12 @@ export function natsConnectOptions(config: NatsConfig, name: string, policy: Rec
   const opts: ConnectionOptions = {
     servers: [...config.servers],
     name,
-    // A CDC sink outlives broker restarts: never give up reconnecting; publishes time out and are
-    // retried (bounded) by the publish window meanwhile.
-    maxReconnectAttempts: -1,
+    // No client-side reconnect: on reconnect nats.js flushes publishes it buffered while
+    // disconnected, ahead of our resends of earlier ones the server lost in the crash — an older
+    // row image would be stored after a newer one. A lost connection fails the sink instead; the
+    // pipeline restarts from the slot's confirmed position and resends in order with the same
+    // Nats-Msg-Id (JetStream drops what it already stored).
+    maxReconnectAttempts: 0,
     reconnectTimeWait: policy.reconnectTimeWaitMs,
     waitOnFirstConnect: false,
   };

@@ -59,6 +59,10 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
       if (s.type === 'disconnect') {
         window?.setConnected(false);
         logger.warn({ server: String(s.data) }, 'nats disconnected');
+        // See connect-options.ts: never continue on another connection; fail and let the
+        // pipeline resend from the last confirmed position, in order.
+        window?.abort(new ConnectorError('SINK_SEND', `nats connection to ${String(s.data)} lost; resending from the last confirmed position`));
+        if (!conn.isClosed()) void conn.close().catch(() => undefined);
       } else if (s.type === 'reconnect') {
         window?.setConnected(true);
         logger.info({ server: String(s.data) }, 'nats reconnected');
