@@ -57,19 +57,23 @@ export interface WalcastRunResult {
   readonly cpuSeconds: number | null;
 }
 
-export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunResult> {
+/** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
+function spawnWalcast(opts: { label: string; config: Record<string, unknown>; configDir: string }): { child: ReturnType<typeof spawn>; pid: number; started: number } {
   const file = path.join(opts.configDir, `${opts.label}.json`);
   writeFileSync(file, JSON.stringify(opts.config, null, 2));
-  loadConfig({ file, env: {} }); // throws a readable ConfigError before anything starts
-
+  loadConfig({ file, env: {} });
   const started = performance.now();
   const child = track(spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
     stdio: ['ignore', 'ignore', 'pipe'],
     // No WALCAST_* from the caller's shell: the file is the whole config.
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WALCAST_'))),
   }));
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`${opts.label}: walcast did not start`);
+  if (child.pid === undefined) throw new Error(`${opts.label}: walcast did not start`);
+  return { child, pid: child.pid, started };
+}
+
+export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunResult> {
+  const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let startupSeconds: number | null = null;
   let exited: string | null = null;
@@ -125,16 +129,7 @@ export interface WalcastExitOptions {
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
 export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds'>> {
-  const file = path.join(opts.configDir, `${opts.label}.json`);
-  writeFileSync(file, JSON.stringify(opts.config, null, 2));
-  loadConfig({ file, env: {} });
-  const started = performance.now();
-  const child = track(spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WALCAST_'))),
-  }));
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`${opts.label}: walcast did not start`);
+  const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;
   child.stderr?.on('data', (d: Buffer) => {

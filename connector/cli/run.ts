@@ -7,7 +7,7 @@ import type { WalcastConfig } from '../../config/types';
 import { isConnectorError } from '../errors';
 import { createHealthServer, type HealthState } from '../observe/health';
 import { createLogger, type Logger } from '../observe/logger';
-import { createMetrics } from '../observe/metrics';
+import { createMetrics, Metrics } from '../observe/metrics';
 import { formatLsn } from '../protocol/lsn';
 import { type CliIo, ExitCode, type SignalSource } from './io';
 import { errorText, loadOrReport } from './validate';
@@ -19,7 +19,7 @@ export interface RunHandle {
 
 export type StartConnector = (
   config: WalcastConfig,
-  deps: { logger: Logger; out?: NodeJS.WritableStream; onPhase?: (phase: string) => void; onConfirmed?: (lsn: bigint) => void },
+  deps: { logger: Logger; out?: NodeJS.WritableStream; onPhase?: (phase: string) => void; onConfirmed?: (lsn: bigint) => void; metrics?: Metrics },
 ) => RunHandle;
 
 export interface RunDeps {
@@ -87,6 +87,7 @@ export async function runCommand(opts: { config?: string; tail: boolean }, io: C
       out: io.stdout,
       onPhase: (p) => { phase = p; },
       onConfirmed: (lsn) => { confirmed = formatLsn(lsn); metrics.confirmedLsn(lsn); },
+      metrics,
     });
     if (signals > 0) void handle.stop('signal');
     await handle.done;

@@ -6,7 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   /** One decoded change published for `table` (`schema.table`) with Debezium `op`. */
-  eventPublished(table: string, op: string): void;
+  eventPublished(table: string, op: string, count?: number): void;
   /** Records acknowledged by the broker. */
   acked(count: number): void;
   /** LSN confirmed to PostgreSQL (as flush). bigint LSNs above 2^53 lose precision in the gauge. */
@@ -37,7 +37,7 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
   return {
     registry,
     contentType: registry.contentType,
-    eventPublished: (table, op) => events.inc({ table, op }),
+    eventPublished: (table, op, count = 1) => events.inc({ table, op }, count),
     acked: (count) => acked.inc(count),
     confirmedLsn: (lsn) => confirmed.set(Number(lsn)),
     lagBytes: (bytes) => lag.set(bytes),

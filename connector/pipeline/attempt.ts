@@ -12,6 +12,7 @@ import { EnvelopeBuilder } from '../envelope/builder';
 import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
 import type { Logger } from '../observe/logger';
+import type { Metrics } from '../observe/metrics';
 import { StateStore } from '../offsets/state-store';
 import { Lsn, formatLsn, parseLsn } from '../protocol/lsn';
 import type { SinkFactory } from '../sink/factory';
@@ -34,6 +35,7 @@ export interface AttemptContext {
   readonly knownTopics: Set<string>;
   readonly stateStore: StateStore;
   readonly onConfirmed?: (lsn: Lsn) => void;
+  readonly metrics?: Metrics;
   /** Aborted when a stop is requested. */
   readonly signal: AbortSignal;
   /** The attempt publishes its streaming session here so stop() can end it gracefully. */
@@ -91,6 +93,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
           await dropSlot(client, config.source.slot).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'cannot drop the invalidated replication slot', { slot: config.source.slot }); });
           logger.warn({ slot: config.source.slot, reason: decision.reason }, 'dropped the invalidated replication slot; changes made while it was invalid are only covered by the new snapshot');
         }
+        logger.info({ slot: config.source.slot }, 'creating replication slot with exported snapshot (waits for transactions running now to finish)');
         const created = await createSlot(repl, config.source.slot, config.source.plugin, true);
         startLsn = created.consistentPoint;
         snapshotLsn = startLsn;
@@ -121,6 +124,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
         logger.warn({ slot: config.source.slot, activePid: inspection.slot.activePid }, 'replication slot is held by another process; will retry');
       }
     } else {
+      logger.info({ slot: config.source.slot }, 'creating replication slot (waits for transactions running now to finish)');
       const created = await createSlot(repl, config.source.slot, config.source.plugin, false);
       startLsn = created.consistentPoint;
       logger.info({ slot: config.source.slot, plugin: config.source.plugin, consistentPoint: formatLsn(startLsn) }, 'created replication slot');
@@ -138,6 +142,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
         stopTimeoutMs: 30_000,
       },
       onConfirmed: ctx.onConfirmed,
+      metrics: ctx.metrics,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());

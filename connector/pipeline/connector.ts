@@ -7,6 +7,7 @@
 import type { WalcastConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
+import type { Metrics } from '../observe/metrics';
 import { StateStore } from '../offsets/state-store';
 import type { Lsn } from '../protocol/lsn';
 import { createSink, SinkFactory } from '../sink/factory';
@@ -21,6 +22,7 @@ export interface ConnectorDeps {
   readonly out?: NodeJS.WritableStream;
   readonly onPhase?: (phase: Phase) => void;
   readonly onConfirmed?: (lsn: Lsn) => void;
+  readonly metrics?: Metrics;
 }
 
 export interface ConnectorHandle {
@@ -48,6 +50,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           config, logger, lifecycle, knownTopics, stateStore,
           sinkFactory: deps.sinkFactory ?? createSink,
           out: deps.out,
+          metrics: deps.metrics,
           onConfirmed: (lsn) => { failures = 0; deps.onConfirmed?.(lsn); },
           signal: abort.signal,
           setSession: (s) => { session = s; },

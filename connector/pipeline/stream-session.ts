@@ -17,6 +17,7 @@ import { AckTracker } from '../offsets/ack-tracker';
 import { Lsn, formatLsn } from '../protocol/lsn';
 import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
+import type { Metrics } from '../observe/metrics';
 
 export interface SessionOptions {
   readonly heartbeatMs: number;
@@ -39,6 +40,7 @@ export interface SessionDeps {
   readonly knownTopics: Set<string>;
   readonly onConfirmed?: (lsn: Lsn) => void;
   readonly onRecords?: (records: readonly SinkRecord[]) => void;
+  readonly metrics?: Metrics;
 }
 
 interface OpenTx {
@@ -164,6 +166,7 @@ export class StreamSession {
     const first = this.batchStart;
     this.batch = [];
     this.deps.onRecords?.(records);
+    if (this.deps.metrics) countEvents(this.deps.metrics, records, this.tracker.inFlight);
     const newTopics: string[] = [];
     for (const r of records) {
       if (!this.deps.knownTopics.has(r.topic)) { this.deps.knownTopics.add(r.topic); newTopics.push(r.topic); }
@@ -177,7 +180,10 @@ export class StreamSession {
     const sent = this.topicGate ? this.topicGate.then(() => this.deps.sink.publish(records)) : this.deps.sink.publish(records);
     const tracked = sent.then(
       () => this.onAcked(first, records.length),
-      (e: unknown) => this.fail(e instanceof ConnectorError ? e : new ConnectorError('SINK_SEND', 'publish failed', { cause: e })),
+      (e: unknown) => {
+        this.deps.metrics?.sinkError();
+        this.fail(e instanceof ConnectorError ? e : new ConnectorError('SINK_SEND', 'publish failed', { cause: e }));
+      },
     );
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
@@ -187,6 +193,8 @@ export class StreamSession {
     if (this.failure) return; // acks after a failure must not move the confirmed position
     const before = this.tracker.confirmed;
     this.tracker.ack(first, first + count);
+    this.deps.metrics?.acked(count);
+    this.deps.metrics?.inflightEvents(this.tracker.inFlight);
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
     if (!this.stopping && this.deps.repl.isPaused && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
@@ -239,4 +247,18 @@ export class StreamSession {
     if (error) this.settle.reject(error);
     else this.settle.resolve();
   }
+}
+
+/** Per batch, not per record: one counter update per (topic, op) pair. */
+function countEvents(metrics: Metrics, records: readonly SinkRecord[], inFlight: number): void {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const k = `${r.topic}\u0000${r.headers?.op ?? 'tombstone'}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  for (const [k, n] of counts) {
+    const [topic, op] = k.split('\u0000');
+    metrics.eventPublished(topic, op, n);
+  }
+  metrics.inflightEvents(inFlight);
 }

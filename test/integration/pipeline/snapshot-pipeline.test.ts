@@ -121,7 +121,8 @@ describe('snapshot through the pipeline', () => {
     const withMode = (mode: string) => ({ ...s.config, snapshot: { ...s.config.snapshot, mode } }) as Scenario['config'];
     const startStreaming = async (mode: string) => {
       const r = run(withMode(mode));
-      await waitFor(() => r.phases.includes('streaming') || r.phases.includes('failed'), { timeoutMs: 60_000 });
+      // Slot creation waits for transactions running anywhere in the cluster (other test files).
+      await waitFor(() => r.phases.includes('streaming') || r.phases.includes('failed'), { timeoutMs: 150_000 });
       expect(r.phases).not.toContain('failed');
       return r;
     };
@@ -143,7 +144,7 @@ describe('snapshot through the pipeline', () => {
       await second.handle.done;
       expect(second.phases).not.toContain('snapshotting');
       expect(ops(await readAll())).toEqual({ r: 10 });
-    });
+    }, 300_000);
 
     it('initial after a completed snapshot streams without re-snapshotting', async () => {
       const r = await startStreaming('initial');
@@ -152,7 +153,7 @@ describe('snapshot through the pipeline', () => {
       await readTopic(kafka().bootstrap, topic(), { count: 11, timeoutMs: 30_000 });
       await r.handle.stop('test');
       expect(ops(await readAll())).toEqual({ r: 10, c: 1 });
-    });
+    }, 300_000);
 
     it('never streams only; always re-snapshots at every start', async () => {
       const never = await startStreaming('never');
@@ -162,7 +163,7 @@ describe('snapshot through the pipeline', () => {
       expect(always.phases).toContain('snapshotting');
       await always.handle.stop('test');
       expect(ops(await readAll())).toEqual({ r: 21, c: 1 });
-    });
+    }, 300_000);
 
     it('when_needed re-snapshots after the slot was dropped; initial then only warns', async () => {
       await s.db.query('SELECT pg_drop_replication_slot($1)', [s.config.source.slot]);
@@ -178,6 +179,6 @@ describe('snapshot through the pipeline', () => {
       const msgs = await readAll();
       expect(msgs.some((m) => m.key?.toString() === '{"id":12}' && envelopeOf(m)?.op === 'r')).toBe(true);
       expect(replay(msgs)).toEqual(await tableState(s, 't'));
-    });
+    }, 300_000);
   });
 });

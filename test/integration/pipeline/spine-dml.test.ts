@@ -3,6 +3,7 @@
  * as the expected envelope on the expected topic, in order per key; nothing from rolled-back
  * work arrives.
  */
+import { createMetrics } from '../../../connector/observe/metrics';
 import { kafkaFromInfra } from '../../infra/env';
 import { readTopic } from '../../infra/kafka';
 import { waitFor } from '../../infra/wait';
@@ -11,6 +12,7 @@ import { dropSlotAndPublication, envelopeOf, replay, run, Running, scenario, Sce
 describe('streaming spine: DML to Kafka', () => {
   let s: Scenario;
   let r: Running;
+  const metrics = createMetrics();
   const kafka = () => kafkaFromInfra();
   const topic = (table: string) => `${s.config.topicPrefix}.public.${table}`;
   const read = (table: string, count: number): Promise<TopicMessage[]> =>
@@ -24,7 +26,7 @@ describe('streaming spine: DML to Kafka', () => {
       CREATE TABLE "Order Items" (id int PRIMARY KEY, "Item Name" text);
       CREATE TABLE audit (id int PRIMARY KEY, note text);
       ALTER TABLE audit REPLICA IDENTITY FULL;`);
-    r = run(s.config);
+    r = run(s.config, { metrics });
     await waitFor(() => r.phases.includes('streaming'), { timeoutMs: 30_000, message: () => `connector did not start: ${JSON.stringify(r.logs.slice(-5))}` });
   });
 
@@ -77,6 +79,11 @@ describe('streaming spine: DML to Kafka', () => {
     const ids = msgs.map((m) => m.headers['walcast.id']);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[0-9A-F]+\/[0-9A-F]+:\d+$/);
+
+    // /metrics counts what was published and acked, by topic and op.
+    const text = await metrics.render();
+    expect(text).toMatch(new RegExp(`events_total\\{[^}]*table="${topic('orders').replace(/\./g, '\\.')}"[^}]*op="c"[^}]*\\} 5`));
+    expect(text).toMatch(/acked_total\S* (\d+)/);
 
     const final = replay(msgs);
     const rows = await s.db.query<{ id: number; status: string }>('SELECT id, status FROM orders ORDER BY id');

@@ -10,6 +10,7 @@ import type { WalcastConfig } from '../../../config/types';
 import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
 import { createMemoryLogger, CapturedLog } from '../../../connector/observe/logger';
 import type { Phase } from '../../../connector/pipeline/lifecycle';
+import type { Metrics } from '../../../connector/observe/metrics';
 import { createTestDatabase, TestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
 
@@ -57,10 +58,10 @@ export interface Running {
   phases: Phase[];
 }
 
-export function run(config: WalcastConfig): Running {
+export function run(config: WalcastConfig, extra: { metrics?: Metrics } = {}): Running {
   const logs: CapturedLog[] = [];
   const phases: Phase[] = [];
-  const handle = startConnector(config, { logger: createMemoryLogger(logs), onPhase: (p) => phases.push(p) });
+  const handle = startConnector(config, { logger: createMemoryLogger(logs), onPhase: (p) => phases.push(p), ...extra });
   return { handle, logs, phases };
 }
 
