@@ -19,7 +19,6 @@ module.exports = {
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/infra/global-setup.ts',
       globalTeardown: '<rootDir>/test/infra/global-teardown.ts',
-      maxWorkers: 2,
     },
   ],
 };

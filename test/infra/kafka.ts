@@ -274,7 +274,10 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
       }
     }
   } finally {
-    await consumer.disconnect();
+    // kafkajs' consumer disconnect can wait on a group rebalance indefinitely; bounded here.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([consumer.disconnect().catch(() => undefined), new Promise<void>((r) => { timer = setTimeout(r, 5_000); })]);
+    clearTimeout(timer);
   }
   return messages.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
 }

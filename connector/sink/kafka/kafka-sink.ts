@@ -174,10 +174,14 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       queue.fail(new ConnectorError('SINK_SEND', 'kafka sink stopped before these records were acknowledged'));
       const { producer, admin } = clients ?? {};
       clients = undefined;
-      const results = await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
-      for (const r of results) {
-        if (r.status === 'rejected') logger.warn({ err: r.reason }, 'kafka disconnect failed');
-      }
+      // kafkajs' disconnect can wait forever on a broker that went away mid-request; a stop
+      // (SIGTERM, a session restart) must not.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), deps.stopFlushTimeoutMs ?? 5_000); });
+      const outcome = await Promise.race([Promise.allSettled([producer?.disconnect(), admin?.disconnect()]), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') logger.warn({}, 'kafka disconnect did not finish in time; abandoning the connections');
+      else for (const r of outcome) if (r.status === 'rejected') logger.warn({ err: r.reason }, 'kafka disconnect failed');
       to('stopped');
     },
   };

@@ -122,9 +122,19 @@ describe('snapshot through the pipeline', () => {
     const startStreaming = async (mode: string) => {
       const r = run(withMode(mode));
       // Slot creation waits for transactions running anywhere in the cluster (other test files).
-      await waitFor(() => r.phases.includes('streaming') || r.phases.includes('failed'), { timeoutMs: 150_000 });
+      await waitFor(() => r.phases.includes('streaming') || r.phases.includes('failed'), {
+        timeoutMs: 150_000, message: () => `${mode} did not stream: phases ${r.phases.join(',')} ${JSON.stringify(r.logs.slice(-6))}`,
+      });
       expect(r.phases).not.toContain('failed');
       return r;
+    };
+    /** A stop that takes over a minute is a bug: fail with what the connector last said. */
+    const stopIn = async (r: ReturnType<typeof run>): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`stop did not finish: phases ${r.phases.join(',')} ${JSON.stringify(r.logs.slice(-6))}`)), 60_000);
+      });
+      try { await Promise.race([r.handle.stop('test'), stuck]); } finally { clearTimeout(timer); }
     };
     const readAll = () => readTopic(kafka().bootstrap, topic(), { timeoutMs: 30_000 });
 
@@ -151,17 +161,17 @@ describe('snapshot through the pipeline', () => {
       expect(r.phases).not.toContain('snapshotting');
       await s.db.query('INSERT INTO t VALUES (11, 0)');
       await readTopic(kafka().bootstrap, topic(), { count: 11, timeoutMs: 30_000 });
-      await r.handle.stop('test');
+      await stopIn(r);
       expect(ops(await readAll())).toEqual({ r: 10, c: 1 });
     }, 300_000);
 
     it('never streams only; always re-snapshots at every start', async () => {
       const never = await startStreaming('never');
       expect(never.phases).not.toContain('snapshotting');
-      await never.handle.stop('test');
+      await stopIn(never);
       const always = await startStreaming('always');
       expect(always.phases).toContain('snapshotting');
-      await always.handle.stop('test');
+      await stopIn(always);
       expect(ops(await readAll())).toEqual({ r: 21, c: 1 });
     }, 300_000);
 
@@ -171,11 +181,11 @@ describe('snapshot through the pipeline', () => {
       const initial = await startStreaming('initial');
       expect(initial.phases).not.toContain('snapshotting');
       expect(initial.logs.some((l) => l.level === 'warn' && /when_needed/.test(l.msg))).toBe(true);
-      await initial.handle.stop('test');
+      await stopIn(initial);
       await s.db.query('SELECT pg_drop_replication_slot($1)', [s.config.source.slot]);
       const needed = await startStreaming('when_needed');
       expect(needed.phases).toContain('snapshotting');
-      await needed.handle.stop('test');
+      await stopIn(needed);
       const msgs = await readAll();
       expect(msgs.some((m) => m.key?.toString() === '{"id":12}' && envelopeOf(m)?.op === 'r')).toBe(true);
       expect(replay(msgs)).toEqual(await tableState(s, 't'));
