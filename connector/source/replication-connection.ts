@@ -231,6 +231,13 @@ export class ReplicationConnection {
   }
 
   private finish(error: ConnectorError | undefined): void {
+    // Closed before the server answered START_REPLICATION (a stop right after start): the
+    // start() caller must not wait forever.
+    if (this.startWaiter) {
+      const w = this.startWaiter;
+      this.startWaiter = null;
+      w.reject(error ?? new ConnectorError('ABORTED', 'replication connection closed before streaming started', { context: { slot: this.slot } }));
+    }
     if (this.state === 'closed' && !this.handler) return;
     this.state = 'closed';
     const h = this.handler;

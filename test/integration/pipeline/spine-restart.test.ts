@@ -2,6 +2,8 @@
  * Stop/start resumes from the slot without losing anything, and a broker outage never lets
  * the slot's confirmed_flush_lsn pass a commit the broker has not acknowledged.
  */
+import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
+import { createMemoryLogger } from '../../../connector/observe/logger';
 import { kafkaFromInfra } from '../../infra/env';
 import { kafkaControl, readTopic } from '../../infra/kafka';
 import { waitFor } from '../../infra/wait';
@@ -45,6 +47,26 @@ describe('streaming spine: restarts and broker outages', () => {
       // A clean stop confirmed everything it had delivered: no duplicate ids.
       const ids = msgs.map((m) => m.headers['walcast.id']);
       expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
+    }
+  });
+
+  it('a stop that arrives while START_REPLICATION is still pending completes (no hang on SIGTERM at start)', async () => {
+    const s = await scenario({ type: 'kafka', kafka: { brokers: [kafka().bootstrap] } });
+    await s.db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
+    try {
+      for (let i = 0; i < 3; i++) {
+        let stopping: Promise<void> | null = null;
+        // The phase turns 'streaming' right after START_REPLICATION is sent, before the server answers.
+        const handle: ConnectorHandle = startConnector(s.config, {
+          logger: createMemoryLogger(),
+          onPhase: (p) => { if (p === 'streaming') stopping = handle.stop('stop at start'); },
+        });
+        await waitFor(() => stopping !== null, { timeoutMs: 60_000 });
+        await expect(waitFor(async () => { await stopping; await handle.done; return true; }, { timeoutMs: 30_000 })).resolves.toBe(true);
+        expect(handle.phase()).toBe('stopped');
+      }
     } finally {
       await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
     }
