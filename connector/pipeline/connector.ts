@@ -13,7 +13,7 @@ import type { Lsn } from '../protocol/lsn';
 import { createSink, SinkFactory } from '../sink/factory';
 import { runAttempt } from './attempt';
 import { Lifecycle, Phase } from './lifecycle';
-import { asConnectorError, backoffDelay, delay, isRetriable } from './retry';
+import { asConnectorError, backoffDelay, delay, isRetriable } from '../retry';
 import type { StreamSession } from './stream-session';
 
 export interface ConnectorDeps {
@@ -67,7 +67,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           lifecycle.to('failed', { code: error.code });
           throw error;
         }
-        const wait = backoffDelay(failures++, { initialMs: config.source.retryInitialMs, maxMs: config.source.retryMaxMs });
+        const wait = backoffDelay({ initialMs: config.source.retryInitialMs, maxMs: config.source.retryMaxMs }, ++failures);
         lifecycle.to('backoff', { code: error.code, attempt: failures, retryInMs: wait });
         logger.warn({ err: error, code: error.code, attempt: failures, retryInMs: wait },
           error.code === 'SLOT_IN_USE'

@@ -39,7 +39,6 @@ export interface SessionDeps {
   /** Topics already known to exist (shared across sessions). */
   readonly knownTopics: Set<string>;
   readonly onConfirmed?: (lsn: Lsn) => void;
-  readonly onRecords?: (records: readonly SinkRecord[]) => void;
   readonly metrics?: Metrics;
 }
 
@@ -165,7 +164,6 @@ export class StreamSession {
     const records = this.batch;
     const first = this.batchStart;
     this.batch = [];
-    this.deps.onRecords?.(records);
     if (this.deps.metrics) countEvents(this.deps.metrics, records, this.tracker.inFlight);
     const newTopics: string[] = [];
     for (const r of records) {

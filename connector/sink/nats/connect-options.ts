@@ -7,10 +7,7 @@ import { ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from 'nats';
 import { ConnectorError } from '../../errors';
 import { NatsConfig } from '../../../config/types';
 
-/** How the client behaves across broker restarts; tests shorten the wait. */
-export interface ReconnectPolicy { readonly reconnectTimeWaitMs: number }
-
-export function natsConnectOptions(config: NatsConfig, name: string, policy: ReconnectPolicy): ConnectionOptions {
+export function natsConnectOptions(config: NatsConfig, name: string): ConnectionOptions {
   const opts: ConnectionOptions = {
     servers: [...config.servers],
     name,
@@ -20,7 +17,6 @@ export function natsConnectOptions(config: NatsConfig, name: string, policy: Rec
     // pipeline restarts from the slot's confirmed position and resends in order with the same
     // Nats-Msg-Id (JetStream drops what it already stored).
     maxReconnectAttempts: 0,
-    reconnectTimeWait: policy.reconnectTimeWaitMs,
     waitOnFirstConnect: false,
   };
   if (config.user !== '') { opts.user = config.user; opts.pass = config.pass; }

@@ -26,7 +26,6 @@ export interface NatsSinkDeps {
   readonly retry?: RetryPolicy;
   /** How long one publish waits for its PubAck before it counts as failed (and is retried). */
   readonly ackTimeoutMs?: number;
-  readonly reconnectTimeWaitMs?: number;
   /** Client name shown by the server (`connz`). */
   readonly clientName?: string;
 }
@@ -75,7 +74,7 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
 
     async start() {
       if (nc !== null) throw new ConnectorError('STATE', 'nats sink already started');
-      const opts = natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`, { reconnectTimeWaitMs: deps.reconnectTimeWaitMs ?? 1000 });
+      const opts = natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`);
       try {
         nc = await connect(opts);
       } catch (e) {

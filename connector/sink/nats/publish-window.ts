@@ -22,7 +22,8 @@
  */
 import { ConnectorError, ErrorContext } from '../../errors';
 import { Logger } from '../../observe/logger';
-import { backoffDelay, RetryPolicy } from './backoff';
+import { backoffDelay } from '../../retry';
+import type { RetryPolicy } from './backoff';
 
 export interface SendResult { duplicate: boolean }
 

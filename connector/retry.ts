@@ -1,21 +1,24 @@
 /**
- * Retry in one place: exponential backoff with jitter. Programming errors (TypeError,
- * RangeError) and non-retriable ConnectorErrors are never retried.
+ * Retry in one place: exponential backoff with jitter, used by the supervisor (session
+ * restarts) and the sinks. Programming errors (TypeError, RangeError) and non-retriable
+ * ConnectorErrors are never retried.
  */
-import { ConnectorError, isConnectorError } from '../errors';
+import { ConnectorError, isConnectorError } from './errors';
 
-export interface RetryPolicy {
+export interface BackoffPolicy {
+  /** Delay before the first retry (upper bound of its jitter range). */
   readonly initialMs: number;
+  /** Upper bound of one delay. */
   readonly maxMs: number;
-  readonly factor?: number;
-  /** Fraction of the delay randomised, 0..1. */
-  readonly jitter?: number;
 }
 
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxMs, policy.initialMs * Math.pow(policy.factor ?? 2, attempt));
-  const jitter = policy.jitter ?? 0.2;
-  return Math.max(0, Math.round(base * (1 - jitter + 2 * jitter * random())));
+/**
+ * Delay before attempt `attempt` (1 = first retry): exponential, capped, with "equal jitter"
+ * (half fixed, half random) so restarting connectors do not retry in lockstep.
+ */
+export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (exp / 2) * random());
 }
 
 export function isRetriable(error: unknown): boolean {
