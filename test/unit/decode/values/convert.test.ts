@@ -1,18 +1,9 @@
-import { makeConverter, unavailablePlaceholder, type ValueOptions } from '../../../../connector/decode/values';
+import { unavailablePlaceholder, type ValueOptions } from '../../../../connector/decode/values';
 import { Oid } from '../../../../connector/decode/values/oids';
+import { conv, DEFAULTS } from './convert-helper';
 import { RawJson, toJson, type JsonValue } from '../../../../connector/envelope/json';
 import { isConnectorError } from '../../../../connector/errors';
 
-const DEFAULTS: ValueOptions = {
-  decimalHandling: 'precise',
-  timePrecision: 'adaptive',
-  binaryHandling: 'bytes',
-  intervalHandling: 'numeric',
-};
-
-function conv(oid: number, text: string, typeMod = -1, opts: Partial<ValueOptions> = {}): JsonValue {
-  return makeConverter(oid, typeMod, { ...DEFAULTS, ...opts })(text);
-}
 
 // numeric typmods as PostgreSQL stores them (pg_attribute.atttypmod), read from a PG 15 catalog.
 const NUMERIC_7_2 = 458758;

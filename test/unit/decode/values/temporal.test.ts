@@ -1,17 +1,6 @@
-import { makeConverter, type ValueOptions } from '../../../../connector/decode/values';
 import { Oid } from '../../../../connector/decode/values/oids';
-import { type JsonValue } from '../../../../connector/envelope/json';
+import { conv } from './convert-helper';
 
-const DEFAULTS: ValueOptions = {
-  decimalHandling: 'precise',
-  timePrecision: 'adaptive',
-  binaryHandling: 'bytes',
-  intervalHandling: 'numeric',
-};
-
-function conv(oid: number, text: string, typeMod = -1, opts: Partial<ValueOptions> = {}): JsonValue {
-  return makeConverter(oid, typeMod, { ...DEFAULTS, ...opts })(text);
-}
 
 // Inputs are text forms printed by PostgreSQL 15 (DateStyle ISO, IntervalStyle postgres) under
 // the TimeZone noted; expected epoch values cross-checked with extract(epoch from ...).
