@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     const c = loadConfig({ file: file(minimal), env: {} });
     expect(c.source).toMatchObject({
       plugin: 'pgoutput', slot: 'walcast_shop', publication: 'walcast_shop', publicationMode: 'filtered',
-      tables: ['public.*'], excludeTables: [], heartbeatMs: 10000, maxInFlightEvents: 20000, messages: true,
+      tables: ['public.*'], excludeTables: [], heartbeatMs: 10000, maxInFlightEvents: 5000, messages: true,
       retryInitialMs: 500, retryMaxMs: 30000,
     });
     expect(c.snapshot).toEqual({ mode: 'initial', parallelism: 1, chunkRows: 10000 });
