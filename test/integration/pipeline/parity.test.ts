@@ -6,7 +6,7 @@
 import { waitFor } from '../../infra/wait';
 import { BrokerCase, brokerCases } from '../support/brokers';
 import {
-  commitLsnOfId, confirmedFlushLsn, dropSlotAndPublication, envelopeOf, lsnBeforeCommit, replay, run, scenario, Scenario,
+  commitLsnOfId, confirmedFlushLsn, dropSlotAndPublication, envelopeOf, lsnBeforeCommit, replay, run, scenario, Scenario, tableState,
   TopicMessage, waitConfirmedPast,
 } from '../support/connector';
 import { startCli, writeConfigFile } from '../support/cli-process';
@@ -17,11 +17,6 @@ async function settled(s: Scenario, table: string, broker: BrokerCase): Promise<
   const marker = await lsnBeforeCommit(s.db, `UPDATE ${table} SET v = v WHERE id = (SELECT min(id) FROM ${table})`);
   await waitConfirmedPast(s.db, s.config.source.slot, marker);
   return broker.read(s.config, 'public', table);
-}
-
-async function tableState(s: Scenario, table: string): Promise<Map<string, Record<string, unknown>>> {
-  const rows = await s.db.query<{ id: number; v: number }>(`SELECT id, v FROM ${table}`);
-  return new Map(rows.map((r) => [JSON.stringify({ id: r.id }), { id: r.id, v: r.v }]));
 }
 
 describe.each(matrix)('parity: $label', ({ plugin, broker }) => {
@@ -115,7 +110,7 @@ describe.each(matrix)('parity: $label', ({ plugin, broker }) => {
       await Promise.all(workers);
 
       const msgs = await settled(s, 't', broker);
-      expect(replay(msgs)).toEqual(await tableState(s, 't'));
+      expect(replay(msgs)).toEqual(await tableState(s.db, 't'));
       const counts = new Map<string, number>();
       for (const m of msgs) counts.set(m.headers['walcast.id'], (counts.get(m.headers['walcast.id']) ?? 0) + 1);
       const dups = [...counts].filter(([, n]) => n > 1).map(([id]) => id);

@@ -6,24 +6,11 @@ import { kafkaFromInfra } from '../../infra/env';
 import { readTopic, TopicMessage } from '../../infra/kafka';
 import { waitFor } from '../../infra/wait';
 import {
-  dropSlotAndPublication, envelopeOf, lsnBeforeCommit, replay, run, scenario, Scenario, topicSize, waitConfirmedPast,
+  dropSlotAndPublication, envelopeOf, lsnBeforeCommit, replay, replayDiff, run, scenario, Scenario, tableState, topicSize, waitConfirmedPast,
 } from '../support/connector';
 import { startCli, writeConfigFile } from '../support/cli-process';
 
 const kafka = () => kafkaFromInfra();
-
-async function tableState(s: Scenario, table: string): Promise<Map<string, Record<string, unknown>>> {
-  const rows = await s.db.query<{ id: number; v: number }>(`SELECT id, v FROM ${table}`);
-  return new Map(rows.map((r) => [JSON.stringify({ id: r.id }), { id: r.id, v: r.v }]));
-}
-
-function diff(expected: Map<string, Record<string, unknown>>, msgs: readonly TopicMessage[]): string[] {
-  const state = replay(msgs);
-  const out: string[] = [];
-  for (const [k, v] of expected) if (JSON.stringify(state.get(k)) !== JSON.stringify(v)) out.push(`${k}: table ${JSON.stringify(v)} topic ${JSON.stringify(state.get(k))}`);
-  for (const k of state.keys()) if (!expected.has(k)) out.push(`${k}: only in topic`);
-  return out;
-}
 
 /**
  * Waits until the slot confirmed a marker commit made now (so every earlier change is in the
@@ -32,9 +19,9 @@ function diff(expected: Map<string, Record<string, unknown>>, msgs: readonly Top
 async function expectTopicEqualsTable(s: Scenario, table: string): Promise<TopicMessage[]> {
   const marker = await lsnBeforeCommit(s.db, `UPDATE ${table} SET v = v WHERE id = (SELECT min(id) FROM ${table})`);
   await waitConfirmedPast(s.db, s.config.source.slot, marker, 150_000);
-  const expected = await tableState(s, table);
+  const expected = await tableState(s.db, table);
   const msgs = await readTopic(kafka().bootstrap, `${s.config.topicPrefix}.public.${table}`, { timeoutMs: 60_000 });
-  expect(diff(expected, msgs)).toEqual([]);
+  expect(replayDiff(expected, msgs)).toEqual([]);
   return msgs;
 }
 
@@ -188,7 +175,7 @@ describe('snapshot through the pipeline', () => {
       await stopIn(needed);
       const msgs = await readAll();
       expect(msgs.some((m) => m.key?.toString() === '{"id":12}' && envelopeOf(m)?.op === 'r')).toBe(true);
-      expect(replay(msgs)).toEqual(await tableState(s, 't'));
+      expect(replay(msgs)).toEqual(await tableState(s.db, 't'));
     }, 300_000);
   });
 });

@@ -6,7 +6,7 @@
 import { kafkaFromInfra } from '../../infra/env';
 import { readTopic } from '../../infra/kafka';
 import { waitFor } from '../../infra/wait';
-import { commitLsnOfId, confirmedFlushLsn, dropSlotAndPublication, replay, scenario, TopicMessage } from '../support/connector';
+import { commitLsnOfId, confirmedFlushLsn, dropSlotAndPublication, replayDiff, scenario, tableState, TopicMessage } from '../support/connector';
 import { startCli, writeConfigFile } from '../support/cli-process';
 
 describe('streaming spine: crash recovery', () => {
@@ -49,16 +49,9 @@ describe('streaming spine: crash recovery', () => {
       const done = await Promise.all(workers);
       expect(done[0] + done[1]).toBeGreaterThan(100);
 
-      const rows = await s.db.query<{ id: number; v: number }>('SELECT id, v FROM t');
-      const expected = new Map(rows.map((r) => [JSON.stringify({ id: r.id }), { id: r.id, v: r.v }]));
+      const expected = await tableState(s.db, 't');
       let msgs: TopicMessage[] = [];
-      const diff = (): string[] => {
-        const state = replay(msgs);
-        const out: string[] = [];
-        for (const [k, v] of expected) if (JSON.stringify(state.get(k)) !== JSON.stringify(v)) out.push(`${k}: table ${JSON.stringify(v)} topic ${JSON.stringify(state.get(k))}`);
-        for (const k of state.keys()) if (!expected.has(k)) out.push(`${k}: only in topic`);
-        return out;
-      };
+      const diff = (): string[] => replayDiff(expected, msgs);
       await waitFor(async () => {
         msgs = await readTopic(kafka.bootstrap, topic, { timeoutMs: 5_000 });
         return diff().length === 0;

@@ -8,13 +8,8 @@ import { kafkaFromInfra } from '../../infra/env';
 import { kafkaControl, readTopic } from '../../infra/kafka';
 import { waitFor } from '../../infra/wait';
 import {
-  confirmedFlushLsn, currentWalLsn, dropSlotAndPublication, replay, run, scenario, Scenario,
+  confirmedFlushLsn, currentWalLsn, dropSlotAndPublication, replay, run, scenario, tableState,
 } from '../support/connector';
-
-async function finalRows(s: Scenario, table: string): Promise<Map<string, Record<string, unknown>>> {
-  const rows = await s.db.query<{ id: number; v: number }>(`SELECT id, v FROM ${table} ORDER BY id`);
-  return new Map(rows.map((r) => [JSON.stringify({ id: r.id }), { id: r.id, v: r.v }]));
-}
 
 describe('streaming spine: restarts and broker outages', () => {
   const kafka = () => kafkaFromInfra();
@@ -43,7 +38,7 @@ describe('streaming spine: restarts and broker outages', () => {
       // 50 + 25 updates + 5 deletes (+5 tombstones) + 10 inserts
       const msgs = await readTopic(kafka().bootstrap, topic, { count: 95, timeoutMs: 60_000 });
       await r.handle.stop('test');
-      expect(replay(msgs)).toEqual(await finalRows(s, 't'));
+      expect(replay(msgs)).toEqual(await tableState(s.db, 't'));
       // A clean stop confirmed everything it had delivered: no duplicate ids.
       const ids = msgs.map((m) => m.headers['walcast.id']);
       expect(new Set(ids).size).toBe(ids.length);
@@ -101,7 +96,7 @@ describe('streaming spine: restarts and broker outages', () => {
       expect(r.phases).not.toContain('failed');
 
       await control.brokerUp('all');
-      const expectedRows = await finalRows(s, 't');
+      const expectedRows = await tableState(s.db, 't');
       const total = 20 + 2 * (i - 20);
       const msgs = await readTopic(kafka().bootstrap, topic, { count: total, timeoutMs: 120_000 });
       expect(replay(msgs)).toEqual(expectedRows);

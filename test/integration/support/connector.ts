@@ -155,3 +155,18 @@ export async function topicSize(bootstrap: string, topic: string): Promise<numbe
     await admin.disconnect();
   }
 }
+
+/** A `(id, v)` table as the replay of its topic should look: key JSON -> row. */
+export async function tableState(db: TestDatabase, table: string): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await db.query<{ id: number; v: number }>(`SELECT id, v FROM ${table}`);
+  return new Map(rows.map((r) => [JSON.stringify({ id: r.id }), { id: r.id, v: r.v }]));
+}
+
+/** Where the replay of `msgs` differs from `expected` (empty when equal), one line per key. */
+export function replayDiff(expected: Map<string, Record<string, unknown>>, msgs: readonly TopicMessage[]): string[] {
+  const state = replay(msgs);
+  const out: string[] = [];
+  for (const [k, v] of expected) if (JSON.stringify(state.get(k)) !== JSON.stringify(v)) out.push(`${k}: table ${JSON.stringify(v)} topic ${JSON.stringify(state.get(k))}`);
+  for (const k of state.keys()) if (!expected.has(k)) out.push(`${k}: only in topic`);
+  return out;
+}
