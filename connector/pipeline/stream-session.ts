@@ -112,7 +112,9 @@ export class StreamSession {
       this.fail(e instanceof ConnectorError ? e : new ConnectorError('DECODE', 'cannot decode change', { cause: e, context: { lsn: formatLsn(walStart) } }));
       return;
     }
-    for (const ev of events) this.onEvent(ev);
+    // Processing time (envelope ts_ms/ts_us): one clock read per WAL message, not per event.
+    const nowUs = BigInt(Date.now()) * 1000n;
+    for (const ev of events) this.onEvent(ev, nowUs);
     if (this.batch.length >= this.deps.options.batchSize) this.flush();
     else if (this.batch.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
@@ -124,7 +126,7 @@ export class StreamSession {
     }
   }
 
-  private onEvent(ev: ChangeEvent): void {
+  private onEvent(ev: ChangeEvent, nowUs: bigint): void {
     switch (ev.kind) {
       case 'begin':
         this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0 };
@@ -139,17 +141,18 @@ export class StreamSession {
       case 'relation':
         return;
       default:
-        this.onData(ev);
+        this.onData(ev, nowUs);
     }
   }
 
-  private onData(ev: DataEvent): void {
-    const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: BigInt(Date.now()) * 1000n, index: 0 };
+  private onData(ev: DataEvent, nowUs: bigint): void {
+    // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
+    const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0 };
     const records = this.deps.builder.records(
       ev,
       { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn: this.lastCommitLsn },
       tx.index,
-      BigInt(Date.now()) * 1000n,
+      nowUs,
     );
     tx.index += records.length;
     if (records.length === 0) return;
