@@ -73,7 +73,20 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
       logger.warn({ err: e }, 'onSnapshotImported callback failed');
     }
     if (options.tables.length > 0) {
-      await first.query(`LOCK TABLE ${options.tables.map((t) => qualifiedName(t.schema, t.table)).join(', ')} IN ACCESS SHARE MODE`);
+      const lock = `LOCK TABLE ${options.tables.map((t) => qualifiedName(t.schema, t.table)).join(', ')} IN ACCESS SHARE MODE`;
+      await first.query(lock);
+      // The other readers lock NOWAIT, as pg_dump's workers do: DDL queued behind the first
+      // reader's lock would otherwise block a reader's first SELECT, while the DDL itself waits
+      // for the snapshot to end — a hang. A reader that cannot lock at once drops out; the first
+      // reader holds every lock and the remaining readers do the work.
+      const locked = await Promise.allSettled(readers.slice(1).map((r) => r.query(`${lock} NOWAIT`)));
+      for (let i = locked.length - 1; i >= 0; i--) {
+        if (locked[i]!.status === 'fulfilled') continue;
+        const [dropped] = readers.splice(i + 1, 1);
+        logger.warn({ reader: dropped!.id, err: String((locked[i] as PromiseRejectedResult).reason) },
+          'snapshot reader could not lock the tables at once (DDL waiting?); continuing without it');
+        void dropped!.close();
+      }
     }
     const tables: SnapshotTable[] = [];
     for (const [i, t] of options.tables.entries()) tables.push(await loadTable(first, i, t.schema, t.table));
