@@ -13,6 +13,8 @@ export const ErrorCodes = {
   PG_QUERY: { retriable: false },
   SLOT_IN_USE: { retriable: true },
   SLOT_INVALID: { retriable: false },
+  /** A slot walcast streamed from was dropped, recreated or invalidated: rows were lost to the topics. */
+  SLOT_LOST: { retriable: false },
   PUBLICATION_MISMATCH: { retriable: false },
   REPLICATION_STREAM: { retriable: true },
   PROTOCOL: { retriable: false },

@@ -19,7 +19,7 @@ export interface RunHandle {
 
 export type StartConnector = (
   config: WalcastConfig,
-  deps: { logger: Logger; out?: NodeJS.WritableStream; onPhase?: (phase: string) => void; onConfirmed?: (lsn: bigint) => void; metrics?: Metrics },
+  deps: { logger: Logger; out?: NodeJS.WritableStream; onPhase?: (phase: string) => void; onConfirmed?: (lsn: bigint) => void; metrics?: Metrics; mode?: 'run' | 'tail' },
 ) => RunHandle;
 
 export interface RunDeps {
@@ -31,11 +31,15 @@ export interface RunDeps {
   readonly logger?: Logger;
 }
 
-/** Health by pipeline phase: snapshotting and streaming are UP; backoff means something is down. */
-export function healthOf(phase: string): HealthState['status'] {
-  if (phase === 'streaming' || phase === 'snapshotting') return 'UP';
-  if (phase === 'created' || phase === 'connecting') return 'STARTING';
-  return 'DOWN';
+/**
+ * Health by pipeline phase: snapshotting and streaming are UP (ready); backoff means the
+ * broker or the server is down; a standby is alive but not ready. Only `failed` is not live.
+ */
+export function healthOf(phase: string): Pick<HealthState, 'status' | 'live'> {
+  const live = phase !== 'failed';
+  if (phase === 'streaming' || phase === 'snapshotting') return { status: 'UP', live };
+  if (phase === 'created' || phase === 'connecting') return { status: 'STARTING', live };
+  return { status: 'DOWN', live };
 }
 
 export async function runCommand(opts: { config?: string; tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
@@ -56,7 +60,7 @@ export async function runCommand(opts: { config?: string; tail: boolean }, io: C
   const metrics = createMetrics({ defaultMetrics: true, labels: { connector: config.name } });
   const health = config.http.port === 0 ? null : createHealthServer({
     port: config.http.port,
-    state: () => ({ status: healthOf(phase), details: { phase, slot: config.source.slot, confirmedLsn: confirmed } }),
+    state: () => ({ ...healthOf(phase), details: { phase, slot: config.source.slot, confirmedLsn: confirmed } }),
     metrics,
     logger,
   });
@@ -88,6 +92,7 @@ export async function runCommand(opts: { config?: string; tail: boolean }, io: C
       onPhase: (p) => { phase = p; },
       onConfirmed: (lsn) => { confirmed = formatLsn(lsn); metrics.confirmedLsn(lsn); },
       metrics,
+      mode: opts.tail ? 'tail' : 'run',
     });
     if (signals > 0) void handle.stop('signal');
     await handle.done;
@@ -95,7 +100,13 @@ export async function runCommand(opts: { config?: string; tail: boolean }, io: C
     return ExitCode.OK;
   } catch (e) {
     const configProblem = isConnectorError(e, 'CONFIG_INVALID');
-    logger.error({ err: e, ...(isConnectorError(e) ? { code: e.code, ...e.context } : {}) }, `connector failed: ${errorText(e)}`);
+    // Said once: the message carries the cause; the stack only helps with unexpected errors.
+    if (isConnectorError(e)) {
+      logger.error({ code: e.code, ...e.context }, `connector failed: ${errorText(e)}`);
+      logger.debug({ err: e }, 'connector failure details');
+    } else {
+      logger.error({ err: e }, `connector failed: ${errorText(e)}`);
+    }
     return configProblem ? ExitCode.CONFIG : ExitCode.RUNTIME;
   } finally {
     deps.signals.off('SIGINT', onSignal);

@@ -1,6 +1,10 @@
 /**
- * The HTTP side door: GET /health (JSON from an injected state getter; 200 when UP, 503
- * otherwise, so orchestrator probes need no parsing) and GET /metrics (Prometheus text).
+ * The HTTP side door (JSON from an injected state getter; probes need no parsing):
+ * - GET /health/live: 200 while the process works (also as a standby or while the broker is
+ *   down: restarting the process cures neither), 503 once the connector failed for good;
+ * - GET /health/ready (and /health): 200 when UP (streaming or snapshotting with the broker
+ *   answering), 503 otherwise (standby, backoff, starting);
+ * - GET /metrics: Prometheus text.
  * Nothing else is served.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +15,8 @@ export type HealthStatus = 'UP' | 'STARTING' | 'DOWN';
 
 export interface HealthState {
   readonly status: HealthStatus;
+  /** False once the process cannot do its work any more (failed); default true. */
+  readonly live?: boolean;
   /** Extra fields for the body, e.g. phase, slot, lastConfirmedLsn. */
   readonly details?: Readonly<Record<string, string | number | boolean | null>>;
 }
@@ -36,7 +42,7 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n', { allow: 'GET, HEAD' });
-    if (path === '/health') {
+    if (path === '/health' || path === '/health/ready' || path === '/health/live') {
       let state: HealthState;
       try {
         state = options.state();
@@ -44,7 +50,9 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
         options.logger.warn({ err: e }, 'health state getter failed');
         state = { status: 'DOWN' };
       }
-      return send(res, state.status === 'UP' ? 200 : 503, 'application/json', JSON.stringify({ status: state.status, ...state.details }) + '\n');
+      const live = state.live ?? true;
+      const ok = path === '/health/live' ? live : state.status === 'UP';
+      return send(res, ok ? 200 : 503, 'application/json', JSON.stringify({ status: state.status, live, ...state.details }) + '\n');
     }
     if (path === '/metrics' && options.metrics) {
       return send(res, 200, options.metrics.contentType, await options.metrics.render());

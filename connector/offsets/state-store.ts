@@ -1,20 +1,26 @@
 /**
- * The connector's durable state: which slot a completed snapshot belongs to. One small JSON file
- * per connector, replaced atomically (write to a temp file, fsync, rename, fsync the directory),
- * so after kill -9 it holds either the old or the new state, never a torn one.
+ * The connector's durable state: the identity of the slot walcast created and which slot a
+ * completed snapshot belongs to. One small JSON file per connector, replaced atomically (write
+ * to a temp file, fsync, rename, fsync the directory), so after kill -9 it holds either the old
+ * or the new state, never a torn one.
  *
- * The slot itself is the stream offset (PostgreSQL keeps confirmed_flush_lsn); this file only
- * records what the slot cannot: that the snapshot taken at the slot's consistent point was
- * fully delivered.
+ * The slot itself is the stream offset (PostgreSQL keeps confirmed_flush_lsn); this file records
+ * what the slot cannot:
+ * - that walcast is creating a slot (written before CREATE_REPLICATION_SLOT, so a slot left by a
+ *   kill during creation is recognised and dropped instead of used);
+ * - the slot's consistent point, and the highest position walcast ever confirmed to it (written
+ *   before the confirmation is sent), so a slot dropped and recreated by someone else, whose
+ *   position lies beyond anything walcast confirmed, is recognised;
+ * - that the snapshot taken at the slot's consistent point was fully delivered.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectorError } from '../errors';
 
 export interface SnapshotRecord {
   readonly status: 'in_progress' | 'complete';
   readonly slot: string;
-  /** The slot's consistent point (`X/Y`): the snapshot shows the database as of this LSN. */
+  /** The position the snapshot is consistent with (`X/Y`); never 0/0. */
   readonly consistentPoint: string;
   readonly startedAt: string;
   readonly completedAt?: string;
@@ -22,10 +28,28 @@ export interface SnapshotRecord {
   readonly tables?: number;
 }
 
+export interface SlotRecord {
+  readonly name: string;
+  readonly plugin: string;
+  /** `creating`: CREATE_REPLICATION_SLOT was about to be sent and its answer not yet recorded. */
+  readonly status: 'creating' | 'created';
+  readonly requestedAt: string;
+  /** The slot's consistent point as returned by CREATE_REPLICATION_SLOT (created only). */
+  readonly consistentPoint?: string;
+  readonly createdAt?: string;
+  /** Highest LSN walcast confirmed (or is about to confirm) to this slot. */
+  readonly confirmedLsn?: string;
+  /** How walcast came to know the slot: it created it, or adopted one from an older state. */
+  readonly origin?: 'created' | 'adopted';
+}
+
 export interface ConnectorState {
-  readonly version: 1;
+  readonly version: 2;
+  readonly slot: SlotRecord | null;
   readonly snapshot: SnapshotRecord | null;
 }
+
+export const EMPTY_STATE: ConnectorState = Object.freeze({ version: 2, slot: null, snapshot: null });
 
 export class StateStore {
   readonly file: string;
@@ -43,12 +67,21 @@ export class StateStore {
       throw new ConnectorError('STATE', `cannot read state file ${this.file}`, { cause: e });
     }
     try {
-      const parsed = JSON.parse(text) as ConnectorState;
-      if (parsed.version !== 1) throw new Error(`unknown state version ${String(parsed.version)}`);
-      return parsed;
+      const parsed = JSON.parse(text) as { version?: unknown; snapshot?: SnapshotRecord | null; slot?: SlotRecord | null };
+      // Version 1 had the snapshot record only; its slot identity is unknown (adopted on start).
+      if (parsed.version === 1) return { version: 2, slot: null, snapshot: parsed.snapshot ?? null };
+      if (parsed.version !== 2) throw new Error(`unknown state version ${String(parsed.version)}`);
+      return { version: 2, slot: parsed.slot ?? null, snapshot: parsed.snapshot ?? null };
     } catch (e) {
       throw new ConnectorError('STATE', `state file ${this.file} is not valid: ${(e as Error).message}; move it away to start over`, { cause: e });
     }
+  }
+
+  /** Reads, applies `change` and writes the result; returns it. */
+  update(change: (state: ConnectorState) => ConnectorState): ConnectorState {
+    const next = change(this.read() ?? EMPTY_STATE);
+    this.write(next);
+    return next;
   }
 
   write(state: ConnectorState): void {
@@ -63,10 +96,25 @@ export class StateStore {
         closeSync(fd);
       }
       renameSync(tmp, this.file);
-      const dirFd = openSync(this.dir, 'r');
-      try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
+      this.syncDir();
     } catch (e) {
       throw new ConnectorError('STATE', `cannot write state file ${this.file}`, { cause: e });
     }
+  }
+
+  /** Removes the state (an attempt that created nothing durable leaves nothing behind). */
+  clear(): void {
+    try {
+      unlinkSync(this.file);
+      this.syncDir();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new ConnectorError('STATE', `cannot remove state file ${this.file}`, { cause: e });
+    }
+  }
+
+  private syncDir(): void {
+    const dirFd = openSync(this.dir, 'r');
+    try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
   }
 }

@@ -1,8 +1,13 @@
 /**
- * One attempt of the pipeline: inspect the server, prepare the sink and publication, decide
- * about the snapshot, snapshot on a fresh slot if needed, then stream until stopped or failed.
- * The supervisor (connector.ts) retries attempts; each starts from what the server and the
- * state file say, never from memory.
+ * One attempt of the pipeline: inspect the server, judge the slot against the recorded state,
+ * decide about the snapshot, prepare the sink and publication, create or keep the slot,
+ * snapshot if needed, then stream until stopped or failed. The supervisor (connector.ts)
+ * retries attempts while this instance owns the slot; each starts from what the server and the
+ * state say, never from memory. An attempt that fails before streaming began undoes what it
+ * created (slot-setup.ts).
+ *
+ * `tail` attempts are read-only: a temporary slot of their own (dropped by the server when tail
+ * exits), the existing publication as it is, no snapshot, no state.
  */
 import { Client } from 'pg';
 import type { WalcastConfig } from '../../config/types';
@@ -13,17 +18,19 @@ import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
-import { StateStore } from '../offsets/state-store';
+import type { ConnectorState, StateStore } from '../offsets/state-store';
 import { Lsn, formatLsn, parseLsn } from '../protocol/lsn';
 import type { SinkFactory } from '../sink/factory';
-import type { Sink } from '../sink/port';
+import type { Sink, SinkRecord } from '../sink/port';
 import { applyPublicationPlan } from '../source/publication';
 import { ReplicationConnection } from '../source/replication-connection';
-import { createSlot, dropSlot } from '../source/slot';
+import { createSlot } from '../source/slot';
 import { runSnapshot } from '../source/snapshot';
 import type { Lifecycle } from './lifecycle';
-import { inspectServer } from './prepare';
-import { decideSnapshot } from './snapshot-decision';
+import { Inspection, inspectServer } from './prepare';
+import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
+import { confirmRecorder, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
+import { judgeSlot, SlotVerdict } from './slot-verdict';
 import { StreamSession } from './stream-session';
 
 export interface AttemptContext {
@@ -34,9 +41,11 @@ export interface AttemptContext {
   readonly out?: NodeJS.WritableStream;
   readonly knownTopics: Set<string>;
   readonly stateStore: StateStore;
+  /** `tail`: read-only attempt on a temporary slot of its own. */
+  readonly tail?: boolean;
   readonly onConfirmed?: (lsn: Lsn) => void;
   readonly metrics?: Metrics;
-  /** Aborted when a stop is requested. */
+  /** Aborted when a stop is requested (or the slot's ownership was lost). */
   readonly signal: AbortSignal;
   /** The attempt publishes its streaming session here so stop() can end it gracefully. */
   setSession(session: StreamSession | null): void;
@@ -47,6 +56,25 @@ async function currentWalLsn(client: Client): Promise<Lsn> {
   return parseLsn(rows[0].lsn);
 }
 
+/** Temporary slot names: the connector's slot name with the tail's PID (63 characters at most). */
+export function tailSlotName(slot: string, pid = process.pid): string {
+  const suffix = `_tail_${pid}`;
+  return `${slot.slice(0, 63 - suffix.length)}${suffix}`;
+}
+
+/** Counts what reaches the broker, so a failed attempt knows whether its snapshot published. */
+function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
+  let published = false;
+  const watched: Sink = {
+    type: sink.type,
+    start: () => sink.start(),
+    ensureTopics: (t) => sink.ensureTopics(t),
+    publish: (records: readonly SinkRecord[]) => { if (records.length > 0) published = true; return sink.publish(records); },
+    stop: () => sink.stop(),
+  };
+  return { sink: watched, published: () => published };
+}
+
 /** Resolves when the attempt ended by request (or initial_only finished); rejects on failure. */
 export async function runAttempt(ctx: AttemptContext): Promise<void> {
   const { config, logger, lifecycle } = ctx;
@@ -55,103 +83,143 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   client.on('error', () => undefined); // errors surface through the awaited queries
   let sink: Sink | null = null;
   let repl: ReplicationConnection | null = null;
+  let streaming = false;
+  let watch: ReturnType<typeof publishWatch> | null = null;
+  let slotStart: SlotStart | null = null;
+  let publicationCreated: string | null = null;
+  const stateBefore: ConnectorState | null = ctx.tail ? null : ctx.stateStore.read();
+  let setup: SlotSetupDeps | null = null;
   try {
     await client.connect().catch((e: unknown) => { throw fromPgError(e, 'PG_CONNECT', 'cannot connect to PostgreSQL'); });
     const inspection = await inspectServer(client, config, logger).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'server inspection failed'); });
-    const decision = decideSnapshot(config.snapshot.mode, inspection.slot, ctx.stateStore.read(), config.source.slot);
-    logger.info({ mode: config.snapshot.mode, action: decision.action, reason: decision.reason }, 'snapshot decision');
-    if (decision.action === 'error') throw new ConnectorError('SLOT_INVALID', decision.reason, { context: { slot: config.source.slot } });
-    if (decision.action === 'done') return;
-    if (decision.action === 'stream' && decision.warning) logger.warn({ slot: config.source.slot }, decision.warning);
 
-    sink = ctx.sinkFactory(config, { logger, out: ctx.out });
+    let decision: SnapshotDecision | null = null;
+    let verdict: SlotVerdict | null = null;
+    if (!ctx.tail) {
+      verdict = judgeSlot(stateBefore, inspection.slot, config.source.slot);
+      decision = decideSnapshot(config.snapshot.mode, verdict, stateBefore, config.source.slot, ctx.stateStore.file);
+      if (decision.action === 'error') throw new ConnectorError(decision.code, decision.reason, { context: { slot: config.source.slot } });
+      logger.info({ mode: config.snapshot.mode, slotVerdict: verdict.kind, action: decision.action, reason: decision.reason }, 'snapshot decision');
+      if (decision.action === 'done') return;
+      if (decision.action === 'snapshot' && decision.warning) logger.warn({ slot: config.source.slot }, decision.warning);
+    } else if (inspection.publicationPlan?.action === 'create') {
+      throw new ConnectorError('PUBLICATION_MISMATCH',
+        `publication "${config.source.publication}" does not exist; tail changes nothing on the server: start \`walcast run\` once (it creates the publication) or create it yourself`,
+        { context: { publication: config.source.publication } });
+    }
+
+    // The replication connection first: a role without REPLICATION fails here, before anything
+    // is created on the server.
+    const slotName = ctx.tail ? tailSlotName(config.source.slot) : config.source.slot;
+    repl = await ReplicationConnection.open(config.source.url, slotName, logger, `walcast-${config.name}${ctx.tail ? '-tail' : ''}`);
+    setup = { client, repl, store: ctx.stateStore, logger, slot: config.source.slot, plugin: config.source.plugin };
+
+    watch = publishWatch(ctx.sinkFactory(config, { logger, out: ctx.out }));
+    sink = watch.sink;
     await sink.start();
     const topics = inspection.tables.map((t) => topicName(config.topicPrefix, t.schema, t.table));
     await sink.ensureTopics(topics);
     for (const t of topics) ctx.knownTopics.add(t);
-    if (inspection.publicationPlan) await applyPublicationPlan(client, config.source.publication, inspection.publicationPlan, logger);
     const builder = new EnvelopeBuilder({
       connectorName: config.name, topicPrefix: config.topicPrefix, database: inspection.database,
       version: WALCAST_VERSION, options: config.envelope,
     });
 
-    repl = await ReplicationConnection.open(config.source.url, config.source.slot, logger, `walcast-${config.name}`);
-    let startLsn: Lsn;
-    if (decision.action === 'snapshot') {
-      lifecycle.to('snapshotting', { reason: decision.reason });
-      let snapshotName: string | null = null;
-      let snapshotLsn: Lsn;
-      if (decision.slot === 'keep' && inspection.slot) {
-        // Stream from the kept slot's position; the fresh snapshot is read after it. The ids of
-        // this snapshot's rows carry the current WAL position so they differ from an earlier run's.
-        startLsn = inspection.slot.confirmedFlushLsn ?? (0n as Lsn);
-        snapshotLsn = await currentWalLsn(client);
-        logger.info({ slot: config.source.slot, startLsn: formatLsn(startLsn), reason: decision.reason },
-          'keeping the replication slot: a fresh snapshot is read, then changes since the slot position are replayed');
-      } else {
-        if (decision.slot === 'recreate') {
-          await dropSlot(client, config.source.slot).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'cannot drop the invalidated replication slot', { slot: config.source.slot }); });
-          logger.warn({ slot: config.source.slot, reason: decision.reason }, 'dropped the invalidated replication slot; changes made while it was invalid are only covered by the new snapshot');
-        }
-        logger.info({ slot: config.source.slot }, 'creating replication slot with exported snapshot (waits for transactions running now to finish)');
-        const created = await createSlot(repl, config.source.slot, config.source.plugin, true);
-        startLsn = created.consistentPoint;
-        snapshotLsn = startLsn;
-        snapshotName = created.snapshotName;
-        logger.info({ slot: config.source.slot, consistentPoint: formatLsn(startLsn), tables: inspection.tables.length }, 'created replication slot with exported snapshot');
-      }
-      const startedAt = new Date().toISOString();
-      const record = { slot: config.source.slot, consistentPoint: formatLsn(startLsn), startedAt };
-      ctx.stateStore.write({ version: 1, snapshot: { status: 'in_progress', ...record } });
-      const result = await runSnapshot({
-        url: config.source.url,
-        snapshotName,
-        consistentPoint: snapshotLsn,
-        tables: inspection.tables,
-        parallelism: config.snapshot.parallelism,
-        chunkRows: config.snapshot.chunkRows,
-        builder, sink, logger,
-        maxInFlightRecords: config.source.maxInFlightEvents,
-        progress: 'auto',
-        signal: ctx.signal,
-      });
-      ctx.stateStore.write({ version: 1, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } });
-      logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');
-      if (config.snapshot.mode === 'initial_only') return;
-    } else if (inspection.slot) {
-      startLsn = inspection.slot.confirmedFlushLsn ?? (0n as Lsn);
-      if (inspection.slot.active) {
-        logger.warn({ slot: config.source.slot, activePid: inspection.slot.activePid }, 'replication slot is held by another process; will retry');
-      }
+    if (ctx.tail) {
+      // The publication must exist before the slot: pgoutput reads it as of each change's LSN.
+      const created = await createSlot(repl, slotName, config.source.plugin, false, true);
+      slotStart = { startLsn: created.consistentPoint, snapshotName: null, created: false };
+      logger.info({ slot: slotName, position: formatLsn(created.consistentPoint) },
+        `tail: streaming changes committed from now on through temporary slot "${slotName}" (the connector's slot "${config.source.slot}" is not touched)`);
     } else {
-      logger.info({ slot: config.source.slot }, 'creating replication slot (waits for transactions running now to finish)');
-      const created = await createSlot(repl, config.source.slot, config.source.plugin, false);
-      startLsn = created.consistentPoint;
-      logger.info({ slot: config.source.slot, plugin: config.source.plugin, consistentPoint: formatLsn(startLsn) }, 'created replication slot');
+      if (!decision || !verdict) throw new ConnectorError('STATE', 'no snapshot decision');
+      if (decision.dropFirst) await dropUnusableSlot(setup, verdict.kind === 'leftover' ? 'its creation never finished (walcast was stopped while creating it)' : decision.reason);
+      if (inspection.publicationPlan) {
+        await applyPublicationPlan(client, config.source.publication, inspection.publicationPlan, logger);
+        if (inspection.publicationPlan.action === 'create') publicationCreated = config.source.publication;
+      }
+      slotStart = decision.slot === 'create'
+        ? await createRecordedSlot(setup, decision.action === 'snapshot')
+        : useSlot(setup, verdict as Extract<SlotVerdict, { kind: 'ours' | 'adopt' }>);
+      if (decision.action === 'snapshot') {
+        await snapshot(ctx, client, inspection, builder, sink, slotStart, decision.reason);
+        if (config.snapshot.mode === 'initial_only') return;
+      }
     }
     if (ctx.signal.aborted) return;
-    await client.end().catch(() => undefined);
 
     const decoder = createDecoder(config, inspection.tables, inspection.primaryKeys);
     const session = new StreamSession({
-      repl, decoder, builder, sink, logger, startLsn, knownTopics: ctx.knownTopics,
+      repl, decoder, builder, sink, logger, startLsn: slotStart.startLsn, knownTopics: ctx.knownTopics,
       options: {
         heartbeatMs: config.source.heartbeatMs,
         maxInFlightEvents: config.source.maxInFlightEvents,
         batchSize: Math.max(1, Math.min(config.sink.kafka.batchMaxRecords, config.source.maxInFlightEvents)),
         stopTimeoutMs: 30_000,
       },
+      beforeConfirm: ctx.tail ? undefined : confirmRecorder(ctx.stateStore, config.source.slot),
       onConfirmed: ctx.onConfirmed,
       metrics: ctx.metrics,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());
-    lifecycle.to('streaming', { slot: config.source.slot, startLsn: formatLsn(startLsn) });
+    streaming = true;
+    await client.end().catch(() => undefined);
+    lifecycle.to('streaming', { slot: slotName, startLsn: formatLsn(slotStart.startLsn) });
     await running;
+  } catch (e) {
+    if (!streaming && setup && !ctx.tail) {
+      await undoAttempt(setup, {
+        slotCreated: slotStart?.created ?? readCreating(ctx.stateStore),
+        snapshotPublished: watch?.published() ?? false,
+        publicationCreated,
+        stateBefore,
+      });
+    }
+    throw e;
   } finally {
     ctx.setSession(null);
     await client.end().catch(() => undefined);
     repl?.destroy();
     await sink?.stop().catch((e: unknown) => logger.warn({ err: e }, 'sink stop failed'));
   }
+}
+
+/** True when the state says a slot creation was started and its answer never came. */
+function readCreating(store: StateStore): boolean {
+  try {
+    return store.read()?.slot?.status === 'creating';
+  } catch {
+    return false;
+  }
+}
+
+async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspection, builder: EnvelopeBuilder, sink: Sink, slot: SlotStart, reason: string): Promise<void> {
+  const { config, logger, lifecycle } = ctx;
+  lifecycle.to('snapshotting', { reason });
+  let snapshotLsn = slot.startLsn;
+  if (!slot.created) {
+    // Stream from the kept slot's position; the fresh snapshot is read after it. The ids of this
+    // snapshot's rows carry the current WAL position so they differ from an earlier run's.
+    snapshotLsn = await currentWalLsn(client);
+    logger.info({ slot: config.source.slot, startLsn: formatLsn(slot.startLsn), reason },
+      'keeping the replication slot: a fresh snapshot is read, then changes since the slot position are replayed');
+  }
+  if (slot.startLsn === 0n) throw new ConnectorError('STATE', 'refusing to record a snapshot at 0/0', { context: { slot: config.source.slot } });
+  const record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
+  ctx.stateStore.update((s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
+  const result = await runSnapshot({
+    url: config.source.url,
+    snapshotName: slot.snapshotName,
+    consistentPoint: snapshotLsn,
+    tables: inspection.tables,
+    parallelism: config.snapshot.parallelism,
+    chunkRows: config.snapshot.chunkRows,
+    builder, sink, logger,
+    maxInFlightRecords: config.source.maxInFlightEvents,
+    progress: 'auto',
+    signal: ctx.signal,
+  });
+  ctx.stateStore.update((s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
+  logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');
 }

@@ -1,8 +1,12 @@
 /**
- * The connector supervisor: runs pipeline attempts (attempt.ts), restarting a failed one from
- * the slot's confirmed position with backoff when the failure is retriable (broker down,
- * connection lost, slot held by another process). Non-retriable failures (bad config, missing
- * privileges, invalid slot) end `done` with the error.
+ * The connector supervisor. It first takes the ownership of the slot (a PostgreSQL advisory
+ * lock, source/slot-owner.ts): while another instance owns it, this one waits as a hot standby
+ * and touches neither the slot, the topics nor the state. As owner it runs pipeline attempts
+ * (attempt.ts), restarting a failed one from the slot's confirmed position with backoff when
+ * the failure is retriable (broker down, connection lost, slot held by another process).
+ * Losing the ownership stops the attempt at once; the instance then competes for it again.
+ * Non-retriable failures (bad config, missing privileges, a lost slot) end `done` with the error.
+ * `tail` takes no ownership and does not retry: it reads through a temporary slot of its own.
  */
 import type { WalcastConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
@@ -11,6 +15,7 @@ import type { Metrics } from '../observe/metrics';
 import { StateStore } from '../offsets/state-store';
 import type { Lsn } from '../protocol/lsn';
 import { createSink, SinkFactory } from '../sink/factory';
+import { acquireSlotOwnership, SlotOwnership } from '../source/slot-owner';
 import { runAttempt } from './attempt';
 import { Lifecycle, Phase } from './lifecycle';
 import { asConnectorError, backoffDelay, delay, isRetriable } from '../retry';
@@ -23,6 +28,10 @@ export interface ConnectorDeps {
   readonly onPhase?: (phase: Phase) => void;
   readonly onConfirmed?: (lsn: Lsn) => void;
   readonly metrics?: Metrics;
+  /** `tail`: read-only, temporary slot, no ownership, no retries. */
+  readonly mode?: 'run' | 'tail';
+  /** How often a standby tries to take the ownership (default 1000 ms). */
+  readonly ownershipPollMs?: number;
 }
 
 export interface ConnectorHandle {
@@ -34,6 +43,7 @@ export interface ConnectorHandle {
 
 export function startConnector(config: WalcastConfig, deps: ConnectorDeps): ConnectorHandle {
   const logger = deps.logger;
+  const tail = deps.mode === 'tail';
   const lifecycle = new Lifecycle(logger);
   if (deps.onPhase) lifecycle.onChange(deps.onPhase);
   const abort = new AbortController();
@@ -41,20 +51,62 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   const stateStore = new StateStore(config.offsets.stateDir, config.name);
   let session: StreamSession | null = null;
   let stopRequested = false;
+  let ownership: SlotOwnership | null = null;
+
+  const attempt = async (signal: AbortSignal, onConfirmed: (lsn: Lsn) => void): Promise<void> => runAttempt({
+    config, logger, lifecycle, knownTopics, stateStore, tail,
+    sinkFactory: deps.sinkFactory ?? createSink,
+    out: deps.out,
+    metrics: deps.metrics,
+    onConfirmed,
+    signal,
+    setSession: (s) => { session = s; },
+  });
+
+  /** Runs one attempt as owner; a lost ownership aborts it and turns into a retriable error. */
+  const ownedAttempt = async (owner: SlotOwnership, onConfirmed: (lsn: Lsn) => void): Promise<void> => {
+    const attemptAbort = new AbortController();
+    const onStop = (): void => attemptAbort.abort();
+    abort.signal.addEventListener('abort', onStop, { once: true });
+    let lostError: ConnectorError | null = null;
+    void owner.lost.then((e) => {
+      if (stopRequested) return;
+      lostError = new ConnectorError('PG_CONNECT', `lost the ownership of slot "${config.source.slot}": ${e.message}; stopped streaming`, { cause: e, context: { slot: config.source.slot } });
+      attemptAbort.abort();
+      const s: StreamSession | null = session;
+      if (s) void s.stop('ownership lost');
+    });
+    try {
+      await attempt(attemptAbort.signal, onConfirmed);
+    } catch (e) {
+      if (lostError) throw lostError;
+      throw e;
+    } finally {
+      abort.signal.removeEventListener('abort', onStop);
+    }
+    if (lostError) throw lostError;
+  };
 
   const done = (async (): Promise<void> => {
     let failures = 0;
+    let lastFailure = '';
+    const onConfirmed = (lsn: Lsn): void => { failures = 0; lastFailure = ''; deps.onConfirmed?.(lsn); };
     for (;;) {
       try {
-        await runAttempt({
-          config, logger, lifecycle, knownTopics, stateStore,
-          sinkFactory: deps.sinkFactory ?? createSink,
-          out: deps.out,
-          metrics: deps.metrics,
-          onConfirmed: (lsn) => { failures = 0; deps.onConfirmed?.(lsn); },
-          signal: abort.signal,
-          setSession: (s) => { session = s; },
-        });
+        if (tail) {
+          await attempt(abort.signal, onConfirmed);
+        } else {
+          if (!ownership || ownership.isLost()) {
+            await ownership?.release();
+            ownership = await acquireSlotOwnership({
+              url: config.source.url, slot: config.source.slot, applicationName: `walcast-${config.name}-owner`, logger,
+              pollMs: deps.ownershipPollMs,
+              onStandby: () => { if (lifecycle.canMoveTo('standby')) lifecycle.to('standby', { slot: config.source.slot }); },
+            }, abort.signal);
+            if (!ownership) { lifecycle.to('stopped'); return; }
+          }
+          await ownedAttempt(ownership, onConfirmed);
+        }
         if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
         return;
       } catch (e) {
@@ -63,20 +115,24 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
           return;
         }
-        if (!isRetriable(error)) {
+        if (tail || !isRetriable(error)) {
           lifecycle.to('failed', { code: error.code });
           throw error;
         }
         const wait = backoffDelay({ initialMs: config.source.retryInitialMs, maxMs: config.source.retryMaxMs }, ++failures);
         lifecycle.to('backoff', { code: error.code, attempt: failures, retryInMs: wait });
-        logger.warn({ err: error, code: error.code, attempt: failures, retryInMs: wait },
-          error.code === 'SLOT_IN_USE'
-            ? `replication slot "${config.source.slot}" is in use by another process; retrying in ${wait} ms`
-            : `restarting from the slot's confirmed position in ${wait} ms: ${error.message}`);
+        // Said once: the same failure again is logged at debug level until something changes.
+        const same = `${error.code}\u0000${error.message}` === lastFailure;
+        lastFailure = `${error.code}\u0000${error.message}`;
+        (same ? logger.debug.bind(logger) : logger.warn.bind(logger))(
+          { code: error.code, attempt: failures, retryInMs: wait, ...error.context },
+          `${error.message}; retrying from the slot's confirmed position (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure are logged at debug level'})`);
         if (!(await delay(wait, abort.signal))) { lifecycle.to('stopped'); return; }
       }
     }
-  })();
+  })().finally(async () => {
+    await ownership?.release();
+  });
   done.catch(() => undefined);
 
   return {

@@ -5,14 +5,16 @@
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 
-export type Phase = 'created' | 'connecting' | 'snapshotting' | 'streaming' | 'backoff' | 'stopping' | 'stopped' | 'failed';
+/** `standby`: another instance owns the slot; this one waits to take over and touches nothing. */
+export type Phase = 'created' | 'standby' | 'connecting' | 'snapshotting' | 'streaming' | 'backoff' | 'stopping' | 'stopped' | 'failed';
 
 const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
-  created: ['connecting', 'stopping'],
+  created: ['standby', 'connecting', 'backoff', 'stopping', 'stopped', 'failed'],
+  standby: ['connecting', 'backoff', 'stopping', 'stopped', 'failed'],
   connecting: ['snapshotting', 'streaming', 'backoff', 'stopping', 'failed', 'stopped'],
   snapshotting: ['streaming', 'backoff', 'stopping', 'failed', 'stopped'],
   streaming: ['backoff', 'stopping', 'failed', 'stopped'],
-  backoff: ['connecting', 'stopping', 'failed', 'stopped'],
+  backoff: ['standby', 'connecting', 'stopping', 'failed', 'stopped'],
   stopping: ['stopped', 'failed'],
   stopped: [],
   failed: [],

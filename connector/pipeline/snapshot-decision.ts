@@ -1,69 +1,89 @@
 /**
- * Start-up decision per `snapshot.mode`, Debezium's semantics:
+ * Start-up decision per `snapshot.mode` (Debezium's semantics) and the slot verdict
+ * (slot-verdict.ts):
  * - initial:      snapshot unless a completed snapshot is recorded for this slot, then stream;
  * - always:       snapshot at every start, then stream;
  * - never:        stream only;
  * - initial_only: snapshot unless already completed, then stop;
- * - when_needed:  like initial, and also re-snapshot when the slot is missing or invalidated.
+ * - when_needed:  like initial, and also re-snapshot when the slot was dropped, recreated or
+ *                 invalidated.
  * Where the snapshot reads from:
- * - no slot: create one with an exported snapshot; the read shows the database exactly at the
- *   slot's consistent point and streaming from there neither misses nor repeats a change;
- * - a usable slot (an interrupted snapshot, `always`): keep it, read a fresh snapshot, then
- *   stream from the slot's position, which lies before the read. Changes in between are
- *   replayed after the snapshot rows, so the topic converges to the table — in particular rows
- *   an interrupted snapshot already published and that were deleted since get their delete.
- *   Dropping the slot instead would lose those deletes and resurrect the rows;
- * - an invalidated slot: it must be dropped and recreated (WAL is gone; when_needed only).
+ * - no usable slot: create one with an exported snapshot; the read shows the database exactly
+ *   at the slot's consistent point and streaming from there neither misses nor repeats a change;
+ * - our slot (an interrupted snapshot, `always`): keep it, read a fresh snapshot, then stream
+ *   from the slot's position, which lies before the read. Changes in between are replayed after
+ *   the snapshot rows, so the topic converges to the table — in particular rows an interrupted
+ *   snapshot already published and that were deleted since get their delete. Dropping the slot
+ *   instead would lose those deletes and resurrect the rows.
+ * A slot walcast used that is gone is never silently replaced: outside when_needed and always
+ * it is a SLOT_LOST error that names the remedy.
  */
-import { Lsn, parseLsn } from '../protocol/lsn';
+import { parseLsn } from '../protocol/lsn';
 import type { SnapshotMode } from '../../config/types';
-import type { SlotInfo } from '../source/slot';
 import type { ConnectorState } from '../offsets/state-store';
+import type { SlotVerdict } from './slot-verdict';
+
+export type SlotPlan = 'use' | 'create';
 
 export type SnapshotDecision =
-  | { readonly action: 'stream'; readonly reason: string; readonly warning?: string }
-  | { readonly action: 'snapshot'; readonly slot: 'create' | 'keep' | 'recreate'; readonly reason: string }
+  /** `dropFirst`: drop the slot on the server before creating a new one (leftover or gone). */
+  | { readonly action: 'stream'; readonly slot: SlotPlan; readonly dropFirst: boolean; readonly reason: string }
+  | { readonly action: 'snapshot'; readonly slot: SlotPlan; readonly dropFirst: boolean; readonly reason: string; readonly warning?: string }
   | { readonly action: 'done'; readonly reason: string }
-  | { readonly action: 'error'; readonly reason: string };
+  | { readonly action: 'error'; readonly code: 'SLOT_LOST' | 'SLOT_IN_USE'; readonly reason: string };
 
-/** True when the state records a completed snapshot that this slot continues from. */
-export function snapshotCompleted(state: ConnectorState | null, slot: SlotInfo | null, slotName: string): boolean {
+/** True when the state records a completed snapshot that this (usable) slot continues from. */
+export function snapshotCompleted(state: ConnectorState | null, verdict: SlotVerdict, slotName: string): boolean {
   const s = state?.snapshot;
-  if (!s || s.status !== 'complete' || s.slot !== slotName || !slot) return false;
-  let point: Lsn;
+  if (!s || s.status !== 'complete' || s.slot !== slotName) return false;
+  if (verdict.kind !== 'ours' && verdict.kind !== 'adopt') return false;
+  let point: bigint;
   try { point = parseLsn(s.consistentPoint); } catch { return false; }
-  // A slot created before the recorded snapshot cannot be the one it belongs to.
-  return slot.confirmedFlushLsn !== null && slot.confirmedFlushLsn >= point;
+  if (point === 0n) return false; // a snapshot is never consistent at 0/0 (older walcast recorded that)
+  // A slot created after the recorded snapshot cannot be the one it belongs to.
+  return verdict.slot.confirmedFlushLsn !== null && verdict.slot.confirmedFlushLsn >= point;
 }
 
-export function decideSnapshot(mode: SnapshotMode, slot: SlotInfo | null, state: ConnectorState | null, slotName: string): SnapshotDecision {
-  const lost = slot?.walStatus === 'lost';
-  const completed = snapshotCompleted(state, slot, slotName) && !lost;
-  const snapshot = (reason: string): SnapshotDecision => ({ action: 'snapshot', slot: !slot ? 'create' : lost ? 'recreate' : 'keep', reason });
-  switch (mode) {
-    case 'never':
-      if (lost) return { action: 'error', reason: `replication slot "${slotName}" is invalidated (wal_status = lost); drop it to start over, or use snapshot.mode when_needed` };
-      return { action: 'stream', reason: 'snapshot.mode is never' };
-    case 'always':
-      if (lost) return { action: 'error', reason: `replication slot "${slotName}" is invalidated (wal_status = lost); drop it to start over, or use snapshot.mode when_needed` };
-      return snapshot('snapshot.mode is always');
-    case 'initial_only':
-      if (lost) return { action: 'error', reason: `replication slot "${slotName}" is invalidated (wal_status = lost); drop it to start over` };
-      return completed ? { action: 'done', reason: 'the initial snapshot is already complete' } : snapshot('no completed snapshot for this slot');
-    case 'when_needed':
-      if (!slot) return snapshot('the replication slot does not exist');
-      if (lost) return snapshot('the replication slot is invalidated (wal_status = lost)');
-      return completed ? { action: 'stream', reason: 'snapshot complete for this slot' } : snapshot('no completed snapshot for this slot');
-    case 'initial':
-      if (lost) return { action: 'error', reason: `replication slot "${slotName}" is invalidated (wal_status = lost): changes were lost; use snapshot.mode when_needed to re-snapshot` };
-      if (completed) return { action: 'stream', reason: 'snapshot complete for this slot' };
-      if (!slot && state?.snapshot?.status === 'complete' && state.snapshot.slot === slotName) {
+export function decideSnapshot(mode: SnapshotMode, verdict: SlotVerdict, state: ConnectorState | null, slotName: string, stateFile: string): SnapshotDecision {
+  switch (verdict.kind) {
+    case 'busy':
+      return { action: 'error', code: 'SLOT_IN_USE', reason: `replication slot "${slotName}" is still being created by PID ${verdict.slot.activePid ?? '?'}` };
+    case 'gone': {
+      if (mode === 'when_needed' || mode === 'always') {
         return {
-          action: 'stream',
-          reason: 'a snapshot was completed earlier',
-          warning: `replication slot "${slotName}" is gone although a snapshot was completed: changes made while it was missing are not in the topics; use snapshot.mode when_needed to re-snapshot`,
+          action: 'snapshot', slot: 'create', dropFirst: verdict.slot !== null,
+          reason: `${verdict.detail}; snapshot.mode is ${mode}: re-snapshotting on a new slot`,
+          warning: `${verdict.detail}. Re-snapshotting on a new slot (snapshot.mode = ${mode}); rows deleted while the slot was gone stay in the topics`,
         };
       }
-      return snapshot(slot ? 'the slot has no completed snapshot (interrupted or never taken)' : 'first start');
+      return {
+        action: 'error', code: 'SLOT_LOST',
+        reason: `${verdict.detail}. walcast streamed from it before (state ${stateFile}), so changes were lost to the topics. `
+          + 'To re-snapshot, start once with snapshot.mode = when_needed (WALCAST_SNAPSHOT_MODE=when_needed); '
+          + `to start over as on a first start, delete ${stateFile}`,
+      };
+    }
+    case 'absent':
+    case 'leftover': {
+      const dropFirst = verdict.kind === 'leftover' && verdict.slot !== null;
+      const why = verdict.kind === 'leftover' ? 'an earlier slot creation did not finish' : 'first start';
+      if (mode === 'never') return { action: 'stream', slot: 'create', dropFirst, reason: `${why}; snapshot.mode is never` };
+      return { action: 'snapshot', slot: 'create', dropFirst, reason: why };
+    }
+    case 'ours':
+    case 'adopt': {
+      const completed = snapshotCompleted(state, verdict, slotName);
+      switch (mode) {
+        case 'never': return { action: 'stream', slot: 'use', dropFirst: false, reason: 'snapshot.mode is never' };
+        case 'always': return { action: 'snapshot', slot: 'use', dropFirst: false, reason: 'snapshot.mode is always' };
+        case 'initial_only':
+          return completed ? { action: 'done', reason: 'the initial snapshot is already complete' }
+            : { action: 'snapshot', slot: 'use', dropFirst: false, reason: 'no completed snapshot for this slot' };
+        case 'initial':
+        case 'when_needed':
+          return completed ? { action: 'stream', slot: 'use', dropFirst: false, reason: 'snapshot complete for this slot' }
+            : { action: 'snapshot', slot: 'use', dropFirst: false, reason: 'the slot has no completed snapshot (interrupted or never taken)' };
+      }
+    }
   }
 }

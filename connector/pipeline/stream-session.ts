@@ -38,6 +38,11 @@ export interface SessionDeps {
   readonly options: SessionOptions;
   /** Topics already known to exist (shared across sessions). */
   readonly knownTopics: Set<string>;
+  /**
+   * Called before a confirmation of `lsn` is sent to the server; throwing fails the session and
+   * nothing is sent (the slot identity records the highest confirmed position first).
+   */
+  readonly beforeConfirm?: (lsn: Lsn) => void;
   readonly onConfirmed?: (lsn: Lsn) => void;
   readonly metrics?: Metrics;
 }
@@ -213,6 +218,14 @@ export class StreamSession {
     const now = Date.now();
     const confirmed = this.tracker.confirmed;
     if (!force && confirmed === this.lastSentLsn && now - this.lastSentAt < this.deps.options.heartbeatMs) return;
+    if (confirmed !== this.lastSentLsn && this.deps.beforeConfirm) {
+      try {
+        this.deps.beforeConfirm(confirmed);
+      } catch (e) {
+        this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot record the confirmed position', { cause: e }));
+        return;
+      }
+    }
     this.deps.repl.sendStatus(confirmed);
     if (confirmed !== this.lastSentLsn) this.deps.logger.debug({ confirmedLsn: formatLsn(confirmed) }, 'confirmed');
     this.lastSentLsn = confirmed;

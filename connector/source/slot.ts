@@ -69,14 +69,41 @@ export interface CreatedSlot {
   readonly snapshotName: string | null;
 }
 
-export async function createSlot(repl: ReplicationConnection, name: string, plugin: string, exportSnapshot: boolean): Promise<CreatedSlot> {
+/**
+ * CREATE_REPLICATION_SLOT waits for every transaction running now to finish. A temporary slot
+ * is dropped by the server when the replication connection ends (tail uses one).
+ */
+export async function createSlot(repl: ReplicationConnection, name: string, plugin: string, exportSnapshot: boolean, temporary = false): Promise<CreatedSlot> {
   const snapshot = exportSnapshot ? 'EXPORT_SNAPSHOT' : 'NOEXPORT_SNAPSHOT';
   const rows = await repl.command<{ consistent_point: string; snapshot_name: string | null }>(
-    `CREATE_REPLICATION_SLOT ${quoteIdent(name)} LOGICAL ${quoteIdent(plugin)} ${snapshot}`,
+    `CREATE_REPLICATION_SLOT ${quoteIdent(name)}${temporary ? ' TEMPORARY' : ''} LOGICAL ${quoteIdent(plugin)} ${snapshot}`,
   );
   return { consistentPoint: parseLsn(rows[0].consistent_point), snapshotName: rows[0].snapshot_name ?? null };
 }
 
 export async function dropSlot(client: ClientBase, name: string): Promise<void> {
   await client.query('SELECT pg_catalog.pg_drop_replication_slot($1) WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)', [name]);
+}
+
+/**
+ * Drops a slot walcast must not use (left by a kill during its creation, or gone bad), also
+ * when a walsender still holds it: a creation killed on the client side keeps waiting on the
+ * server for running transactions. Only called while this instance owns the slot (advisory
+ * lock), so the holder is never a live walcast owner.
+ */
+export async function dropSlotForcibly(client: ClientBase, name: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const slot = await getSlot(client, name);
+    if (!slot) return;
+    if (!slot.active) {
+      await dropSlot(client, name);
+      return;
+    }
+    if (slot.activePid !== null) await client.query('SELECT pg_catalog.pg_terminate_backend($1)', [slot.activePid]);
+    if (Date.now() > deadline) {
+      throw new ConnectorError('SLOT_IN_USE', `replication slot "${name}" is still held by PID ${slot.activePid ?? '?'} after terminating it`, { context: { slot: name } });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -162,16 +162,17 @@ describe('snapshot through the pipeline', () => {
       expect(ops(await readAll())).toEqual({ r: 21, c: 1 });
     }, 300_000);
 
-    it('when_needed re-snapshots after the slot was dropped; initial then only warns', async () => {
+    it('a slot dropped after the snapshot stops initial with SLOT_LOST (nothing created); when_needed re-snapshots', async () => {
       await s.db.query('SELECT pg_drop_replication_slot($1)', [s.config.source.slot]);
       await s.db.query('INSERT INTO t VALUES (12, 0)'); // made while there is no slot: only a snapshot can deliver it
-      const initial = await startStreaming('initial');
+      const initial = run(withMode('initial'));
+      await expect(initial.handle.done).rejects.toMatchObject({ code: 'SLOT_LOST', retriable: false });
       expect(initial.phases).not.toContain('snapshotting');
-      expect(initial.logs.some((l) => l.level === 'warn' && /when_needed/.test(l.msg))).toBe(true);
-      await stopIn(initial);
-      await s.db.query('SELECT pg_drop_replication_slot($1)', [s.config.source.slot]);
+      expect(initial.phases).not.toContain('streaming');
+      expect((await s.db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [s.config.source.slot])).length).toBe(0);
       const needed = await startStreaming('when_needed');
       expect(needed.phases).toContain('snapshotting');
+      expect(needed.logs.some((l) => l.level === 'warn' && /Re-snapshotting/.test(l.msg))).toBe(true);
       await stopIn(needed);
       const msgs = await readAll();
       expect(msgs.some((m) => m.key?.toString() === '{"id":12}' && envelopeOf(m)?.op === 'r')).toBe(true);

@@ -55,12 +55,12 @@ describe('health server', () => {
     try {
       const starting = await get(port, '/health');
       expect(starting.status).toBe(503);
-      expect(JSON.parse(starting.body)).toEqual({ status: 'STARTING', phase: 'snapshot' });
+      expect(JSON.parse(starting.body)).toEqual({ status: 'STARTING', live: true, phase: 'snapshot' });
       state = { status: 'UP' };
       const up = await get(port, '/health?x=1');
       expect(up.status).toBe(200);
       expect(up.type).toBe('application/json');
-      expect(JSON.parse(up.body)).toEqual({ status: 'UP' });
+      expect(JSON.parse(up.body)).toEqual({ status: 'UP', live: true });
       const m = await get(port, '/metrics');
       expect(m.status).toBe(200);
       expect(m.type).toMatch(/^text\/plain/);
@@ -71,6 +71,25 @@ describe('health server', () => {
       await server.stop();
     }
     await expect(get(port, '/health')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('/health/live answers 200 unless the process failed; /health/ready only when UP', async () => {
+    let state: HealthState = { status: 'DOWN', details: { phase: 'standby' } };
+    const server = createHealthServer({ port: 0, host: '127.0.0.1', state: () => state, logger: silentLogger });
+    const port = await server.start();
+    try {
+      expect((await get(port, '/health/live')).status).toBe(200);
+      const ready = await get(port, '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body)).toEqual({ status: 'DOWN', live: true, phase: 'standby' });
+      state = { status: 'UP' };
+      expect((await get(port, '/health/ready')).status).toBe(200);
+      state = { status: 'DOWN', live: false };
+      expect((await get(port, '/health/live')).status).toBe(503);
+      expect((await get(port, '/health/ready')).status).toBe(503);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('reports DOWN when the getter throws, and fails start on a taken port', async () => {
