@@ -11,7 +11,8 @@
 #
 # `npm run demo` / `npm test` are first started by the machine's Node; the script npm runs
 # sources this file before anything else, so npm ci, the build and the tests all run on Node 24.
-# Messages go to stderr (the demo's stdout carries envelopes only).
+# Messages go to stderr (the demo's stdout carries envelopes only); WALCAST_NODE_QUIET=1 drops the
+# line saying which Node is used (the install still reports itself).
 
 WALCAST_NODE_MIN_MAJOR=22
 WALCAST_NODE_MIN_MINOR=22
@@ -75,7 +76,8 @@ walcast_use_node() {
   walcast_install_node "$cache" || return 1
   export PATH="$cache/node_modules/.bin:$PATH"
   hash -r
-  echo "node-env: Node $(node --version) from $cache (node on PATH was $system; walcast needs >= $WALCAST_NODE_MIN_MAJOR.$WALCAST_NODE_MIN_MINOR)" >&2
+  [ -n "${WALCAST_NODE_QUIET:-}" ] ||
+    echo "node-env: Node $(node --version) from $cache (node on PATH was $system; walcast needs >= $WALCAST_NODE_MIN_MAJOR.$WALCAST_NODE_MIN_MINOR)" >&2
 }
 
 walcast_use_node || { echo "node-env: no usable Node >= $WALCAST_NODE_MIN_MAJOR.$WALCAST_NODE_MIN_MINOR" >&2; return 1 2>/dev/null || exit 1; }

@@ -5,6 +5,8 @@
 # output and exit codes as `npx walcast` (stdout is the command's own; our notes go to stderr).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The CLI's stderr is its own: no line about which Node runs it.
+WALCAST_NODE_QUIET=1
 # shellcheck source=scripts/node-env.sh
 source "$root/scripts/node-env.sh"
 if [ ! -f "$root/dist/connector/cli.js" ]; then

@@ -112,3 +112,20 @@ test('an installed node that is still too old is refused, not used', () => {
   expect(r.stderr).toContain('does not run');
   expect(readdirSync(join(root, 'cache'))).toEqual(['node24.lock']);
 });
+
+test('scripts/with-node.sh runs its command on the chosen node; WALCAST_NODE_QUIET drops the notice, not the install', () => {
+  const b = bin();
+  fakeNode(join(b, 'node'), '20.20.2');
+  fakeNpm(b, '24.21.0');
+  const withNode = resolve(__dirname, '../../../scripts/with-node.sh');
+  const run = (quiet: boolean) => spawnSync('bash', [withNode, 'node', '-p', 'process.versions.node'], {
+    env: { PATH: `${b}:/usr/bin:/bin`, HOME: root, WALCAST_CACHE_DIR: join(root, 'cache'), ...(quiet ? { WALCAST_NODE_QUIET: '1' } : {}) },
+    encoding: 'utf8',
+  });
+  const first = run(true);
+  expect({ status: first.status, stdout: first.stdout.trim() }).toEqual({ status: 0, stdout: '24.21.0' });
+  expect(first.stderr).toContain('installing Node 24');
+  const quiet = run(true);
+  expect({ status: quiet.status, stdout: quiet.stdout.trim(), stderr: quiet.stderr }).toEqual({ status: 0, stdout: '24.21.0', stderr: '' });
+  expect(run(false).stderr).toContain('node-env: Node v24.21.0 from');
+});
