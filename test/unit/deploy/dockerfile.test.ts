@@ -3,7 +3,7 @@
  * The HEALTHCHECK command is run for real against small HTTP servers standing in for walcast.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -40,6 +40,30 @@ test('the runtime runs as node, with the state directory made and given to node 
 test('exposes the HTTP port walcast listens on by default', () => {
   const config = loadConfig({ env: { WALCAST_NAME: 'x', WALCAST_SOURCE_URL: 'postgres://u@h/d' } });
   expect(named(runtime, 'EXPOSE').map((e) => e.args)).toContain(String(config.http.port));
+});
+
+test('the build stage copies everything `npm ci` and `npm run build` need before running them', () => {
+  const build = stages[0]!;
+  const copiedBefore = (index: number) => build.instructions.slice(0, index).filter((i) => i.keyword === 'COPY')
+    .flatMap((c) => (c.exec ?? c.args.split(/\s+/)).slice(0, -1));
+  const runAt = (cmd: string) => build.instructions.findIndex((i) => i.keyword === 'RUN' && i.args.includes(cmd));
+  const covered = (copied: string[], path: string) => copied.some((c) => path === c || path.startsWith(`${c}/`));
+
+  const ci = runAt('npm ci');
+  expect(ci).toBeGreaterThan(-1);
+  for (const f of ['package.json', 'package-lock.json']) expect(covered(copiedBefore(ci), f)).toBe(true);
+
+  const buildRun = runAt('npm run build');
+  expect(buildRun).toBeGreaterThan(ci);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { extends?: string; include: string[] };
+  // What tsc compiles, its base config, and the helper scripts the npm script goes through.
+  const needed = [
+    'tsconfig.build.json', ...(tsconfig.extends ? [tsconfig.extends.replace(/^\.\//, '')] : []), ...tsconfig.include,
+    ...[...pkg.scripts.build!.matchAll(/scripts\/[\w.-]+\.sh/g)].map((m) => m[0]),
+    ...(pkg.scripts.build!.includes('with-node.sh') ? ['scripts/node-env.sh'] : []),
+  ];
+  for (const path of needed) expect({ path, copied: covered(copiedBefore(buildRun), path) }).toEqual({ path, copied: true });
 });
 
 describe('HEALTHCHECK', () => {
