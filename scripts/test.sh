@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test, .ci/run): system packages, Node 24 (scripts/node-env.sh),
-# node_modules, the Kafka mock broker, typecheck, lint, unit tests, integration tests (real PostgreSQL, Kafka mock, NATS).
+# node_modules, the Kafka mock broker, typecheck, lint, unit tests, integration tests (real
+# PostgreSQL, Kafka mock, NATS).
 # Every step runs even after an earlier one failed, so one run shows all problems; exits 1 if
 # anything failed. The last line is "<N> passed, <N> failed": jest test counts, where a failed
 # non-test step (typecheck, lint, build) or a suite that could not run counts as one failure.
