@@ -129,3 +129,16 @@ test('scripts/with-node.sh runs its command on the chosen node; WALCAST_NODE_QUI
   expect({ status: quiet.status, stdout: quiet.stdout.trim(), stderr: quiet.stderr }).toEqual({ status: 0, stdout: '24.21.0', stderr: '' });
   expect(run(false).stderr).toContain('node-env: Node v24.21.0 from');
 });
+
+test('one Node version everywhere: engines, node-env.sh, .nvmrc and the image agree', () => {
+  const repo = resolve(__dirname, '../../..');
+  const text = readFileSync(script, 'utf8');
+  const setting = (name: string) => /^(\d+)$/.exec(new RegExp(`^${name}=(\\S+)$`, 'm').exec(text)?.[1] ?? '')?.[1];
+  const engines = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  expect(engines).toBe(`>=${setting('WALCAST_NODE_MIN_MAJOR')}.${setting('WALCAST_NODE_MIN_MINOR')}`);
+  const major = setting('WALCAST_NODE_MAJOR');
+  expect(readFileSync(join(repo, '.nvmrc'), 'utf8').trim()).toBe(major);
+  const froms = readFileSync(join(repo, 'deploy/Dockerfile'), 'utf8').match(/^FROM node:(\d+)/gm) ?? [];
+  expect(froms.length).toBeGreaterThan(0);
+  for (const from of froms) expect(from).toBe(`FROM node:${major}`);
+});
