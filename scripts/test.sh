@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (npm test, .ci/run): system packages, node_modules, the Kafka mock
-# broker, typecheck, lint, unit tests, integration tests (real PostgreSQL, Kafka mock, NATS).
+# The project's test command (npm test, .ci/run): system packages, Node 24 (scripts/node-env.sh),
+# node_modules, the Kafka mock broker, typecheck, lint, unit tests, integration tests (real
+# PostgreSQL, Kafka mock, NATS).
 # Every step runs even after an earlier one failed, so one run shows all problems; exits 1 if
 # anything failed. The last line is "<N> passed, <N> failed": jest test counts, where a failed
 # non-test step (typecheck, lint, build) or a suite that could not run counts as one failure.
@@ -64,6 +65,16 @@ if ! bash scripts/install-deps.sh; then
   fail_step "scripts/install-deps.sh"
   finish
 fi
+
+banner "node"
+# Node >= 22.22 first on PATH (Node 24 from the npm cache when the machine's is older): npm ci,
+# tsc, eslint, jest and its workers below all run on it.
+# shellcheck source=scripts/node-env.sh
+if ! source scripts/node-env.sh; then
+  fail_step "scripts/node-env.sh (Node >= 22.22)"
+  finish
+fi
+echo "node $(node --version) ($(command -v node))"
 
 if [ ! -d node_modules ]; then
   banner "npm ci"
