@@ -51,40 +51,61 @@ export interface ConnectorState {
 
 export const EMPTY_STATE: ConnectorState = Object.freeze({ version: 2, slot: null, snapshot: null });
 
-export class StateStore {
+/**
+ * Where the state lives. The file store serves the stdout sink and is the explicit option;
+ * stores beside the data (a compacted Kafka topic, a JetStream key-value bucket) implement the
+ * same interface.
+ */
+export interface StateStore {
+  /** Names the place in messages: "state file /x/shop.state.json", "Kafka topic ... key ...". */
+  readonly location: string;
+  read(): Promise<ConnectorState | null>;
+  /** Durable when it resolves. */
+  write(state: ConnectorState): Promise<void>;
+  /** Removes the state (an attempt that created nothing durable leaves nothing behind). */
+  clear(): Promise<void>;
+}
+
+/** Reads, applies `change` and writes the result; returns it. */
+export async function updateState(store: StateStore, change: (state: ConnectorState) => ConnectorState): Promise<ConnectorState> {
+  const next = change((await store.read()) ?? EMPTY_STATE);
+  await store.write(next);
+  return next;
+}
+
+/** Parses a stored state document (version 1 is read as version 2 with an unknown slot identity). */
+export function parseState(text: string, location: string): ConnectorState {
+  try {
+    const parsed = JSON.parse(text) as { version?: unknown; snapshot?: SnapshotRecord | null; slot?: SlotRecord | null };
+    if (parsed.version === 1) return { version: 2, slot: null, snapshot: parsed.snapshot ?? null };
+    if (parsed.version !== 2) throw new Error(`unknown state version ${String(parsed.version)}`);
+    return { version: 2, slot: parsed.slot ?? null, snapshot: parsed.snapshot ?? null };
+  } catch (e) {
+    throw new ConnectorError('STATE', `${location} is not valid: ${(e as Error).message}; move it away to start over`, { cause: e });
+  }
+}
+
+export class FileStateStore implements StateStore {
   readonly file: string;
+  readonly location: string;
 
   constructor(private readonly dir: string, name: string) {
     this.file = join(dir, `${name}.state.json`);
+    this.location = `state file ${this.file}`;
   }
 
-  read(): ConnectorState | null {
+  async read(): Promise<ConnectorState | null> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new ConnectorError('STATE', `cannot read state file ${this.file}`, { cause: e });
+      throw new ConnectorError('STATE', `cannot read ${this.location}`, { cause: e });
     }
-    try {
-      const parsed = JSON.parse(text) as { version?: unknown; snapshot?: SnapshotRecord | null; slot?: SlotRecord | null };
-      // Version 1 had the snapshot record only; its slot identity is unknown (adopted on start).
-      if (parsed.version === 1) return { version: 2, slot: null, snapshot: parsed.snapshot ?? null };
-      if (parsed.version !== 2) throw new Error(`unknown state version ${String(parsed.version)}`);
-      return { version: 2, slot: parsed.slot ?? null, snapshot: parsed.snapshot ?? null };
-    } catch (e) {
-      throw new ConnectorError('STATE', `state file ${this.file} is not valid: ${(e as Error).message}; move it away to start over`, { cause: e });
-    }
+    return parseState(text, this.location);
   }
 
-  /** Reads, applies `change` and writes the result; returns it. */
-  update(change: (state: ConnectorState) => ConnectorState): ConnectorState {
-    const next = change(this.read() ?? EMPTY_STATE);
-    this.write(next);
-    return next;
-  }
-
-  write(state: ConnectorState): void {
+  async write(state: ConnectorState): Promise<void> {
     try {
       mkdirSync(this.dir, { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
@@ -98,18 +119,17 @@ export class StateStore {
       renameSync(tmp, this.file);
       this.syncDir();
     } catch (e) {
-      throw new ConnectorError('STATE', `cannot write state file ${this.file}`, { cause: e });
+      throw new ConnectorError('STATE', `cannot write ${this.location}`, { cause: e });
     }
   }
 
-  /** Removes the state (an attempt that created nothing durable leaves nothing behind). */
-  clear(): void {
+  async clear(): Promise<void> {
     try {
       unlinkSync(this.file);
       this.syncDir();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new ConnectorError('STATE', `cannot remove state file ${this.file}`, { cause: e });
+      throw new ConnectorError('STATE', `cannot remove ${this.location}`, { cause: e });
     }
   }
 

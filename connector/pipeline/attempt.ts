@@ -18,7 +18,7 @@ import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
-import type { ConnectorState, StateStore } from '../offsets/state-store';
+import { type ConnectorState, type StateStore, updateState } from '../offsets/state-store';
 import { Lsn, formatLsn, parseLsn } from '../protocol/lsn';
 import type { SinkFactory } from '../sink/factory';
 import type { Sink, SinkRecord } from '../sink/port';
@@ -87,9 +87,10 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   let watch: ReturnType<typeof publishWatch> | null = null;
   let slotStart: SlotStart | null = null;
   let publicationCreated: string | null = null;
-  const stateBefore: ConnectorState | null = ctx.tail ? null : ctx.stateStore.read();
   let setup: SlotSetupDeps | null = null;
+  let stateBefore: ConnectorState | null = null;
   try {
+    stateBefore = ctx.tail ? null : await ctx.stateStore.read();
     await client.connect().catch((e: unknown) => { throw fromPgError(e, 'PG_CONNECT', 'cannot connect to PostgreSQL'); });
     const inspection = await inspectServer(client, config, logger).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'server inspection failed'); });
 
@@ -97,7 +98,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     let verdict: SlotVerdict | null = null;
     if (!ctx.tail) {
       verdict = judgeSlot(stateBefore, inspection.slot, config.source.slot);
-      decision = decideSnapshot(config.snapshot.mode, verdict, stateBefore, config.source.slot, ctx.stateStore.file);
+      decision = decideSnapshot(config.snapshot.mode, verdict, stateBefore, config.source.slot, ctx.stateStore.location);
       if (decision.action === 'error') throw new ConnectorError(decision.code, decision.reason, { context: { slot: config.source.slot } });
       logger.info({ mode: config.snapshot.mode, slotVerdict: verdict.kind, action: decision.action, reason: decision.reason }, 'snapshot decision');
       if (decision.action === 'done') return;
@@ -140,7 +141,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       }
       slotStart = decision.slot === 'create'
         ? await createRecordedSlot(setup, decision.action === 'snapshot')
-        : useSlot(setup, verdict as Extract<SlotVerdict, { kind: 'ours' | 'adopt' }>);
+        : await useSlot(setup, verdict as Extract<SlotVerdict, { kind: 'ours' | 'adopt' }>);
       if (decision.action === 'snapshot') {
         await snapshot(ctx, client, inspection, builder, sink, slotStart, decision.reason);
         if (config.snapshot.mode === 'initial_only') return;
@@ -157,7 +158,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
         batchSize: Math.max(1, Math.min(config.sink.kafka.batchMaxRecords, config.source.maxInFlightEvents)),
         stopTimeoutMs: 30_000,
       },
-      beforeConfirm: ctx.tail ? undefined : confirmRecorder(ctx.stateStore, config.source.slot),
+      recordConfirmed: ctx.tail ? undefined : confirmRecorder(ctx.stateStore, config.source.slot),
       onConfirmed: ctx.onConfirmed,
       metrics: ctx.metrics,
     });
@@ -170,7 +171,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   } catch (e) {
     if (!streaming && setup && !ctx.tail) {
       await undoAttempt(setup, {
-        slotCreated: slotStart?.created ?? readCreating(ctx.stateStore),
+        slotCreated: slotStart?.created ?? (await readCreating(ctx.stateStore)),
         snapshotPublished: watch?.published() ?? false,
         publicationCreated,
         stateBefore,
@@ -186,9 +187,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
 }
 
 /** True when the state says a slot creation was started and its answer never came. */
-function readCreating(store: StateStore): boolean {
+async function readCreating(store: StateStore): Promise<boolean> {
   try {
-    return store.read()?.slot?.status === 'creating';
+    return (await store.read())?.slot?.status === 'creating';
   } catch {
     return false;
   }
@@ -207,7 +208,7 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
   }
   if (slot.startLsn === 0n) throw new ConnectorError('STATE', 'refusing to record a snapshot at 0/0', { context: { slot: config.source.slot } });
   const record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
-  ctx.stateStore.update((s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
+  await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
   const result = await runSnapshot({
     url: config.source.url,
     snapshotName: slot.snapshotName,
@@ -220,6 +221,6 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
     progress: 'auto',
     signal: ctx.signal,
   });
-  ctx.stateStore.update((s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
+  await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
   logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');
 }

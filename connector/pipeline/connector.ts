@@ -12,7 +12,7 @@ import type { WalcastConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
-import { StateStore } from '../offsets/state-store';
+import { FileStateStore, type StateStore } from '../offsets/state-store';
 import type { Lsn } from '../protocol/lsn';
 import { createSink, SinkFactory } from '../sink/factory';
 import { acquireSlotOwnership, SlotOwnership } from '../source/slot-owner';
@@ -30,6 +30,8 @@ export interface ConnectorDeps {
   readonly metrics?: Metrics;
   /** `tail`: read-only, temporary slot, no ownership, no retries. */
   readonly mode?: 'run' | 'tail';
+  /** Where the connector state lives (default: the file store in offsets.stateDir). */
+  readonly stateStore?: StateStore;
   /** How often a standby tries to take the ownership (default 1000 ms). */
   readonly ownershipPollMs?: number;
 }
@@ -48,7 +50,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   if (deps.onPhase) lifecycle.onChange(deps.onPhase);
   const abort = new AbortController();
   const knownTopics = new Set<string>();
-  const stateStore = new StateStore(config.offsets.stateDir, config.name);
+  const stateStore: StateStore = deps.stateStore ?? new FileStateStore(config.offsets.stateDir, config.name);
   let session: StreamSession | null = null;
   let stopRequested = false;
   let ownership: SlotOwnership | null = null;

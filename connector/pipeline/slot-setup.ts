@@ -6,7 +6,7 @@
 import type { Client } from 'pg';
 import { ConnectorError, fromPgError } from '../errors';
 import type { Logger } from '../observe/logger';
-import type { ConnectorState, StateStore } from '../offsets/state-store';
+import { type ConnectorState, type StateStore, updateState } from '../offsets/state-store';
 import { formatLsn, Lsn } from '../protocol/lsn';
 import type { ReplicationConnection } from '../source/replication-connection';
 import { createSlot, dropSlotForcibly } from '../source/slot';
@@ -46,14 +46,14 @@ export async function dropUnusableSlot(deps: SlotSetupDeps, why: string): Promis
  */
 export async function createRecordedSlot(deps: SlotSetupDeps, exportSnapshot: boolean): Promise<SlotStart> {
   const { store, logger, slot, plugin } = deps;
-  store.write({ version: 2, snapshot: null, slot: { name: slot, plugin, status: 'creating', requestedAt: new Date().toISOString() } });
+  await store.write({ version: 2, snapshot: null, slot: { name: slot, plugin, status: 'creating', requestedAt: new Date().toISOString() } });
   logger.info({ slot, exportSnapshot }, `creating replication slot "${slot}" (waits for transactions running now to finish)`);
   const created = await createSlot(deps.repl, slot, plugin, exportSnapshot);
   if (created.consistentPoint === 0n) {
     throw new ConnectorError('SLOT_INVALID', `CREATE_REPLICATION_SLOT returned consistent point 0/0 for "${slot}"`, { context: { slot } });
   }
   const point = formatLsn(created.consistentPoint);
-  store.update((s) => ({
+  await updateState(store, (s) => ({
     ...s,
     slot: { name: slot, plugin, status: 'created', origin: 'created', requestedAt: s.slot?.requestedAt ?? new Date().toISOString(), createdAt: new Date().toISOString(), consistentPoint: point, confirmedLsn: point },
   }));
@@ -62,14 +62,14 @@ export async function createRecordedSlot(deps: SlotSetupDeps, exportSnapshot: bo
 }
 
 /** Uses the slot walcast owns (or adopts one without a record): streaming starts at its position. */
-export function useSlot(deps: SlotSetupDeps, verdict: Extract<SlotVerdict, { kind: 'ours' | 'adopt' }>): SlotStart {
+export async function useSlot(deps: SlotSetupDeps, verdict: Extract<SlotVerdict, { kind: 'ours' | 'adopt' }>): Promise<SlotStart> {
   const position = verdict.slot.confirmedFlushLsn;
   if (position === null || position === 0n) {
     throw new ConnectorError('SLOT_IN_USE', `replication slot "${deps.slot}" has no consistent position yet`, { context: { slot: deps.slot } });
   }
   if (verdict.kind === 'adopt') {
     const point = formatLsn(position);
-    deps.store.update((s) => ({
+    await updateState(deps.store, (s) => ({
       ...s,
       slot: { name: deps.slot, plugin: verdict.slot.plugin, status: 'created', origin: 'adopted', requestedAt: new Date().toISOString(), consistentPoint: point, confirmedLsn: point },
     }));
@@ -79,21 +79,18 @@ export function useSlot(deps: SlotSetupDeps, verdict: Extract<SlotVerdict, { kin
 }
 
 /**
- * Returns the function the stream session calls before it confirms `lsn` to the server: the
- * highest confirmed position is on disk before PostgreSQL can hold it, so a slot whose position
- * lies beyond it was not moved by walcast.
+ * Returns the function the stream session calls to record `lsn` as confirmed before it sends
+ * that confirmation: the highest confirmed position is stored before PostgreSQL can hold it, so
+ * a slot whose position lies beyond it was not moved by walcast.
  */
-export function confirmRecorder(store: StateStore, slot: string): (lsn: Lsn) => void {
-  let recorded: Lsn | null = null;
-  return (lsn) => {
-    if (recorded !== null && lsn <= recorded) return;
-    store.update((s) => {
+export function confirmRecorder(store: StateStore, slot: string): (lsn: Lsn) => Promise<void> {
+  return async (lsn) => {
+    await updateState(store, (s) => {
       if (s.slot?.name !== slot || s.slot.status !== 'created') {
-        throw new ConnectorError('STATE', `state file ${store.file} no longer records slot "${slot}"; refusing to confirm`, { context: { slot } });
+        throw new ConnectorError('STATE', `${store.location} no longer records slot "${slot}"; refusing to confirm`, { context: { slot } });
       }
       return { ...s, slot: { ...s.slot, confirmedLsn: formatLsn(lsn) } };
     });
-    recorded = lsn;
   };
 }
 
@@ -112,8 +109,8 @@ export async function undoAttempt(
   try {
     if (dropSlotToo) {
       await dropSlotForcibly(deps.client, slot);
-      if (what.stateBefore) deps.store.write(what.stateBefore);
-      else deps.store.clear();
+      if (what.stateBefore) await deps.store.write(what.stateBefore);
+      else await deps.store.clear();
       logger.info({ slot }, `dropped replication slot "${slot}" created by the failed attempt`);
     }
     if (what.publicationCreated !== null && (dropSlotToo || !what.slotCreated)) {

@@ -39,10 +39,11 @@ export interface SessionDeps {
   /** Topics already known to exist (shared across sessions). */
   readonly knownTopics: Set<string>;
   /**
-   * Called before a confirmation of `lsn` is sent to the server; throwing fails the session and
-   * nothing is sent (the slot identity records the highest confirmed position first).
+   * Records `lsn` as confirmed before the server may hold it (the slot identity keeps the highest
+   * confirmed position). The session sends only positions whose recording resolved; a rejection
+   * fails the session.
    */
-  readonly beforeConfirm?: (lsn: Lsn) => void;
+  readonly recordConfirmed?: (lsn: Lsn) => Promise<void>;
   readonly onConfirmed?: (lsn: Lsn) => void;
   readonly metrics?: Metrics;
 }
@@ -67,6 +68,9 @@ export class StreamSession {
   private statusTimer: NodeJS.Timeout | null = null;
   private lastSentLsn: Lsn | null = null;
   private lastSentAt = 0;
+  /** Highest position recorded by recordConfirmed (the start position needs no recording). */
+  private recorded: Lsn;
+  private recording: Promise<void> | null = null;
   private failure: ConnectorError | null = null;
   private stopping = false;
   private settle!: { resolve: () => void; reject: (e: ConnectorError) => void };
@@ -74,6 +78,7 @@ export class StreamSession {
 
   constructor(private readonly deps: SessionDeps) {
     this.tracker = new AckTracker(deps.startLsn);
+    this.recorded = deps.startLsn;
     this.finished = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
     // A rejection nobody awaits yet must not crash the process; run() returns `finished`.
     this.finished.catch(() => undefined);
@@ -101,6 +106,7 @@ export class StreamSession {
     repl.pause();
     this.flush();
     const drained = await this.drain(options.stopTimeoutMs);
+    if (!this.failure) await this.record(this.tracker.confirmed).catch(() => undefined);
     this.sendStatus(true);
     logger.info({ reason, confirmedLsn: formatLsn(this.tracker.confirmed), drained, inFlight: this.tracker.inFlight }, 'stopping stream');
     await repl.close();
@@ -212,24 +218,43 @@ export class StreamSession {
     if (replyRequested) this.sendStatus(true);
   }
 
-  /** Sends the confirmed LSN when it moved, or at least every heartbeatMs. */
+  /**
+   * Sends the confirmed LSN when it moved, or at least every heartbeatMs. With recordConfirmed,
+   * the position sent is the highest one already recorded; a newer one is recorded first and
+   * sent on a later tick (or at once when the recording resolves).
+   */
   private sendStatus(force: boolean): void {
     if (this.failure && !this.stopping) return;
     const now = Date.now();
-    const confirmed = this.tracker.confirmed;
-    if (!force && confirmed === this.lastSentLsn && now - this.lastSentAt < this.deps.options.heartbeatMs) return;
-    if (confirmed !== this.lastSentLsn && this.deps.beforeConfirm) {
-      try {
-        this.deps.beforeConfirm(confirmed);
-      } catch (e) {
-        this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot record the confirmed position', { cause: e }));
-        return;
-      }
+    let confirmed = this.tracker.confirmed;
+    if (this.deps.recordConfirmed && confirmed > this.recorded) {
+      this.record(confirmed);
+      confirmed = this.recorded;
     }
+    if (!force && confirmed === this.lastSentLsn && now - this.lastSentAt < this.deps.options.heartbeatMs) return;
     this.deps.repl.sendStatus(confirmed);
     if (confirmed !== this.lastSentLsn) this.deps.logger.debug({ confirmedLsn: formatLsn(confirmed) }, 'confirmed');
     this.lastSentLsn = confirmed;
     this.lastSentAt = now;
+  }
+
+  /** One recording at a time; resolves when the position `lsn` (or a later one) is recorded. */
+  private record(lsn: Lsn): Promise<void> {
+    const record = this.deps.recordConfirmed;
+    if (!record || lsn <= this.recorded) return Promise.resolve();
+    if (this.recording) return this.recording.then(() => this.record(lsn));
+    this.recording = record(lsn).then(
+      () => {
+        if (lsn > this.recorded) this.recorded = lsn;
+        this.recording = null;
+        if (!this.stopping) this.sendStatus(true);
+      },
+      (e: unknown) => {
+        this.recording = null;
+        this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot record the confirmed position', { cause: e }));
+      },
+    );
+    return this.recording;
   }
 
   private async drain(timeoutMs: number): Promise<boolean> {
