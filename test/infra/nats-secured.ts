@@ -91,9 +91,15 @@ export interface TlsFiles {
   readonly otherCaFile: string;
   readonly serverCertFile: string;
   readonly serverKeyFile: string;
+  /** A client certificate signed by the CA, and its key. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
 }
 
-/** A CA and a server certificate for 127.0.0.1/localhost signed by it; a second, unrelated CA. */
+/**
+ * A CA, a server certificate for 127.0.0.1/localhost and a client certificate signed by it; a
+ * second, unrelated CA.
+ */
 export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
   const f = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -103,14 +109,22 @@ export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
   };
   await ca('ca');
   await ca('other-ca');
-  await run('openssl', ['req', ...ec, '-keyout', f('server-key.pem'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
-  await writeFile(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial',
-    '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext')]);
-  return { caFile: f('ca.pem'), otherCaFile: f('other-ca.pem'), serverCertFile: f('server.pem'), serverKeyFile: f('server-key.pem') };
+  const leaf = async (name: string, cn: string, ext: string) => {
+    await run('openssl', ['req', ...ec, '-keyout', f(`${name}-key.pem`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`]);
+    await writeFile(f(`${name}.ext`), ext);
+    await run('openssl', ['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial',
+      '-out', f(`${name}.pem`), '-days', '2', '-extfile', f(`${name}.ext`)]);
+  };
+  await leaf('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await leaf('client', 'walcast', 'extendedKeyUsage=clientAuth\n');
+  return {
+    caFile: f('ca.pem'), otherCaFile: f('other-ca.pem'), serverCertFile: f('server.pem'), serverKeyFile: f('server-key.pem'),
+    clientCertFile: f('client.pem'), clientKeyFile: f('client-key.pem'),
+  };
 }
 
-/** Server config requiring TLS on the client port. */
-export function tlsServerConfig(tls: TlsFiles): string {
-  return `tls {\n  cert_file: "${tls.serverCertFile}"\n  key_file: "${tls.serverKeyFile}"\n  timeout: 5\n}\n`;
+/** Server config requiring TLS on the client port; with `verifyClients`, a client certificate from the CA too. */
+export function tlsServerConfig(tls: TlsFiles, verifyClients = false): string {
+  const verify = verifyClients ? `  ca_file: "${tls.caFile}"\n  verify: true\n` : '';
+  return `tls {\n  cert_file: "${tls.serverCertFile}"\n  key_file: "${tls.serverKeyFile}"\n${verify}  timeout: 5\n}\n`;
 }

@@ -1,6 +1,8 @@
 /**
  * NatsConfig -> @nats-io/transport-node connect options: auth (user/pass, token, nkey seed,
- * creds file) and TLS with a CA file. Empty strings mean "not set" (config defaults are '').
+ * creds file) and TLS (CA to trust, client certificate and key). Empty strings mean "not set"
+ * (config defaults are ''). Files are read here, once per connect, so that every unreadable one
+ * is named in one setup error instead of surfacing as a connect failure that looks retriable.
  */
 import { readFileSync } from 'node:fs';
 import { credsAuthenticator, nkeyAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -23,19 +25,47 @@ export function natsConnectOptions(config: NatsConfig, name: string): NodeConnec
     // where it was issued; every publish is a request, and our errors carry subject and id.
     noAsyncTraces: true,
   };
+  const files = new FileReader();
   if (config.user !== '') { opts.user = config.user; opts.pass = config.pass; }
   if (config.token !== '') opts.token = config.token;
   if (config.nkeySeed !== '') opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(config.nkeySeed.trim()));
-  if (config.credsFile !== '') opts.authenticator = credsAuthenticator(readSecretFile(config.credsFile, 'credsFile'));
-  if (config.tlsCaFile !== '') opts.tls = { caFile: config.tlsCaFile };
+  if (config.credsFile !== '') {
+    const creds = files.read('credsFile', config.credsFile);
+    if (creds !== null) opts.authenticator = credsAuthenticator(creds);
+  }
+  const tls: { ca?: string; cert?: string; key?: string } = {};
+  if (config.tlsCaFile !== '') tls.ca = files.readText('tlsCaFile', config.tlsCaFile);
+  if (config.tlsCertFile !== '') tls.cert = files.readText('tlsCertFile', config.tlsCertFile);
+  if (config.tlsKeyFile !== '') tls.key = files.readText('tlsKeyFile', config.tlsKeyFile);
+  files.throwIfFailed();
+  if (Object.keys(tls).length > 0) opts.tls = tls;
   return opts;
 }
 
-function readSecretFile(path: string, key: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    // The path is not secret; the content is and never appears in the message.
-    throw new ConnectorError('SINK_SETUP', `cannot read sink.nats.${key} ${path}: ${(e as Error).message}`, { cause: e, context: { path } });
+/** Reads config files, collecting every failure. Paths are not secret; contents never appear. */
+class FileReader {
+  private readonly problems: string[] = [];
+  private readonly causes: unknown[] = [];
+
+  read(key: string, path: string): Buffer | null {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      this.problems.push(`sink.nats.${key} ${path}: ${(e as Error).message}`);
+      this.causes.push(e);
+      return null;
+    }
+  }
+
+  readText(key: string, path: string): string | undefined {
+    const data = this.read(key, path);
+    return data === null ? undefined : data.toString('utf8');
+  }
+
+  throwIfFailed(): void {
+    if (this.problems.length === 0) return;
+    throw new ConnectorError('SINK_SETUP', `cannot read ${this.problems.join('; ')}`, {
+      cause: this.causes[0], context: { files: this.problems.length },
+    });
   }
 }

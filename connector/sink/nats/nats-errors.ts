@@ -51,13 +51,32 @@ export function isAuthError(e: unknown): boolean {
 }
 
 /** Node's codes for a server certificate we do not trust or that names another host. */
-const TLS_TRUST_CODES = new Set([
+const SERVER_CERT_UNTRUSTED = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
   'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE',
 ]);
 
-/** The server's certificate is not trusted: retrying cannot help, the configuration must change. */
-export function isTlsTrustError(e: unknown): boolean {
-  return chain(e).some((c) => typeof c.code === 'string' && TLS_TRUST_CODES.has(c.code));
+/**
+ * TLS alerts the server sends about our client certificate (missing, not from a CA it trusts,
+ * expired), and OpenSSL's refusal of a certificate and key that do not belong together.
+ */
+const CLIENT_CERT_REFUSED = new Set([
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN', 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED', 'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+]);
+
+/**
+ * A certificate problem retrying cannot fix: we do not trust the server's certificate
+ * (`server-untrusted`: sink.nats.tlsCaFile), or the server or OpenSSL refused ours
+ * (`client-refused`: sink.nats.tlsCertFile/tlsKeyFile). Null for anything else.
+ */
+export function tlsCertificateProblem(e: unknown): 'server-untrusted' | 'client-refused' | null {
+  for (const c of chain(e)) {
+    if (typeof c.code !== 'string') continue;
+    if (SERVER_CERT_UNTRUSTED.has(c.code)) return 'server-untrusted';
+    if (CLIENT_CERT_REFUSED.has(c.code)) return 'client-refused';
+  }
+  return null;
 }

@@ -16,7 +16,7 @@ import { Sink, SinkRecord } from '../port';
 import { DEFAULT_RETRY, RetryPolicy } from './backoff';
 import { natsConnectOptions } from './connect-options';
 import { recordHeaders } from './message';
-import { isAuthError, isNoResponders, isRetriableNatsError, isTlsTrustError } from './nats-errors';
+import { isAuthError, isNoResponders, isRetriableNatsError, tlsCertificateProblem } from './nats-errors';
 import { PublishWindow } from './publish-window';
 import { checkSubjectsCovered, prepareStream } from './stream-setup';
 
@@ -77,9 +77,12 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
       try {
         nc = await connect(opts);
       } catch (e) {
-        // Wrong credentials or an untrusted server certificate: retrying cannot help.
-        const permanent = isAuthError(e) || isTlsTrustError(e);
-        throw new ConnectorError(permanent ? 'SINK_SETUP' : 'SINK_CONNECT', `cannot connect to NATS ${config.servers.join(',')}: ${(e as Error).message}`, { cause: e, context: { servers: config.servers.join(',') } });
+        // Wrong credentials or a certificate problem: retrying cannot help.
+        const tls = tlsCertificateProblem(e);
+        const hint = tls === null ? '' : ` (${tlsHint(tls, config)})`;
+        throw new ConnectorError(tls !== null || isAuthError(e) ? 'SINK_SETUP' : 'SINK_CONNECT', `cannot connect to NATS ${config.servers.join(',')}: ${String((e as Error).message).trim()}${hint}`, {
+          cause: e, context: { servers: config.servers.join(',') },
+        });
       }
       const conn = nc;
       void watchStatus(conn).catch((e: unknown) => logger.debug({ err: String(e) }, 'nats status watcher ended'));
@@ -145,4 +148,13 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
       logger.info({}, 'nats sink stopped');
     },
   };
+}
+
+function tlsHint(problem: 'server-untrusted' | 'client-refused', config: NatsConfig): string {
+  if (problem === 'server-untrusted') {
+    return `sink.nats.tlsCaFile must name the CA that signed the server's certificate${config.tlsCaFile === '' ? '; it is not set' : ''}`;
+  }
+  return config.tlsCertFile === ''
+    ? 'the server wants a client certificate: set sink.nats.tlsCertFile and tlsKeyFile'
+    : 'the client certificate (sink.nats.tlsCertFile, tlsKeyFile) was refused: a matching pair, signed by a CA the server trusts?';
 }

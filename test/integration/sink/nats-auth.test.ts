@@ -82,7 +82,20 @@ const CASES: Array<[string, (dir: string) => Promise<AuthCase>]> = [
       bad: { tlsCaFile: tls.otherCaFile },
       reader: { tls: { caFile: tls.caFile } },
       secrets: [],
-      badMessage: /certificate/i,
+      badMessage: /certificate.*sink\.nats\.tlsCaFile must name the CA/i,
+    };
+  }],
+  ['TLS with a client certificate (server verifies clients)', async (dir) => {
+    const tls = await makeTlsFiles(dir);
+    const client = { tlsCaFile: tls.caFile, tlsCertFile: tls.clientCertFile, tlsKeyFile: tls.clientKeyFile };
+    return {
+      args: ['-c', await configFile(dir, tlsServerConfig(tls, true))],
+      good: client,
+      // No client certificate: the server ends the handshake with a TLS alert.
+      bad: { tlsCaFile: tls.caFile },
+      reader: { tls: { caFile: tls.caFile, certFile: tls.clientCertFile, keyFile: tls.clientKeyFile } },
+      secrets: [],
+      badMessage: /bad certificate.*the server wants a client certificate: set sink\.nats\.tlsCertFile and tlsKeyFile/i,
     };
   }],
 ];

@@ -7,7 +7,7 @@ import { SinkRecord } from '../../../connector/sink/port';
 export function natsConfig(url: string, stream: string, over: Partial<NatsConfig> = {}): NatsConfig {
   return {
     servers: [url], stream, createStream: true, duplicateWindowMs: 120_000, maxInFlight: 256,
-    user: '', pass: '', token: '', nkeySeed: '', credsFile: '', tlsCaFile: '', ...over,
+    user: '', pass: '', token: '', nkeySeed: '', credsFile: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', ...over,
   };
 }
 

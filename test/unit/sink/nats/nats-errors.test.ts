@@ -2,7 +2,7 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { AuthorizationError, ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node';
 import {
-  apiErrorCode, isAuthError, isNoResponders, isRetriableNatsError, isTlsTrustError, JS_STREAM_NOT_FOUND,
+  apiErrorCode, isAuthError, isNoResponders, isRetriableNatsError, JS_STREAM_NOT_FOUND, tlsCertificateProblem,
 } from '../../../../connector/sink/nats/nats-errors';
 
 // What a publish to an unanswered subject rejects with: JetStreamNotEnabled (not exported)
@@ -40,9 +40,11 @@ describe('NATS error classification', () => {
     expect(isAuthError(new Error('connect failed', { cause: new AuthorizationError('Authorization Violation') }))).toBe(true);
     expect(isAuthError(new TimeoutError())).toBe(false);
     const tls = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
-    expect(isTlsTrustError(tls)).toBe(true);
-    expect(isTlsTrustError(new Error('wrapped', { cause: tls }))).toBe(true);
-    expect(isTlsTrustError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(tlsCertificateProblem(tls)).toBe('server-untrusted');
+    expect(tlsCertificateProblem(new Error('wrapped', { cause: tls }))).toBe('server-untrusted');
+    const alert = Object.assign(new Error('sslv3 alert bad certificate'), { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' });
+    expect(tlsCertificateProblem(alert)).toBe('client-refused');
+    expect(tlsCertificateProblem(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeNull();
   });
 
   it('stops at a cause cycle', () => {
