@@ -1,11 +1,12 @@
 /**
  * NatsConfig -> @nats-io/transport-node connect options: auth (user/pass, token, nkey seed,
  * creds file) and TLS (CA to trust, client certificate and key). Empty strings mean "not set"
- * (config defaults are ''). Files are read here, once per connect, so that every unreadable one
- * is named in one setup error instead of surfacing as a connect failure that looks retriable.
+ * (config defaults are ''). Files are read and the nkey seed decoded here, once per connect, so
+ * that every problem is named in one setup error instead of surfacing as a connect failure that
+ * looks retriable.
  */
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, nkeyAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { credsAuthenticator, nkeyAuthenticator, nkeys, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
 import { NatsConfig } from '../../../config/types';
 
@@ -25,10 +26,13 @@ export function natsConnectOptions(config: NatsConfig, name: string): NodeConnec
     // where it was issued; every publish is a request, and our errors carry subject and id.
     noAsyncTraces: true,
   };
-  const files = new FileReader();
+  const files = new Problems();
   if (config.user !== '') { opts.user = config.user; opts.pass = config.pass; }
   if (config.token !== '') opts.token = config.token;
-  if (config.nkeySeed !== '') opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(config.nkeySeed.trim()));
+  if (config.nkeySeed !== '') {
+    const seed = new TextEncoder().encode(config.nkeySeed.trim());
+    if (files.validSeed(seed)) opts.authenticator = nkeyAuthenticator(seed);
+  }
   if (config.credsFile !== '') {
     const creds = files.read('credsFile', config.credsFile);
     if (creds !== null) opts.authenticator = credsAuthenticator(creds);
@@ -42,8 +46,8 @@ export function natsConnectOptions(config: NatsConfig, name: string): NodeConnec
   return opts;
 }
 
-/** Reads config files, collecting every failure. Paths are not secret; contents never appear. */
-class FileReader {
+/** Reads config files and checks the seed, collecting every failure. Paths are not secret; contents never appear. */
+class Problems {
   private readonly problems: string[] = [];
   private readonly causes: unknown[] = [];
 
@@ -51,9 +55,21 @@ class FileReader {
     try {
       return readFileSync(path);
     } catch (e) {
-      this.problems.push(`sink.nats.${key} ${path}: ${(e as Error).message}`);
+      this.problems.push(`cannot read sink.nats.${key} ${path}: ${(e as Error).message}`);
       this.causes.push(e);
       return null;
+    }
+  }
+
+  validSeed(seed: Uint8Array): boolean {
+    try {
+      nkeys.fromSeed(seed);
+      return true;
+    } catch (e) {
+      // The library's message does not contain the seed; ours does not either.
+      this.problems.push(`sink.nats.nkeySeed: not a valid nkey seed (${(e as Error).message})`);
+      this.causes.push(e);
+      return false;
     }
   }
 
@@ -64,8 +80,8 @@ class FileReader {
 
   throwIfFailed(): void {
     if (this.problems.length === 0) return;
-    throw new ConnectorError('SINK_SETUP', `cannot read ${this.problems.join('; ')}`, {
-      cause: this.causes[0], context: { files: this.problems.length },
+    throw new ConnectorError('SINK_SETUP', `NATS client options: ${this.problems.join('; ')}`, {
+      cause: this.causes[0], context: { problems: this.problems.length },
     });
   }
 }

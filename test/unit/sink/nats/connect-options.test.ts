@@ -39,8 +39,17 @@ describe('natsConnectOptions', () => {
     expect(isConnectorError(err, 'SINK_SETUP')).toBe(true);
     const msg = (err as ConnectorError).message;
     for (const [key, f] of [['credsFile', 'u.creds'], ['tlsCaFile', 'ca.pem'], ['tlsCertFile', 'c.pem'], ['tlsKeyFile', 'k.pem']]) {
-      expect(msg).toContain(`sink.nats.${key} ${missing(f)}: ENOENT`);
+      expect(msg).toContain(`cannot read sink.nats.${key} ${missing(f)}: ENOENT`);
     }
+  });
+
+  it('rejects a malformed nkey seed before connecting, without echoing it', () => {
+    const seed = 'SUAXNOTAVALIDSEEDATALL';
+    let err: unknown = null;
+    try { natsConnectOptions({ ...base, nkeySeed: seed }, 'n'); } catch (e) { err = e; }
+    expect(isConnectorError(err, 'SINK_SETUP')).toBe(true);
+    expect((err as Error).message).toContain('sink.nats.nkeySeed: not a valid nkey seed');
+    expect(`${(err as Error).message} ${JSON.stringify(err)}`).not.toContain(seed);
   });
 
   it('user/pass and token go to the client as given', () => {
