@@ -99,6 +99,7 @@ function checkNats(n: Obj): string[] {
   if (p !== undefined) problems.push(p);
   const set = (v: unknown) => typeof v === 'string' && v !== '';
   if (set(n.user) !== set(n.pass)) problems.push('sink.nats.user, sink.nats.pass: set both or neither');
+  if (set(n.tlsCertFile) !== set(n.tlsKeyFile)) problems.push('sink.nats.tlsCertFile, sink.nats.tlsKeyFile: set both or neither');
   const methods = [set(n.user) || set(n.pass), set(n.token), set(n.nkeySeed), set(n.credsFile)].filter(Boolean).length;
   if (methods > 1) problems.push('sink.nats: choose one authentication method of user/pass, token, nkeySeed, credsFile');
   return problems;

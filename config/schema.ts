@@ -134,6 +134,8 @@ export const schema = {
       nkeySeed: str('sink.nats.nkeySeed', 'NATS NKey seed.', '', true),
       credsFile: str('sink.nats.credsFile', 'NATS .creds file (JWT + seed).', ''),
       tlsCaFile: str('sink.nats.tlsCaFile', 'PEM file with the CA certificate(s) to trust (TLS).', ''),
+      tlsCertFile: str('sink.nats.tlsCertFile', 'PEM client certificate (TLS), for servers that verify clients; with tlsKeyFile.', ''),
+      tlsKeyFile: str('sink.nats.tlsKeyFile', 'PEM private key of tlsCertFile.', ''),
     },
   },
   topicPrefix: str('topicPrefix', 'Topic / subject prefix: <topicPrefix>.<schema>.<table>. Default: name.', ''),

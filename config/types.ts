@@ -65,6 +65,8 @@ export interface NatsConfig {
   readonly nkeySeed: string;
   readonly credsFile: string;
   readonly tlsCaFile: string;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
 }
 
 export interface SinkConfig {

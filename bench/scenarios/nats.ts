@@ -1,10 +1,11 @@
 /**
  * nats: walcast with sink nats (stream created by walcast, default duplicate window) against a
- * plain nats.js JetStream publisher on the same server: the same number of messages, the same
+ * plain JetStream publisher (@nats-io/jetstream, the client walcast uses) on the same server: the same number of messages, the same
  * size (payload and headers copied from a message walcast stored), a Nats-Msg-Id on each, and
  * the same in-flight window (sink.nats.maxInFlight, default 256), into a stream of its own.
  */
-import { connect, headers, JetStreamManager, NatsConnection, StorageType } from 'nats';
+import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterStartup, benchConfig, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
 import { MB } from '../lib/proc';
@@ -23,7 +24,7 @@ interface Sample { readonly data: Uint8Array; readonly headers: ReadonlyArray<re
 
 export const nats: Scenario = {
   name: 'nats',
-  summary: 'walcast -> NATS JetStream vs a plain nats.js publisher (same count, size, window)',
+  summary: 'walcast -> NATS JetStream vs a plain @nats-io/jetstream publisher (same count, size, window)',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const db = await createBenchDatabase(ctx.pg, 'bench_nats');
     await createBenchTable(db);
@@ -43,12 +44,13 @@ export const nats: Scenario = {
         }),
       });
 
-      const nc = await connect({ servers: url, name: 'walcast-bench' });
+      // noAsyncTraces as walcast sets it (see connector/sink/nats/connect-options.ts): the client's fastest.
+      const nc = await connect({ servers: url, name: 'walcast-bench', noAsyncTraces: true });
       let sample: Sample;
       let stored: number;
       let plain: { seconds: number };
       try {
-        const jsm = await nc.jetstreamManager();
+        const jsm = await jetstreamManager(nc);
         const info = await jsm.streams.info(WALCAST_STREAM);
         stored = info.state.messages;
         sample = await sampleMessage(jsm, info.state.first_seq, info.state.bytes / Math.max(1, info.state.messages));
@@ -64,7 +66,7 @@ export const nats: Scenario = {
         title: `nats: ${w.rows.toLocaleString('en-US')} messages, JetStream file storage, window ${MAX_IN_FLIGHT}`,
         columns: ['publisher', 'seconds', 'msgs/s', 'vs plain', 'startup s', 'CPU s', 'peak RSS MB'],
         rows: [
-          ['plain nats.js publisher', plain.seconds, Math.round(plainRate), '1.00x', null, null, null],
+          ['plain @nats-io/jetstream publisher', plain.seconds, Math.round(plainRate), '1.00x', null, null, null],
           ['walcast (slot -> nats)', wc.seconds, Math.round(wcRate), ratio(wcRate, plainRate),
             wc.startupSeconds, wc.cpuSeconds, Math.round(wc.peakRssBytes / MB)],
         ],
@@ -85,6 +87,7 @@ export const nats: Scenario = {
 /** A message walcast stored: its payload and headers (Nats-Msg-Id aside) are the plain publisher's template. */
 async function sampleMessage(jsm: JetStreamManager, seq: number, storedBytes: number): Promise<Sample> {
   const m = await jsm.streams.getMessage(WALCAST_STREAM, { seq });
+  if (m === null) throw new Error(`stream ${WALCAST_STREAM} has no message ${seq}`);
   const hdrs: Array<[string, string]> = [];
   if (m.header) {
     for (const k of m.header.keys()) if (k !== 'Nats-Msg-Id') hdrs.push([k, m.header.get(k)]);
@@ -95,7 +98,7 @@ async function sampleMessage(jsm: JetStreamManager, seq: number, storedBytes: nu
 /** Publishes `count` copies of the sample with unique Nats-Msg-Id, at most MAX_IN_FLIGHT unacked. */
 async function plainPublisher(nc: NatsConnection, jsm: JetStreamManager, count: number, sample: Sample): Promise<{ seconds: number }> {
   await jsm.streams.add({ name: PLAIN_STREAM, subjects: ['plain.>'], storage: StorageType.File });
-  const js = nc.jetstream();
+  const js = jetstream(nc);
   const subject = 'plain.public.bench';
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {

@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, MsgHdrs } from 'nats';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type MsgHdrs, type NodeConnectionOptions } from '@nats-io/transport-node';
 
 export const NATS_SERVER_BIN = process.env.WALCAST_NATS_SERVER ?? '/usr/sbin/nats-server';
 
@@ -120,18 +121,18 @@ export interface StoredMessage {
  */
 export async function readSubject(
   url: string, stream: string, subjectFilter: string,
-  opts: { timeoutMs?: number; auth?: { user?: string; pass?: string; token?: string } } = {},
+  opts: { timeoutMs?: number; connect?: Omit<NodeConnectionOptions, 'servers'> } = {},
 ): Promise<StoredMessage[]> {
   const timeoutMs = opts.timeoutMs ?? 30000;
-  const nc = await connect({ servers: url, ...opts.auth });
+  const nc = await connect({ servers: url, ...opts.connect });
   try {
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const si = await jsm.streams.info(stream, { subjects_filter: subjectFilter });
     const counts = si.state.subjects ?? {};
     const expected = Object.values(counts).reduce((a, b) => a + b, 0);
     const out: StoredMessage[] = [];
     if (expected === 0) return out;
-    const consumer = await nc.jetstream().consumers.get(stream, { filterSubjects: subjectFilter });
+    const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: subjectFilter });
     const iter = await consumer.consume({ max_messages: 1000 });
     const timer = setTimeout(() => iter.stop(), timeoutMs);
     try {

@@ -1,4 +1,5 @@
-export { createNatsSink, isRetriableNatsError } from './nats-sink';
+export { createNatsSink } from './nats-sink';
+export { isRetriableNatsError } from './nats-errors';
 export type { NatsSinkDeps } from './nats-sink';
 export type { RetryPolicy } from './backoff';
 export { DEFAULT_RETRY } from './backoff';

@@ -10,7 +10,7 @@
  *   A key that is not printable UTF-8 (a binary serializer) goes base64-encoded, flagged by
  *   `walcast-key-encoding: base64`.
  */
-import { headers, MsgHdrs } from 'nats';
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { SinkRecord } from '../port';
 
 export const KEY_HEADER = 'walcast-key';

@@ -7,7 +7,8 @@
  * drive, and Debezium Server's NATS JetStream sink skips them the same way. They count as
  * delivered at once so the LSN watermark is not held back.
  */
-import { connect, JetStreamClient, JetStreamManager, NatsConnection, NatsError } from 'nats';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
 import { Logger } from '../../observe/logger';
 import { NatsConfig } from '../../../config/types';
@@ -15,6 +16,7 @@ import { Sink, SinkRecord } from '../port';
 import { DEFAULT_RETRY, RetryPolicy } from './backoff';
 import { natsConnectOptions } from './connect-options';
 import { recordHeaders } from './message';
+import { isAuthError, isNoResponders, isRetriableNatsError, tlsCertificateProblem } from './nats-errors';
 import { PublishWindow } from './publish-window';
 import { checkSubjectsCovered, prepareStream } from './stream-setup';
 
@@ -30,13 +32,6 @@ export interface NatsSinkDeps {
   readonly clientName?: string;
 }
 
-/** NATS error codes after which the same publish may succeed: no ack yet, or JetStream away. */
-const RETRIABLE_CODES = new Set<string>(['TIMEOUT', '503', 'DISCONNECT', 'CONNECTION_REFUSED']);
-
-export function isRetriableNatsError(e: unknown): boolean {
-  return e instanceof NatsError && RETRIABLE_CODES.has(e.code);
-}
-
 export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
   const logger = deps.logger.child({ sink: 'nats', stream: config.stream });
   const ackTimeoutMs = deps.ackTimeoutMs ?? 5000;
@@ -49,22 +44,26 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
   const sendOne = async (r: SinkRecord): Promise<{ duplicate: boolean }> => {
     if (js === null) throw new ConnectorError('STATE', 'nats sink not started');
     // record.value is non-null here: tombstones never reach the window.
-    const ack = await js.publish(r.topic, r.value ?? undefined, { msgID: r.id, headers: recordHeaders(r), timeout: ackTimeoutMs });
-    return { duplicate: ack.duplicate };
+    try {
+      const ack = await js.publish(r.topic, r.value ?? undefined, { msgID: r.id, headers: recordHeaders(r), timeout: ackTimeoutMs });
+      return { duplicate: ack.duplicate };
+    } catch (e) {
+      // The client reports "jetstream is not enabled" for no responders; for a publish it almost
+      // always means no stream stores the subject (or JetStream is briefly away). Still retriable.
+      if (isNoResponders(e)) throw new Error(`no JetStream stream answered for subject "${r.topic}" (no responders)`, { cause: e });
+      throw e;
+    }
   };
 
   const watchStatus = async (conn: NatsConnection): Promise<void> => {
     for await (const s of conn.status()) {
       if (s.type === 'disconnect') {
         window?.setConnected(false);
-        logger.warn({ server: String(s.data) }, 'nats disconnected');
+        logger.warn({ server: s.server }, 'nats disconnected');
         // See connect-options.ts: never continue on another connection; fail and let the
         // pipeline resend from the last confirmed position, in order.
-        window?.abort(new ConnectorError('SINK_SEND', `nats connection to ${String(s.data)} lost; resending from the last confirmed position`));
+        window?.abort(new ConnectorError('SINK_SEND', `nats connection to ${s.server} lost; resending from the last confirmed position`));
         if (!conn.isClosed()) void conn.close().catch(() => undefined);
-      } else if (s.type === 'reconnect') {
-        window?.setConnected(true);
-        logger.info({ server: String(s.data) }, 'nats reconnected');
       }
     }
   };
@@ -78,8 +77,12 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
       try {
         nc = await connect(opts);
       } catch (e) {
-        const auth = e instanceof NatsError && /AUTH/.test(e.code);
-        throw new ConnectorError(auth ? 'SINK_SETUP' : 'SINK_CONNECT', `cannot connect to NATS ${config.servers.join(',')}: ${(e as Error).message}`, { cause: e, context: { servers: config.servers.join(',') } });
+        // Wrong credentials or a certificate problem: retrying cannot help.
+        const tls = tlsCertificateProblem(e);
+        const hint = tls === null ? '' : ` (${tlsHint(tls, config)})`;
+        throw new ConnectorError(tls !== null || isAuthError(e) ? 'SINK_SETUP' : 'SINK_CONNECT', `cannot connect to NATS ${config.servers.join(',')}: ${String((e as Error).message).trim()}${hint}`, {
+          cause: e, context: { servers: config.servers.join(',') },
+        });
       }
       const conn = nc;
       void watchStatus(conn).catch((e: unknown) => logger.debug({ err: String(e) }, 'nats status watcher ended'));
@@ -90,8 +93,8 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         window?.abort(err);
       });
       try {
-        jsm = await conn.jetstreamManager({ timeout: ackTimeoutMs });
-        js = conn.jetstream({ timeout: ackTimeoutMs });
+        jsm = await jetstreamManager(conn, { timeout: ackTimeoutMs });
+        js = jetstream(conn, { timeout: ackTimeoutMs });
         await prepareStream(jsm, config, deps.subjectsPrefix, logger);
       } catch (e) {
         stopped = true; // a failed start leaves nothing open
@@ -135,7 +138,7 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
       }
       if (nc !== null && !nc.isClosed()) {
         const conn = nc;
-        // drain() waits for the server; while it is down (we reconnect forever) close instead.
+        // drain() waits for the server; while it is down close instead.
         let timer: NodeJS.Timeout | undefined;
         const drained = conn.drain().then(() => true, (e: unknown) => { logger.debug({ err: String(e) }, 'nats drain failed'); return false; });
         const ok = await Promise.race([drained, new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ackTimeoutMs); })]);
@@ -145,4 +148,13 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
       logger.info({}, 'nats sink stopped');
     },
   };
+}
+
+function tlsHint(problem: 'server-untrusted' | 'client-refused', config: NatsConfig): string {
+  if (problem === 'server-untrusted') {
+    return `sink.nats.tlsCaFile must name the CA that signed the server's certificate${config.tlsCaFile === '' ? '; it is not set' : ''}`;
+  }
+  return config.tlsCertFile === ''
+    ? 'the server wants a client certificate: set sink.nats.tlsCertFile and tlsKeyFile'
+    : 'the client certificate (sink.nats.tlsCertFile, tlsKeyFile) was refused: a matching pair, signed by a CA the server trusts?';
 }

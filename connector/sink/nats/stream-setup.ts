@@ -7,16 +7,13 @@
  * configured, that is logged, and `ensureTopics` fails for subjects it really does not cover.
  * createStream=false: the stream must exist.
  */
-import { JetStreamManager, nanos, millis, NatsError, StorageType, StreamInfo } from 'nats';
+import { StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { millis, nanos } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
 import { Logger } from '../../observe/logger';
 import { NatsConfig } from '../../../config/types';
+import { apiErrorCode, isRetriableNatsError, JS_STREAM_NAME_IN_USE, JS_STREAM_NOT_FOUND } from './nats-errors';
 import { patternCovers, uncoveredSubjects } from './subject-match';
-
-/** JetStream API error code for "stream not found". */
-const JS_STREAM_NOT_FOUND = 10059;
-/** "stream name already in use with a different configuration": lost a create race. */
-const JS_STREAM_NAME_IN_USE = 10058;
 
 export async function prepareStream(jsm: JetStreamManager, config: NatsConfig, topicPrefix: string, logger: Logger): Promise<StreamInfo> {
   const wanted = `${topicPrefix}.>`;
@@ -87,17 +84,12 @@ async function findStream(jsm: JetStreamManager, subject: string): Promise<strin
   try {
     return await jsm.streams.find(subject);
   } catch (e) {
-    // nats.js throws a plain Error("no stream matches subject") when the list is empty.
-    if (e instanceof Error && !(e instanceof NatsError) && /no stream matches/.test(e.message)) return null;
+    // The client answers "no stream matches subject" with a StreamNotFoundError (code 10059).
+    if (apiErrorCode(e) === JS_STREAM_NOT_FOUND) return null;
     throw setupError(`cannot look up the NATS stream for "${subject}"`, e, subject);
   }
 }
 
-function apiErrorCode(e: unknown): number | undefined {
-  return e instanceof NatsError ? e.api_error?.err_code : undefined;
-}
-
 function setupError(message: string, e: unknown, stream: string): ConnectorError {
-  const retriable = e instanceof NatsError && (e.code === 'TIMEOUT' || e.code === '503');
-  return new ConnectorError(retriable ? 'SINK_CONNECT' : 'SINK_SETUP', `${message}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, context: { stream } });
+  return new ConnectorError(isRetriableNatsError(e) ? 'SINK_CONNECT' : 'SINK_SETUP', `${message}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, context: { stream } });
 }

@@ -2,7 +2,8 @@
  * NATS-specific guarantees through the whole pipeline: a nats-server restart in the middle of a
  * workload loses nothing, and a subject no stream covers is a clear startup error.
  */
-import { connect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { startNats, readSubject } from '../../infra/nats';
 import { natsFromInfra } from '../../infra/env';
 import { waitFor } from '../../infra/wait';
@@ -51,7 +52,7 @@ describe('NATS through the pipeline', () => {
     const s = await scenario({ type: 'nats', nats: { servers: [nats.url], createStream: false } });
     // A stream exists, but for other subjects.
     const nc = await connect({ servers: nats.url });
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const other = `${s.config.sink.nats.stream}_other`;
     await jsm.streams.add({ name: other, subjects: [`${s.config.topicPrefix}.elsewhere.>`] });
     await s.db.query('CREATE TABLE t (id int PRIMARY KEY)');

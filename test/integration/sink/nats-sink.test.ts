@@ -1,4 +1,5 @@
-import { nanos, StorageType } from 'nats';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { createNatsSink } from '../../../connector/sink/nats';
 import { Sink } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
@@ -45,7 +46,7 @@ describe('NATS JetStream sink', () => {
     const prefix = uniqueName('p');
     const stream = uniqueName('s');
     await started(prefix, stream, { duplicateWindowMs: 90_000 });
-    const info = await withConnection(url, async (nc) => (await nc.jetstreamManager()).streams.info(stream));
+    const info = await withConnection(url, async (nc) => (await jetstreamManager(nc)).streams.info(stream));
     expect(info.config.subjects).toEqual([`${prefix}.>`]);
     expect(info.config.storage).toBe(StorageType.File);
     expect(info.config.duplicate_window).toBe(nanos(90_000));
@@ -89,7 +90,7 @@ describe('NATS JetStream sink', () => {
     const prefix = uniqueName('p');
     const stream = uniqueName('s');
     await withConnection(url, async (nc) => {
-      await (await nc.jetstreamManager()).streams.add({ name: stream, subjects: [`${prefix}.public.orders`, `${prefix}.audit.*`] });
+      await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${prefix}.public.orders`, `${prefix}.audit.*`] });
     });
     cleanup.push(() => deleteStream(url, stream));
     const log = createMemoryLogger();
@@ -120,6 +121,8 @@ describe('NATS JetStream sink', () => {
     const stray = records(uniqueName('nostream'), 1);
     const err = await sink.publish(stray).then(() => null, (e: unknown) => e);
     expect(isConnectorError(err, 'SINK_SEND')).toBe(true);
+    // Retried (no responders may be JetStream briefly away), then named for what it most likely is.
+    expect((err as Error).message).toContain(`after 3 attempt(s): no JetStream stream answered for subject "${stray[0].topic}"`);
     // Failed for good: later publishes reject too, until the pipeline restarts the sink.
     await expect(sink.publish(records(prefix, 1))).rejects.toBe(err);
   });

@@ -1,12 +1,13 @@
 // Shared helpers of the NATS sink integration tests.
-import { connect, NatsConnection } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatsConfig } from '../../../config/types';
 import { SinkRecord } from '../../../connector/sink/port';
 
 export function natsConfig(url: string, stream: string, over: Partial<NatsConfig> = {}): NatsConfig {
   return {
     servers: [url], stream, createStream: true, duplicateWindowMs: 120_000, maxInFlight: 256,
-    user: '', pass: '', token: '', nkeySeed: '', credsFile: '', tlsCaFile: '', ...over,
+    user: '', pass: '', token: '', nkeySeed: '', credsFile: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', ...over,
   };
 }
 
@@ -33,11 +34,11 @@ export async function withConnection<T>(url: string, fn: (nc: NatsConnection) =>
 
 export async function deleteStream(url: string, stream: string): Promise<void> {
   await withConnection(url, async (nc) => {
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(stream).catch(() => false);
   });
 }
 
 export async function streamMessageCount(url: string, stream: string): Promise<number> {
-  return withConnection(url, async (nc) => (await (await nc.jetstreamManager()).streams.info(stream)).state.messages);
+  return withConnection(url, async (nc) => (await (await jetstreamManager(nc)).streams.info(stream)).state.messages);
 }

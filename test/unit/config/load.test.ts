@@ -155,6 +155,14 @@ describe('loadConfig', () => {
     expect(p).toEqual(['sink.kafka.saslPassword: must be a string']);
   });
 
+  it('wants a NATS client certificate and its key together', () => {
+    const nats = (o: object) => problemsOf(() => loadConfig({ file: file({ ...minimal, sink: { type: 'nats', nats: o } }), env: {} }));
+    expect(nats({ tlsCertFile: '/etc/walcast/client.pem' })).toEqual(['sink.nats.tlsCertFile, sink.nats.tlsKeyFile: set both or neither']);
+    expect(nats({ tlsKeyFile: '/etc/walcast/client-key.pem' })).toEqual(['sink.nats.tlsCertFile, sink.nats.tlsKeyFile: set both or neither']);
+    expect(loadConfig({ file: file({ ...minimal, sink: { type: 'nats', nats: { tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' } } }), env: {} }).sink.nats)
+      .toMatchObject({ tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' });
+  });
+
   it('does not echo a malformed URL', () => {
     const p = problemsOf(() => loadConfig({ env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: 'postgres://u:pa ss word@' } }));
     expect(p.join()).not.toContain('pa ss');
