@@ -60,6 +60,10 @@ export function checkConfig(c: Obj): string[] {
   add(range(kafka.requestTimeoutMs, 'sink.kafka.requestTimeoutMs', 100, 3_600_000));
   add(range(nats.duplicateWindowMs, 'sink.nats.duplicateWindowMs', 0, 86_400_000));
   add(range(nats.maxInFlight, 'sink.nats.maxInFlight', 1, 1_000_000));
+  const offsets = group(c, 'offsets');
+  if (offsets.store === 'broker' && sink.type === 'stdout') problems.push('offsets.store: "broker" needs a kafka or nats sink; the stdout sink keeps its state in a file (offsets.store file or auto)');
+  add(matches(offsets.bucket, 'offsets.bucket', /^[-\w]{1,255}$/, 'letters, digits, _ and - only (a JetStream key-value bucket name)'));
+  add(matches(offsets.topic, 'offsets.topic', /^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, ., _ and - only (a Kafka topic name)'));
   if (sink.type === 'kafka') problems.push(...checkKafka(kafka));
   if (sink.type === 'nats') problems.push(...checkNats(nats));
 

@@ -148,7 +148,10 @@ export const schema = {
     intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
   },
   offsets: {
-    stateDir: str('offsets.stateDir', 'Directory for the state file <name>.state.json (snapshot completion per slot). Keep it on a volume.', './walcast-state'),
+    store: key('offsets.store', 'Where the connector state lives: broker (Kafka compacted topic / NATS key-value bucket), file (stateDir), auto (broker unless sink.type is stdout).', ['auto', 'file', 'broker'], 'auto'),
+    stateDir: str('offsets.stateDir', 'Directory for the state file <name>.state.json (slot identity, snapshot completion). Keep it on a volume. With a broker store a file found here is migrated on first start.', './walcast-state'),
+    topic: str('offsets.topic', 'Kafka: compacted topic holding connector state (one record per connector name).', 'walcast.state'),
+    bucket: str('offsets.bucket', 'NATS: JetStream key-value bucket holding connector state (one key per connector name).', 'walcast-state'),
   },
   http: {
     port: int('http.port', 'Port for GET /health and /metrics; 0 disables the server.', 8083),

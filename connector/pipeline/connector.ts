@@ -12,7 +12,8 @@ import type { WalcastConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
-import { FileStateStore, type StateStore } from '../offsets/state-store';
+import type { StateStore } from '../offsets/state-store';
+import { createStateStore } from '../offsets/store-factory';
 import type { Lsn } from '../protocol/lsn';
 import { createSink, SinkFactory } from '../sink/factory';
 import { acquireSlotOwnership, SlotOwnership } from '../source/slot-owner';
@@ -50,7 +51,8 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   if (deps.onPhase) lifecycle.onChange(deps.onPhase);
   const abort = new AbortController();
   const knownTopics = new Set<string>();
-  const stateStore: StateStore = deps.stateStore ?? new FileStateStore(config.offsets.stateDir, config.name);
+  const ownStore = deps.stateStore ? null : createStateStore(config, logger);
+  const stateStore: StateStore = deps.stateStore ?? ownStore ?? createStateStore(config, logger);
   let session: StreamSession | null = null;
   let stopRequested = false;
   let ownership: SlotOwnership | null = null;
@@ -134,6 +136,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
     }
   })().finally(async () => {
     await ownership?.release();
+    await ownStore?.close();
   });
   done.catch(() => undefined);
 

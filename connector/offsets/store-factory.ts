@@ -1,0 +1,54 @@
+/**
+ * Picks where the connector state lives (`offsets.store`) and migrates a state file into a
+ * broker store on first start: the file is imported when the broker holds nothing yet, then
+ * renamed to `<file>.migrated` so nobody mistakes it for the live state.
+ */
+import { renameSync } from 'node:fs';
+import type { WalcastConfig } from '../../config/types';
+import type { Logger } from '../observe/logger';
+import { NatsKvStateStore } from './nats-kv-store';
+import { FileStateStore, type StateStore } from './state-store';
+
+export interface ClosableStateStore extends StateStore {
+  close(): Promise<void>;
+}
+
+/** Which store `offsets.store` selects for this sink. */
+export function stateStoreKind(config: WalcastConfig): 'file' | 'nats' | 'kafka' {
+  if (config.offsets.store === 'file' || config.sink.type === 'stdout') return 'file';
+  return config.sink.type;
+}
+
+export function createStateStore(config: WalcastConfig, logger: Logger): ClosableStateStore {
+  const file = new FileStateStore(config.offsets.stateDir, config.name);
+  const kind = stateStoreKind(config);
+  if (kind === 'file') return Object.assign(file, { close: async () => undefined });
+  if (kind === 'kafka') {
+    // The compacted Kafka state topic arrives with the Kafka client change; until then the file.
+    logger.warn({ store: file.location }, 'the Kafka state topic is not available yet: the connector state stays in the state file');
+    return Object.assign(file, { close: async () => undefined });
+  }
+  return withMigration(new NatsKvStateStore({ nats: config.sink.nats, bucket: config.offsets.bucket, name: config.name }), file, logger);
+}
+
+/** The broker store, importing the file's state on the first read that finds the broker empty. */
+function withMigration(broker: NatsKvStateStore, file: FileStateStore, logger: Logger): ClosableStateStore {
+  let checked = false;
+  return {
+    location: broker.location,
+    read: async () => {
+      const state = await broker.read();
+      if (state !== null || checked) return state;
+      checked = true;
+      const local = await file.read();
+      if (local === null) return null;
+      await broker.write(local);
+      renameSync(file.file, `${file.file}.migrated`);
+      logger.info({ from: file.location, to: broker.location }, `migrated the connector state from ${file.location} to ${broker.location}`);
+      return local;
+    },
+    write: (s) => broker.write(s),
+    clear: () => broker.clear(),
+    close: () => broker.close(),
+  };
+}
