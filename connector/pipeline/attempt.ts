@@ -113,6 +113,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
         builder, sink, logger,
         maxInFlightRecords: config.source.maxInFlightEvents,
         progress: 'auto',
+        metrics: ctx.metrics,
         signal: ctx.signal,
       });
       ctx.stateStore.write({ version: 1, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } });

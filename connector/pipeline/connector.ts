@@ -15,6 +15,7 @@ import { runAttempt } from './attempt';
 import { Lifecycle, Phase } from './lifecycle';
 import { asConnectorError, backoffDelay, delay, isRetriable } from '../retry';
 import type { StreamSession } from './stream-session';
+import { lagPollerFor, stoppingLagPoller } from './lag-poller';
 
 export interface ConnectorDeps {
   readonly logger: Logger;
@@ -42,7 +43,8 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   let session: StreamSession | null = null;
   let stopRequested = false;
 
-  const done = (async (): Promise<void> => {
+  const lagPoller = deps.metrics ? lagPollerFor(config, deps.metrics, logger) : null;
+  const done = stoppingLagPoller(lagPoller, (async (): Promise<void> => {
     let failures = 0;
     for (;;) {
       try {
@@ -63,6 +65,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
           return;
         }
+        deps.metrics?.error(error.code);
         if (!isRetriable(error)) {
           lifecycle.to('failed', { code: error.code });
           throw error;
@@ -74,9 +77,10 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
             ? `replication slot "${config.source.slot}" is in use by another process; retrying in ${wait} ms`
             : `restarting from the slot's confirmed position in ${wait} ms: ${error.message}`);
         if (!(await delay(wait, abort.signal))) { lifecycle.to('stopped'); return; }
+        deps.metrics?.reconnect();
       }
     }
-  })();
+  })());
   done.catch(() => undefined);
 
   return {
