@@ -103,6 +103,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
 
     const pub = new SnapshotPublisher(options.sink, {
       batchRecords: options.batchRecords ?? 500, maxInFlightRecords: options.maxInFlightRecords, onError: fail,
+      onAcked: options.metrics ? (n) => options.metrics!.acked(n) : undefined,
     });
     publisher = pub;
     const idPrefix = `${formatLsn(options.consistentPoint)}:r:`;
