@@ -47,6 +47,7 @@ export function checkConfig(c: Obj): string[] {
   add(range(source.maxInFlightEvents, 'source.maxInFlightEvents', 1, 10_000_000));
   add(range(source.retryInitialMs, 'source.retryInitialMs', 1, 3_600_000));
   add(range(source.retryMaxMs, 'source.retryMaxMs', 1, 3_600_000));
+  add(range(source.lagPollMs, 'source.lagPollMs', 0, 3_600_000));
   if (isInt(source.retryInitialMs) && isInt(source.retryMaxMs) && source.retryMaxMs < source.retryInitialMs) {
     problems.push('source.retryMaxMs: must be at least source.retryInitialMs');
   }

@@ -99,6 +99,7 @@ export const schema = {
     messages: bool('source.messages', 'Emit logical decoding messages (pg_logical_emit_message) as op m.', true),
     retryInitialMs: int('source.retryInitialMs', 'First backoff delay in ms when the slot is busy or the connection drops.', 500),
     retryMaxMs: int('source.retryMaxMs', 'Largest backoff delay in ms.', 30000),
+    lagPollMs: int('source.lagPollMs', 'How often the slot\'s lag (walcast_lag_bytes: pg_current_wal_lsn() - confirmed_flush_lsn) is read from the server, in ms; 0 disables.', 10000),
   },
   snapshot: {
     mode: key('snapshot.mode', 'When to snapshot existing rows.', ['initial', 'always', 'never', 'initial_only', 'when_needed'], 'initial'),
@@ -158,6 +159,7 @@ export const schema = {
   },
   log: {
     level: key('log.level', 'Log level.', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
+    format: key('log.format', 'auto: one human-readable line per entry when stderr is a terminal, JSON lines otherwise; json or pretty to choose.', ['auto', 'json', 'pretty'], 'auto'),
   },
 } satisfies SchemaShape<WalcastConfig>;
 

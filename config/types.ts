@@ -29,6 +29,8 @@ export interface SourceConfig {
   /** Backoff bounds when the slot is held by another process or the connection drops. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /** How often walcast_lag_bytes is read from the server; 0 disables. */
+  readonly lagPollMs: number;
 }
 
 export interface SnapshotConfig {
@@ -111,5 +113,6 @@ export interface WalcastConfig {
   readonly envelope: EnvelopeConfig;
   readonly offsets: OffsetsConfig;
   readonly http: { readonly port: number };
-  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+  /** format auto: human-readable lines when stderr is a terminal, JSON otherwise. */
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent'; readonly format: 'auto' | 'json' | 'pretty' };
 }

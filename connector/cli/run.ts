@@ -46,7 +46,7 @@ export async function runCommand(opts: { config?: string; tail: boolean }, io: C
   // tail: envelopes to stdout, and no HTTP port (it usually runs beside a `run` that has it).
   const config = loadOrReport(opts.config, io, opts.tail ? { sink: { type: 'stdout' }, http: { port: 0 } } : undefined);
   if (config === null) return ExitCode.CONFIG;
-  const logger = deps.logger ?? createLogger({ level: config.log.level, name: config.name, destination: io.stderr });
+  const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format, name: config.name, destination: io.stderr });
   let start: StartConnector;
   try {
     start = deps.startConnector ?? (await import('../pipeline/connector')).startConnector;

@@ -1,8 +1,12 @@
 /**
  * The injected logger interface. Library code never uses console.*; it receives a Logger.
- * Backed by pino in production (JSON lines on stderr/stdout); tests pass a capturing logger.
+ * Backed by pino in production: JSON lines, or on a terminal one human-readable line per entry
+ * (pino-pretty); tests pass a capturing logger. Output goes through the stream's Console, so
+ * lines written while progress bars are drawn appear above the bars, whole.
  */
 import pino from 'pino';
+import { consoleFor } from './console';
+import { prettyLine, summarizeError } from './pretty-log';
 
 export type LogFields = Record<string, unknown>;
 
@@ -15,22 +19,41 @@ export interface Logger {
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+/** auto: pretty when the destination is a terminal, JSON otherwise. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 /** Keys whose values are never logged (passwords in URLs are masked by `redactUrl`). */
 const REDACT_PATHS = ['password', '*.password', 'pass', '*.pass', 'token', '*.token', 'sasl', '*.sasl', 'nkeySeed', '*.nkeySeed'];
 
-export function createLogger(options: { level?: LogLevel; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export interface LoggerOptions {
+  level?: LogLevel;
+  name?: string;
+  /** Default process.stderr. */
+  destination?: NodeJS.WritableStream;
+  /** Default auto. */
+  format?: LogFormat;
+  /** Colours in pretty output. Default: when the destination is a terminal and NO_COLOR is unset. */
+  colorize?: boolean;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  // Logs go to stderr by default so stdout stays clean for envelopes (`walcast tail`).
+  const out = consoleFor(options.destination ?? process.stderr);
+  const format = options.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && out.isTTY)
+    ? prettyLine(options.colorize ?? (out.isTTY && process.env.NO_COLOR === undefined))
+    : null;
+  const destination = { write: (line: string) => out.write(pretty ? pretty(line) : line) };
   const p = pino(
     {
       level: options.level ?? 'info',
       base: options.name ? { connector: options.name } : {},
       redact: { paths: REDACT_PATHS, censor: '***' },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: pretty ? summarizeError : pino.stdSerializers.err },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    // Logs go to stderr by default so stdout stays clean for envelopes (`walcast tail`).
-    (options.destination ?? process.stderr) as pino.DestinationStream,
+    destination,
   );
   return wrap(p);
 }

@@ -219,6 +219,7 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
     builder, sink, logger,
     maxInFlightRecords: config.source.maxInFlightEvents,
     progress: 'auto',
+    metrics: ctx.metrics,
     signal: ctx.signal,
   });
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));

@@ -21,6 +21,7 @@ import { runAttempt } from './attempt';
 import { Lifecycle, Phase } from './lifecycle';
 import { asConnectorError, backoffDelay, delay, isRetriable } from '../retry';
 import type { StreamSession } from './stream-session';
+import { lagPollerFor, stoppingLagPoller } from './lag-poller';
 
 export interface ConnectorDeps {
   readonly logger: Logger;
@@ -91,7 +92,9 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
     if (lostError) throw lostError;
   };
 
-  const done = (async (): Promise<void> => {
+  // tail reads through a temporary slot: the connector slot's lag is not its business.
+  const lagPoller = deps.metrics && !tail ? lagPollerFor(config, deps.metrics, logger) : null;
+  const done = stoppingLagPoller(lagPoller, (async (): Promise<void> => {
     let failures = 0;
     let lastFailure = '';
     const onConfirmed = (lsn: Lsn): void => { failures = 0; lastFailure = ''; deps.onConfirmed?.(lsn); };
@@ -119,6 +122,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
           return;
         }
+        deps.metrics?.error(error.code);
         if (tail || !isRetriable(error)) {
           lifecycle.to('failed', { code: error.code });
           throw error;
@@ -132,12 +136,13 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           { code: error.code, attempt: failures, retryInMs: wait, ...error.context },
           `${error.message}; retrying from the slot's confirmed position (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure are logged at debug level'})`);
         if (!(await delay(wait, abort.signal))) { lifecycle.to('stopped'); return; }
+        deps.metrics?.reconnect();
       }
     }
   })().finally(async () => {
     await ownership?.release();
     await ownStore?.close();
-  });
+  }));
   done.catch(() => undefined);
 
   return {

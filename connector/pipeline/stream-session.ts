@@ -18,6 +18,7 @@ import { Lsn, formatLsn } from '../protocol/lsn';
 import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
+import { EventTally } from './event-tally';
 
 export interface SessionOptions {
   readonly heartbeatMs: number;
@@ -60,6 +61,9 @@ export class StreamSession {
   private batch: SinkRecord[] = [];
   /** Tracker sequence number of batch[0]; records are reserved when created, in stream order. */
   private batchStart = 0;
+  /** Commit time (µs) of the newest transaction with records in `batch`: behind-source metric. */
+  private batchCommitUs = 0n;
+  private readonly tally = new EventTally();
   private flushScheduled = false;
   private tx: OpenTx | null = null;
   private lastCommitLsn: Lsn | null = null;
@@ -167,6 +171,8 @@ export class StreamSession {
     );
     tx.index += records.length;
     if (records.length === 0) return;
+    if (this.deps.metrics) this.tally.add(ev);
+    this.batchCommitUs = tx.commitTimeUs;
     const first = this.tracker.reserve(records.length);
     if (this.batch.length === 0) this.batchStart = first;
     for (const r of records) this.batch.push(r);
@@ -177,8 +183,12 @@ export class StreamSession {
     if (this.batch.length === 0 || this.failure) return;
     const records = this.batch;
     const first = this.batchStart;
+    const commitUs = this.batchCommitUs;
     this.batch = [];
-    if (this.deps.metrics) countEvents(this.deps.metrics, records, this.tracker.inFlight);
+    if (this.deps.metrics) {
+      this.tally.flush(this.deps.metrics);
+      this.deps.metrics.inflightEvents(this.tracker.inFlight);
+    }
     const newTopics: string[] = [];
     for (const r of records) {
       if (!this.deps.knownTopics.has(r.topic)) { this.deps.knownTopics.add(r.topic); newTopics.push(r.topic); }
@@ -191,7 +201,7 @@ export class StreamSession {
     }
     const sent = this.topicGate ? this.topicGate.then(() => this.deps.sink.publish(records)) : this.deps.sink.publish(records);
     const tracked = sent.then(
-      () => this.onAcked(first, records.length),
+      () => this.onAcked(first, records.length, commitUs),
       (e: unknown) => {
         this.deps.metrics?.sinkError();
         this.fail(e instanceof ConnectorError ? e : new ConnectorError('SINK_SEND', 'publish failed', { cause: e }));
@@ -201,12 +211,16 @@ export class StreamSession {
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
-  private onAcked(first: number, count: number): void {
+  private onAcked(first: number, count: number, commitUs: bigint): void {
     if (this.failure) return; // acks after a failure must not move the confirmed position
     const before = this.tracker.confirmed;
     this.tracker.ack(first, first + count);
-    this.deps.metrics?.acked(count);
-    this.deps.metrics?.inflightEvents(this.tracker.inFlight);
+    const metrics = this.deps.metrics;
+    if (metrics) {
+      metrics.acked(count);
+      metrics.inflightEvents(this.tracker.inFlight);
+      metrics.behindSource(Date.now() - Number(commitUs / 1000n));
+    }
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
     if (!this.stopping && this.deps.repl.isPaused && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
@@ -286,18 +300,4 @@ export class StreamSession {
     if (error) this.settle.reject(error);
     else this.settle.resolve();
   }
-}
-
-/** Per batch, not per record: one counter update per (topic, op) pair. */
-function countEvents(metrics: Metrics, records: readonly SinkRecord[], inFlight: number): void {
-  const counts = new Map<string, number>();
-  for (const r of records) {
-    const k = `${r.topic}\u0000${r.headers?.op ?? 'tombstone'}`;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  for (const [k, n] of counts) {
-    const [topic, op] = k.split('\u0000');
-    metrics.eventPublished(topic, op, n);
-  }
-  metrics.inflightEvents(inFlight);
 }

@@ -3,8 +3,12 @@
  * (rows / estimated rows, rate, ETA) on stderr; otherwise JSON log lines per table at most every
  * `logEveryMs` plus one when the table is done. Estimates come from pg_class.reltuples, so
  * a bar's total grows when the table holds more rows than the statistics say.
+ *
+ * Bars are drawn through the stream's Console (observe/console.ts), which the logger writes
+ * through too: log lines appear above the bars, and stop() erases unfinished bars (Ctrl-C).
  */
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { Presets, type SingleBar } from 'cli-progress';
+import { consoleFor } from '../../observe/console';
 import type { Logger } from '../../observe/logger';
 import type { ProgressMode } from './types';
 
@@ -87,12 +91,12 @@ function logProgress(tables: readonly ProgressTable[], deps: ProgressDeps): Snap
 function barProgress(tables: readonly ProgressTable[], stream: NodeJS.WriteStream, deps: ProgressDeps): SnapshotProgress {
   const now = deps.now ?? Date.now;
   const width = Math.min(40, Math.max(...tables.map((t) => t.name.length), 5));
-  const multibar = new MultiBar(
+  const multibar = consoleFor(stream).bars(
     {
-      stream,
       format: `{table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}`,
       hideCursor: true,
-      clearOnComplete: false,
+      // 20 leaves room for a table name, counts, rate and ETA on an 80-column terminal.
+      barsize: 20,
       stopOnComplete: false,
       etaBuffer: 50,
       fps: 5,
@@ -121,11 +125,10 @@ function barProgress(tables: readonly ProgressTable[], stream: NodeJS.WriteStrea
       if (s?.bar) {
         s.bar.setTotal(s.done);
         s.bar.update(s.done);
-        multibar.update(); // draw the final state before the bar goes away
+        multibar.redraw(); // draw the final state before the bar goes away
         multibar.remove(s.bar);
       }
-      multibar.log(`${tables[i]!.name}: ${s?.done ?? 0} rows\n`);
-      multibar.update();
+      deps.logger.info({ table: tables[i]!.name, rowsDone: s?.done ?? 0 }, `snapshot of ${tables[i]!.name} done: ${s?.done ?? 0} rows`);
     },
     stop: () => multibar.stop(),
   };

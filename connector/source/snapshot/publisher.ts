@@ -12,6 +12,8 @@ export interface PublisherOptions {
   readonly batchRecords: number;
   readonly maxInFlightRecords: number;
   readonly onError: (error: ConnectorError) => void;
+  /** Told each time the broker acknowledged a batch (for /metrics). */
+  readonly onAcked?: (count: number) => void;
 }
 
 export class SnapshotPublisher {
@@ -73,6 +75,7 @@ export class SnapshotPublisher {
       () => {
         this.inFlight -= batch.length;
         this.ackedCount += batch.length;
+        this.options.onAcked?.(batch.length);
         this.pending.delete(p);
         this.wake();
       },

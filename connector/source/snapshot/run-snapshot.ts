@@ -15,6 +15,7 @@ import { displayName } from '../tables';
 import { loadTable } from './catalog';
 import { boundarySql, chunkSql, keyChunks, pageChunks, rowsPerPage, type Chunk } from './chunks';
 import { SnapshotMarkers } from './markers';
+import { meteredProgress } from './metered-progress';
 import { createProgress, type SnapshotProgress } from './progress';
 import { SnapshotPublisher } from './publisher';
 import { SnapshotReader, type RawRow } from './reader';
@@ -96,13 +97,13 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     const q = new WorkQueue(order);
     queue = q;
     const names = tables.map((t) => displayName(t.relation));
-    const prog = createProgress(options.progress, tables.map((t, i) => ({ name: names[i]!, estimatedRows: t.estimatedRows })), {
-      logger, stream: options.progressStream,
-    });
+    const progressTables = tables.map((t, i) => ({ name: names[i]!, estimatedRows: t.estimatedRows }));
+    const prog = meteredProgress(createProgress(options.progress, progressTables, { logger, stream: options.progressStream }), progressTables, options.metrics);
     progress = prog;
 
     const pub = new SnapshotPublisher(options.sink, {
       batchRecords: options.batchRecords ?? 500, maxInFlightRecords: options.maxInFlightRecords, onError: fail,
+      onAcked: options.metrics ? (n) => options.metrics!.acked(n) : undefined,
     });
     publisher = pub;
     const idPrefix = `${formatLsn(options.consistentPoint)}:r:`;

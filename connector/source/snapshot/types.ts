@@ -2,6 +2,7 @@
 import type { Relation } from '../../decode/change';
 import type { EnvelopeBuilder } from '../../envelope/builder';
 import type { Logger } from '../../observe/logger';
+import type { Metrics } from '../../observe/metrics';
 import type { Lsn } from '../../protocol/lsn';
 import type { Sink } from '../../sink/port';
 
@@ -36,6 +37,8 @@ export interface SnapshotOptions {
   readonly fetchRows?: number;
   /** Where progress bars are drawn. Default process.stderr. */
   readonly progressStream?: NodeJS.WriteStream;
+  /** Snapshot rows done/estimated per table and op 'r' events, for /metrics. */
+  readonly metrics?: Metrics;
 }
 
 export interface SnapshotResult {

@@ -11,6 +11,7 @@ import { startConnector, ConnectorHandle } from '../../../connector/pipeline/con
 import { createMemoryLogger, CapturedLog } from '../../../connector/observe/logger';
 import type { Phase } from '../../../connector/pipeline/lifecycle';
 import type { Metrics } from '../../../connector/observe/metrics';
+import type { SinkFactory } from '../../../connector/sink/factory';
 import { createTestDatabase, TestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
 
@@ -58,7 +59,7 @@ export interface Running {
   phases: Phase[];
 }
 
-export function run(config: WalcastConfig, extra: { metrics?: Metrics } = {}): Running {
+export function run(config: WalcastConfig, extra: { metrics?: Metrics; sinkFactory?: SinkFactory } = {}): Running {
   const logs: CapturedLog[] = [];
   const phases: Phase[] = [];
   const handle = startConnector(config, { logger: createMemoryLogger(logs), onPhase: (p) => phases.push(p), ...extra });

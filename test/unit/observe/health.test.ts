@@ -28,8 +28,8 @@ describe('metrics', () => {
     m.inflightEvents(7);
     m.sinkError();
     const text = await m.render();
-    expect(text).toContain('walcast_events_total{table="public.orders",op="c"} 2');
-    expect(text).toContain('walcast_events_total{table="public.orders",op="d"} 1');
+    expect(text).toContain('walcast_events_total{table="public.orders",op="c",phase="stream"} 2');
+    expect(text).toContain('walcast_events_total{table="public.orders",op="d",phase="stream"} 1');
     expect(text).toContain('walcast_acked_total 3');
     expect(text).toContain(`walcast_confirmed_lsn ${0x16b374d848}`);
     expect(text).toContain('walcast_lag_bytes 4096');

@@ -47,11 +47,13 @@ describe('snapshot progress', () => {
     const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true }) as unknown as NodeJS.WriteStream;
     let out = '';
     (stream as unknown as PassThrough).on('data', (d: Buffer) => { out += d.toString(); });
-    const p = createProgress('bar', [{ name: 'public.orders', estimatedRows: 1000 }], { logger: createMemoryLogger(), stream });
+    const logs: CapturedLog[] = [];
+    const p = createProgress('bar', [{ name: 'public.orders', estimatedRows: 1000 }], { logger: createMemoryLogger(logs), stream });
     p.rows(0, 250);
     p.tableDone(0);
     p.stop();
-    expect(out).toContain('public.orders');
-    expect(out).toMatch(/public\.orders: 250 rows/);
+    expect(out).toMatch(/public\.orders .*250\/250 rows/);
+    // The table's end is a log line (drawn above the bars by the shared console), not bar text.
+    expect(logs.map((l) => [l.msg, l.fields])).toEqual([['snapshot of public.orders done: 250 rows', { table: 'public.orders', rowsDone: 250 }]]);
   });
 });
