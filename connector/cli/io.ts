@@ -2,6 +2,7 @@
  * What the CLI touches of the process, injected so commands run in-process in tests:
  * output streams, env, signals, the hard exit, and the PostgreSQL connection factory.
  */
+import { redactSecrets } from '../observe/redact';
 import type { Queryable } from '../source/tables';
 
 /** 0 ok, 1 config or usage error (or problems found by validate), 2 runtime failure. */
@@ -27,6 +28,7 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** Every line the CLI prints goes through here, so none of them can carry a credential. */
 export function println(out: Output, line = ''): void {
-  out.write(line + '\n');
+  out.write(redactSecrets(line) + '\n');
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load';
 import { isConfigError } from '../../config/config-error';
 import type { WalcastConfig } from '../../config/types';
-import { isConnectorError } from '../errors';
+import { errorMessage } from '../observe/log-error';
 import { preflight } from '../source/preflight';
 import { type CliIo, ExitCode, type PgSession, println } from './io';
 import { configSummary } from './summary';
@@ -63,7 +63,7 @@ export function loadOrReport(file: string | undefined, io: CliIo, overrides?: ob
   }
 }
 
+/** `CODE: message` of an error, redacted (see observe/log-error.ts). */
 export function errorText(e: unknown): string {
-  if (isConnectorError(e)) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }

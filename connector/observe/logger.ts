@@ -3,6 +3,10 @@
  * Backed by pino in production (JSON lines on stderr/stdout); tests pass a capturing logger.
  */
 import pino from 'pino';
+import { serializeError } from './log-error';
+import { redactFields, redactSecrets } from './redact';
+
+export { redactUrl } from './redact';
 
 export type LogFields = Record<string, unknown>;
 
@@ -16,7 +20,7 @@ export interface Logger {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-/** Keys whose values are never logged (passwords in URLs are masked by `redactUrl`). */
+/** Keys whose values are never logged (credentials inside strings are masked by `redactSecrets`). */
 const REDACT_PATHS = ['password', '*.password', 'pass', '*.pass', 'token', '*.token', 'sasl', '*.sasl', 'nkeySeed', '*.nkeySeed'];
 
 export function createLogger(options: { level?: LogLevel; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
@@ -25,7 +29,8 @@ export function createLogger(options: { level?: LogLevel; name?: string; destina
       level: options.level ?? 'info',
       base: options.name ? { connector: options.name } : {},
       redact: { paths: REDACT_PATHS, censor: '***' },
-      serializers: { err: pino.stdSerializers.err },
+      // wrap() already serialized `err`; this covers a raw error reaching pino another way.
+      serializers: { err: (e: unknown) => (e instanceof Error ? serializeError(e) : e) },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
@@ -36,13 +41,27 @@ export function createLogger(options: { level?: LogLevel; name?: string; destina
 }
 
 function wrap(p: pino.Logger): Logger {
-  return {
-    debug: (f, m) => p.debug(f, m),
-    info: (f, m) => p.info(f, m),
-    warn: (f, m) => p.warn(f, m),
-    error: (f, m) => p.error(f, m),
-    child: (b) => wrap(p.child(b)),
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (f: LogFields, m: string): void => {
+    if (!p.isLevelEnabled(level)) return;
+    p[level](scrub(f, m), redactSecrets(m));
   };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: (b) => wrap(p.child(redactFields(b))) };
+}
+
+/**
+ * Redacts every string field and serializes `err`; when the message already contains the
+ * error's message (`connector failed: ${error.message}`), the err field leaves it out
+ * rather than saying it twice.
+ */
+function scrub(fields: LogFields, msg: string): LogFields {
+  const { err, ...rest } = fields;
+  const out = redactFields(rest);
+  if (err !== undefined) {
+    out.err = err instanceof Error
+      ? serializeError(err, { omitMessage: err.message !== '' && msg.includes(err.message) })
+      : redactFields(err);
+  }
+  return out;
 }
 
 /** A logger that records entries in memory: for tests. */
@@ -60,8 +79,3 @@ export const silentLogger: Logger = {
   debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined,
   child: () => silentLogger,
 };
-
-/** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}
