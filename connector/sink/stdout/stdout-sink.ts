@@ -27,18 +27,27 @@ function oneLine(b: Buffer | null): Buffer {
   return copy;
 }
 
+/** EPIPE: the reader exited (`| head`). A stream closed without any error counts the same. */
+function readerGone(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+  return code === 'EPIPE' || (e instanceof Error && e.message === OUTPUT_CLOSED);
+}
+
+const OUTPUT_CLOSED = 'output closed';
+
 export function createStdoutSink(deps: StdoutSinkDeps): Sink {
   const out = deps.out;
   let failure: Error | null = null;
   let started = false;
   // Writes are chained so concurrent publish() calls keep their order on the stream.
   let tail: Promise<void> = Promise.resolve();
-  const onError = (e: Error) => { failure = e; };
+  // The first error says what happened; writes after it only add ERR_STREAM_DESTROYED.
+  const onError = (e: Error) => { failure ??= e; };
 
   const waitDrain = () => new Promise<void>((resolve, reject) => {
     const done = (e?: Error) => { out.off('drain', ok); out.off('error', done); out.off('close', closed); if (e) reject(e); else resolve(); };
     const ok = () => done();
-    const closed = () => done(new Error('output closed'));
+    const closed = () => done(new Error(OUTPUT_CLOSED));
     out.once('drain', ok);
     out.once('error', done);
     out.once('close', closed);
@@ -59,6 +68,12 @@ export function createStdoutSink(deps: StdoutSinkDeps): Sink {
       const p = tail.then(() => writeAll(records));
       tail = p.catch(() => undefined);
       return p.catch((e: unknown) => {
+        if (readerGone(failure ?? e)) {
+          // Like `pg_recvlogical | head`: the reader is done. Not retriable (a restart would
+          // only hit the closed pipe again, forever); nothing unprinted is acknowledged, so the
+          // slot keeps it. The CLI turns the same event into a clean stop (cli/io.ts).
+          throw new ConnectorError('ABORTED', 'stdout was closed by its reader', { cause: e });
+        }
         throw new ConnectorError('SINK_SEND', `stdout write failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       });
     },

@@ -47,8 +47,22 @@ describe('stdout sink', () => {
     const sink = createStdoutSink({ out });
     await sink.start();
     const p = sink.publish([rec(1), rec(2)]);
-    out.destroy(new Error('EPIPE'));
+    out.destroy(new Error('disk full'));
     const err: unknown = await p.then(() => null, (e: unknown) => e);
     expect(isConnectorError(err, 'SINK_SEND')).toBe(true);
+  });
+
+  it('a reader that went away (EPIPE) is ABORTED, not retriable: the pipeline must not loop on it', async () => {
+    const out = new PassThrough({ highWaterMark: 8 });
+    const sink = createStdoutSink({ out });
+    await sink.start();
+    const p = sink.publish([rec(1), rec(2)]);
+    out.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    const err: unknown = await p.then(() => null, (e: unknown) => e);
+    expect(isConnectorError(err, 'ABORTED')).toBe(true);
+    expect((err as { retriable: boolean }).retriable).toBe(false);
+    // Later publishes fail the same way, without writing to the destroyed stream.
+    const again: unknown = await sink.publish([rec(3)]).then(() => null, (e: unknown) => e);
+    expect(isConnectorError(again, 'ABORTED')).toBe(true);
   });
 });
