@@ -1,6 +1,7 @@
 /**
  * The stdout sink (`walcast tail`, `sink.type: stdout`): one JSON line per record,
- *   {"topic":"shop.public.orders","id":"0/16B3748:0","key":{"id":42},"value":{...envelope...}}
+ *   {"topic":"shop.public.orders","id":"0/16B3748:0","op":"c","key":{"id":42},"value":{...envelope...}}
+ * `op` (the envelope's op, also on a delete's tombstone) lets `| jq -c .op` follow the stream.
  * The key and value buffers are already JSON texts (JSON serializer); they are embedded verbatim,
  * not parsed and re-serialized, so int8/numeric text survives byte for byte. null stays null
  * (tombstone / keyless table). A record is acked once its line was handed to the stream, waiting
@@ -14,7 +15,8 @@ export interface StdoutSinkDeps { readonly out: NodeJS.WritableStream }
 const NULL = Buffer.from('null');
 
 export function recordLine(r: SinkRecord): Buffer {
-  const head = `{"topic":${JSON.stringify(r.topic)},"id":${JSON.stringify(r.id)},"key":`;
+  const op = r.headers?.op;
+  const head = `{"topic":${JSON.stringify(r.topic)},"id":${JSON.stringify(r.id)}${op === undefined ? '' : `,"op":${JSON.stringify(op)}`},"key":`;
   return Buffer.concat([Buffer.from(head), oneLine(r.key), Buffer.from(',"value":'), oneLine(r.value), Buffer.from('}\n')]);
 }
 
