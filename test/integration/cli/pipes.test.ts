@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTestDatabase, pgFromInfra, type TestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
+import { tempDir } from '../../infra/temp-dirs';
 import { waitFor } from '../../infra/wait';
 import { startCli } from '../support/cli-process';
 
@@ -18,13 +16,12 @@ beforeAll(async () => {
   db = await createTestDatabase('pipes');
   await db.query('CREATE TABLE public.orders (id serial PRIMARY KEY, note text)');
   await db.query("INSERT INTO public.orders (note) SELECT 'row ' || g FROM generate_series(1, 20) g");
-  stateDir = mkdtempSync(join(tmpdir(), 'walcast-pipes-'));
+  stateDir = tempDir('walcast-pipes-');
 });
 
 afterAll(async () => {
   for (const s of slots) await db.query('SELECT pg_drop_replication_slot($1)', [s]).catch(() => undefined);
   await pgFromInfra().close();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 const envFor = (name: string): NodeJS.ProcessEnv => ({

@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -11,8 +10,9 @@ import type { PgSession } from '../../../connector/cli/io';
 import type { StartConnector } from '../../../connector/cli/run';
 import { ConnectorError } from '../../../connector/errors';
 import { silentLogger } from '../../../connector/observe/logger';
+import { tempDir } from '../../infra/temp-dirs';
 
-const dir = mkdtempSync(join(tmpdir(), 'walcast-cli-'));
+const dir = tempDir('walcast-cli-');
 let n = 0;
 function file(content: unknown): string {
   const p = join(dir, `c${n++}.json`);

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import { ConfigError } from '../../../config/config-error';
 import { isConnectorError } from '../../../connector/errors';
+import { tempDir } from '../../infra/temp-dirs';
 
-const dir = mkdtempSync(join(tmpdir(), 'walcast-config-'));
+const dir = tempDir('walcast-config-');
 let n = 0;
 function file(content: unknown): string {
   const p = join(dir, `c${n++}.json`);
