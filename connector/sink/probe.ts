@@ -47,12 +47,15 @@ async function probeKafka(config: WalcastConfig, timeoutMs: number): Promise<Bro
 async function probeNats(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
   const n = config.sink.nats;
   const where = `nats ${n.servers.join(',')}`;
-  const { connect } = await import('nats');
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
   const { natsConnectOptions } = await import('./nats/connect-options');
   try {
     const nc = await connect({ ...natsConnectOptions(n, `walcast-validate-${config.name}`), timeout: timeoutMs });
     try {
-      const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
+      // jetstreamManager() asks for the account info unless told not to: a server without
+      // JetStream fails here.
+      const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
       const info = await jsm.getAccountInfo();
       return { ok: true, detail: `${where} (JetStream, ${info.streams} stream${info.streams === 1 ? '' : 's'})` };
     } finally {
