@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
+import { rememberSecret, rememberUrlSecrets } from '../connector/observe/redact';
 import { checkConfig } from './checks';
 import { ConfigError } from './config-error';
 import { envVariables, isLeaf, schema } from './schema';
@@ -26,6 +27,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   const problems: string[] = [];
 
   const fromFile = opts.file === undefined ? {} : readJson(opts.file, problems);
+  // A file that cannot be read or parsed is the one problem: every "missing" key after it
+  // would only be its consequence.
+  if (problems.length > 0) throw new ConfigError(problems, opts.file);
   problems.push(...dropMisshapenGroups(fromFile, schema, ''));
   const overrides = { ...(opts.overrides ?? {}) } as Obj;
   problems.push(...dropMisshapenGroups(overrides, schema, ''));
@@ -42,6 +46,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   }
 
   const props = conv.getProperties();
+  rememberSecrets(props, env);
   const derived = deriveDefaults(props);
   const checked = checkConfig(props);
   // A bad name already has its problem; values derived from it would only repeat it.
@@ -50,6 +55,26 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
 
   if (problems.length > 0) throw new ConfigError(problems, opts.file);
   return deepFreeze(props as unknown as WalcastConfig);
+}
+
+/**
+ * Registers the values of `sensitive` keys, the password in source.url and PGPASSWORD (which
+ * pg reads from process.env) with the redactor, so no log line or error ever shows them.
+ */
+function rememberSecrets(c: Obj, env: NodeJS.ProcessEnv): void {
+  const url = (c.source as Obj | undefined)?.url;
+  const walk = (node: Obj, values: Obj): void => {
+    for (const [k, s] of Object.entries(node)) {
+      const v = values[k];
+      // The URL itself stays printable; only its password is a secret.
+      if (isLeaf(s)) { if (s.sensitive && typeof v === 'string' && v !== url) rememberSecret(v); }
+      else if (isObj(v)) walk(s as Obj, v);
+    }
+  };
+  walk(schema, c);
+  if (typeof url === 'string') rememberUrlSecrets(url);
+  rememberSecret(env.PGPASSWORD);
+  rememberSecret(process.env.PGPASSWORD);
 }
 
 /**
@@ -80,7 +105,7 @@ function readJson(file: string, problems: string[]): Obj {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : String(e);
-    problems.push(`config file ${file}: cannot be read (${code})`);
+    problems.push(code === 'ENOENT' ? `config file ${file}: not found` : `config file ${file}: cannot be read (${code})`);
     return {};
   }
   let parsed: unknown;

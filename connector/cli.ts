@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 /** `walcast run | validate | status | tail` (package.json bin). See connector/cli/program.ts. */
+import { watchOutputClosed } from './cli/io';
 import { runCli } from './cli/program';
 
+const stdout = watchOutputClosed(process, process.stdout);
+// stderr closed too (`walcast tail 2>&1 | head`): nothing left to tell anyone.
+process.stderr.on('error', () => undefined);
+
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, {
-  signals: process,
+  signals: stdout.signals,
   exit: (code) => process.exit(code),
 }).then(
   (code) => {

@@ -1,3 +1,5 @@
+import { redactSecrets } from './observe/redact';
+
 /**
  * One error model for the connector. Codes are a closed list; each code has a default
  * `retriable`. Context fields (lsn, slot, relation, topic, ...) are enumerable so JSON logs show
@@ -41,7 +43,8 @@ export class ConnectorError extends Error {
     message: string,
     options: { cause?: unknown; retriable?: boolean; context?: ErrorContext } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages are built from URLs, server errors and user input: no credential leaves here.
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConnectorError';
     this.code = code;
     this.retriable = options.retriable ?? ErrorCodes[code].retriable;
@@ -70,5 +73,7 @@ export function fromPgError(e: unknown, fallback: ErrorCode, message: string, co
   else if (sqlState === '55006') code = 'SLOT_IN_USE';
   else if (sqlState !== undefined && /^(08|57P0|53)/.test(sqlState)) code = 'PG_CONNECT';
   else if (sqlState === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection terminated/i.test(detail)) code = 'PG_CONNECT';
-  return new ConnectorError(code, `${message}: ${detail}`, { cause: e, context: { ...context, sqlState } });
+  // 28P01 invalid_password: the server's text names the user, not where the password came from.
+  const remedy = sqlState === '28P01' ? ' (check the user and password in source.url, or PGPASSWORD)' : '';
+  return new ConnectorError(code, `${message}: ${detail}${remedy}`, { cause: e, context: { ...context, sqlState } });
 }

@@ -1,11 +1,17 @@
 /**
  * The quick-start demo: a throwaway local PostgreSQL 15 with sample tables and a small live
  * workload, streamed by walcast to stdout as Debezium envelopes (one JSON line per event).
- * Logs go to stderr. Ctrl-C stops everything and removes the cluster.
+ * Logs go to stderr. Ctrl-C stops everything and removes the cluster and the connector's state
+ * (kept in a temp dir, so every run starts with a snapshot). A closed stdout (`| head`) stops
+ * it too.
  *
  *   node dist/scripts/demo.js [--seconds N] [--sink stdout|kafka] [--brokers host:port]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load';
+import { watchOutputClosed } from '../connector/cli/io';
 import { createLogger } from '../connector/observe/logger';
 import { startConnector } from '../connector/pipeline/connector';
 import { startPostgres } from '../test/infra/postgres';
@@ -21,7 +27,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'info', name: 'demo' });
   logger.info({}, 'starting a throwaway PostgreSQL 15 cluster');
   const pg = await startPostgres();
-  const stopPg = async (): Promise<void> => { await pg.close(); await pg.stop(); };
+  // The connector's state (snapshot done or not) lives and dies with this cluster.
+  const stateDir = mkdtempSync(join(tmpdir(), 'walcast-demo-'));
+  const stopPg = async (): Promise<void> => { await pg.close(); await pg.stop(); rmSync(stateDir, { recursive: true, force: true }); };
   try {
     await pg.query(`
       CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text, created_at timestamptz NOT NULL DEFAULT now());
@@ -36,6 +44,9 @@ async function main(): Promise<void> {
         name: 'demo',
         source: { url: pg.url(), tables: ['public.*'], heartbeatMs: 1000 },
         snapshot: { mode: 'initial' },
+        offsets: { stateDir },
+        // "total":"7.25" rather than Debezium's precise bytes ("total":{"scale":2,"value":"Ato="}).
+        envelope: { decimalHandling: 'string' },
         sink: { type: arg('sink') ?? 'stdout', kafka: { brokers: (arg('brokers') ?? '127.0.0.1:9092').split(',') } },
         http: { port: 0 },
       },
@@ -46,8 +57,10 @@ async function main(): Promise<void> {
       workload.stop();
       await connector.stop(reason);
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    // SIGTERM here also fires when stdout's reader goes away (`npm run -s demo | head`).
+    const signals = watchOutputClosed(process, process.stdout).signals;
+    signals.on('SIGINT', () => void stop('SIGINT'));
+    signals.on('SIGTERM', () => void stop('SIGTERM or stdout closed'));
     if (seconds > 0) setTimeout(() => void stop(`demo ran ${seconds} s`), seconds * 1000).unref();
     await connector.done;
     await workload.finished;

@@ -1,9 +1,10 @@
 import { loadConfig } from '../../config/load';
 import { isConfigError } from '../../config/config-error';
 import type { WalcastConfig } from '../../config/types';
-import { isConnectorError } from '../errors';
+import { errorMessage } from '../observe/log-error';
 import { preflight } from '../source/preflight';
 import { type CliIo, ExitCode, type PgSession, println } from './io';
+import type { ProbeBroker } from '../sink/probe';
 import { configSummary } from './summary';
 
 export interface ValidateOptions {
@@ -13,12 +14,15 @@ export interface ValidateOptions {
 
 export interface ValidateDeps {
   connect(url: string, applicationName: string): Promise<PgSession>;
+  /** Broker reachability; defaults to connector/sink/probe (loaded only for --connect). */
+  readonly probeBroker?: ProbeBroker;
 }
 
 /**
  * `walcast validate`: every config problem at once (exit 1), otherwise the summary (exit 0).
- * `--connect` also runs the server preflight: problems exit 1, a failed connection or query
- * exits 2. Problems go to stderr, the summary and notes to stdout.
+ * `--connect` also checks the server (preflight) and the broker, both before reporting:
+ * server problems exit 1; a failed connection or query, to either, exits 2. "server OK" only
+ * when both passed. Problems go to stderr, the summary and notes to stdout.
  */
 export async function validateCommand(opts: ValidateOptions, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
   const config = loadOrReport(opts.config, io);
@@ -27,6 +31,20 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo, deps: Va
   for (const l of configSummary(config)) println(io.stdout, `  ${l}`);
   if (!opts.connect) return ExitCode.OK;
 
+  const probe = deps.probeBroker ?? (await import('../sink/probe')).probeBroker;
+  const [server, broker] = await Promise.all([checkServer(config, io, deps), probe(config)]);
+  if (broker !== null) {
+    if (broker.ok) println(io.stdout, `broker OK: ${broker.detail}`);
+    else println(io.stderr, `broker check failed: ${broker.detail}`);
+  }
+  const brokerCode = broker === null || broker.ok ? ExitCode.OK : ExitCode.RUNTIME;
+  const code = Math.max(server, brokerCode) as ExitCode;
+  if (code === ExitCode.OK) println(io.stdout, 'server OK');
+  return code;
+}
+
+/** Preflight on a normal connection; prints notes and problems, returns the exit code. */
+async function checkServer(config: WalcastConfig, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
   let session: PgSession;
   try {
     session = await deps.connect(config.source.url, `walcast-validate-${config.name}`);
@@ -42,7 +60,6 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo, deps: Va
       for (const p of result.problems) println(io.stderr, `  - ${p}`);
       return ExitCode.CONFIG;
     }
-    println(io.stdout, 'server OK');
     return ExitCode.OK;
   } catch (e) {
     println(io.stderr, `server check failed: ${errorText(e)}`);
@@ -63,7 +80,7 @@ export function loadOrReport(file: string | undefined, io: CliIo, overrides?: ob
   }
 }
 
+/** `CODE: message` of an error, redacted (see observe/log-error.ts). */
 export function errorText(e: unknown): string {
-  if (isConnectorError(e)) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }

@@ -6,7 +6,11 @@
  */
 import pino from 'pino';
 import { consoleFor } from './console';
-import { prettyLine, summarizeError } from './pretty-log';
+import { serializeError } from './log-error';
+import { prettyLine } from './pretty-log';
+import { redactFields, redactSecrets } from './redact';
+
+export { redactUrl } from './redact';
 
 export type LogFields = Record<string, unknown>;
 
@@ -22,7 +26,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 /** auto: pretty when the destination is a terminal, JSON otherwise. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
-/** Keys whose values are never logged (passwords in URLs are masked by `redactUrl`). */
+/** Keys whose values are never logged (credentials inside strings are masked by `redactSecrets`). */
 const REDACT_PATHS = ['password', '*.password', 'pass', '*.pass', 'token', '*.token', 'sasl', '*.sasl', 'nkeySeed', '*.nkeySeed'];
 
 export interface LoggerOptions {
@@ -49,7 +53,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: options.name ? { connector: options.name } : {},
       redact: { paths: REDACT_PATHS, censor: '***' },
-      serializers: { err: pretty ? summarizeError : pino.stdSerializers.err },
+      // wrap() already serialized `err`; this covers a raw error reaching pino another way.
+      serializers: { err: (e: unknown) => (e instanceof Error ? serializeError(e) : e) },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
@@ -59,13 +64,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 function wrap(p: pino.Logger): Logger {
-  return {
-    debug: (f, m) => p.debug(f, m),
-    info: (f, m) => p.info(f, m),
-    warn: (f, m) => p.warn(f, m),
-    error: (f, m) => p.error(f, m),
-    child: (b) => wrap(p.child(b)),
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (f: LogFields, m: string): void => {
+    if (!p.isLevelEnabled(level)) return;
+    p[level](scrub(f, m), redactSecrets(m));
   };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: (b) => wrap(p.child(redactFields(b))) };
+}
+
+/**
+ * Redacts every string field and serializes `err`; when the message already contains the
+ * error's message (`connector failed: ${error.message}`), the err field leaves it out
+ * rather than saying it twice.
+ */
+function scrub(fields: LogFields, msg: string): LogFields {
+  const { err, ...rest } = fields;
+  const out = redactFields(rest);
+  if (err !== undefined) {
+    out.err = err instanceof Error
+      ? serializeError(err, { omitMessage: err.message !== '' && msg.includes(err.message) })
+      : redactFields(err);
+  }
+  return out;
 }
 
 /** A logger that records entries in memory: for tests. */
@@ -83,8 +102,3 @@ export const silentLogger: Logger = {
   debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined,
   child: () => silentLogger,
 };
-
-/** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}

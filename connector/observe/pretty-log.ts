@@ -6,22 +6,10 @@
  */
 import { prettyFactory } from 'pino-pretty';
 
-interface ErrorSummary {
-  readonly message: string;
-  /** Messages of the `cause` chain, outermost first. */
-  readonly causes: readonly string[];
-}
-
-/** pino serializer for `err` in pretty mode (the JSON format keeps pino's full one). */
-export function summarizeError(e: unknown): ErrorSummary {
-  const messageOf = (x: unknown): string => (x instanceof Error ? x.message : String(x));
-  const causes: string[] = [];
-  let cause = e instanceof Error ? e.cause : undefined;
-  for (let depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {
-    causes.push(messageOf(cause));
-    cause = cause instanceof Error ? cause.cause : undefined;
-  }
-  return { message: messageOf(e), causes };
+/** `err` as log-error.ts serializes it. */
+interface LoggedErrorText {
+  readonly message?: string;
+  readonly cause?: unknown;
 }
 
 export function prettyLine(colorize: boolean): (line: string) => string {
@@ -43,7 +31,7 @@ export function prettyLine(colorize: boolean): (line: string) => string {
 }
 
 function newErrorText(value: unknown, msg: string): string | null {
-  const e = (typeof value === 'object' && value !== null ? value : { message: String(value) }) as Partial<ErrorSummary>;
-  const parts = [e.message ?? '', ...(e.causes ?? [])].filter((p) => p !== '' && !msg.includes(p));
+  const e = (typeof value === 'object' && value !== null ? value : { message: String(value) }) as LoggedErrorText;
+  const parts = [e.message ?? '', typeof e.cause === 'string' ? e.cause : ''].filter((p) => p !== '' && !msg.includes(p));
   return parts.length > 0 ? parts.join(': ') : null;
 }

@@ -10,6 +10,7 @@ import type { WalcastConfig } from '../../config/types';
 import { listTables, matchTables, unmatchedPatterns } from '../source/tables';
 import { getPublication, planPublication, PublicationPlan, TableRef, tableKey } from '../source/publication';
 import { getSlot, SlotInfo, slotProblems } from '../source/slot';
+import { didYouMean } from '../source/table-suggest';
 import { findTopicCollisions } from '../envelope/topic';
 import { PrimaryKeys, relationKey } from '../decode/key-columns';
 
@@ -31,18 +32,19 @@ export async function inspectServer(client: ClientBase, config: WalcastConfig, l
 
   const all = await listTables(client);
   const tables = matchTables(all, [...config.source.tables], [...config.source.excludeTables]);
-  if (tables.length === 0 && config.source.publicationMode !== 'all_tables') {
-    problems.push(`source.tables ${JSON.stringify(config.source.tables)} matches no table in database "${settings.db}"`);
-  }
   // A pattern without a wildcard names one table: when it matches nothing it is a typo or a
   // missing table, and a filtered publication cannot include it. Wildcards may match nothing.
-  for (const p of unmatchedPatterns(all, config.source.tables)) {
-    if (!p.includes('*')) problems.push(`source.tables entry "${p}" matches no table in database "${settings.db}"`);
+  const typos = unmatchedPatterns(all, config.source.tables).filter((p) => !p.includes('*'));
+  for (const p of typos) problems.push(`source.tables entry "${p}" matches no table in database "${settings.db}"${didYouMean(p, all)}`);
+  // "Nothing selected" only when the entries' own problems do not already explain it.
+  if (tables.length === 0 && config.source.publicationMode !== 'all_tables' && typos.length === 0) {
+    problems.push(`source.tables ${JSON.stringify(config.source.tables)} matches no table in database "${settings.db}"`);
   }
   for (const c of findTopicCollisions(tables, config.topicPrefix)) problems.push(c);
 
   let publicationPlan: PublicationPlan | null = null;
-  if (config.source.plugin === 'pgoutput') {
+  // A filtered publication of no tables is already reported above (planPublication would say it again).
+  if (config.source.plugin === 'pgoutput' && (tables.length > 0 || config.source.publicationMode !== 'filtered')) {
     try {
       const existing = await getPublication(client, config.source.publication);
       publicationPlan = planPublication(config.source.publication, config.source.publicationMode, tables, existing);
@@ -59,7 +61,7 @@ export async function inspectServer(client: ClientBase, config: WalcastConfig, l
   if (problems.length > 0) {
     throw new ConnectorError('CONFIG_INVALID', `cannot start:\n  - ${problems.join('\n  - ')}`, { context: { problems: problems.length } });
   }
-  await warnReplicaIdentity(client, tables, logger);
+  await warnReplicaIdentity(client, config, tables, logger);
   return { database: settings.db, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client) };
 }
 
@@ -80,9 +82,12 @@ async function loadPrimaryKeys(client: ClientBase): Promise<PrimaryKeys> {
 /**
  * A published table without a replica identity makes the *application's* UPDATE/DELETE fail
  * ("cannot update table ... because it does not have a replica identity"). walcast does not
- * alter user tables; it says so loudly.
+ * alter user tables; it says so loudly — once per connector and table in this process, not on
+ * every restart of a retrying pipeline (inspectServer runs at each attempt).
  */
-async function warnReplicaIdentity(client: ClientBase, tables: readonly TableRef[], logger: Logger): Promise<void> {
+const warnedReplicaIdentity = new Set<string>();
+
+async function warnReplicaIdentity(client: ClientBase, config: WalcastConfig, tables: readonly TableRef[], logger: Logger): Promise<void> {
   if (tables.length === 0) return;
   const { rows } = await client.query<{ schema: string; table: string; ident: string; has_key: boolean }>(
     `SELECT n.nspname AS schema, c.relname AS table, c.relreplident AS ident,
@@ -93,6 +98,9 @@ async function warnReplicaIdentity(client: ClientBase, tables: readonly TableRef
   );
   for (const r of rows) {
     if (r.ident === 'n' || (r.ident === 'd' && !r.has_key)) {
+      const key = `${config.name}\u0000${r.schema}\u0000${r.table}`;
+      if (warnedReplicaIdentity.has(key)) continue;
+      warnedReplicaIdentity.add(key);
       logger.warn({ table: tableKey({ schema: r.schema, table: r.table }) },
         'table has no replica identity: UPDATE and DELETE on it will fail while it is published; add a primary key or set REPLICA IDENTITY FULL');
     }

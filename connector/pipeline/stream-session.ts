@@ -284,7 +284,9 @@ export class StreamSession {
   private fail(error: ConnectorError): void {
     if (this.failure) return;
     this.failure = error;
-    this.deps.logger.error({ err: error, confirmedLsn: formatLsn(this.tracker.confirmed) }, `stream session failed: ${error.message}`);
+    // ABORTED during a requested stop (stdout closed by `| head`) is how the stop ends, not a failure.
+    const level = this.stopping && error.code === 'ABORTED' ? 'info' : 'error';
+    this.deps.logger[level]({ err: error, confirmedLsn: formatLsn(this.tracker.confirmed) }, `stream session failed: ${error.message}`);
     // Confirm nothing more: the next session resumes from what the server already has.
     this.deps.repl.destroy();
     this.end(error);

@@ -11,6 +11,7 @@ import type { WalcastConfig } from '../../config/types';
 import { isConnectorError } from '../errors';
 import { planPublication, type PublicationInfo } from './publication';
 import { slotProblems } from './slot';
+import { didYouMean } from './table-suggest';
 import { displayName, listTables, matchTables, unmatchedPatterns, type Queryable, type TableName } from './tables';
 
 export interface PreflightResult {
@@ -61,14 +62,16 @@ export async function preflight(client: Queryable, config: WalcastConfig): Promi
 
   const all = await listTables(client);
   const tables = matchTables(all, src.tables, src.excludeTables);
-  if (tables.length === 0 && src.publicationMode !== 'all_tables') {
-    problems.push(`source.tables ${JSON.stringify(src.tables)} (minus excludeTables) matches no table in database "${server.db}"`);
-  }
   // An exact name that matches nothing is a typo or a missing table; a wildcard may match
   // nothing yet (tables created later), so it only gets a note.
+  let typos = 0;
   for (const p of unmatchedPatterns(all, src.tables)) {
     if (p.includes('*')) notes.push(`source.tables pattern "${p}" matches no table (yet)`);
-    else problems.push(`source.tables entry "${p}" matches no table in database "${server.db}"`);
+    else { typos++; problems.push(`source.tables entry "${p}" matches no table in database "${server.db}"${didYouMean(p, all)}`); }
+  }
+  // "Nothing selected" only when the entries' own problems do not already explain it.
+  if (tables.length === 0 && src.publicationMode !== 'all_tables' && typos === 0) {
+    problems.push(`source.tables ${JSON.stringify(src.tables)} (minus excludeTables) matches no table in database "${server.db}"`);
   }
   const access = await tableAccess(client, tables);
   const noSelect = access.filter((a) => !a.usable);

@@ -62,6 +62,11 @@ test('an exact pattern matching nothing is a problem, a wildcard one a note; key
   ]));
 });
 
+test('a typo in the only table entry is one problem, with the close existing name', async () => {
+  const r = await check(config({ tables: ['public.order'] }));
+  expect(r.problems).toEqual([`source.tables entry "public.order" matches no table in database "${db.name}" (did you mean "public.orders"?)`]);
+});
+
 test('an existing filtered publication with other tables lists what start will add and remove', async () => {
   const c = config({ tables: ['public.orders', 'public.nokey'] });
   await db.query(`CREATE PUBLICATION "${c.source.publication}" FOR TABLE public.orders, inventory.stock`);

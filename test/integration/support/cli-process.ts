@@ -1,8 +1,8 @@
 /** Runs the built CLI (`dist/connector/cli.js`) as a child process, like a user would. */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from '../../infra/temp-dirs';
 
 export const CLI = resolve(__dirname, '../../../dist/connector/cli.js');
 
@@ -11,7 +11,7 @@ export function requireBuiltCli(): void {
 }
 
 export function writeConfigFile(config: object): string {
-  const dir = mkdtempSync(join(tmpdir(), 'walcast-cfg-'));
+  const dir = tempDir('walcast-cfg-');
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;

@@ -2,9 +2,6 @@
  * Helpers for end-to-end tests of the connector: a per-test database, config, an in-process
  * connector, and replaying topics into a final table state.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import type { WalcastConfig } from '../../../config/types';
 import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
@@ -14,6 +11,7 @@ import type { Metrics } from '../../../connector/observe/metrics';
 import type { SinkFactory } from '../../../connector/sink/factory';
 import { createTestDatabase, TestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
+import { tempDir } from '../../infra/temp-dirs';
 
 export interface Envelope {
   before: Record<string, unknown> | null;
@@ -46,7 +44,7 @@ export async function scenario(sink: Record<string, unknown>, extra: Record<stri
     sink,
     log: { level: 'silent' },
     http: { port: 0 },
-    offsets: { stateDir: mkdtempSync(join(tmpdir(), 'walcast-state-')) },
+    offsets: { stateDir: tempDir('walcast-state-') },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => !['source', 'snapshot'].includes(k))),
   };
   const config = loadConfig({ env: {}, overrides });

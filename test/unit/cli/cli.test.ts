@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -11,8 +10,9 @@ import type { PgSession } from '../../../connector/cli/io';
 import type { StartConnector } from '../../../connector/cli/run';
 import { ConnectorError } from '../../../connector/errors';
 import { silentLogger } from '../../../connector/observe/logger';
+import { tempDir } from '../../infra/temp-dirs';
 
-const dir = mkdtempSync(join(tmpdir(), 'walcast-cli-'));
+const dir = tempDir('walcast-cli-');
 let n = 0;
 function file(content: unknown): string {
   const p = join(dir, `c${n++}.json`);
@@ -34,7 +34,7 @@ async function cli(argv: string[], deps: Partial<CliDeps> = {}, env: NodeJS.Proc
   const signals = new EventEmitter();
   const exits: number[] = [];
   const code = await runCli(argv, { stdout: out.stream, stderr: err.stream, env }, {
-    signals, exit: (c) => { exits.push(c); }, logger: silentLogger, ...deps,
+    signals, exit: (c) => { exits.push(c); }, logger: silentLogger, probeBroker: async () => null, ...deps,
   });
   return { code, out: out.text(), err: err.text(), exits };
 }
@@ -73,6 +73,32 @@ describe('walcast validate', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/server check failed: PG_CONNECT: cannot connect/);
     expect(r.err).not.toContain('TopSecret');
+  });
+});
+
+describe('walcast validate --connect checks the broker too', () => {
+  const refused = async (): Promise<PgSession> => { throw new ConnectorError('PG_CONNECT', 'cannot connect: ECONNREFUSED'); };
+
+  it('reports the broker down beside the server problem, and never says "server OK"', async () => {
+    const r = await cli(['validate', '--connect', '-c', file(good)], {
+      connect: refused,
+      probeBroker: async () => ({ ok: false, detail: 'kafka 127.0.0.1:9092: Connection error: connect ECONNREFUSED' }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('server check failed: PG_CONNECT');
+    expect(r.err).toContain('broker check failed: kafka 127.0.0.1:9092: Connection error');
+    expect(r.out).not.toContain('server OK');
+  });
+
+  it('passes the loaded config to the probe and prints what it reached', async () => {
+    const seen: string[] = [];
+    const r = await cli(['validate', '--connect', '-c', file({ ...good, sink: { type: 'nats', nats: { servers: ['n1:4222'] } } })], {
+      connect: refused,
+      probeBroker: async (c) => { seen.push(c.sink.type); return { ok: true, detail: 'nats n1:4222 (JetStream, 0 streams)' }; },
+    });
+    expect(seen).toEqual(['nats']);
+    expect(r.out).toContain('broker OK: nats n1:4222');
+    expect(r.code).toBe(2); // the server still failed
   });
 });
 

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import { ConfigError } from '../../../config/config-error';
 import { isConnectorError } from '../../../connector/errors';
+import { tempDir } from '../../infra/temp-dirs';
 
-const dir = mkdtempSync(join(tmpdir(), 'walcast-config-'));
+const dir = tempDir('walcast-config-');
 let n = 0;
 function file(content: unknown): string {
   const p = join(dir, `c${n++}.json`);
@@ -174,9 +174,14 @@ describe('loadConfig', () => {
 
   it('reports unreadable and invalid files', () => {
     expect(problemsOf(() => loadConfig({ file: join(dir, 'missing.json'), env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: URL_OK } })))
-      .toEqual([expect.stringMatching(/missing\.json: cannot be read \(ENOENT\)/)]);
+      .toEqual([expect.stringMatching(/missing\.json: not found$/)]);
     expect(problemsOf(() => loadConfig({ file: file('{"name": '), env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: URL_OK } })))
       .toEqual([expect.stringMatching(/not valid JSON/)]);
+  });
+
+  it('reports a missing file as the one problem, not also every key it would have set', () => {
+    expect(problemsOf(() => loadConfig({ file: join(dir, 'missing.json'), env: {} })))
+      .toEqual([`config file ${join(dir, 'missing.json')}: not found`]);
   });
 
   it('rejects a non-boolean and a non-integer from env instead of guessing', () => {

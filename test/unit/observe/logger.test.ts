@@ -47,7 +47,7 @@ describe('logger formats', () => {
     logger.error({ err: e }, 'cannot start');
     expect(lines()).toHaveLength(2);
     // The message is in the log message already; only its cause is new.
-    expect(lines()[0]!.replace(PRETTY, '')).toBe('ERROR: connector failed: password authentication failed for user "walcast" {"err":"inner","code":"PG_AUTH"}');
+    expect(lines()[0]!.replace(PRETTY, '')).toBe('ERROR: connector failed: password authentication failed for user "walcast" {"code":"PG_AUTH","err":"inner"}');
     expect(lines()[1]!.replace(PRETTY, '')).toBe('ERROR: cannot start {"err":"password authentication failed for user \\"walcast\\": inner"}');
     const plain = new Error('boom');
     logger.error({ err: plain }, 'publish failed: boom');

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CompressionTypes, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../../../../config/types';
 import { clientOptions, compressionType, DEFAULT_KAFKA_RETRY, producerOptions } from '../../../../connector/sink/kafka/client-options';
 import { logCreatorFor } from '../../../../connector/sink/kafka/log-adapter';
 import { createMemoryLogger } from '../../../../connector/observe/logger';
+import { tempDir } from '../../../infra/temp-dirs';
 
 const base: KafkaConfig = {
   brokers: ['b1:9092', 'b2:9092'], clientId: 'walcast-test', partitions: 3, replicationFactor: 1, createTopics: true,
@@ -20,7 +20,7 @@ test('plain connection: brokers, clientId, request timeout, bounded retries', ()
 });
 
 test('TLS with a CA file and SASL mechanisms map onto kafkajs options', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'walcast-ca-'));
+  const dir = tempDir('walcast-ca-');
   const ca = path.join(dir, 'ca.pem');
   writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
   expect(clientOptions({ ...base, ssl: true }, DEFAULT_KAFKA_RETRY).ssl).toBe(true);

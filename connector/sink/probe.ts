@@ -1,0 +1,67 @@
+/**
+ * Broker reachability for `walcast validate --connect`: connect with the configured options
+ * (TLS, SASL, NATS auth), ask one question, disconnect. Kafka: cluster metadata. NATS: the
+ * JetStream account info (a server without JetStream fails it). Never creates anything.
+ */
+import type { WalcastConfig } from '../../config/types';
+import { errorMessage } from '../observe/log-error';
+
+export interface BrokerProbe {
+  readonly ok: boolean;
+  /** What was reached (`kafka 10.0.0.1:9092 (3 brokers)`) or why not. */
+  readonly detail: string;
+}
+
+export type ProbeBroker = (config: WalcastConfig, timeoutMs?: number) => Promise<BrokerProbe | null>;
+
+/** null for the stdout sink, which has no broker. */
+export const probeBroker: ProbeBroker = async (config, timeoutMs = 5_000) => {
+  switch (config.sink.type) {
+    case 'stdout': return null;
+    case 'kafka': return probeKafka(config, timeoutMs);
+    case 'nats': return probeNats(config, timeoutMs);
+  }
+};
+
+async function probeKafka(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
+  const k = config.sink.kafka;
+  const where = `kafka ${k.brokers.join(',')}`;
+  // Loaded here: validate without --connect never pulls in the broker clients.
+  const { Kafka, logLevel } = await import('kafkajs');
+  const { clientOptions } = await import('./kafka/client-options');
+  try {
+    const options = clientOptions(k, { retries: 0, initialRetryTimeMs: 100, maxRetryTimeMs: 100 });
+    const admin = new Kafka({ ...options, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, logLevel: logLevel.NOTHING }).admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return { ok: true, detail: `${where} (${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'})` };
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  } catch (e) {
+    return { ok: false, detail: `${where}: ${errorMessage(e)}` };
+  }
+}
+
+async function probeNats(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
+  const n = config.sink.nats;
+  const where = `nats ${n.servers.join(',')}`;
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const { natsConnectOptions } = await import('./nats/connect-options');
+  try {
+    const nc = await connect({ ...natsConnectOptions(n, `walcast-validate-${config.name}`), timeout: timeoutMs });
+    try {
+      // jetstreamManager() asks for the account info unless told not to: a server without
+      // JetStream fails here.
+      const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+      const info = await jsm.getAccountInfo();
+      return { ok: true, detail: `${where} (JetStream, ${info.streams} stream${info.streams === 1 ? '' : 's'})` };
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+  } catch (e) {
+    return { ok: false, detail: `${where}: ${errorMessage(e)}` };
+  }
+}
