@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { cdsRun } from './kafka-cds';
 import { fetchMetadata, Metadata } from './kafka-metadata';
 import { freePort } from './nats';
 import { makeTestCertificates } from './test-certs';
@@ -16,8 +17,8 @@ import { waitFor } from './wait';
 // ports on 127.0.0.1, one temp dir (removed at stop), a static voter set
 // (controller.quorum.voters), a random cluster id, `kafka.tools.StorageTool format` per node,
 // then `java kafka.Kafka server.properties`, polled with a Metadata request until every broker
-// is registered. A detached reaper kills the JVMs and removes the dir if the test process dies
-// without stopping them.
+// is registered. The JVMs share a class-data archive (kafka-cds.ts). A detached reaper kills
+// the JVMs and removes the dir if the test process dies without stopping them.
 
 // The repository root, found upwards: this file also runs compiled (dist/test/infra/, the bench).
 const ROOT = findRepoRoot(__dirname);
@@ -74,6 +75,8 @@ export interface KafkaNode {
   readonly port: number;
   readonly running: boolean;
   readonly pid: number | undefined;
+  /** Resident set size of the JVM (Linux /proc), undefined when not running. */
+  rssMb(): number | undefined;
   /** Graceful: SIGTERM (controlled shutdown moves its leaderships away), SIGKILL after the deadline. Data stays. */
   stop(): Promise<void>;
   /** SIGKILL, like a crash. Data stays. */
@@ -101,13 +104,13 @@ function findRepoRoot(from: string): string {
   }
 }
 
-/** Runs scripts/fetch-kafka.sh (Maven on the first run, ~0.1 s cached) and returns the classpath. */
-export async function kafkaClasspath(timeoutMs = 600_000): Promise<string> {
+/** Runs scripts/fetch-kafka.sh (Maven on the first run, ~0.1 s cached): the classpath and its cache file. */
+export async function kafkaClasspath(timeoutMs = 600_000): Promise<{ classpath: string; file: string }> {
   try {
     const { stdout } = await promisify(execFile)('bash', [FETCH_SCRIPT], { timeout: timeoutMs, maxBuffer: 1 << 20 });
     const file = stdout.trim().split('\n').pop();
     if (!file) throw new Error('fetch-kafka.sh printed no classpath file');
-    return (await readFile(file, 'utf8')).trim();
+    return { classpath: (await readFile(file, 'utf8')).trim(), file };
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
     throw new Error(`resolving Apache Kafka with Maven failed: ${(err as Error).message}\n${stderr.slice(-2000)}`, { cause: err });
@@ -133,12 +136,12 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
     if (!/^[\w-]+$/.test(u) || !/^[\w-]+$/.test(p)) throw new Error(`SASL user ${JSON.stringify(u)}: names and passwords must match [A-Za-z0-9_-]`);
   }
 
-  const classpath = await kafkaClasspath(startTimeoutMs);
+  const jars = await kafkaClasspath(startTimeoutMs);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'walcast-kafka-'));
   const cancelReaper = spawnReaper(dir);
   const nodes: BrokerNode[] = [];
   const stopAll = async (): Promise<void> => {
-    await Promise.all(nodes.map((node) => node.terminate('SIGTERM', stopTimeoutMs)));
+    await Promise.all(nodes.map((node) => node.stop()));
     cancelReaper();
     await rm(dir, { recursive: true, force: true });
   };
@@ -171,7 +174,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
       const props = serverProperties({ id, n, ports: ports[i], voters, dataDir: path.join(nodeDir, 'data'), users, keystore: certs?.keystoreFile });
       for (const [k, v] of Object.entries(opts.serverProperties ?? {})) props.set(k, String(v));
       await writeFile(path.join(nodeDir, 'server.properties'), [...props].map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-      nodes.push(new BrokerNode(id, ports[i].plaintext, nodeDir, classpath, heapMb, startTimeoutMs, stopTimeoutMs));
+      nodes.push(new BrokerNode(id, ports[i].plaintext, nodeDir, jars, heapMb, startTimeoutMs, stopTimeoutMs));
     }
     // Formatting writes meta.properties and the bootstrap metadata (and SCRAM users) per node.
     await Promise.all(nodes.map((node) => node.format(clusterId, scram)));
@@ -301,12 +304,13 @@ class BrokerNode implements KafkaNode {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private outputTail = '';
+  private dumpsClassArchive = false;
 
   constructor(
     readonly id: number,
     readonly port: number,
     private readonly dir: string,
-    private readonly classpath: string,
+    private readonly jars: { classpath: string; file: string },
     private readonly heapMb: number,
     private readonly startTimeoutMs: number,
     private readonly stopTimeoutMs: number,
@@ -320,6 +324,17 @@ class BrokerNode implements KafkaNode {
     return this.running ? this.child?.pid : undefined;
   }
 
+  rssMb(): number | undefined {
+    const pid = this.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return kb ? Number(kb[1]) / 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   listenerPort(name: string): number | undefined {
     const props = readFileSync(path.join(this.dir, 'server.properties'), 'utf8');
     const m = new RegExp(`^advertised\\.listeners=.*\\b${name}://127\\.0\\.0\\.1:(\\d+)`, 'm').exec(props);
@@ -327,8 +342,10 @@ class BrokerNode implements KafkaNode {
   }
 
   async format(clusterId: string, extraArgs: string[]): Promise<void> {
-    const args = ['-Xmx96m', ...JVM_FLAGS, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${path.join(this.dir, 'logs')}`,
-      '-cp', this.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(this.dir, 'server.properties'), ...extraArgs];
+    // The brokers' class archive, when there is one, serves the format tool too.
+    const cds = cdsRun(this.jars.file, { dump: false });
+    const args = ['-Xmx96m', ...JVM_FLAGS, ...cds.flags, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${path.join(this.dir, 'logs')}`,
+      '-cp', this.jars.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(this.dir, 'server.properties'), ...extraArgs];
     try {
       await promisify(execFile)(JAVA, args, { timeout: this.startTimeoutMs, maxBuffer: 1 << 20 });
     } catch (err) {
@@ -340,10 +357,12 @@ class BrokerNode implements KafkaNode {
   async start(): Promise<void> {
     if (this.running) return;
     this.outputTail = '';
+    const cds = cdsRun(this.jars.file);
+    this.dumpsClassArchive = cds.dumps;
     const child = spawn(JAVA, [
-      `-Xmx${this.heapMb}m`, '-Xms32m', ...JVM_FLAGS,
+      `-Xmx${this.heapMb}m`, '-Xms32m', ...JVM_FLAGS, ...cds.flags,
       `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${path.join(this.dir, 'logs')}`,
-      '-cp', this.classpath, 'kafka.Kafka', path.join(this.dir, 'server.properties'),
+      '-cp', this.jars.classpath, 'kafka.Kafka', path.join(this.dir, 'server.properties'),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer): void => {
       this.outputTail = (this.outputTail + d.toString()).slice(-2000);
@@ -357,12 +376,14 @@ class BrokerNode implements KafkaNode {
     const pidFile = path.join(this.dir, 'java.pid');
     if (child.pid !== undefined) writeFileSync(pidFile, String(child.pid));
     this.exited = new Promise<void>((resolve) => {
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
         if (existsSync(pidFile)) rmSync(pidFile, { force: true });
+        cds.exited(code, signal);
         resolve();
       });
       child.once('error', (err) => {
         this.outputTail += `\nspawn ${JAVA}: ${err.message}`;
+        cds.exited(null, null);
         resolve();
       });
     });
@@ -380,7 +401,12 @@ class BrokerNode implements KafkaNode {
   }
 
   stop(): Promise<void> {
-    return this.terminate('SIGTERM', this.stopTimeoutMs);
+    return this.terminate('SIGTERM', this.killAfterMs);
+  }
+
+  /** SIGTERM deadline: longer for the JVM that writes the class archive at exit. */
+  private get killAfterMs(): number {
+    return this.dumpsClassArchive ? Math.max(this.stopTimeoutMs, 90_000) : this.stopTimeoutMs;
   }
 
   kill(): Promise<void> {

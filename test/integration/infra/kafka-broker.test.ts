@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import type { KafkaConfig } from '../../../config/types';
@@ -23,16 +23,12 @@ afterAll(async () => {
   await secured?.stop();
 });
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return kb ? Number(kb[1]) / 1024 : NaN;
-}
-
 test('a single broker starts, answers Metadata, stores what a sink publishes, and stop() kills it and removes its dir', async () => {
   const t0 = Date.now();
   const kafka = await startKafka();
   const startMs = Date.now() - t0;
-  const pid = kafka.nodes[0].pid!;
+  const node = kafka.nodes[0];
+  const pid = node.pid!;
   try {
     const md = await fetchMetadata('127.0.0.1', kafka.nodes[0].port);
     expect(md.brokers).toEqual([{ id: 1, host: '127.0.0.1', port: kafka.nodes[0].port }]);
@@ -50,7 +46,7 @@ test('a single broker starts, answers Metadata, stores what a sink publishes, an
     const got = await readTopic(kafka.info.bootstrap, topic, { count: 1 });
     expect(got.map((m) => [m.key?.toString(), m.value?.toString()])).toEqual([['k', 'v']]);
     expect((await kafka.metadata([topic])).topics[0].partitions).toHaveLength(2);
-    process.stderr.write(`[kafka-broker] single broker ready in ${startMs} ms; JVM RSS after a produce/consume: ${rssMb(pid).toFixed(0)} MB\n`);
+    process.stderr.write(`[kafka-broker] single broker ready in ${startMs} ms; JVM RSS after a produce/consume: ${node.rssMb()?.toFixed(0)} MB\n`);
   } finally {
     await kafka.stop();
   }
@@ -60,7 +56,11 @@ test('a single broker starts, answers Metadata, stores what a sink publishes, an
 
 async function publishOne(over: Partial<KafkaConfig>, bootstrap: string): Promise<string> {
   const topic = uniqueName('infra_auth');
-  const sink = createKafkaSink(kafkaConfig(bootstrap, { partitions: 1, requestTimeoutMs: 5_000, ...over }), { logger: createMemoryLogger() });
+  // Few, fast retries: the refused cases fail at once instead of after the default backoff.
+  const sink = createKafkaSink(kafkaConfig(bootstrap, { partitions: 1, requestTimeoutMs: 5_000, ...over }), {
+    logger: createMemoryLogger(),
+    retry: { retries: 1, initialRetryTimeMs: 50, maxRetryTimeMs: 100 },
+  });
   try {
     await sink.start();
     await sink.ensureTopics([topic]);

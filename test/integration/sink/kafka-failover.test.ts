@@ -53,6 +53,7 @@ async function allInSync(topic: string): Promise<void> {
 }
 
 test('the cluster: a stopped or killed leader is replaced by a survivor; restarted, it rejoins every ISR', async () => {
+  process.stderr.write(`[kafka failover] 3-broker cluster JVM RSS: ${cluster.nodes.map((n) => `${n.rssMb()?.toFixed(0)} MB`).join(', ')}\n`);
   const sink = await startedSink();
   const topic = uniqueName('cluster');
   await sink.ensureTopics([topic]);
@@ -127,5 +128,5 @@ test('the cluster: a stopped or killed leader is replaced by a survivor; restart
   expect(problems).toEqual([]);
   expect(got).toHaveLength(records.length);
   process.stderr.write(`[kafka failover] killed node ${victim} (leader of ${topic}-0), new leader ${newLeader}; ` +
-    `${acked} records acked, ${got.length} stored; warnings logged: ${logs.entries.filter((e) => e.level === 'warn').length}\n`);
+    `${acked} records acked, ${got.length} stored; JVM RSS ${cluster.nodes.map((n) => `${n.rssMb()?.toFixed(0)} MB`).join(', ')}; warnings logged: ${logs.entries.filter((e) => e.level === 'warn').length}\n`);
 });
