@@ -20,7 +20,7 @@ const SLOT_RECV = 'bench_spine_recvlogical';
 
 export const spine: Scenario = {
   name: 'spine',
-  summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Kafka mock (rows/s, ratio, peak RSS)',
+  summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Kafka (mock, or Apache Kafka with --kafka real; rows/s, ratio, peak RSS)',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const db = await createBenchDatabase(ctx.pg, 'bench_spine');
     await createBenchTable(db);

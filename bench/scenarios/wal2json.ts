@@ -14,7 +14,7 @@ const SLOTS = { pgoutput: 'bench_w2j_pgoutput', wal2json: 'bench_w2j_wal2json' }
 
 export const wal2json: Scenario = {
   name: 'wal2json',
-  summary: 'walcast with source.plugin wal2json vs pgoutput (same WAL), sink Kafka mock',
+  summary: 'walcast with source.plugin wal2json vs pgoutput (same WAL), sink Kafka',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const db = await createBenchDatabase(ctx.pg, 'bench_wal2json');
     await createBenchTable(db);

@@ -152,14 +152,22 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
       await mkdir(path.join(dir, 'tls'));
       certs = await makeTestCertificates(path.join(dir, 'tls'));
     }
+    // Each probe releases its port at once: make sure the OS did not hand one out twice.
+    const taken = new Set<number>();
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!taken.has(p)) return taken.add(p), p;
+      }
+    };
     const ports: NodePorts[] = [];
     for (let i = 0; i < n; i++) {
       ports.push({
-        plaintext: await freePort(),
-        controller: await freePort(),
-        saslPlaintext: sasl ? await freePort() : undefined,
-        ssl: tls ? await freePort() : undefined,
-        saslSsl: sasl && tls ? await freePort() : undefined,
+        plaintext: await port(),
+        controller: await port(),
+        saslPlaintext: sasl ? await port() : undefined,
+        ssl: tls ? await port() : undefined,
+        saslSsl: sasl && tls ? await port() : undefined,
       });
     }
     const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controller}`).join(',');
