@@ -87,6 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
       tmpDir,
       progress,
       kafka: async () => (await (brokers.kafka ??= args.kafka === 'real' ? startRealKafka() : startKafka())).bootstrap,
+      kafkaKind: args.kafka,
       nats: async () => (await (brokers.nats ??= startNats())).info.url,
     };
     process.stdout.write(`walcast bench: ${args.rows.toLocaleString('en-US')} rows, Kafka ${args.kafka}, ${os.cpus().length} CPUs, node ${process.version}, ${new Date().toISOString()}\n\n`);

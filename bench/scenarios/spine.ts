@@ -54,7 +54,7 @@ export const spine: Scenario = {
         columns: ['consumer', 'seconds', 'rows/s', 'WAL MB/s', 'vs pg_recvlogical', 'startup s', 'CPU s', 'peak RSS MB'],
         rows: [
           ['pg_recvlogical -> /dev/null', rl.seconds, Math.round(rlRate), walMb / rl.seconds, '1.00x', null, null, null],
-          ['walcast -> kafka (mock)', wc.seconds, Math.round(wcRate), walMb / wc.seconds, ratio(wcRate, rlRate),
+          [`walcast -> kafka (${ctx.kafkaKind})`, wc.seconds, Math.round(wcRate), walMb / wc.seconds, ratio(wcRate, rlRate),
             wc.startupSeconds, wc.cpuSeconds, Math.round(wc.peakRssBytes / MB)],
         ],
         notes: [
