@@ -9,8 +9,10 @@ export interface BenchContext {
   readonly pg: PgServer;
   /** Scratch directory of this run (configs, state); removed at the end. */
   readonly tmpDir: string;
-  /** Kafka mock bootstrap `host:port`, started on first use. */
+  /** Kafka bootstrap `host:port` (the mock, or Apache Kafka with --kafka real), started on first use. */
   kafka(): Promise<string>;
+  /** Which Kafka kafka() starts (--kafka), for table labels. */
+  readonly kafkaKind: 'mock' | 'real';
   /** nats-server -js URL, started on first use. */
   nats(): Promise<string>;
   /** Progress line on stderr (tables go to stdout). */

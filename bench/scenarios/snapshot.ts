@@ -27,7 +27,7 @@ export const snapshot: Scenario = {
   name: 'snapshot',
   summary: 'snapshot.mode initial_only (parallelism 1, 2) vs psql COPY row_to_json to /dev/null',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
-    const title = `snapshot: ${ctx.rows.toLocaleString('en-US')}-row table, walcast initial_only -> kafka (mock) vs psql COPY`;
+    const title = `snapshot: ${ctx.rows.toLocaleString('en-US')}-row table, walcast initial_only -> kafka (${ctx.kafkaKind}) vs psql COPY`;
     if (!SNAPSHOTTER.some((f) => existsSync(f))) {
       return [{ title, columns: ['reader', 'status'], rows: [['walcast', 'skipped: connector/source/snapshot is not built yet']] }];
     }

@@ -20,7 +20,7 @@ const SLOT_RECV = 'bench_spine_recvlogical';
 
 export const spine: Scenario = {
   name: 'spine',
-  summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Kafka mock (rows/s, ratio, peak RSS)',
+  summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Kafka (mock, or Apache Kafka with --kafka real; rows/s, ratio, peak RSS)',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const db = await createBenchDatabase(ctx.pg, 'bench_spine');
     await createBenchTable(db);
@@ -54,7 +54,7 @@ export const spine: Scenario = {
         columns: ['consumer', 'seconds', 'rows/s', 'WAL MB/s', 'vs pg_recvlogical', 'startup s', 'CPU s', 'peak RSS MB'],
         rows: [
           ['pg_recvlogical -> /dev/null', rl.seconds, Math.round(rlRate), walMb / rl.seconds, '1.00x', null, null, null],
-          ['walcast -> kafka (mock)', wc.seconds, Math.round(wcRate), walMb / wc.seconds, ratio(wcRate, rlRate),
+          [`walcast -> kafka (${ctx.kafkaKind})`, wc.seconds, Math.round(wcRate), walMb / wc.seconds, ratio(wcRate, rlRate),
             wc.startupSeconds, wc.cpuSeconds, Math.round(wc.peakRssBytes / MB)],
         ],
         notes: [

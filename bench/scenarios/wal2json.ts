@@ -14,7 +14,7 @@ const SLOTS = { pgoutput: 'bench_w2j_pgoutput', wal2json: 'bench_w2j_wal2json' }
 
 export const wal2json: Scenario = {
   name: 'wal2json',
-  summary: 'walcast with source.plugin wal2json vs pgoutput (same WAL), sink Kafka mock',
+  summary: 'walcast with source.plugin wal2json vs pgoutput (same WAL), sink Kafka',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const db = await createBenchDatabase(ctx.pg, 'bench_wal2json');
     await createBenchTable(db);
@@ -44,7 +44,7 @@ export const wal2json: Scenario = {
         label, r.seconds, Math.round(rate(w.rows, r.seconds)), ratio(rate(w.rows, r.seconds), pgRate),
         r.startupSeconds, r.cpuSeconds, Math.round(r.peakRssBytes / MB)];
       return [{
-        title: `wal2json: ${w.rows.toLocaleString('en-US')} rows through walcast -> kafka (mock), per output plugin`,
+        title: `wal2json: ${w.rows.toLocaleString('en-US')} rows through walcast -> kafka (${ctx.kafkaKind}), per output plugin`,
         columns: ['source.plugin', 'seconds', 'rows/s', 'vs pgoutput', 'startup s', 'CPU s', 'peak RSS MB'],
         rows: [row('pgoutput', pg), row('wal2json', wj)],
         notes: ['Each: spawn of walcast until its slot\'s confirmed_flush_lsn passed the last commit (same WAL, same run).'],
