@@ -1,9 +1,10 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { spawnDetachedReaper } from './reaper';
 
 // initdb and postgres refuse to run as root. As root we run them as the Debian `postgres` user
 // via runuser, in directories it owns; as any other user we run them directly.
@@ -95,19 +96,5 @@ export function spawnReaper(dataDir: string, rootDir: string): () => void {
     'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
     'shift; if [ -f "$1/postmaster.pid" ]; then "${@:3}" >/dev/null 2>&1; fi; rm -rf "$2"';
   // bash for "${@:3}" (the pg_ctl argv after pid, dataDir, rootDir).
-  const child = spawn(
-    'bash',
-    ['-c', script, 'walcast-pg-reaper', String(process.pid), dataDir, rootDir, cmd, ...argv],
-    { detached: true, stdio: 'ignore' },
-  );
-  child.unref();
-  return () => {
-    if (child.pid === undefined || child.exitCode !== null) return;
-    try {
-      // Its own process group (detached): take the pending `sleep` down with it.
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  };
+  return spawnDetachedReaper('walcast-pg-reaper', script, [dataDir, rootDir, cmd, ...argv]);
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cdsRun } from './kafka-cds';
+import { spawnDetachedReaper } from './reaper';
 import { fetchMetadata, Metadata } from './kafka-metadata';
 import { freePort } from './nats';
 import { makeTestCertificates } from './test-certs';
@@ -448,15 +449,5 @@ function spawnReaper(dir: string): () => void {
   const script =
     'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
     'for f in "$2"/node-*/java.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done; rm -rf "$2"';
-  const child = spawn('bash', ['-c', script, 'walcast-kafka-reaper', String(process.pid), dir], { detached: true, stdio: 'ignore' });
-  child.unref();
-  return () => {
-    if (child.pid === undefined || child.exitCode !== null) return;
-    try {
-      // Its own process group (detached): take the pending `sleep` down with it.
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  };
+  return spawnDetachedReaper('walcast-kafka-reaper', script, [dir]);
 }
