@@ -229,6 +229,7 @@ export class StreamSession {
         this.onEvent(ev, BigInt(Date.now()) * 1000n);
         if (this.batch.length >= this.deps.options.batchSize) this.flush();
       },
+      full: () => this.failure !== null || this.stopping || this.tracker.inFlight >= this.deps.options.maxInFlightEvents,
       room: () => this.room(),
     };
     replayCommitted(tx, commit, target).then((done) => {

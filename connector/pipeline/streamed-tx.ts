@@ -104,6 +104,8 @@ export class StreamedTransactions {
 export interface ReplayTarget {
   /** One event (begin, a change, commit) as if it had arrived from the server. */
   event(ev: ChangeEvent): void;
+  /** True when no more records may be produced now (too many unacknowledged, or ending). */
+  full(): boolean;
   /** Resolves true when more records may be produced, false when the session is ending. */
   room(): Promise<boolean>;
 }
@@ -117,10 +119,12 @@ export async function replayCommitted(tx: SpilledTx, commit: StreamCommitEvent, 
   try {
     target.event({ kind: 'begin', xid: commit.xid, finalLsn: commit.commitLsn, commitTimeUs: commit.commitTimeUs });
     for await (const events of tx.read()) {
-      if (!(await target.room())) return false;
-      for (const ev of events) target.event(ev);
+      for (const ev of events) {
+        if (target.full() && !(await target.room())) return false;
+        target.event(ev);
+      }
     }
-    if (!(await target.room())) return false;
+    if (target.full() && !(await target.room())) return false;
     target.event({ kind: 'commit', commitLsn: commit.commitLsn, endLsn: commit.endLsn, commitTimeUs: commit.commitTimeUs });
     return true;
   } finally {

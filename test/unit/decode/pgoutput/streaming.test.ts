@@ -134,6 +134,7 @@ describe('recorded streamed transactions (PostgreSQL 15, logical_decoding_work_m
                 if (e.kind === 'begin') commitLsn = e.finalLsn;
                 else if (e.kind !== 'commit' && e.kind !== 'relation' && !e.kind.startsWith('stream')) published.push({ commitLsn, id: idOf(e as DataEvent) });
               },
+              full: () => false,
               room: async () => true,
             });
             expect(done).toBe(true);
