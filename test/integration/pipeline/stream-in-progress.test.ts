@@ -146,6 +146,21 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
     expect(spillFiles()).toEqual([]);
   });
 
+  it('receives a transaction streaming across a restart again from its start, once', async () => {
+    await app.query('BEGIN');
+    await app.query('INSERT INTO t SELECT g, g FROM generate_series(800001, 815000) g');
+    await waitFor(() => spillFiles().length > 0, { timeoutMs: 60_000, message: 'a spill file' });
+    await handle.stop('restart during a streamed transaction');
+    expect(existsSync(spillDir)).toBe(false);
+    phases.length = 0;
+    handle = startConnector(s.config, { logger: createMemoryLogger(logs), onPhase: (p) => phases.push(p), sinkFactory: () => memorySink(rows) });
+    await waitFor(() => phases.includes('streaming'), { timeoutMs: 30_000, message: 'connector to restart' });
+    await app.query('INSERT INTO t SELECT g, g FROM generate_series(815001, 820000) g');
+    await app.query('COMMIT');
+    await marker(900001);
+    expect(rows.map((r) => r.id)).toEqual([...range(800001, 820000), 900001]);
+  });
+
   it('keeps interleaved streamed transactions apart and publishes them in commit order', async () => {
     const other = new Client({ connectionString: s.db.url });
     await other.connect();
