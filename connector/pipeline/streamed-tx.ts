@@ -89,6 +89,8 @@ export class StreamedTransactions {
       throw new ConnectorError('PROTOCOL', `Stream Commit for transaction ${ev.xid}, which was never streamed`, { context: { xid: ev.xid } });
     }
     this.open.delete(ev.xid);
+    this.logger.info({ xid: ev.xid, changes: tx.changes, spilledBytes: tx.fileBytes },
+      'streamed transaction committed: publishing the changes kept while it ran');
     return tx;
   }
 

@@ -93,6 +93,7 @@ describe('SpillStore', () => {
     const r = rel(['id', 'v']);
     const xids = [10, 10, 11, 12, 11, 13, 10];
     xids.forEach((x, i) => tx.append({ kind: 'insert', lsn: lsn(i), relation: r, after: [String(i), null] }, x));
+    expect(tx.fileBytes).toBe(0); // a small transaction stays in memory
     tx.abortSubtransaction(11);
     tx.abortSubtransaction(13);
     const ids = (await readAll(tx)).map((e) => (e.kind === 'insert' ? e.after[0] : ''));
