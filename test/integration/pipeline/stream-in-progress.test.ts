@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { loadConfig } from '../../../config/load';
 import { startConnector, type ConnectorHandle } from '../../../connector/pipeline/connector';
 import { createMemoryLogger, type CapturedLog } from '../../../connector/observe/logger';
 import type { Phase } from '../../../connector/pipeline/lifecycle';
@@ -159,6 +160,42 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
     await app.query('COMMIT');
     await marker(900001);
     expect(rows.map((r) => r.id)).toEqual([...range(800001, 820000), 900001]);
+  });
+
+  it('publishes the same records (ids included) as a session that does not stream', async () => {
+    const offRows: Row[] = [];
+    const offName = `${s.name}_off`;
+    const off = loadConfig({ env: {}, overrides: {
+      name: offName,
+      source: { url: s.db.url, tables: ['public.t'], streamInProgress: false, heartbeatMs: 500 },
+      snapshot: { mode: 'never' }, sink: { type: 'stdout' }, log: { level: 'silent' }, http: { port: 0 },
+      offsets: { stateDir: s.config.offsets.stateDir },
+    } });
+    const offPhases: Phase[] = [];
+    const offHandle = startConnector(off, { logger: createMemoryLogger([]), onPhase: (p) => offPhases.push(p), sinkFactory: () => memorySink(offRows) });
+    try {
+      await waitFor(() => offPhases.includes('streaming'), { timeoutMs: 30_000, message: 'the non-streaming connector to start' });
+      const before = await slotStats();
+      await app.query('BEGIN');
+      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(1000001, 1010000) g');
+      await app.query('SAVEPOINT s');
+      await app.query('UPDATE t SET v = 2 WHERE id BETWEEN 1000001 AND 1002000');
+      await app.query('ROLLBACK TO SAVEPOINT s');
+      await app.query('DELETE FROM t WHERE id BETWEEN 1000001 AND 1000100');
+      await app.query('COMMIT');
+      const expected = 10000 + 100; // creates, then deletes (tombstones are not kept by the memory sink)
+      await waitFor(() => rows.length >= expected && offRows.length >= expected, {
+        timeoutMs: 120_000, message: () => `${expected} rows on both, have ${rows.length} and ${offRows.length}`,
+      });
+      expect(rows).toEqual(offRows);
+      expect(rows.filter((r) => r.op === 'd').map((r) => r.id)).toEqual(range(1000001, 1000100));
+      const [offStats] = await s.db.query<{ stream_txns: string }>('SELECT stream_txns::text FROM pg_stat_replication_slots WHERE slot_name = $1', [off.source.slot]);
+      expect(Number(offStats?.stream_txns ?? 0)).toBe(0);
+      expect((await slotStats()).stream_txns).toBeGreaterThan(before.stream_txns);
+    } finally {
+      await offHandle.stop('test done');
+      await dropSlotAndPublication(s.db, off.source.slot, off.source.publication);
+    }
   });
 
   it('keeps interleaved streamed transactions apart and publishes them in commit order', async () => {
