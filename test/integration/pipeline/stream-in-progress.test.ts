@@ -39,6 +39,14 @@ function memorySink(rows: Row[]): Sink {
   };
 }
 
+/**
+ * Rows of the large transactions (commit, abort, savepoint). 20k keeps the suite quick on a shared
+ * machine; WALCAST_TEST_STREAM_ROWS=1000000 runs the issue's 1M-row proof.
+ */
+const N = Number(process.env.WALCAST_TEST_STREAM_ROWS ?? 20_000);
+const ABORT_BASE = 100_000_000;
+const SAVEPOINT_BASE = 200_000_000;
+
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('in-progress transactions (pgoutput v2, streaming on)', () => {
@@ -88,7 +96,7 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
   it('publishes a large transaction only at its commit, from local disk, in order; then confirms past it', async () => {
     const before = await slotStats();
     await app.query('BEGIN');
-    await app.query('INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g');
+    await app.query('INSERT INTO t SELECT g, g FROM generate_series(1, $1::int) g', [N]);
     // Streamed and spilled to disk while the transaction is still open; nothing published.
     await waitFor(() => spillFiles().some((f) => statSync(join(spillDir, f)).size > 64 * 1024), {
       timeoutMs: 60_000, message: () => `a spill file in ${spillDir}: ${JSON.stringify(spillFiles())}`,
@@ -97,11 +105,11 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
     await app.query('COMMIT');
     const [{ lsn: afterCommit }] = (await app.query<{ lsn: string }>("SELECT (pg_current_wal_lsn() - '0/0')::text AS lsn")).rows;
 
-    await waitFor(() => rows.length >= 20000, { timeoutMs: 120_000, message: () => `20000 rows, have ${rows.length}` });
-    expect(rows.map((r) => r.id)).toEqual(range(1, 20000));
+    await waitFor(() => rows.length >= N, { timeoutMs: 600_000, message: () => `${N} rows, have ${rows.length}` });
+    expect(rows.map((r) => r.id)).toEqual(range(1, N));
     expect(rows.every((r) => r.op === 'c')).toBe(true);
     expect(new Set(rows.map((r) => r.commitLsn)).size).toBe(1);
-    expect(rows.map((r) => r.index)).toEqual(range(0, 19999));
+    expect(rows.map((r) => r.index)).toEqual(range(0, N - 1));
     const after = await slotStats();
     expect(after.stream_txns).toBeGreaterThan(before.stream_txns);
     expect(after.spill_txns).toBe(before.spill_txns); // the server streamed instead of spilling
@@ -114,52 +122,57 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
   it('drops an aborted large transaction and its spill', async () => {
     const before = await slotStats();
     await app.query('BEGIN');
-    await app.query('INSERT INTO t SELECT g, g FROM generate_series(100001, 120000) g');
+    await app.query('INSERT INTO t SELECT g, g FROM generate_series($1::int, $2::int) g', [ABORT_BASE + 1, ABORT_BASE + N]);
     await waitFor(() => spillFiles().length > 0, { timeoutMs: 60_000, message: 'a spill file' });
     await app.query('ROLLBACK');
     await waitFor(() => spillFiles().length === 0, { timeoutMs: 60_000, message: () => `spill removed: ${JSON.stringify(spillFiles())}` });
-    await marker(200001);
-    expect(rows.map((r) => r.id)).toEqual([200001]);
+    await marker(300000001);
+    expect(rows.map((r) => r.id)).toEqual([300000001]);
     expect((await slotStats()).stream_txns).toBeGreaterThan(before.stream_txns);
   });
 
   it('drops only the rows of subtransactions rolled back to a savepoint', async () => {
+    // Half of N kept (in the top transaction and a released savepoint), half rolled back (in a
+    // savepoint and one nested in it), then a few more kept and an UPDATE rolled back.
+    const b = SAVEPOINT_BASE;
+    const q = Math.floor(N / 4);
+    const ins = (from: number, to: number) => app.query('INSERT INTO t SELECT g, 1 FROM generate_series($1::int, $2::int) g', [b + from, b + to]);
     await app.query('BEGIN');
-    await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(300001, 310000) g');
+    await ins(1, q);
     await app.query('SAVEPOINT kept');
-    await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(310001, 311000) g');
+    await ins(q + 1, 2 * q);
     await app.query('RELEASE SAVEPOINT kept');
     await app.query('SAVEPOINT half');
-    await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(320001, 325000) g');
+    await ins(2 * q + 1, 3 * q);
     await app.query('SAVEPOINT nested');
-    await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(325001, 330000) g');
+    await ins(3 * q + 1, 4 * q);
     await app.query('ROLLBACK TO SAVEPOINT half'); // drops both nested subtransactions
-    await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(340001, 340010) g');
+    await ins(4 * q + 1, 4 * q + 10);
     await app.query('SAVEPOINT last');
-    await app.query('UPDATE t SET v = 2 WHERE id BETWEEN 300001 AND 300005');
+    await app.query('UPDATE t SET v = 2 WHERE id BETWEEN $1::int AND $2::int', [b + 1, b + 5]);
     await app.query('ROLLBACK TO SAVEPOINT last');
     await app.query('COMMIT');
-    const expected = [...range(300001, 310000), ...range(310001, 311000), ...range(340001, 340010)];
-    await waitFor(() => rows.length >= expected.length, { timeoutMs: 120_000, message: () => `${expected.length} rows, have ${rows.length}` });
-    await marker(400001);
-    expect(rows.map((r) => r.id)).toEqual([...expected, 400001]);
+    const expected = [...range(b + 1, b + 2 * q), ...range(b + 4 * q + 1, b + 4 * q + 10)];
+    await waitFor(() => rows.length >= expected.length, { timeoutMs: 600_000, message: () => `${expected.length} rows, have ${rows.length}` });
+    await marker(300000002);
+    expect(rows.map((r) => r.id)).toEqual([...expected, 300000002]);
     expect(rows.slice(0, -1).every((r) => r.op === 'c')).toBe(true);
     expect(spillFiles()).toEqual([]);
   });
 
   it('receives a transaction streaming across a restart again from its start, once', async () => {
     await app.query('BEGIN');
-    await app.query('INSERT INTO t SELECT g, g FROM generate_series(800001, 815000) g');
+    await app.query('INSERT INTO t SELECT g, g FROM generate_series(400000001, 400015000) g');
     await waitFor(() => spillFiles().length > 0, { timeoutMs: 60_000, message: 'a spill file' });
     await handle.stop('restart during a streamed transaction');
     expect(existsSync(spillDir)).toBe(false);
     phases.length = 0;
     handle = startConnector(s.config, { logger: createMemoryLogger(logs), onPhase: (p) => phases.push(p), sinkFactory: () => memorySink(rows) });
     await waitFor(() => phases.includes('streaming'), { timeoutMs: 30_000, message: 'connector to restart' });
-    await app.query('INSERT INTO t SELECT g, g FROM generate_series(815001, 820000) g');
+    await app.query('INSERT INTO t SELECT g, g FROM generate_series(400015001, 400020000) g');
     await app.query('COMMIT');
-    await marker(900001);
-    expect(rows.map((r) => r.id)).toEqual([...range(800001, 820000), 900001]);
+    await marker(300000003);
+    expect(rows.map((r) => r.id)).toEqual([...range(400000001, 400020000), 300000003]);
   });
 
   it('publishes the same records (ids included) as a session that does not stream', async () => {
@@ -177,18 +190,18 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
       await waitFor(() => offPhases.includes('streaming'), { timeoutMs: 30_000, message: 'the non-streaming connector to start' });
       const before = await slotStats();
       await app.query('BEGIN');
-      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(1000001, 1010000) g');
+      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(800000001, 800010000) g');
       await app.query('SAVEPOINT s');
-      await app.query('UPDATE t SET v = 2 WHERE id BETWEEN 1000001 AND 1002000');
+      await app.query('UPDATE t SET v = 2 WHERE id BETWEEN 800000001 AND 800002000');
       await app.query('ROLLBACK TO SAVEPOINT s');
-      await app.query('DELETE FROM t WHERE id BETWEEN 1000001 AND 1000100');
+      await app.query('DELETE FROM t WHERE id BETWEEN 800000001 AND 800000100');
       await app.query('COMMIT');
       const expected = 10000 + 100; // creates, then deletes (tombstones are not kept by the memory sink)
       await waitFor(() => rows.length >= expected && offRows.length >= expected, {
         timeoutMs: 120_000, message: () => `${expected} rows on both, have ${rows.length} and ${offRows.length}`,
       });
       expect(rows).toEqual(offRows);
-      expect(rows.filter((r) => r.op === 'd').map((r) => r.id)).toEqual(range(1000001, 1000100));
+      expect(rows.filter((r) => r.op === 'd').map((r) => r.id)).toEqual(range(800000001, 800000100));
       const [offStats] = await s.db.query<{ stream_txns: string }>('SELECT stream_txns::text FROM pg_stat_replication_slots WHERE slot_name = $1', [off.source.slot]);
       expect(Number(offStats?.stream_txns ?? 0)).toBe(0);
       expect((await slotStats()).stream_txns).toBeGreaterThan(before.stream_txns);
@@ -204,17 +217,17 @@ describe('in-progress transactions (pgoutput v2, streaming on)', () => {
     try {
       await app.query('BEGIN');
       await other.query('BEGIN');
-      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(500001, 505000) g');
-      await other.query('INSERT INTO t SELECT g, 1 FROM generate_series(600001, 605000) g');
-      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(505001, 510000) g');
-      await other.query('INSERT INTO t SELECT g, 1 FROM generate_series(605001, 610000) g');
-      await s.db.query('INSERT INTO t VALUES (700001, 1)'); // a small transaction between them
+      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(500000001, 500005000) g');
+      await other.query('INSERT INTO t SELECT g, 1 FROM generate_series(600000001, 600005000) g');
+      await app.query('INSERT INTO t SELECT g, 1 FROM generate_series(500005001, 500010000) g');
+      await other.query('INSERT INTO t SELECT g, 1 FROM generate_series(600005001, 600010000) g');
+      await s.db.query('INSERT INTO t VALUES (700000001, 1)'); // a small transaction between them
       await other.query('COMMIT');
       await app.query('COMMIT');
     } finally {
       await other.end();
     }
-    const expected = [700001, ...range(600001, 610000), ...range(500001, 510000)];
+    const expected = [700000001, ...range(600000001, 600010000), ...range(500000001, 500010000)];
     await waitFor(() => rows.length >= expected.length, { timeoutMs: 120_000, message: () => `${expected.length} rows, have ${rows.length}` });
     expect(rows.map((r) => r.id)).toEqual(expected);
     expect(new Set(rows.map((r) => r.commitLsn)).size).toBe(3);
