@@ -167,6 +167,8 @@ export interface RunningWalcast {
   confirmedPast(lsn: bigint, stallMs?: number): Promise<number>;
   /** Peak resident set (VmHWM) so far, bytes. */
   peakRssBytes(): number;
+  /** User + system CPU seconds so far (null once it exited). */
+  cpuSeconds(): number | null;
   /** The last 64 kB of its stderr (JSON log lines). */
   log(): string;
   stop(): Promise<void>;
@@ -208,6 +210,7 @@ export function startWalcast(opts: { label: string; config: Record<string, unkno
       peak = Math.max(peak, m?.hwm ?? 0, m?.rss ?? 0);
       return peak;
     },
+    cpuSeconds: () => readCpuSeconds(pid),
     log: () => err.text(),
     stop: async () => {
       const m = memory.stop();

@@ -30,6 +30,8 @@ interface ModeResult {
   readonly streamBytes: number;
   readonly peakRssBytes: number;
   readonly peakRssAtCommitBytes: number;
+  readonly cpuSeconds: number | null;
+  readonly cpuAtCommitSeconds: number | null;
   readonly localSpillBytes: number | null;
 }
 
@@ -56,6 +58,7 @@ async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<Mo
     let txSeconds: number;
     let committed: number;
     let peakAtCommit = 0;
+    let cpuAtCommit: number | null = null;
     try {
       const t0 = performance.now();
       await client.query('BEGIN');
@@ -68,12 +71,14 @@ async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<Mo
       committed = performance.now();
       txSeconds = (committed - t0) / 1000;
       peakAtCommit = walcast.peakRssBytes();
+      cpuAtCommit = walcast.cpuSeconds();
     } finally {
       await client.end();
     }
     ctx.progress(`bigtx (${mode}): committed after ${txSeconds.toFixed(1)} s; waiting for the last ack`);
     const acked = await walcast.confirmedPast(lsn);
     const peakRssBytes = walcast.peakRssBytes();
+    const cpuSeconds = walcast.cpuSeconds();
     const local = /"spilledBytes":(\d+)/.exec(walcast.log());
     await walcast.stop();
     const [stats] = await db.query<{ spill_txns: string; spill_bytes: string; stream_txns: string; stream_bytes: string }>(
@@ -83,7 +88,7 @@ async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<Mo
       mode, txSeconds, commitToAckSeconds: (acked - committed) / 1000,
       spillTxns: Number(stats?.spill_txns ?? 0), spillBytes: Number(stats?.spill_bytes ?? 0),
       streamTxns: Number(stats?.stream_txns ?? 0), streamBytes: Number(stats?.stream_bytes ?? 0),
-      peakRssBytes, peakRssAtCommitBytes: peakAtCommit, localSpillBytes: local ? Number(local[1]) : streamInProgress ? null : 0,
+      peakRssBytes, peakRssAtCommitBytes: peakAtCommit, cpuSeconds, cpuAtCommitSeconds: cpuAtCommit, localSpillBytes: local ? Number(local[1]) : streamInProgress ? null : 0,
     };
   } finally {
     await walcast.stop();
@@ -99,14 +104,15 @@ export const bigtx: Scenario = {
     const mb = (n: number | null): number | null => (n === null ? null : Math.round(n / MB));
     return [{
       title: `bigtx: one transaction of ${ctx.rows.toLocaleString('en-US')} rows, pgoutput -> kafka (mock), logical_decoding_work_mem 64MB`,
-      columns: ['streamInProgress', 'txn s', 'commit -> last ack s', 'server spill txns', 'server spill MB', 'server stream txns', 'server stream MB', 'walcast spill MB', 'peak RSS MB at commit', 'peak RSS MB'],
+      columns: ['streamInProgress', 'txn s', 'commit -> last ack s', 'server spill txns', 'server spill MB', 'server stream txns', 'server stream MB', 'walcast spill MB', 'CPU s at commit', 'CPU s', 'peak RSS MB at commit', 'peak RSS MB'],
       rows: results.map((r) => [r.mode, r.txSeconds, r.commitToAckSeconds, r.spillTxns, mb(r.spillBytes), r.streamTxns, mb(r.streamBytes),
-        mb(r.localSpillBytes), mb(r.peakRssAtCommitBytes), mb(r.peakRssBytes)]),
+        mb(r.localSpillBytes), r.cpuAtCommitSeconds, r.cpuSeconds, mb(r.peakRssAtCommitBytes), mb(r.peakRssBytes)]),
       notes: [
         'txn s: BEGIN to COMMIT returning (the INSERT of every row); commit -> last ack: COMMIT returning to confirmed_flush_lsn past the commit',
         '  (walcast confirms only when every record of the transaction is acked; status updates every 100 ms + 50 ms polling).',
         'server spill/stream: pg_stat_replication_slots of the walcast slot after walcast stopped. walcast spill: bytes it wrote to',
-        '  <stateDir>/<name>.spill/ (from its log). Peak RSS: VmHWM of the walcast process until COMMIT returned, and over the whole run.',
+        '  <stateDir>/<name>.spill/ (from its log). CPU (user+system) and peak RSS (VmHWM) of the walcast process until COMMIT',
+        '  returned, and until the last ack. The machine is shared: run it more than once; compare within a run.',
       ],
     }];
   },
