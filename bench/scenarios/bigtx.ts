@@ -103,7 +103,7 @@ export const bigtx: Scenario = {
     const results = [await runMode(ctx, true), await runMode(ctx, false)];
     const mb = (n: number | null): number | null => (n === null ? null : Math.round(n / MB));
     return [{
-      title: `bigtx: one transaction of ${ctx.rows.toLocaleString('en-US')} rows, pgoutput -> kafka (mock), logical_decoding_work_mem 64MB`,
+      title: `bigtx: one transaction of ${ctx.rows.toLocaleString('en-US')} rows, pgoutput -> kafka (${ctx.kafkaKind}), logical_decoding_work_mem 64MB`,
       columns: ['streamInProgress', 'txn s', 'commit -> last ack s', 'server spill txns', 'server spill MB', 'server stream txns', 'server stream MB', 'walcast spill MB', 'CPU s at commit', 'CPU s', 'peak RSS MB at commit', 'peak RSS MB'],
       rows: results.map((r) => [r.mode, r.txSeconds, r.commitToAckSeconds, r.spillTxns, mb(r.spillBytes), r.streamTxns, mb(r.streamBytes),
         mb(r.localSpillBytes), r.cpuAtCommitSeconds, r.cpuSeconds, mb(r.peakRssAtCommitBytes), mb(r.peakRssBytes)]),
