@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../../../config/load';
 import { isConnectorError, type ConnectorError } from '../../../../connector/errors';
+import { createDecoder, streamsInProgress } from '../../../../connector/decode/factory';
 import type { DataEvent } from '../../../../connector/decode/change';
 import { createPgoutputDecoder, decodePgoutputMessage } from '../../../../connector/decode/pgoutput';
 import { createMemoryLogger } from '../../../../connector/observe/logger';
@@ -158,5 +160,24 @@ describe('recorded streamed transactions (PostgreSQL 15, logical_decoding_work_m
     expect(store.bufferedBytes).toBe(0);
     expect(store.bytesWritten).toBeGreaterThan(64 * 1024);
     txs.close();
+  });
+});
+
+describe('when the session streams in-progress transactions', () => {
+  const config = (source: Record<string, unknown>) => loadConfig({ env: {}, overrides: { name: 'shop', source: { url: 'postgres://u@h/db', ...source } } });
+
+  it('needs pgoutput, source.streamInProgress and PostgreSQL 14 or later', () => {
+    expect(streamsInProgress(config({}), 150004)).toBe(true);
+    expect(streamsInProgress(config({}), 140000)).toBe(true);
+    expect(streamsInProgress(config({}), 130012)).toBe(false);
+    expect(streamsInProgress(config({ streamInProgress: false }), 150004)).toBe(false);
+    expect(streamsInProgress(config({ plugin: 'wal2json' }), 150004)).toBe(false);
+  });
+
+  it('asks the server for proto_version 2 and streaming only then', () => {
+    const keys = new Map([['public.t', ['id']]]);
+    expect(createDecoder(config({}), [], keys, 150004).startOptions()).toMatch(/^proto_version '2', .*, streaming 'on'$/);
+    expect(createDecoder(config({}), [], keys, 130012).startOptions()).toMatch(/^proto_version '1', /);
+    expect(createDecoder(config({}), [], keys, 130012).startOptions()).not.toMatch(/streaming/);
   });
 });
