@@ -45,6 +45,7 @@ export function checkConfig(c: Obj): string[] {
   problems.push(...checkPatterns(source.tables, 'source.tables'), ...checkPatterns(source.excludeTables, 'source.excludeTables'));
   add(range(source.heartbeatMs, 'source.heartbeatMs', 100, 600_000));
   add(range(source.maxInFlightEvents, 'source.maxInFlightEvents', 1, 10_000_000));
+  add(range(source.streamSpillMemoryBytes, 'source.streamSpillMemoryBytes', 1024, 4 * 1024 * 1024 * 1024));
   add(range(source.retryInitialMs, 'source.retryInitialMs', 1, 3_600_000));
   add(range(source.retryMaxMs, 'source.retryMaxMs', 1, 3_600_000));
   add(range(source.lagPollMs, 'source.lagPollMs', 0, 3_600_000));

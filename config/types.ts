@@ -26,6 +26,14 @@ export interface SourceConfig {
   readonly maxInFlightEvents: number;
   /** Emit logical decoding messages (pg_logical_emit_message) as op 'm'. */
   readonly messages: boolean;
+  /**
+   * pgoutput on PostgreSQL 14+: have the server stream large transactions while they run
+   * (proto_version 2, streaming on) instead of spilling them to its own disk until COMMIT.
+   * walcast keeps them (memory, then local disk) and publishes at the commit. Ignored by wal2json.
+   */
+  readonly streamInProgress: boolean;
+  /** Memory for streamed in-progress transactions, all together; beyond it they go to local disk. */
+  readonly streamSpillMemoryBytes: number;
   /** Backoff bounds when the slot is held by another process or the connection drops. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;

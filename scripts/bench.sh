@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run bench -- [--only spine,wal2json,nats,snapshot] [--rows N]`: the benchmarks (bench/).
+# `npm run bench -- [--only spine,wal2json,nats,snapshot,bigtx] [--rows N]`: the benchmarks (bench/).
 # Same preparation as scripts/test.sh (system packages, Node 24, node_modules, the Kafka mock broker),
 # then a build, then dist/bench/index.js with the given arguments. Tables on stdout, progress
 # on stderr; every server it needs is started and removed by the bench itself.

@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { endChild, tail, track } from './children';
-import { readCpuSeconds, sampleMemory } from './proc';
+import { readCpuSeconds, readMemory, sampleMemory } from './proc';
 import { BenchDb, confirmedFlushLsn } from './workload';
 
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
@@ -156,4 +156,66 @@ export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<W
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);
   }
+}
+
+/** A walcast child started ahead of a workload (see startWalcast). */
+export interface RunningWalcast {
+  readonly pid: number;
+  /** Resolves once walcast logged "connector streaming"; rejects if it exits or takes longer. */
+  streaming(timeoutMs?: number): Promise<void>;
+  /** Resolves performance.now() at which the slot's confirmed_flush_lsn was seen past `lsn`. */
+  confirmedPast(lsn: bigint, stallMs?: number): Promise<number>;
+  /** Peak resident set (VmHWM) so far, bytes. */
+  peakRssBytes(): number;
+  /** User + system CPU seconds so far (null once it exited). */
+  cpuSeconds(): number | null;
+  /** The last 64 kB of its stderr (JSON log lines). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `walcast run` and leaves it running: for workloads that must run while walcast
+ * streams (e.g. one large transaction whose commit-to-ack time is measured).
+ */
+export function startWalcast(opts: { label: string; config: Record<string, unknown>; configDir: string; db: BenchDb; slot: string }): RunningWalcast {
+  const { child, pid } = spawnWalcast(opts);
+  const err = tail(64_000);
+  let exited: string | null = null;
+  child.stderr?.on('data', (d: Buffer) => err.push(d));
+  child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
+  const memory = sampleMemory(pid, 100);
+  let peak = 0;
+  const poll = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (exited !== null) throw new Error(`${opts.label}: walcast ${exited} while waiting for ${what}\n${err.text()}`);
+      const v = await probe();
+      if (v !== null) return v;
+      if (performance.now() > deadline) throw new Error(`${opts.label}: no ${what} after ${timeoutMs} ms\n${err.text()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return {
+    pid,
+    streaming: async (timeoutMs = 60_000) => {
+      await poll('"connector streaming" log line', timeoutMs, async () => (err.text().includes('"msg":"connector streaming"') ? true : null));
+    },
+    confirmedPast: (lsn, stallMs = 600_000) => poll(`confirmation past ${lsn}`, stallMs, async () => {
+      const c = await confirmedFlushLsn(opts.db, opts.slot);
+      return c !== null && c > lsn ? performance.now() : null;
+    }),
+    peakRssBytes: () => {
+      const m = readMemory(pid);
+      peak = Math.max(peak, m?.hwm ?? 0, m?.rss ?? 0);
+      return peak;
+    },
+    cpuSeconds: () => readCpuSeconds(pid),
+    log: () => err.text(),
+    stop: async () => {
+      const m = memory.stop();
+      peak = Math.max(peak, m.hwm, m.rss);
+      await endChild(child, 'SIGTERM', 15_000);
+    },
+  };
 }

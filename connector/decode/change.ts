@@ -54,6 +54,8 @@ export interface CommitEvent {
 export interface InsertEvent {
   readonly kind: 'insert';
   readonly lsn: Lsn;
+  /** Inside a streamed block only: the (sub)transaction the change belongs to (see StreamStartEvent). */
+  readonly xid?: number;
   readonly relation: Relation;
   readonly after: Tuple;
 }
@@ -61,6 +63,8 @@ export interface InsertEvent {
 export interface UpdateEvent {
   readonly kind: 'update';
   readonly lsn: Lsn;
+  /** Inside a streamed block only: the (sub)transaction the change belongs to (see StreamStartEvent). */
+  readonly xid?: number;
   readonly relation: Relation;
   /**
    * The old row when the server sent one: the full old tuple (REPLICA IDENTITY FULL, 'O') or
@@ -74,6 +78,8 @@ export interface UpdateEvent {
 export interface DeleteEvent {
   readonly kind: 'delete';
   readonly lsn: Lsn;
+  /** Inside a streamed block only: the (sub)transaction the change belongs to (see StreamStartEvent). */
+  readonly xid?: number;
   readonly relation: Relation;
   /** Old row: full ('O') or key-only ('K', non-key positions null). */
   readonly before: Tuple;
@@ -83,6 +89,8 @@ export interface DeleteEvent {
 export interface TruncateEvent {
   readonly kind: 'truncate';
   readonly lsn: Lsn;
+  /** Inside a streamed block only: the (sub)transaction the change belongs to (see StreamStartEvent). */
+  readonly xid?: number;
   readonly relations: readonly Relation[];
   readonly cascade: boolean;
   readonly restartIdentity: boolean;
@@ -91,6 +99,8 @@ export interface TruncateEvent {
 export interface MessageEvent {
   readonly kind: 'message';
   readonly lsn: Lsn;
+  /** Inside a streamed block only: the (sub)transaction the change belongs to (see StreamStartEvent). */
+  readonly xid?: number;
   readonly transactional: boolean;
   readonly prefix: string;
   readonly content: Buffer;
@@ -102,8 +112,43 @@ export interface RelationEvent {
   readonly relation: Relation;
 }
 
+/**
+ * In-progress transactions (pgoutput protocol v2, `streaming 'on'`): the server sends a large
+ * transaction's changes in blocks before it ends, and blocks of several transactions may
+ * interleave with each other and with ordinary BEGIN..COMMIT transactions. Data events between
+ * StreamStart and StreamStop carry `xid` (the subtransaction's own xid for changes made in one).
+ * The transaction ends with StreamCommit (publish it) or StreamAbort (drop it, or only the
+ * subtransaction `subXid` when that differs from `xid`).
+ */
+export interface StreamStartEvent {
+  readonly kind: 'streamStart';
+  readonly xid: number;
+  readonly firstSegment: boolean;
+}
+
+export interface StreamStopEvent {
+  readonly kind: 'streamStop';
+}
+
+export interface StreamCommitEvent {
+  readonly kind: 'streamCommit';
+  readonly xid: number;
+  readonly commitLsn: Lsn;
+  readonly endLsn: Lsn;
+  /** Commit time, µs since the Unix epoch. */
+  readonly commitTimeUs: bigint;
+}
+
+export interface StreamAbortEvent {
+  readonly kind: 'streamAbort';
+  readonly xid: number;
+  /** Equal to `xid` when the whole transaction aborted. */
+  readonly subXid: number;
+}
+
+export type StreamEvent = StreamStartEvent | StreamStopEvent | StreamCommitEvent | StreamAbortEvent;
 export type DataEvent = InsertEvent | UpdateEvent | DeleteEvent | TruncateEvent | MessageEvent;
-export type ChangeEvent = BeginEvent | CommitEvent | DataEvent | RelationEvent;
+export type ChangeEvent = BeginEvent | CommitEvent | DataEvent | RelationEvent | StreamEvent;
 
 /**
  * A decoder consumes one XLogData payload at a time (with the WAL position the server gave it)

@@ -12,7 +12,10 @@
 import { Client } from 'pg';
 import type { WalcastConfig } from '../../config/types';
 import { ConnectorError, fromPgError } from '../errors';
-import { createDecoder } from '../decode/factory';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDecoder, streamsInProgress } from '../decode/factory';
+import { SpillStore } from '../offsets/spill';
 import { EnvelopeBuilder } from '../envelope/builder';
 import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
@@ -32,6 +35,7 @@ import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
 import { confirmRecorder, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
 import { judgeSlot, SlotVerdict } from './slot-verdict';
 import { StreamSession } from './stream-session';
+import { StreamedTransactions } from './streamed-tx';
 
 export interface AttemptContext {
   readonly config: WalcastConfig;
@@ -89,6 +93,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   let publicationCreated: string | null = null;
   let setup: SlotSetupDeps | null = null;
   let stateBefore: ConnectorState | null = null;
+  let streamed: StreamedTransactions | null = null;
   try {
     stateBefore = ctx.tail ? null : await ctx.stateStore.read();
     await client.connect().catch((e: unknown) => { throw fromPgError(e, 'PG_CONNECT', 'cannot connect to PostgreSQL'); });
@@ -149,7 +154,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     }
     if (ctx.signal.aborted) return;
 
-    const decoder = createDecoder(config, inspection.tables, inspection.primaryKeys);
+    const decoder = createDecoder(config, inspection.tables, inspection.primaryKeys, inspection.serverVersion);
+    streamed = streamedTransactions(ctx, inspection.serverVersion);
     const session = new StreamSession({
       repl, decoder, builder, sink, logger, startLsn: slotStart.startLsn, knownTopics: ctx.knownTopics,
       options: {
@@ -161,6 +167,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       recordConfirmed: ctx.tail ? undefined : confirmRecorder(ctx.stateStore, config.source.slot),
       onConfirmed: ctx.onConfirmed,
       metrics: ctx.metrics,
+      streamed: streamed ?? undefined,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());
@@ -180,10 +187,32 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     throw e;
   } finally {
     ctx.setSession(null);
+    streamed?.close(); // the session removes its spill when it ends; this covers a failed start
     await client.end().catch(() => undefined);
     repl?.destroy();
     await sink?.stop().catch((e: unknown) => logger.warn({ err: e }, 'sink stop failed'));
   }
+}
+
+/**
+ * The keeper of streamed in-progress transactions when the session asks for them, with its
+ * spill directory emptied; null when the server holds transactions until COMMIT instead.
+ */
+function streamedTransactions(ctx: AttemptContext, serverVersion: number): StreamedTransactions | null {
+  const { config, logger } = ctx;
+  if (!streamsInProgress(config, serverVersion)) {
+    if (config.source.streamInProgress) {
+      const why = config.source.plugin !== 'pgoutput'
+        ? 'wal2json has no streaming of in-progress transactions'
+        : `PostgreSQL ${serverVersion} is older than 14 (pgoutput protocol version 2)`;
+      logger.info({ serverVersion }, `source.streamInProgress does not apply: ${why}; the server holds each transaction until COMMIT`);
+    }
+    return null;
+  }
+  const dir = ctx.tail
+    ? join(tmpdir(), `walcast-${config.name}-tail-${process.pid}.spill`)
+    : join(config.offsets.stateDir, `${config.name}.spill`);
+  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes), logger);
 }
 
 /** True when the state says a slot creation was started and its answer never came. */

@@ -21,12 +21,14 @@ export interface Inspection {
   readonly publicationPlan: PublicationPlan | null;
   /** `schema.table` -> primary key column names, in key order. */
   readonly primaryKeys: PrimaryKeys;
+  /** server_version_num, e.g. 150004. */
+  readonly serverVersion: number;
 }
 
 export async function inspectServer(client: ClientBase, config: WalcastConfig, logger: Logger): Promise<Inspection> {
   const problems: string[] = [];
-  const { rows: [settings] } = await client.query<{ db: string; wal_level: string }>(
-    "SELECT current_database() AS db, current_setting('wal_level') AS wal_level",
+  const { rows: [settings] } = await client.query<{ db: string; wal_level: string; version: number }>(
+    "SELECT current_database() AS db, current_setting('wal_level') AS wal_level, current_setting('server_version_num')::int AS version",
   );
   if (settings.wal_level !== 'logical') problems.push(`wal_level is "${settings.wal_level}"; logical decoding needs wal_level = logical`);
 
@@ -62,7 +64,7 @@ export async function inspectServer(client: ClientBase, config: WalcastConfig, l
     throw new ConnectorError('CONFIG_INVALID', `cannot start:\n  - ${problems.join('\n  - ')}`, { context: { problems: problems.length } });
   }
   await warnReplicaIdentity(client, config, tables, logger);
-  return { database: settings.db, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client) };
+  return { database: settings.db, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client), serverVersion: settings.version };
 }
 
 async function loadPrimaryKeys(client: ClientBase): Promise<PrimaryKeys> {

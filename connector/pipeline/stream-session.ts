@@ -8,9 +8,13 @@
  * On any failure the session ends; the supervisor starts a new one, which resumes from the
  * slot's confirmed_flush_lsn (PostgreSQL resends every later commit). Nothing is skipped, and
  * ids are deterministic, so the redelivered duplicates are recognisable.
+ *
+ * Streamed in-progress transactions (pgoutput v2) are kept by `streamed` (streamed-tx.ts) until
+ * their Stream Commit; then reading pauses, the transaction is replayed through the ordinary
+ * path paced by acks, and messages that were already read meanwhile wait in `queued`.
  */
 import { ConnectorError } from '../errors';
-import type { ChangeEvent, DataEvent, Decoder } from '../decode/change';
+import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../decode/change';
 import type { EnvelopeBuilder } from '../envelope/builder';
 import type { Sink, SinkRecord } from '../sink/port';
 import { AckTracker } from '../offsets/ack-tracker';
@@ -19,6 +23,7 @@ import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
 import { EventTally } from './event-tally';
+import { replayCommitted, type StreamedTransactions } from './streamed-tx';
 
 export interface SessionOptions {
   readonly heartbeatMs: number;
@@ -47,6 +52,8 @@ export interface SessionDeps {
   readonly recordConfirmed?: (lsn: Lsn) => Promise<void>;
   readonly onConfirmed?: (lsn: Lsn) => void;
   readonly metrics?: Metrics;
+  /** Keeps streamed in-progress transactions; required when the decoder streams them. */
+  readonly streamed?: StreamedTransactions;
 }
 
 interface OpenTx {
@@ -78,6 +85,10 @@ export class StreamSession {
   private failure: ConnectorError | null = null;
   private stopping = false;
   private settle!: { resolve: () => void; reject: (e: ConnectorError) => void };
+  /** A committed streamed transaction is being replayed: reading is paused, arrivals queue. */
+  private replaying = false;
+  private queued: Array<{ walStart: Lsn; data: Buffer }> = [];
+  private roomWaiter: (() => void) | null = null;
   readonly finished: Promise<void>;
 
   constructor(private readonly deps: SessionDeps) {
@@ -108,6 +119,7 @@ export class StreamSession {
     this.stopping = true;
     const { repl, logger, options } = this.deps;
     repl.pause();
+    this.roomWaiter?.(); // a replay in progress ends without its commit
     this.flush();
     const drained = await this.drain(options.stopTimeoutMs);
     if (!this.failure) await this.record(this.tracker.confirmed).catch(() => undefined);
@@ -120,6 +132,8 @@ export class StreamSession {
 
   private onXLogData(walStart: Lsn, data: Buffer): void {
     if (this.failure) return;
+    // `data` is a view into the socket chunk: copy what must wait.
+    if (this.replaying) { this.queued.push({ walStart, data: Buffer.from(data) }); return; }
     let events: readonly ChangeEvent[];
     try {
       events = this.deps.decoder.decode(data, walStart);
@@ -129,13 +143,22 @@ export class StreamSession {
     }
     // Processing time (envelope ts_ms/ts_us): one clock read per WAL message, not per event.
     const nowUs = BigInt(Date.now()) * 1000n;
-    for (const ev of events) this.onEvent(ev, nowUs);
+    try {
+      for (const ev of events) this.onEvent(ev, nowUs);
+    } catch (e) {
+      this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot keep a streamed transaction', { cause: e, context: { lsn: formatLsn(walStart) } }));
+      return;
+    }
+    this.afterEvents();
+  }
+
+  private afterEvents(): void {
     if (this.batch.length >= this.deps.options.batchSize) this.flush();
     else if (this.batch.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    if (this.tracker.inFlight >= this.deps.options.maxInFlightEvents && !this.deps.repl.isPaused) {
+    if (this.tracker.inFlight >= this.deps.options.maxInFlightEvents && !this.deps.repl.isPaused && !this.replaying) {
       this.deps.logger.debug({ inFlight: this.tracker.inFlight }, 'pausing replication stream (backpressure)');
       this.deps.repl.pause();
     }
@@ -155,8 +178,21 @@ export class StreamSession {
         return;
       case 'relation':
         return;
+      case 'streamStart':
+        this.streamedTxs().start(ev);
+        return;
+      case 'streamStop':
+        this.streamedTxs().stop();
+        return;
+      case 'streamAbort':
+        this.streamedTxs().abort(ev);
+        return;
+      case 'streamCommit':
+        this.replay(ev);
+        return;
       default:
-        this.onData(ev, nowUs);
+        if (ev.xid !== undefined) this.streamedTxs().data(ev);
+        else this.onData(ev, nowUs);
     }
   }
 
@@ -176,6 +212,56 @@ export class StreamSession {
     const first = this.tracker.reserve(records.length);
     if (this.batch.length === 0) this.batchStart = first;
     for (const r of records) this.batch.push(r);
+  }
+
+  private streamedTxs(): StreamedTransactions {
+    if (!this.deps.streamed) throw new ConnectorError('PROTOCOL', 'the server streams an in-progress transaction, which this session did not ask for');
+    return this.deps.streamed;
+  }
+
+  /** Replays a committed streamed transaction; reading resumes (and queued messages run) after it. */
+  private replay(commit: StreamCommitEvent): void {
+    const tx = this.streamedTxs().commit(commit);
+    this.replaying = true;
+    this.deps.repl.pause();
+    // Processing time: one clock read per 1024 replayed changes (as per WAL message otherwise).
+    let nowUs = 0n;
+    let fed = 0;
+    const target = {
+      event: (ev: ChangeEvent) => {
+        if ((fed++ & 1023) === 0) nowUs = BigInt(Date.now()) * 1000n;
+        this.onEvent(ev, nowUs);
+        if (this.batch.length >= this.deps.options.batchSize) this.flush();
+      },
+      full: () => this.failure !== null || this.stopping || this.tracker.inFlight >= this.deps.options.maxInFlightEvents,
+      room: () => this.room(),
+    };
+    replayCommitted(tx, commit, target).then((done) => {
+      if (!done || this.failure) return;
+      this.flush();
+      this.replaying = false;
+      const queued = this.queued;
+      this.queued = [];
+      for (let i = 0; i < queued.length; i++) {
+        this.onXLogData(queued[i].walStart, queued[i].data);
+        // Another Stream Commit started a replay: the rest waits behind it, in order.
+        if (this.replaying) { this.queued = queued.slice(i + 1).concat(this.queued); return; }
+      }
+      this.afterEvents();
+      if (!this.stopping && this.deps.repl.isPaused && this.tracker.inFlight < this.deps.options.maxInFlightEvents) this.deps.repl.resume();
+    }, (e: unknown) => {
+      this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot replay a streamed transaction', { cause: e, context: { xid: commit.xid } }));
+    });
+  }
+
+  /** Resolves true once fewer than maxInFlightEvents records are unacknowledged; false when the session ends. */
+  private room(): Promise<boolean> {
+    if (this.failure || this.stopping) return Promise.resolve(false);
+    if (this.tracker.inFlight < this.deps.options.maxInFlightEvents) return Promise.resolve(true);
+    this.flush();
+    return new Promise<boolean>((resolve) => {
+      this.roomWaiter = () => { this.roomWaiter = null; resolve(!this.failure && !this.stopping); };
+    });
   }
 
   private flush(): void {
@@ -222,7 +308,8 @@ export class StreamSession {
       metrics.behindSource(Date.now() - Number(commitUs / 1000n));
     }
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
-    if (!this.stopping && this.deps.repl.isPaused && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) {
+    if (this.roomWaiter && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) this.roomWaiter();
+    if (!this.stopping && !this.replaying && this.deps.repl.isPaused && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
     }
   }
@@ -299,6 +386,13 @@ export class StreamSession {
 
   private end(error?: ConnectorError): void {
     if (this.statusTimer) { clearInterval(this.statusTimer); this.statusTimer = null; }
+    this.roomWaiter?.();
+    this.queued = [];
+    try {
+      this.deps.streamed?.close();
+    } catch (e) {
+      this.deps.logger.warn({ err: e }, 'cannot remove the spill directory');
+    }
     if (error) this.settle.reject(error);
     else this.settle.resolve();
   }

@@ -72,6 +72,32 @@ export class BufferWriter {
     return this;
   }
 
+  /** UInt32 byte length, then the UTF-8 bytes (no terminator). */
+  utf8WithLength(s: string): this {
+    const n = Buffer.byteLength(s, 'utf8');
+    const at = this.ensure(4 + n);
+    this.buf.writeUInt32BE(n, at);
+    this.buf.write(s, at + 4, n, 'utf8');
+    return this;
+  }
+
+  /** Overwrites 4 bytes already written at `at` (a length known only after the body). */
+  patchUint32(at: number, v: number): this {
+    if (at + 4 > this.pos) throw new RangeError(`patch at ${at} beyond the ${this.pos} bytes written`);
+    this.buf.writeUInt32BE(v, at);
+    return this;
+  }
+
+  /** A view of the bytes written so far: valid until the next write or reset. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Forgets what was written, keeping the allocated buffer. */
+  reset(): void {
+    this.pos = 0;
+  }
+
   bytes(b: Uint8Array): this {
     const at = this.ensure(b.length);
     this.buf.set(b, at);

@@ -59,6 +59,12 @@ export async function preflight(client: Queryable, config: WalcastConfig): Promi
   if (src.plugin === 'pgoutput' && src.messages && server.version < 140000) {
     notes.push('source.messages: pgoutput streams logical decoding messages only from PostgreSQL 14');
   }
+  if (src.streamInProgress && src.plugin === 'pgoutput' && server.version < 140000) {
+    notes.push('source.streamInProgress: in-progress transactions are streamed only from PostgreSQL 14; the server holds each transaction until COMMIT');
+  }
+  if (src.streamInProgress && src.plugin === 'wal2json') {
+    notes.push('source.streamInProgress: not applicable to wal2json (it has no streaming of in-progress transactions)');
+  }
 
   const all = await listTables(client);
   const tables = matchTables(all, src.tables, src.excludeTables);

@@ -5,16 +5,26 @@
  * relation in each session and again whenever its definition changes (columns added, dropped,
  * retyped, replica identity changed), always before the row that needs it, so the latest
  * Relation message replaces the cached entry and every later row is read against it.
+ *
+ * With `streaming` (protocol v2) the decoder also tracks whether it is inside a Stream Start ..
+ * Stream Stop block, because data messages there carry an extra xid field; it passes the Stream
+ * messages on as events and tags data events in a block with their xid. Keeping, dropping and
+ * publishing streamed transactions is the pipeline's business (pipeline/streamed-tx.ts).
  */
 import { ConnectorError } from '../../errors';
 import { formatLsn, type Lsn } from '../../protocol/lsn';
 import { pgMicrosToUnixMicros } from '../../protocol/pg-time';
-import type { ChangeEvent, Decoder, Relation, Tuple } from '../change';
+import type { ChangeEvent, DataEvent, Decoder, Relation, Tuple } from '../change';
 import type { PgoutputMessage } from './messages';
 import { decodePgoutputMessage } from './parse';
 import { formatPgoutputStartOptions, type PgoutputStartOptions } from './start-options';
 
 const NONE: readonly ChangeEvent[] = Object.freeze([]);
+
+/** Data events get `xid` only inside a streamed block, so events outside one look as in v1. */
+function withXid<T extends DataEvent>(ev: T, xid: number | null): T {
+  return xid === null ? ev : { ...ev, xid };
+}
 
 export interface PgoutputDecoder extends Decoder {
   readonly plugin: 'pgoutput';
@@ -28,6 +38,8 @@ export function createPgoutputDecoder(options: PgoutputStartOptions): PgoutputDe
   }
   const startOptions = formatPgoutputStartOptions(options);
   const relations = new Map<number, Relation>();
+  /** Between Stream Start and Stream Stop. */
+  let inStream = false;
 
   function lookup(oid: number, walStart: Lsn): Relation {
     const rel = relations.get(oid);
@@ -52,19 +64,19 @@ export function createPgoutputDecoder(options: PgoutputStartOptions): PgoutputDe
     switch (m.tag) {
       case 'insert': {
         const relation = lookup(m.relationOid, walStart);
-        return [{ kind: 'insert', lsn: walStart, relation, after: checkWidth(relation, m.newTuple, walStart) }];
+        return [withXid({ kind: 'insert', lsn: walStart, relation, after: checkWidth(relation, m.newTuple, walStart) }, m.xid)];
       }
       case 'update': {
         const relation = lookup(m.relationOid, walStart);
         const before = m.oldTuple === null ? null : checkWidth(relation, m.oldTuple, walStart);
-        return [{
+        return [withXid({
           kind: 'update', lsn: walStart, relation, before, beforeIsKeyOnly: m.oldIsKeyOnly,
           after: checkWidth(relation, m.newTuple, walStart),
-        }];
+        }, m.xid)];
       }
       case 'delete': {
         const relation = lookup(m.relationOid, walStart);
-        return [{ kind: 'delete', lsn: walStart, relation, before: checkWidth(relation, m.oldTuple, walStart), beforeIsKeyOnly: m.oldIsKeyOnly }];
+        return [withXid({ kind: 'delete', lsn: walStart, relation, before: checkWidth(relation, m.oldTuple, walStart), beforeIsKeyOnly: m.oldIsKeyOnly }, m.xid)];
       }
       case 'begin':
         return [{ kind: 'begin', xid: m.xid, finalLsn: m.finalLsn, commitTimeUs: pgMicrosToUnixMicros(m.commitTimePgUs) }];
@@ -79,13 +91,25 @@ export function createPgoutputDecoder(options: PgoutputStartOptions): PgoutputDe
         return [{ kind: 'relation', relation }];
       }
       case 'truncate':
-        return [{
+        return [withXid({
           kind: 'truncate', lsn: walStart, relations: m.relationOids.map((oid) => lookup(oid, walStart)),
           cascade: m.cascade, restartIdentity: m.restartIdentity,
-        }];
+        }, m.xid)];
       case 'message':
         // content is a view into the socket chunk: copy, it outlives this call.
-        return [{ kind: 'message', lsn: walStart, transactional: m.transactional, prefix: m.prefix, content: Buffer.from(m.content) }];
+        return [withXid({ kind: 'message', lsn: walStart, transactional: m.transactional, prefix: m.prefix, content: Buffer.from(m.content) }, m.xid)];
+      case 'streamStart':
+        if (inStream) throw new ConnectorError('DECODE', `Stream Start for xid ${m.xid} inside an open stream block (at ${formatLsn(walStart)})`, { context: { lsn: formatLsn(walStart), xid: m.xid } });
+        inStream = true;
+        return [{ kind: 'streamStart', xid: m.xid, firstSegment: m.firstSegment }];
+      case 'streamStop':
+        if (!inStream) throw new ConnectorError('DECODE', `Stream Stop outside a stream block (at ${formatLsn(walStart)})`, { context: { lsn: formatLsn(walStart) } });
+        inStream = false;
+        return [{ kind: 'streamStop' }];
+      case 'streamCommit':
+        return [{ kind: 'streamCommit', xid: m.xid, commitLsn: m.commitLsn, endLsn: m.endLsn, commitTimeUs: pgMicrosToUnixMicros(m.commitTimePgUs) }];
+      case 'streamAbort':
+        return [{ kind: 'streamAbort', xid: m.xid, subXid: m.subXid }];
       case 'type':
       case 'origin':
         return NONE;
@@ -99,7 +123,7 @@ export function createPgoutputDecoder(options: PgoutputStartOptions): PgoutputDe
     decode(payload: Buffer, walStart: Lsn): readonly ChangeEvent[] {
       let m: PgoutputMessage;
       try {
-        m = decodePgoutputMessage(payload);
+        m = decodePgoutputMessage(payload, inStream);
       } catch (e) {
         if (e instanceof ConnectorError && e.code === 'DECODE') {
           Object.assign(e.context, { lsn: formatLsn(walStart) });

@@ -1,7 +1,13 @@
 /**
- * pgoutput's logical replication messages (protocol version 1, PostgreSQL 15 "Logical
+ * pgoutput's logical replication messages (protocol versions 1 and 2, PostgreSQL 15 "Logical
  * Replication Message Formats"), as a raw union: relations are still OIDs here. Each XLogData
  * payload carries exactly one of these, starting with its Byte1 tag.
+ *
+ * Version 2 (PostgreSQL 14+, with `streaming 'on'`) adds the Stream messages: the server sends a
+ * large transaction in blocks before it commits (Stream Start ... Stream Stop, blocks of several
+ * transactions interleaved), then Stream Commit or Stream Abort. Inside a block, Relation, Type,
+ * Insert, Update, Delete, Truncate and Message carry an Int32 xid right after the tag: the xid
+ * of the (sub)transaction the change belongs to. Outside a block they do not.
  */
 import type { Lsn } from '../../protocol/lsn';
 import type { Column, ReplicaIdentity, Tuple } from '../change';
@@ -18,6 +24,10 @@ export const PgoutputTag = {
   Delete: 0x44, // 'D'
   Truncate: 0x54, // 'T'
   Message: 0x4d, // 'M'
+  StreamStart: 0x53, // 'S' (v2)
+  StreamStop: 0x45, // 'E' (v2)
+  StreamCommit: 0x63, // 'c' (v2)
+  StreamAbort: 0x41, // 'A' (v2)
 } as const;
 
 /** Sub-tags introducing a TupleData inside Insert/Update/Delete. */
@@ -59,6 +69,8 @@ export interface PgOrigin {
 
 export interface PgRelation {
   readonly tag: 'relation';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly oid: number;
   readonly schema: string;
   readonly table: string;
@@ -68,6 +80,8 @@ export interface PgRelation {
 
 export interface PgType {
   readonly tag: 'type';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly oid: number;
   readonly schema: string;
   readonly name: string;
@@ -75,12 +89,16 @@ export interface PgType {
 
 export interface PgInsert {
   readonly tag: 'insert';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly relationOid: number;
   readonly newTuple: Tuple;
 }
 
 export interface PgUpdate {
   readonly tag: 'update';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly relationOid: number;
   /** 'K' (key columns only, others null) or 'O' (full old row); null when not sent. */
   readonly oldTuple: Tuple | null;
@@ -90,6 +108,8 @@ export interface PgUpdate {
 
 export interface PgDelete {
   readonly tag: 'delete';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly relationOid: number;
   readonly oldTuple: Tuple;
   readonly oldIsKeyOnly: boolean;
@@ -97,6 +117,8 @@ export interface PgDelete {
 
 export interface PgTruncate {
   readonly tag: 'truncate';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly relationOids: readonly number[];
   readonly cascade: boolean;
   readonly restartIdentity: boolean;
@@ -104,6 +126,8 @@ export interface PgTruncate {
 
 export interface PgMessage {
   readonly tag: 'message';
+  /** (Sub)transaction xid: only inside a streamed block (v2), else null. */
+  readonly xid: number | null;
   readonly transactional: boolean;
   readonly lsn: Lsn;
   readonly prefix: string;
@@ -111,6 +135,35 @@ export interface PgMessage {
   readonly content: Buffer;
 }
 
+export interface PgStreamStart {
+  readonly tag: 'streamStart';
+  readonly xid: number;
+  /** True for the first block of this transaction. */
+  readonly firstSegment: boolean;
+}
+
+export interface PgStreamStop {
+  readonly tag: 'streamStop';
+}
+
+export interface PgStreamCommit {
+  readonly tag: 'streamCommit';
+  readonly xid: number;
+  readonly flags: number;
+  readonly commitLsn: Lsn;
+  readonly endLsn: Lsn;
+  readonly commitTimePgUs: bigint;
+}
+
+export interface PgStreamAbort {
+  readonly tag: 'streamAbort';
+  /** The top-level transaction. */
+  readonly xid: number;
+  /** The aborted subtransaction; equal to `xid` when the whole transaction aborted. */
+  readonly subXid: number;
+}
+
 export type PgoutputMessage =
   | PgBegin | PgCommit | PgOrigin | PgRelation | PgType
-  | PgInsert | PgUpdate | PgDelete | PgTruncate | PgMessage;
+  | PgInsert | PgUpdate | PgDelete | PgTruncate | PgMessage
+  | PgStreamStart | PgStreamStop | PgStreamCommit | PgStreamAbort;

@@ -6,8 +6,12 @@
  */
 export interface PgoutputStartOptions {
   publicationNames: readonly string[];
-  protoVersion?: 1;
   messages: boolean;
+  /**
+   * Stream in-progress transactions: proto_version 2 with `streaming 'on'` (PostgreSQL 14+).
+   * Off: proto_version 1, the server sends each transaction whole after its commit.
+   */
+  streaming?: boolean;
 }
 
 export function quotePublicationNames(names: readonly string[]): string {
@@ -19,9 +23,11 @@ function literal(value: string): string {
 }
 
 export function formatPgoutputStartOptions(o: PgoutputStartOptions): string {
-  return [
-    `proto_version ${literal(String(o.protoVersion ?? 1))}`,
+  const options = [
+    `proto_version ${literal(o.streaming ? '2' : '1')}`,
     `publication_names ${literal(quotePublicationNames(o.publicationNames))}`,
     `messages ${literal(o.messages ? 'true' : 'false')}`,
-  ].join(', ');
+  ];
+  if (o.streaming) options.push(`streaming ${literal('on')}`);
+  return options.join(', ');
 }

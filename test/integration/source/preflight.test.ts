@@ -98,6 +98,7 @@ test('wal2json is found on disk by a superuser', async () => {
   const r = await check(config({ tables: ['public.orders'], plugin: 'wal2json' }));
   expect(r.problems).toEqual([]);
   expect(r.notes.join('\n')).not.toMatch(/wal2json is installed/);
+  expect(r.notes).toContain('source.streamInProgress: not applicable to wal2json (it has no streaming of in-progress transactions)');
 });
 
 test('a role without privileges gets every problem at once', async () => {
