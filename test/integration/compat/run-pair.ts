@@ -1,0 +1,48 @@
+/**
+ * Runs walcast and Debezium side by side on one database and compares what they emit.
+ */
+import { writeFileSync } from 'node:fs';
+import type { EnvelopeConfig } from '../../../config/types';
+import type { TestDatabase } from '../../infra/env';
+import { startDebezium, type DebeziumHandle } from '../../peers/debezium-runner';
+import { compareOutputs, type Comparison } from './compare';
+import { startWalcast, type WalcastPeer } from './walcast-peer';
+
+export interface PairRun {
+  readonly debezium: DebeziumHandle;
+  readonly walcast: WalcastPeer;
+  stop(): Promise<void>;
+}
+
+/** Debezium first (its JVM is the slow one), then walcast; both stream when this resolves. */
+export async function startPair(db: TestDatabase, opts: {
+  tables: readonly string[];
+  debeziumProps?: Record<string, string>;
+  envelope?: Partial<EnvelopeConfig>;
+}): Promise<PairRun> {
+  const debezium = await startDebezium(db, { tables: opts.tables, props: opts.debeziumProps });
+  let walcast: WalcastPeer;
+  try {
+    walcast = await startWalcast(db, { topicPrefix: debezium.topicPrefix, tables: opts.tables, envelope: opts.envelope });
+  } catch (err) {
+    await debezium.stop();
+    throw err;
+  }
+  return {
+    debezium, walcast,
+    stop: async () => { await Promise.allSettled([walcast.stop(), debezium.stop()]); },
+  };
+}
+
+/** Compares; with WALCAST_COMPAT_REPORT=<dir> also writes `<label>.json` (counts and differences). */
+export function comparePair(label: string, pair: PairRun): Comparison {
+  const result = compareOutputs(pair.walcast.records(), pair.debezium.records());
+  const dir = process.env.WALCAST_COMPAT_REPORT;
+  if (dir) {
+    writeFileSync(`${dir}/${label}.json`, JSON.stringify({
+      label, matched: result.matched, differing: result.differences.length, differences: result.differences,
+      walcast: pair.walcast.records(), debezium: pair.debezium.records(),
+    }, null, 1));
+  }
+  return result;
+}
