@@ -18,6 +18,7 @@
  */
 import type { EnvelopeConfig } from '../../config/types';
 import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
+import type { UserTypes } from '../decode/values';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
 import { quoteJson } from './json';
@@ -30,6 +31,8 @@ export interface EnvelopeContext {
   readonly database: string;
   readonly version: string;
   readonly options: EnvelopeConfig;
+  /** Types created in the database (enums, domains, extension types), read at connect. */
+  readonly userTypes?: UserTypes;
 }
 
 export interface TxContext {
@@ -97,7 +100,7 @@ export class EnvelopeBuilder {
   private idPrefix = '';
 
   constructor(private readonly ctx: EnvelopeContext) {
-    this.states = new RelationStates(ctx.topicPrefix, ctx.options);
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes);
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;

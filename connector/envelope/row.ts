@@ -4,7 +4,9 @@
  * entry is never consulted and is collected with its Relation.
  */
 import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../decode/change';
-import { makeConverter, unavailablePlaceholder, type Converter, type ValueOptions } from '../decode/values';
+import {
+  isDroppedType, makeConverter, unavailablePlaceholder, type Converter, type UserTypes, type ValueOptions,
+} from '../decode/values';
 import { quoteJson, toJson, type JsonValue } from './json';
 import { topicName } from './topic';
 
@@ -20,6 +22,11 @@ export interface RelationState {
   readonly placeholders: readonly JsonValue[];
   /** Positions of the key (replica identity) columns; empty when the table has none. */
   readonly keyIndexes: readonly number[];
+  /**
+   * Positions of the columns written in before/after: all but those of types Debezium has no
+   * schema for (it leaves them out; key columns are always kept).
+   */
+  readonly valueIndexes: readonly number[];
 }
 
 export class RelationStates {
@@ -28,6 +35,7 @@ export class RelationStates {
   constructor(
     private readonly topicPrefix: string,
     private readonly options: ValueOptions,
+    private readonly userTypes?: UserTypes,
   ) {}
 
   get(relation: Relation): RelationState {
@@ -42,17 +50,20 @@ export class RelationStates {
   private build(relation: Relation): RelationState {
     const cols = relation.columns;
     const keyIndexes: number[] = [];
+    const valueIndexes: number[] = [];
     cols.forEach((c, i) => {
       if (c.isKey) keyIndexes.push(i);
+      if (c.isKey || !isDroppedType(c.typeOid, this.userTypes)) valueIndexes.push(i);
     });
     return {
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),
       schemaJson: quoteJson(relation.schema),
       tableJson: quoteJson(relation.table),
-      converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options)),
+      converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes)),
       placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options)),
       keyIndexes,
+      valueIndexes,
     };
   }
 }
@@ -75,9 +86,11 @@ function convertAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | n
 /** The row as JSON object text, members in column order. */
 export function rowJson(state: RelationState, tuple: Tuple, old: Tuple | null): string {
   const members = state.members;
+  const idx = state.valueIndexes;
   let out = '{';
-  for (let i = 0; i < members.length; i++) {
-    out += (i === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    out += (k === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
   }
   return out + '}';
 }

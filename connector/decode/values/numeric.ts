@@ -79,7 +79,17 @@ function precise(text: string, scale: number | null, type: string): JsonValue {
   if (isSpecial(text)) return null;
   const u = parseDecimal(text);
   if (u === null) return badValue(type, text);
-  if (scale === null) return { scale: u.scale, value: twosComplementBase64(u.unscaled) };
+  if (scale === null) {
+    // Variable scale: Debezium strips trailing zeros (BigDecimal.stripTrailingZeros, never
+    // below scale 0), so 12.3400 is {scale 2, 1234} and 0.0 is {scale 0, 0}.
+    let { unscaled, scale: s } = u;
+    if (unscaled === 0n) s = 0;
+    while (s > 0 && unscaled % 10n === 0n) {
+      unscaled /= 10n;
+      s--;
+    }
+    return { scale: s, value: twosComplementBase64(unscaled) };
+  }
   return twosComplementBase64(rescale(u, scale));
 }
 

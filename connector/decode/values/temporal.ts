@@ -15,12 +15,13 @@
  * In every mode:
  *   timestamptz -> io.debezium.time.ZonedTimestamp: ISO-8601 string in UTC, 'Z' suffix
  *   timetz      -> io.debezium.time.ZonedTime: ISO-8601 time string in UTC, 'Z' suffix
- * Fraction digits of the zoned strings are kept as the server printed them (it drops trailing
- * zeros, as java.time's ISO formatter does).
+ * ZonedTimestamp has exactly the column's precision in fraction digits (6 when unconstrained);
+ * ZonedTime keeps the fraction digits as the server printed them.
  *
  * ±infinity: Debezium documents that infinite timestamps become 9223372036825200000 and
- * -9223372036832400000 (PgJDBC's DATE_POSITIVE/NEGATIVE_INFINITY); we emit those same sentinels
- * for every numeric timestamp unit. ZonedTimestamp keeps the text 'infinity' / '-infinity'.
+ * -9223372036832400000 (PgJDBC's DATE_POSITIVE/NEGATIVE_INFINITY) µs; in millisecond fields
+ * (Timestamp, Connect Timestamp) it divides them by 1000 like any value. ZonedTimestamp keeps
+ * the text 'infinity' / '-infinity'.
  * Infinite dates (int32 field) become 2147483647 / -2147483648 (our choice: int32 bounds).
  */
 import type { TimePrecision } from '../../../config/types';
@@ -108,15 +109,18 @@ export function parseTimestampMicros(text: string): bigint {
 
 export function makeTimestampConverter(typeMod: number, mode: TimePrecision): Converter {
   if (mode !== 'connect' && precisionOf(typeMod) > 3) return parseTimestampMicros;
-  return (text) => {
-    const us = parseTimestampMicros(text);
-    if (us === TIMESTAMP_POSITIVE_INFINITY || us === TIMESTAMP_NEGATIVE_INFINITY) return us;
-    return floorDiv(us, 1000n);
-  };
+  // Milliseconds for every value, the infinity sentinels included (Debezium divides them too).
+  return (text) => floorDiv(parseTimestampMicros(text), 1000n);
 }
 
-/** timestamptz -> ZonedTimestamp 'YYYY-MM-DDTHH:MM:SS[.f]Z' in UTC. */
-export function makeTimestampTzConverter(): Converter {
+/**
+ * timestamptz(p) -> ZonedTimestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ' in UTC with exactly p fraction
+ * digits (6 when unconstrained, none for p = 0): Debezium formats with the column's precision
+ * as a fixed fraction width.
+ */
+export function makeTimestampTzConverter(typeMod = -1): Converter {
+  const width = precisionOf(typeMod);
+  const fractionOf = (f: string | undefined): string => (width === 0 ? '' : '.' + (f ?? '').slice(1).padEnd(width, '0'));
   return (text) => {
     if (text === 'infinity' || text === '-infinity') return text;
     const m = TIMESTAMPTZ.exec(text);
@@ -129,6 +133,6 @@ export function makeTimestampTzConverter(): Converter {
     const [y, mo, d] = civilFromDays(utcDays);
     const h = Math.floor(tod / 3600);
     const min = Math.floor((tod % 3600) / 60);
-    return `${isoYear(y)}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(min)}:${pad2(tod % 60)}${m[7] ?? ''}Z`;
+    return `${isoYear(y)}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(min)}:${pad2(tod % 60)}${fractionOf(m[7])}Z`;
   };
 }

@@ -18,8 +18,8 @@ describe('scalars', () => {
     ['int4', Oid.int4, '2147483647', 2147483647],
     ['oid', Oid.oid, '4294967295', 4294967295],
     ['int8', Oid.int8, '-9223372036854775808', -9223372036854775808n],
-    ['float8', Oid.float8, '3.141592653589793', 3.141592653589793],
-    ['float4 exponent', Oid.float4, '1e+30', 1e30],
+    ['float8', Oid.float8, '3.141592653589793', new RawJson('3.141592653589793')],
+    ['float4 exponent', Oid.float4, '1e+30', new RawJson('1.0E30')],
     ['float NaN', Oid.float8, 'NaN', 'NaN'],
     ['float Infinity', Oid.float4, 'Infinity', 'Infinity'],
     ['float -Infinity', Oid.float8, '-Infinity', '-Infinity'],
@@ -44,6 +44,30 @@ describe('scalars', () => {
   test('bit(10) is Bits: little-endian bytes of the binary number, base64', () => {
     // 0b1000000001 = 513 = 0x0201 -> bytes [0x01, 0x02] -> "AQI="
     expect(conv(Oid.bit, '1000000001', 10)).toBe('AQI=');
+  });
+
+  test('Bits take as many bytes as the highest set bit needs (Debezium: B\'00000\' is "")', () => {
+    expect(conv(Oid.bit, '00000', 5)).toBe('');
+    expect(conv(Oid.varbit, '000000001')).toBe('AQ==');
+    expect(conv(Oid.varbit, '')).toBe('');
+  });
+
+  test.each<[string, string]>([
+    // Java's Double/Float.toString layout, as Debezium 3.6.1 + JsonConverter wrote these values.
+    ['3', '3.0'], ['-0', '-0.0'], ['1.5', '1.5'], ['-1e-300', '-1.0E-300'], ['1e-300', '1.0E-300'],
+    ['0.001', '0.001'], ['0.0001', '1.0E-4'], ['1234567', '1234567.0'], ['12345678', '1.2345678E7'],
+    ['1.2345678901234567e+20', '1.2345678901234567E20'], ['123.456', '123.456'],
+  ])('float %s is written %s', (text, expected) => {
+    expect(toJson(conv(Oid.float8, text))).toBe(expected);
+  });
+
+  test('point is io.debezium.data.geometry.Point (as Debezium 3.6.1 wrote it)', () => {
+    expect(toJson(conv(Oid.point, '(1.5,2)'))).toBe('{"x":1.5,"y":2.0,"wkb":"AQEAAAAAAAAAAAD4PwAAAAAAAABA","srid":null}');
+    expect(toJson(conv(Oid.point, '(-0,1e-300)'))).toBe('{"x":-0.0,"y":1.0E-300,"wkb":"AQEAAAAAAAAAAAAAgFnz+MIfbqUB","srid":null}');
+  });
+
+  test('interval µs saturate at int64 like Debezium\'s double-to-long cast', () => {
+    expect(conv(Oid.interval, '-178000000 years')).toBe(-9223372036854775808n);
   });
 
   test('malformed input is a DECODE error', () => {
@@ -74,6 +98,12 @@ describe('numeric', () => {
   test('precise without typmod is VariableScaleDecimal', () => {
     expect(conv(Oid.numeric, '1.5')).toEqual({ scale: 1, value: 'Dw==' }); // 15 = 0x0f
     expect(conv(Oid.numeric, '-0.001')).toEqual({ scale: 3, value: '/w==' }); // -1 = 0xff
+  });
+
+  test('precise without typmod strips trailing zeros (Debezium 3.6.1: 12.3400 -> {scale 2, "BNI="})', () => {
+    expect(conv(Oid.numeric, '12.3400')).toEqual({ scale: 2, value: 'BNI=' });
+    expect(conv(Oid.numeric, '-0.0')).toEqual({ scale: 0, value: 'AA==' });
+    expect(conv(Oid.numeric, '1200')).toEqual({ scale: 0, value: 'BLA=' });
   });
 
   test('precise round-trips a value far beyond 2^64', () => {

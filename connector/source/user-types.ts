@@ -1,0 +1,31 @@
+/**
+ * Types created in the database (pg_type OIDs from 16384 on: enums, domains, composites,
+ * extension types such as hstore, citext, ltree, and their arrays), read once per connection
+ * attempt so the envelope maps their values as Debezium's TypeRegistry does. A type created
+ * while walcast streams is known from the next attempt on; until then its values keep their
+ * text form.
+ */
+import type { UserType, UserTypes } from '../decode/values';
+
+interface Queryable {
+  query<R extends Record<string, unknown>>(text: string): Promise<{ rows: R[] }>;
+}
+
+/** FirstNormalObjectId: OIDs below are assigned by initdb. */
+const FIRST_NORMAL_OID = 16384;
+
+export async function loadUserTypes(client: Queryable): Promise<UserTypes> {
+  const { rows } = await client.query<{ oid: string; typname: string; typtype: string; typbasetype: string; typtypmod: number; typelem: string }>(
+    `SELECT t.oid::text AS oid, t.typname, t.typtype, t.typbasetype::text AS typbasetype, t.typtypmod, t.typelem::text AS typelem
+       FROM pg_catalog.pg_type t
+      WHERE t.oid >= ${FIRST_NORMAL_OID}`,
+  );
+  const types = new Map<number, UserType>();
+  for (const r of rows) {
+    types.set(Number(r.oid), {
+      oid: Number(r.oid), name: r.typname, kind: r.typtype,
+      baseOid: Number(r.typbasetype), baseTypeMod: r.typtypmod, elementOid: Number(r.typelem),
+    });
+  }
+  return types;
+}
