@@ -22,7 +22,7 @@ import type { UserTypes } from '../decode/values';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
 import { quoteJson } from './json';
-import { RelationStates, keyChanged, keyJson, rowJson, type RelationState } from './row';
+import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
 
 export interface EnvelopeContext {
@@ -33,6 +33,8 @@ export interface EnvelopeContext {
   readonly options: EnvelopeConfig;
   /** Types created in the database (enums, domains, extension types), read at connect. */
   readonly userTypes?: UserTypes;
+  /** NOT NULL columns per table OID, for Debezium's fallback values in key-only old rows. */
+  readonly notNullColumns?: NotNullColumns;
 }
 
 export interface TxContext {
@@ -100,7 +102,7 @@ export class EnvelopeBuilder {
   private idPrefix = '';
 
   constructor(private readonly ctx: EnvelopeContext) {
-    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes);
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns);
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
@@ -180,7 +182,7 @@ export class EnvelopeBuilder {
       const oldKey = keyJson(state, old, null)!;
       const oldKeyBuf = utf8(oldKey);
       out.push({
-        ...this.draft(state.topic, oldKeyBuf, rowJson(state, old, null), null, source, 'd', nowUs),
+        ...this.draft(state.topic, oldKeyBuf, event.beforeIsKeyOnly ? keyOnlyRowJson(state, old) : rowJson(state, old, null), null, source, 'd', nowUs),
         headers: { op: 'd', '__debezium.newkey': newKey },
       });
       if (this.ctx.options.tombstonesOnDelete) {
@@ -201,7 +203,8 @@ export class EnvelopeBuilder {
     const state = this.states.get(event.relation);
     const keyBuf = utf8(keyJson(state, event.before, null));
     const source = this.streamSource(state, event.lsn, tx);
-    out.push(this.draft(state.topic, keyBuf, rowJson(state, event.before, null), null, source, 'd', nowUs));
+    const before = event.beforeIsKeyOnly ? keyOnlyRowJson(state, event.before) : rowJson(state, event.before, null);
+    out.push(this.draft(state.topic, keyBuf, before, null, source, 'd', nowUs));
     if (this.ctx.options.tombstonesOnDelete && keyBuf !== null) {
       out.push({ topic: state.topic, key: keyBuf, value: null, headers: OP_HEADERS.d });
     }

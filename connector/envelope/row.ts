@@ -5,8 +5,11 @@
  */
 import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../decode/change';
 import {
-  isDroppedType, makeConverter, unavailablePlaceholder, type Converter, type UserTypes, type ValueOptions,
+  isDroppedType, makeConverter, notNullFallback, unavailablePlaceholder, type Converter, type UserTypes, type ValueOptions,
 } from '../decode/values';
+
+/** NOT NULL column names per table OID (pg_attribute.attnotnull), read at connect. */
+export type NotNullColumns = ReadonlyMap<number, ReadonlySet<string>>;
 import { quoteJson, toJson, type JsonValue } from './json';
 import { topicName } from './topic';
 
@@ -27,6 +30,8 @@ export interface RelationState {
    * schema for (it leaves them out; key columns are always kept).
    */
   readonly valueIndexes: readonly number[];
+  /** Per column: Debezium's value for a NOT NULL non-key column missing from a key-only old row. */
+  readonly fallbacks: readonly (JsonValue | undefined)[];
 }
 
 export class RelationStates {
@@ -36,6 +41,7 @@ export class RelationStates {
     private readonly topicPrefix: string,
     private readonly options: ValueOptions,
     private readonly userTypes?: UserTypes,
+    private readonly notNull?: NotNullColumns,
   ) {}
 
   get(relation: Relation): RelationState {
@@ -64,6 +70,8 @@ export class RelationStates {
       placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options)),
       keyIndexes,
       valueIndexes,
+      fallbacks: cols.map((c) => (!c.isKey && this.notNull?.get(relation.oid)?.has(c.name) === true
+        ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined)),
     };
   }
 }
@@ -91,6 +99,23 @@ export function rowJson(state: RelationState, tuple: Tuple, old: Tuple | null): 
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     out += (k === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
+  }
+  return out + '}';
+}
+
+/**
+ * A key-only old row (REPLICA IDENTITY DEFAULT/INDEX delete or key change): the columns the
+ * server did not send are null, except NOT NULL ones, which get Debezium's fallback value.
+ */
+export function keyOnlyRowJson(state: RelationState, tuple: Tuple): string {
+  const members = state.members;
+  const idx = state.valueIndexes;
+  let out = '{';
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    let v = convertAt(state, tuple, i, null);
+    if (v === null) v = state.fallbacks[i] ?? null;
+    out += (k === 0 ? '' : ',') + members[i]! + toJson(v);
   }
   return out + '}';
 }

@@ -29,3 +29,23 @@ export async function loadUserTypes(client: Queryable): Promise<UserTypes> {
   }
   return types;
 }
+
+/** NOT NULL column names per table OID of every user table (for Debezium's fallback values). */
+export async function loadNotNullColumns(client: Queryable): Promise<ReadonlyMap<number, ReadonlySet<string>>> {
+  const { rows } = await client.query<{ relid: string; attname: string }>(
+    `SELECT a.attrelid::text AS relid, a.attname
+       FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND c.relkind IN ('r', 'p')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'`,
+  );
+  const out = new Map<number, Set<string>>();
+  for (const r of rows) {
+    const id = Number(r.relid);
+    let set = out.get(id);
+    if (set === undefined) out.set(id, (set = new Set()));
+    set.add(r.attname);
+  }
+  return out;
+}

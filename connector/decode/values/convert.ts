@@ -194,3 +194,35 @@ export function unavailablePlaceholder(typeOid: number, options: ValueOptions): 
   if (element !== undefined) return [unavailablePlaceholder(element, options)];
   return UNAVAILABLE_VALUE_PLACEHOLDER;
 }
+
+/**
+ * What Debezium puts in a NOT NULL column it has no value for: the non-key columns of `before`
+ * in a delete (or key change) under REPLICA IDENTITY DEFAULT, where the server sends the key
+ * only. Values as Debezium 3.6.1 wrote them (test/integration/compat); undefined for a type
+ * whose fallback we have not seen, which then stays null.
+ */
+export function notNullFallback(typeOid: number, typeMod: number, options: ValueOptions): JsonValue | undefined {
+  switch (typeOid) {
+    case Oid.bool:
+      return false;
+    case Oid.int2:
+    case Oid.int4:
+    case Oid.int8:
+    case Oid.oid:
+    case Oid.date:
+    case Oid.timestamp:
+      return 0;
+    case Oid.text:
+    case Oid.varchar:
+    case Oid.bpchar:
+      return '';
+    case Oid.timestamptz:
+      return '1970-01-01T00:00:00Z';
+    case Oid.bytea:
+      return encodeBinary(Buffer.alloc(0), options.binaryHandling);
+    case Oid.numeric:
+      return options.decimalHandling === 'precise' && typeMod >= 4 ? makeNumericConverter(typeMod, 'precise')('0') : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import type { EnvelopeConfig } from '../../../config/types';
 import type { TestDatabase } from '../../infra/env';
 import { startDebezium, type DebeziumHandle } from '../../peers/debezium-runner';
-import { compareOutputs, type Comparison } from './compare';
+import { compareOutputs, formatDifferences, type Comparison, type Difference } from './compare';
+import { explain } from './known-differences';
 import { startWalcast, type WalcastPeer } from './walcast-peer';
 
 export interface PairRun {
@@ -45,4 +46,13 @@ export function comparePair(label: string, pair: PairRun): Comparison {
     }, null, 1));
   }
   return result;
+}
+
+/** Runs the comparison, logs the counts, and returns the differences no known reason explains. */
+export function unexplainedDifferences(label: string, pair: PairRun): string {
+  const result = comparePair(label, pair);
+  const unexplained: Difference[] = result.differences.filter((d) => explain(d) === undefined);
+  process.stderr.write(`compat ${label}: ${result.matched} values match, ${result.differences.length} differ ` +
+    `(${result.differences.length - unexplained.length} known, ${unexplained.length} unexplained)\n`);
+  return formatDifferences(unexplained);
 }

@@ -185,6 +185,30 @@ describe('EnvelopeBuilder', () => {
     expect(recs[1]!.headers).toEqual({ op: 't' });
   });
 
+  test('key-only delete: NOT NULL columns get Debezium\'s fallback values, nullable ones null', () => {
+    // Debezium 3.6.1 wrote these for a REPLICA IDENTITY DEFAULT delete (test/integration/compat).
+    const rel: Relation = {
+      ...orders, oid: 555,
+      columns: [col('id', 23, true), col('n', 23), col('t', 25), col('b', 16), col('d', 1082), col('ts', 1114),
+        col('tstz', 1184), { ...col('num', 1700), typeMod: 393222 }, col('bin', 17), col('opt', 25)],
+    };
+    const b = new EnvelopeBuilder({
+      connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: OPTIONS,
+      notNullColumns: new Map([[555, new Set(['id', 'n', 't', 'b', 'd', 'ts', 'tstz', 'num', 'bin'])]]),
+    });
+    const [del] = b.records(
+      { kind: 'delete', lsn: EV_LSN, relation: rel, before: ['2', null, null, null, null, null, null, null, null, null], beforeIsKeyOnly: true },
+      TX, 0, NOW,
+    );
+    expect(value(del!).before).toEqual({ id: 2, n: 0, t: '', b: false, d: 0, ts: 0, tstz: '1970-01-01T00:00:00Z', num: 'AA==', bin: '', opt: null });
+    // Without the catalog (or for a full old row) nothing is invented.
+    const [plain] = builder().records(
+      { kind: 'delete', lsn: EV_LSN, relation: rel, before: ['2', null, null, null, null, null, null, null, null, null], beforeIsKeyOnly: true },
+      TX, 0, NOW,
+    );
+    expect((value(plain!).before as Parsed).n).toBeNull();
+  });
+
   test('logical message: op m on <prefix>.message', () => {
     const [r] = builder().records(
       { kind: 'message', lsn: EV_LSN, transactional: true, prefix: 'audit', content: Buffer.from('hi') },
