@@ -66,10 +66,8 @@ function toFloat(text: string): JsonValue {
 }
 
 /** Where Debezium's array mapping departs from its scalar mapping (see test/integration/compat). */
-function arrayQuirks(element: number, options: ValueOptions): ArrayQuirks {
-  if (element === Oid.numeric && options.decimalHandling === 'precise') {
-    return { rejects: (t) => t === 'NaN' || t === 'Infinity' || t === '-Infinity' };
-  }
+function arrayQuirks(element: number): ArrayQuirks {
+  if (element === Oid.numeric) return { rejects: (t) => t === 'NaN' || t === 'Infinity' || t === '-Infinity' };
   if (element === Oid.time) return { rewrite: (t) => (t.startsWith('24:') ? '00:00:00' : t) };
   return {};
 }
@@ -142,7 +140,7 @@ export function makeConverter(typeOid: number, typeMod: number, options: ValueOp
     default: {
       const element = ARRAY_ELEMENT.get(typeOid);
       if (element !== undefined) {
-        return makeArrayConverter(makeConverter(element, typeMod, options), arrayDelimiter(element), arrayQuirks(element, options));
+        return makeArrayConverter(makeConverter(element, typeMod, options), arrayDelimiter(element), arrayQuirks(element));
       }
       return userTypeConverter(typeOid, options, userTypes) ?? identity;
     }

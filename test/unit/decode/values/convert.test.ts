@@ -115,11 +115,16 @@ describe('numeric', () => {
     expect(n).toBe(-123456789012345678901234567890123456789n);
   });
 
-  test('double writes the exact digits', () => {
-    const v = conv(Oid.numeric, '12345678901234567890.12345678901', -1, { decimalHandling: 'double' });
-    expect(v).toBeInstanceOf(RawJson);
-    expect(toJson({ v })).toBe('{"v":12345678901234567890.12345678901}');
+  test('double is a Java double in Double.toString layout (as Debezium 3.6.1 wrote these)', () => {
+    const d = (text: string, typeMod = -1) => toJson(conv(Oid.numeric, text, typeMod, { decimalHandling: 'double' }));
+    expect(d('12345678901234567890.12345678901')).toBe('1.2345678901234567E19');
+    expect(d('-99999999.99', 655366)).toBe('-9.999999999E7');
+    expect(d('12345', 327684)).toBe('12345.0');
+    expect(d('0.000000000000000000001')).toBe('1.0E-21');
+    expect(d('0.00', 655366)).toBe('0.0');
+    expect(d(`${'9'.repeat(500)}.5`)).toBe('"Infinity"');
     expect(conv(Oid.numeric, 'NaN', -1, { decimalHandling: 'double' })).toBe('NaN');
+    expect(toJson(conv(Oid.money, '-$92,233,720,368,547,758.08', -1, { decimalHandling: 'double' }))).toBe('-9.223372036854776E16');
   });
 
   test('string keeps the text', () => {
