@@ -124,7 +124,7 @@ export function makeConverter(typeOid: number, typeMod: number, options: ValueOp
     case Oid.varbit:
       return makeBitConverter(typeOid, typeMod);
     case Oid.date:
-      return makeDateConverter();
+      return makeDateConverter(options.timePrecision);
     case Oid.time:
       return makeTimeConverter(typeMod, options.timePrecision);
     case Oid.timetz:

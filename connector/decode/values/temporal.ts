@@ -12,6 +12,9 @@
  *   timestamp(p), p > 3   -> io.debezium.time.MicroTimestamp: int64 µs since the epoch
  * time.precision.mode=connect: date -> Connect Date (days), time -> Connect Time (ms),
  *   timestamp -> Connect Timestamp (ms); sub-millisecond digits are dropped (floor).
+ * time.precision.mode=isostring: date -> 'YYYY-MM-DDZ', time -> 'HH:MM:SS[.f]Z', timestamp ->
+ *   'YYYY-MM-DDTHH:MM:SS[.f]Z', fraction without trailing zeros (as Debezium 3.6.1 wrote them);
+ *   ±infinity stays the text 'infinity' / '-infinity'.
  * In every mode:
  *   timestamptz -> io.debezium.time.ZonedTimestamp: ISO-8601 string in UTC, 'Z' suffix
  *   timetz      -> io.debezium.time.ZonedTime: ISO-8601 time string in UTC, 'Z' suffix
@@ -65,8 +68,26 @@ export function parseDateDays(text: string): number {
   return daysFromCivil(astronomicalYear(Number(m[1]), m[4] !== undefined), Number(m[2]), Number(m[3]));
 }
 
-export function makeDateConverter(): Converter {
-  return parseDateDays;
+export function makeDateConverter(mode: TimePrecision = 'adaptive'): Converter {
+  if (mode !== 'isostring') return parseDateDays;
+  return (text) => {
+    if (text === 'infinity' || text === '-infinity') return text;
+    const [y, m, d] = civilFromDays(parseDateDays(text));
+    return `${isoYear(y)}-${pad2(m)}-${pad2(d)}Z`;
+  };
+}
+
+/** isostring fraction: '.' and the digits without trailing zeros, nothing for zero. */
+function isoFraction(micros: number): string {
+  if (micros === 0) return '';
+  return '.' + String(micros).padStart(6, '0').replace(/0+$/, '');
+}
+
+/** 'HH:MM:SS[.f]' of µs since midnight (24:00:00 wraps to 00:00:00, as java.time reads it). */
+function isoTimeOfDay(micros: number): string {
+  const us = micros % 86_400_000_000;
+  const secs = Math.floor(us / 1_000_000);
+  return `${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor((secs % 3600) / 60))}:${pad2(secs % 60)}${isoFraction(us % 1_000_000)}`;
 }
 
 /** µs since midnight; '24:00:00' is a valid time and gives 86 400 000 000. */
@@ -77,6 +98,7 @@ export function parseTimeMicros(text: string): number {
 }
 
 export function makeTimeConverter(typeMod: number, mode: TimePrecision): Converter {
+  if (mode === 'isostring') return (text) => isoTimeOfDay(parseTimeMicros(text)) + 'Z';
   const micros = mode === 'adaptive_time_microseconds' || (mode === 'adaptive' && precisionOf(typeMod) > 3);
   if (micros) return parseTimeMicros;
   return (text) => Math.floor(parseTimeMicros(text) / 1000);
@@ -108,6 +130,15 @@ export function parseTimestampMicros(text: string): bigint {
 }
 
 export function makeTimestampConverter(typeMod: number, mode: TimePrecision): Converter {
+  if (mode === 'isostring') {
+    return (text) => {
+      if (text === 'infinity' || text === '-infinity') return text;
+      const us = parseTimestampMicros(text);
+      const days = Number(floorDiv(us, 86_400_000_000n));
+      const [y, m, d] = civilFromDays(days);
+      return `${isoYear(y)}-${pad2(m)}-${pad2(d)}T${isoTimeOfDay(Number(us - BigInt(days) * 86_400_000_000n))}Z`;
+    };
+  }
   if (mode !== 'connect' && precisionOf(typeMod) > 3) return parseTimestampMicros;
   // Milliseconds for every value, the infinity sentinels included (Debezium divides them too).
   return (text) => floorDiv(parseTimestampMicros(text), 1000n);

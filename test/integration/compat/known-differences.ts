@@ -34,6 +34,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     debezium: /^"\+292269055-/,
     reason: 'timestamptz[] element -infinity: Debezium writes the year 292269055 (java.util.Date of PgJDBC\'s sentinel); walcast "-infinity" as for a column.',
   },
+  {
+    path: /^value\.(after|before)\.(c_ts3?|a_ts\[\d+\])$/,
+    debezium: /^"[+-]\d{6}/,
+    reason: 'timestamp ±infinity under time.precision.mode=isostring: Debezium formats PgJDBC\'s sentinel as a date around the ' +
+      'year ±290000; walcast writes "infinity" / "-infinity".',
+  },
 ];
 
 export function explain(d: Difference): KnownDifference | undefined {

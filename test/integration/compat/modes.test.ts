@@ -30,9 +30,9 @@ const GROUPS: readonly ModeGroup[] = [
     debezium: { 'decimal.handling.mode': 'string', 'time.precision.mode': 'connect', 'binary.handling.mode': 'hex' },
   },
   {
-    label: 'binary base64-url-safe',
-    envelope: { binaryHandling: 'base64-url-safe' },
-    debezium: { 'binary.handling.mode': 'base64-url-safe' },
+    label: 'binary base64-url-safe, time isostring',
+    envelope: { binaryHandling: 'base64-url-safe', timePrecision: 'isostring' },
+    debezium: { 'binary.handling.mode': 'base64-url-safe', 'time.precision.mode': 'isostring' },
   },
 ];
 

@@ -62,6 +62,28 @@ describe('timestamp', () => {
   });
 });
 
+describe('time.precision.mode=isostring (as Debezium 3.6.1 wrote these values)', () => {
+  const iso = (oid: number, text: string, typeMod = -1) => conv(oid, text, typeMod, { timePrecision: 'isostring' });
+  test('date', () => {
+    expect(iso(Oid.date, '2024-02-29')).toBe('2024-02-29Z');
+    expect(iso(Oid.date, '0044-03-15 BC')).toBe('-0043-03-15Z');
+    expect(iso(Oid.date, '1969-12-31')).toBe('1969-12-31Z');
+  });
+  test('time', () => {
+    expect(iso(Oid.time, '13:14:15.123456')).toBe('13:14:15.123456Z');
+    expect(iso(Oid.time, '13:14:15.123', 3)).toBe('13:14:15.123Z');
+    expect(iso(Oid.time, '00:00:00.000001')).toBe('00:00:00.000001Z');
+    expect(iso(Oid.time, '24:00:00')).toBe('00:00:00Z');
+  });
+  test('timestamp', () => {
+    expect(iso(Oid.timestamp, '2024-02-29 13:14:15.123456')).toBe('2024-02-29T13:14:15.123456Z');
+    expect(iso(Oid.timestamp, '2024-01-01 00:00:00.5')).toBe('2024-01-01T00:00:00.5Z');
+    expect(iso(Oid.timestamp, '1900-01-01 00:00:00', 3)).toBe('1900-01-01T00:00:00Z');
+    expect(iso(Oid.timestamp, '1969-12-31 23:59:59.999999')).toBe('1969-12-31T23:59:59.999999Z');
+    expect(iso(Oid.timestamp, 'infinity')).toBe('infinity');
+  });
+});
+
 describe('timestamptz -> ZonedTimestamp in UTC', () => {
   // Six fraction digits always for an unconstrained column: Debezium 3.6.1 wrote
   // "2024-02-29T11:14:15.000000Z" for '2024-02-29 13:14:15+02' (test/integration/compat).
