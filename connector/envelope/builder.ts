@@ -33,7 +33,7 @@ export interface EnvelopeContext {
   readonly options: EnvelopeConfig;
   /** Types created in the database (enums, domains, extension types), read at connect. */
   readonly userTypes?: UserTypes;
-  /** NOT NULL columns per table OID, for Debezium's fallback values in key-only old rows. */
+  /** NOT NULL columns per table, for Debezium's fallback values in key-only old rows. */
   readonly notNullColumns?: NotNullColumns;
 }
 

@@ -8,8 +8,11 @@ import {
   isDroppedType, makeConverter, notNullFallback, unavailablePlaceholder, type Converter, type UserTypes, type ValueOptions,
 } from '../decode/values';
 
-/** NOT NULL column names per table OID (pg_attribute.attnotnull), read at connect. */
-export type NotNullColumns = ReadonlyMap<number, ReadonlySet<string>>;
+/**
+ * NOT NULL column names per table, keyed `schema + '\0' + table` (wal2json relations carry no
+ * pg_class OID), from pg_attribute.attnotnull at connect.
+ */
+export type NotNullColumns = ReadonlyMap<string, ReadonlySet<string>>;
 import { quoteJson, toJson, type JsonValue } from './json';
 import { topicName } from './topic';
 
@@ -70,7 +73,7 @@ export class RelationStates {
       placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options)),
       keyIndexes,
       valueIndexes,
-      fallbacks: cols.map((c) => (!c.isKey && this.notNull?.get(relation.oid)?.has(c.name) === true
+      fallbacks: cols.map((c) => (!c.isKey && this.notNull?.get(`${relation.schema}\0${relation.table}`)?.has(c.name) === true
         ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined)),
     };
   }

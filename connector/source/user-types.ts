@@ -30,19 +30,19 @@ export async function loadUserTypes(client: Queryable): Promise<UserTypes> {
   return types;
 }
 
-/** NOT NULL column names per table OID of every user table (for Debezium's fallback values). */
-export async function loadNotNullColumns(client: Queryable): Promise<ReadonlyMap<number, ReadonlySet<string>>> {
-  const { rows } = await client.query<{ relid: string; attname: string }>(
-    `SELECT a.attrelid::text AS relid, a.attname
+/** NOT NULL column names of every user table, keyed `schema \0 table` (Debezium's fallback values). */
+export async function loadNotNullColumns(client: Queryable): Promise<ReadonlyMap<string, ReadonlySet<string>>> {
+  const { rows } = await client.query<{ nspname: string; relname: string; attname: string }>(
+    `SELECT n.nspname, c.relname, a.attname
        FROM pg_catalog.pg_attribute a
        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND c.relkind IN ('r', 'p')
         AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'`,
   );
-  const out = new Map<number, Set<string>>();
+  const out = new Map<string, Set<string>>();
   for (const r of rows) {
-    const id = Number(r.relid);
+    const id = `${r.nspname}\0${r.relname}`;
     let set = out.get(id);
     if (set === undefined) out.set(id, (set = new Set()));
     set.add(r.attname);

@@ -194,7 +194,7 @@ describe('EnvelopeBuilder', () => {
     };
     const b = new EnvelopeBuilder({
       connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: OPTIONS,
-      notNullColumns: new Map([[555, new Set(['id', 'n', 't', 'b', 'd', 'ts', 'tstz', 'num', 'bin'])]]),
+      notNullColumns: new Map([['public\0orders', new Set(['id', 'n', 't', 'b', 'd', 'ts', 'tstz', 'num', 'bin'])]]),
     });
     const [del] = b.records(
       { kind: 'delete', lsn: EV_LSN, relation: rel, before: ['2', null, null, null, null, null, null, null, null, null], beforeIsKeyOnly: true },
