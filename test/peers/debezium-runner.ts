@@ -33,7 +33,7 @@ export interface DebeziumOptions {
   readonly props?: Readonly<Record<string, string>>;
   /** JsonConverter schemas.enable=true ({schema, payload}). */
   readonly schemas?: boolean;
-  /** How long to wait for the JVM, the snapshot and the start of streaming. Default 180 s. */
+  /** How long to wait for the JVM, the snapshot and the start of streaming. Default 120 s. */
   readonly readyTimeoutMs?: number;
 }
 
@@ -68,8 +68,10 @@ export async function buildDebeziumRunner(timeoutMs = 900_000): Promise<string> 
 const PROBE_PREFIX = 'walcast-debezium-probe';
 
 export function isProbe(topic: string, key: unknown): boolean {
-  return topic.endsWith('.message') && typeof key === 'object' && key !== null &&
-    (key as { prefix?: unknown }).prefix === PROBE_PREFIX;
+  if (!topic.endsWith('.message') || typeof key !== 'object' || key === null) return false;
+  // With schemas on the key is {schema, payload}.
+  const k = (key as { payload?: unknown }).payload ?? key;
+  return typeof k === 'object' && k !== null && (k as { prefix?: unknown }).prefix === PROBE_PREFIX;
 }
 
 /**
@@ -145,7 +147,7 @@ export async function startDebezium(db: TestDatabase, opts: DebeziumOptions): Pr
       await db.query('SELECT pg_logical_emit_message(true, $1, $2)', [PROBE_PREFIX, 'ready?']);
       return false;
     }, {
-      timeoutMs: opts.readyTimeoutMs ?? 180_000,
+      timeoutMs: opts.readyTimeoutMs ?? 120_000,
       intervalMs: 1_000,
       message: () => `Debezium to snapshot and stream (slot ${slot}); stderr:\n${stderr().slice(-3000)}`,
     });
