@@ -10,10 +10,19 @@ export interface KnownDifference {
   readonly path: RegExp;
   /** Optional: matches what Debezium wrote. */
   readonly debezium?: RegExp;
+  /** Optional: matches Difference.record (`<topic> <key> <op>`). */
+  readonly record?: RegExp;
   readonly reason: string;
 }
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  {
+    path: /^(key|headers\.__debezium\.(old|new)key)\./,
+    record: /\.public\.idx_ri /,
+    reason: 'REPLICA IDENTITY USING INDEX: Debezium keys by the primary key, which the old row of a delete or identity ' +
+      'change lacks, so it routes them by the fallback key {"id":0} (and never deletes the row downstream); walcast keys ' +
+      'such a table by the identity index columns (connector/decode/key-columns.ts).',
+  },
   {
     path: /^value\.(after|before)\.c_name$/,
     debezium: /^null$/,
@@ -43,5 +52,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 ];
 
 export function explain(d: Difference): KnownDifference | undefined {
-  return KNOWN_DIFFERENCES.find((k) => k.path.test(d.path) && (k.debezium === undefined || k.debezium.test(d.debezium)));
+  return KNOWN_DIFFERENCES.find((k) => k.path.test(d.path) && (k.debezium === undefined || k.debezium.test(d.debezium)) &&
+    (k.record === undefined || k.record.test(d.record)));
 }

@@ -134,9 +134,17 @@ export async function createTortureSchema(db: TestDatabase): Promise<void> {
   await db.query('ALTER TABLE toasty_full REPLICA IDENTITY FULL');
   await db.query('CREATE TABLE trunc (id integer PRIMARY KEY, v text)');
   await db.query('CREATE TABLE nokey (a integer, b text)');
+  await db.query('CREATE TABLE idx_ri (id integer PRIMARY KEY, code text NOT NULL, v integer NOT NULL)');
+  await db.query('CREATE UNIQUE INDEX idx_ri_code ON idx_ri (code)');
+  await db.query('ALTER TABLE idx_ri REPLICA IDENTITY USING INDEX idx_ri_code');
+  await db.query('CREATE TABLE nothing_ri (id integer PRIMARY KEY, v text)');
+  await db.query('ALTER TABLE nothing_ri REPLICA IDENTITY NOTHING');
 }
 
-export const SUITE_TABLES = ['public.torture', 'public.full_ri', 'public.default_ri', 'public.toasty', 'public.toasty_full', 'public.trunc', 'public.nokey'];
+export const SUITE_TABLES = [
+  'public.torture', 'public.full_ri', 'public.default_ri', 'public.toasty', 'public.toasty_full', 'public.trunc', 'public.nokey',
+  'public.idx_ri', 'public.nothing_ri',
+];
 
 /** Snapshot content: the four torture rows and a row in each other table. */
 export async function seedTorture(db: TestDatabase, ids: readonly number[] = [1, 2, 3, 4], offset = 0): Promise<void> {
@@ -175,6 +183,11 @@ export async function streamingWorkload(db: TestDatabase): Promise<void> {
   await db.query(`SELECT pg_logical_emit_message(true, 'compat', 'in a transaction')`);
   await db.query(`SELECT pg_logical_emit_message(false, 'compat', '\\x00ff'::bytea)`);
   await db.query(`INSERT INTO nokey VALUES (2, 'y')`); // no key, no replica identity: inserts only
+  await db.query(`INSERT INTO idx_ri VALUES (1, 'a', 1), (2, 'b', 2)`);
+  await db.query(`UPDATE idx_ri SET v = 10 WHERE id = 1`);
+  await db.query(`UPDATE idx_ri SET code = 'c' WHERE id = 1`); // the identity changes, the primary key does not
+  await db.query(`DELETE FROM idx_ri WHERE id = 2`);
+  await db.query(`INSERT INTO nothing_ri VALUES (1, 'x')`); // REPLICA IDENTITY NOTHING: inserts only
   await db.query(`INSERT INTO trunc VALUES (3, 'end')`); // the last record: both are done when they have it
 }
 
