@@ -76,10 +76,17 @@ function arrayQuirks(element: number): ArrayQuirks {
 const STRING_EXTENSION_TYPES: ReadonlySet<string> = new Set(['citext', 'ltree', 'isbn', 'isbn13', 'issn', 'issn13', 'ismn', 'ismn13', 'ean13', 'upc']);
 
 /**
+ * Extension types Debezium maps to a struct of its own (PostGIS, pgvector). walcast does not
+ * build those structs yet: their values keep the text form rather than being left out.
+ */
+const TEXT_FOR_NOW_EXTENSION_TYPES: ReadonlySet<string> = new Set(['geometry', 'geography', 'vector', 'halfvec', 'sparsevec']);
+
+/**
  * A type created in the database: enums and the string-like extension types -> STRING, hstore
- * -> Json text, a domain -> its base type's mapping, arrays of those -> ARRAY. null when
- * Debezium has no schema for it (composites; see isDroppedType). Other base types from
- * extensions keep their text form (Debezium: dropped unless include.unknown.datatypes).
+ * -> Json text, a domain -> its base type's mapping, arrays of enums and of those extension
+ * types -> ARRAY. null when Debezium has no schema for it and leaves the column out (with its
+ * default include.unknown.datatypes=false): composites, user ranges, other extension base types,
+ * arrays of domains or composites (see isDroppedType).
  */
 function userTypeConverter(typeOid: number, options: ValueOptions, userTypes: UserTypes | undefined): Converter | null {
   const t = userTypes?.get(typeOid);
@@ -88,14 +95,14 @@ function userTypeConverter(typeOid: number, options: ValueOptions, userTypes: Us
   if (t.kind === 'e') return identity;
   if (t.kind === 'c') return null;
   if (t.name === 'hstore') return makeHstoreConverter();
-  if (STRING_EXTENSION_TYPES.has(t.name)) return identity;
-  if (t.elementOid !== 0) {
+  if (STRING_EXTENSION_TYPES.has(t.name) || TEXT_FOR_NOW_EXTENSION_TYPES.has(t.name)) return identity;
+  if (t.kind === 'b' && t.elementOid !== 0) {
     const element = userTypes?.get(t.elementOid);
     if (element === undefined || element.kind === 'c' || element.kind === 'd') return null;
     const convert = userTypeConverter(t.elementOid, options, userTypes);
     return convert === null ? null : makeArrayConverter(convert, ',');
   }
-  return identity;
+  return null;
 }
 
 export function makeConverter(typeOid: number, typeMod: number, options: ValueOptions, userTypes?: UserTypes): Converter {

@@ -22,7 +22,7 @@ export const TORTURE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['c_tsrange', 'tsrange'], ['c_tstzrange', 'tstzrange'], ['c_daterange', 'daterange'], ['c_int4multirange', 'int4multirange'],
   ['c_tsvector', 'tsvector'], ['c_tsquery', 'tsquery'], ['c_pg_lsn', 'pg_lsn'], ['c_oid', 'oid'],
   ['c_enum', 'mood'], ['c_dom_int', 'posint'], ['c_dom_text', 'shorttext'], ['c_composite', 'pair'],
-  ['c_hstore', 'hstore'], ['c_ltree', 'ltree'], ['c_citext', 'citext'],
+  ['c_hstore', 'hstore'], ['c_ltree', 'ltree'], ['c_citext', 'citext'], ['c_cube', 'cube'],
   ['a_int2', 'smallint[]'], ['a_int4', 'integer[]'], ['a_int8', 'bigint[]'], ['a_float4', 'real[]'], ['a_float8', 'double precision[]'],
   ['a_numeric', 'numeric[]'], ['a_bool', 'boolean[]'], ['a_text', 'text[]'], ['a_varchar', 'varchar[]'], ['a_bpchar', 'char(2)[]'],
   ['a_date', 'date[]'], ['a_time', 'time[]'], ['a_ts', 'timestamp[]'], ['a_tstz', 'timestamptz[]'], ['a_interval', 'interval[]'],
@@ -32,6 +32,7 @@ export const TORTURE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
 
 const SETUP = `
   CREATE EXTENSION IF NOT EXISTS hstore; CREATE EXTENSION IF NOT EXISTS ltree; CREATE EXTENSION IF NOT EXISTS citext;
+  CREATE EXTENSION IF NOT EXISTS cube;
   CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
   CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
   CREATE DOMAIN shorttext AS varchar(10);
@@ -53,7 +54,7 @@ const ORDINARY = [
   `'[2024-01-01 00:00,2024-01-02 00:00)'`, `'[2024-01-01 00:00+00,2024-01-02 00:00+00)'`, `'[2024-01-01,2024-02-01)'`, `'{[1,3),[5,7)}'`,
   `'a fat cat'`, `'fat & cat'`, `'16/B374D848'`, '12345',
   `'happy'`, '7', `'short'`, `ROW(1, 'one')`,
-  `'a=>1, b=>NULL'`, `'top.middle.leaf'`, `'CaseLess'`,
+  `'a=>1, b=>NULL'`, `'top.middle.leaf'`, `'CaseLess'`, `'(1,2)'`,
   `'{1,2}'`, `'{1,NULL,3}'`, `'{9223372036854775807}'`, `'{1.5,NaN}'`, `'{2.25,-Infinity}'`,
   `'{1.10,NaN}'`, `'{t,f,NULL}'`, `'{"a b","c,d","",NULL,"x\\"y"}'`, `'{v1,v2}'`, `'{ab,c}'`,
   `'{2024-01-01,infinity}'`, `'{12:00:00}'`, `'{"2024-01-01 00:00:00.5"}'`, `'{"2024-01-01 00:00:00+00"}'`, `'{"1 day","-02:00:00"}'`,
@@ -76,7 +77,7 @@ const EDGE = [
   `'(,infinity)'`, `'(-infinity,)'`, `'(,)'`, `'{}'`,
   `''`, `'!a'`, `'0/0'`, '4294967295',
   `'sad'`, '2147483647', `''`, `ROW(NULL, '')`,
-  `''`, `''`, `''`,
+  `''`, `''`, `''`, `'(0)'`,
   `'{}'`, `'{-2147483648,2147483647}'`, `'{-9223372036854775808}'`, `'{Infinity}'`, `'{NaN,Infinity,-Infinity}'`,
   `'{-Infinity,Infinity,0.000001}'`, `'{}'`, `'{NULL}'`, `'{}'`, `'{"  "}'`,
   `'{-infinity,0001-01-01 BC}'`, `'{24:00:00}'`, `'{infinity}'`, `'{-infinity}'`, `'{}'`,
@@ -99,7 +100,7 @@ const PRE1970 = [
   `'[1900-01-01,1960-01-01]'`, `'[1900-01-01 00:00+00,)'`, `'[0044-03-15 BC,0001-01-01)'`, `'{(,0),[10,)}'`,
   `'x:1A y:2B'`, `'x | !y'`, `'FFFFFFFF/FFFFFFFF'`, '0',
   `'ok'`, '1', `'ten chars!'`, `ROW(-1, 'x,y "z"')`,
-  `'"k k"=>"v,v", "x"=>"\\\\"'`, `'a'`, `'ß'`,
+  `'"k k"=>"v,v", "x"=>"\\\\"'`, `'a'`, `'ß'`, `'(-1,-1),(1,1)'`,
   `'{-1}'`, `'{0}'`, `'{0,-1}'`, `'{-0}'`, `'{-0}'`,
   `'{-0.0,1e-5}'`, `'{f}'`, `'{NULL,null,"NULL"}'`, `'{" "}'`, `'{""}'`,
   `'{1969-12-31}'`, `'{00:00:00}'`, `'{"1969-12-31 23:59:59.999999"}'`, `'{"1969-12-31 23:59:59.999999+00"}'`, `'{"-1 years"}'`,
