@@ -70,7 +70,7 @@ export class RelationStates {
       schemaJson: quoteJson(relation.schema),
       tableJson: quoteJson(relation.table),
       converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes)),
-      placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options)),
+      placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options, this.userTypes)),
       keyIndexes,
       valueIndexes,
       fallbacks: cols.map((c) => (!c.isKey && this.notNull?.get(`${relation.schema}\0${relation.table}`)?.has(c.name) === true

@@ -22,6 +22,7 @@
  *   inet, cidr, macaddr, point, ranges, tsvector, pg_lsn, enums, domains, extension
  *   types (hstore, ltree, citext, PostGIS) and anything else -> the text form as a STRING
  */
+import { createHash } from 'node:crypto';
 import type { JsonValue } from '../../envelope/json';
 import type { Converter, UserTypes, ValueOptions } from './types';
 import { makeHstoreConverter } from './hstore';
@@ -187,17 +188,50 @@ const DROP_PROBE_OPTIONS: ValueOptions = { decimalHandling: 'precise', timePreci
 export const UNAVAILABLE_VALUE_PLACEHOLDER = '__debezium_unavailable_value';
 
 /**
- * What an unchanged TOASTed value the server did not send becomes (Debezium's
- * unavailable.value.placeholder): the placeholder string for text-like and other columns; for
- * bytea the placeholder's UTF-8 bytes under binary.handling.mode; for arrays a one-element
- * array holding the element's placeholder (Debezium does this for text and binary arrays; we
- * extend it to every array so the field stays an array).
+ * What an unchanged TOASTed value the server did not send becomes: Debezium's
+ * unavailable.value.placeholder in the shape its UnchangedToastedPlaceholder gives each type —
+ * the string for scalars; its UTF-8 bytes for bytea (under binary.handling.mode); for int4[],
+ * date[] and int8[] the list of those bytes as numbers; for text-like, json(b) and bytea arrays a
+ * one-element array of the element's placeholder; for uuid[] the name-based (v3) UUID of the
+ * bytes; for hstore a Json object mapping the placeholder to itself; for other arrays null
+ * (Debezium cannot read the placeholder string as one: seen for numeric[], float8[],
+ * timestamptz[]).
  */
-export function unavailablePlaceholder(typeOid: number, options: ValueOptions): JsonValue {
-  if (typeOid === Oid.bytea) return encodeBinary(Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER, 'utf8'), options.binaryHandling);
-  const element = ARRAY_ELEMENT.get(typeOid);
-  if (element !== undefined) return [unavailablePlaceholder(element, options)];
+export function unavailablePlaceholder(typeOid: number, options: ValueOptions, userTypes?: UserTypes): JsonValue {
+  const bytes = Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER, 'utf8');
+  switch (typeOid) {
+    case Oid.bytea:
+      return encodeBinary(bytes, options.binaryHandling);
+    case 1007: // int4[]
+    case 1182: // date[]
+    case 1016: // int8[]
+      return [...bytes];
+    case 1009: // text[]
+    case 1015: // varchar[]
+    case 1014: // bpchar[]
+    case 199: // json[]
+    case 3807: // jsonb[]
+      return [UNAVAILABLE_VALUE_PLACEHOLDER];
+    case 1001: // bytea[]
+      return [encodeBinary(bytes, options.binaryHandling)];
+    case 2951: // uuid[]
+      return [nameUuidFromBytes(bytes)];
+    default:
+      break;
+  }
+  const user = userTypes?.get(typeOid);
+  if (user?.name === 'hstore') return JSON.stringify({ [UNAVAILABLE_VALUE_PLACEHOLDER]: UNAVAILABLE_VALUE_PLACEHOLDER });
+  if (ARRAY_ELEMENT.has(typeOid) || (user !== undefined && user.kind === 'b' && user.elementOid !== 0)) return null;
   return UNAVAILABLE_VALUE_PLACEHOLDER;
+}
+
+/** java.util.UUID.nameUUIDFromBytes: MD5 of the bytes, version 3, IETF variant. */
+function nameUuidFromBytes(bytes: Buffer): string {
+  const h = createHash('md5').update(bytes).digest();
+  h[6] = (h[6]! & 0x0f) | 0x30;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**

@@ -130,7 +130,8 @@ export async function createTortureSchema(db: TestDatabase): Promise<void> {
   await db.query('ALTER TABLE full_ri REPLICA IDENTITY FULL');
   await db.query(`CREATE TABLE default_ri (id integer PRIMARY KEY, n integer NOT NULL, t text NOT NULL, b boolean NOT NULL,
     d date NOT NULL, ts timestamp NOT NULL, tstz timestamptz NOT NULL, num numeric(6,2) NOT NULL, bin bytea NOT NULL, opt text)`);
-  await db.query('CREATE TABLE toasty (id integer PRIMARY KEY, n integer, big text, bigb bytea, biga text[])');
+  await db.query(`CREATE TABLE toasty (id integer PRIMARY KEY, n integer, big text, bigb bytea, biga text[],
+    bigi int4[], bigl int8[], bigd date[], bigu uuid[], bigh hstore, bigj jsonb[], bign numeric[], bigf float8[], bigt timestamptz[])`);
   await db.query(`CREATE TABLE toasty_full (id integer PRIMARY KEY, n integer, big text)`);
   await db.query('ALTER TABLE toasty_full REPLICA IDENTITY FULL');
   await db.query('CREATE TABLE trunc (id integer PRIMARY KEY, v text)');
@@ -158,7 +159,16 @@ const BIG = `(SELECT string_agg(md5(i::text || random()::text), '') FROM generat
 export async function seedOthers(db: TestDatabase): Promise<void> {
   await db.query(`INSERT INTO full_ri VALUES (1, 1, 'one', 1.50)`);
   await db.query(`INSERT INTO default_ri VALUES (1, 1, 'one', true, '2024-01-01', '2024-01-01 00:00', '2024-01-01 00:00+00', 1.5, '\\x01', 'o')`);
-  await db.query(`INSERT INTO toasty VALUES (1, 1, ${BIG}, decode(${BIG}, 'hex'), ARRAY[${BIG}])`);
+  // Arrays and hstore large and random enough to be TOASTed out of line, uncompressed.
+  await db.query(`INSERT INTO toasty VALUES (1, 1, ${BIG}, decode(${BIG}, 'hex'), ARRAY[${BIG}],
+    (SELECT array_agg((random() * 2e9)::int4) FROM generate_series(1, 2000)),
+    (SELECT array_agg((random() * 9e18)::int8) FROM generate_series(1, 1000)),
+    (SELECT array_agg(DATE '2000-01-01' + (random() * 9000)::int) FROM generate_series(1, 2000)),
+    (SELECT array_agg(md5(i::text || random()::text)::uuid) FROM generate_series(1, 500) i),
+    (SELECT hstore(array_agg(md5(i::text || random()::text)), array_agg(md5(random()::text))) FROM generate_series(1, 200) i),
+    ARRAY[to_jsonb(${BIG})], (SELECT array_agg(random()::numeric) FROM generate_series(1, 1000)),
+    (SELECT array_agg(random()) FROM generate_series(1, 1000)),
+    (SELECT array_agg(now() - random() * interval '1000 days') FROM generate_series(1, 1000)))`);
   await db.query(`INSERT INTO toasty_full VALUES (1, 1, ${BIG})`);
   await db.query(`INSERT INTO trunc VALUES (1, 'x')`);
   await db.query(`INSERT INTO nokey VALUES (1, 'x')`);

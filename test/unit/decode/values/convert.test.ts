@@ -162,4 +162,17 @@ describe('placeholders for unchanged TOAST', () => {
     );
     expect(unavailablePlaceholder(1009, DEFAULTS)).toEqual(['__debezium_unavailable_value']);
   });
+
+  test('placeholders of arrays and hstore in the shapes Debezium 3.6.1 wrote them', () => {
+    const bytes = [...Buffer.from('__debezium_unavailable_value')];
+    expect(unavailablePlaceholder(1007, DEFAULTS)).toEqual(bytes); // int4[]: the bytes as numbers
+    expect(unavailablePlaceholder(1182, DEFAULTS)).toEqual(bytes); // date[]
+    expect(unavailablePlaceholder(1016, DEFAULTS)).toEqual(bytes); // int8[]
+    expect(unavailablePlaceholder(2951, DEFAULTS)).toEqual(['b68a35a7-17ad-35b3-af2a-ae46edb4545a']); // uuid[]: UUID v3
+    expect(unavailablePlaceholder(3807, DEFAULTS)).toEqual(['__debezium_unavailable_value']); // jsonb[]
+    expect(unavailablePlaceholder(1231, DEFAULTS)).toBeNull(); // numeric[]
+    expect(unavailablePlaceholder(1022, DEFAULTS)).toBeNull(); // float8[]
+    const hstore = new Map([[16400, { oid: 16400, name: 'hstore', kind: 'b', baseOid: 0, baseTypeMod: -1, elementOid: 0 }]]);
+    expect(unavailablePlaceholder(16400, DEFAULTS, hstore)).toBe('{"__debezium_unavailable_value":"__debezium_unavailable_value"}');
+  });
 });
