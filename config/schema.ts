@@ -146,7 +146,7 @@ export const schema = {
     tombstonesOnDelete: bool('envelope.tombstonesOnDelete', 'Follow each delete with a tombstone (same key, null value).', true),
     decimalHandling: key('envelope.decimalHandling', 'numeric values: precise (Debezium bytes), double, or string.', ['precise', 'double', 'string'], 'precise'),
     timePrecision: key('envelope.timePrecision', 'Temporal values as in Debezium time.precision.mode.',
-      ['adaptive', 'adaptive_time_microseconds', 'connect'], 'adaptive'),
+      ['adaptive', 'adaptive_time_microseconds', 'connect', 'isostring'], 'adaptive'),
     binaryHandling: key('envelope.binaryHandling', 'bytea values.', ['bytes', 'base64', 'base64-url-safe', 'hex'], 'bytes'),
     intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
   },

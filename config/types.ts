@@ -7,7 +7,7 @@ export type PublicationMode = 'filtered' | 'all_tables' | 'disabled';
 export type SnapshotMode = 'initial' | 'always' | 'never' | 'initial_only' | 'when_needed';
 export type SinkType = 'kafka' | 'nats' | 'stdout';
 export type DecimalHandling = 'precise' | 'double' | 'string';
-export type TimePrecision = 'adaptive' | 'adaptive_time_microseconds' | 'connect';
+export type TimePrecision = 'adaptive' | 'adaptive_time_microseconds' | 'connect' | 'isostring';
 export type BinaryHandling = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
 export type IntervalHandling = 'numeric' | 'string';
 

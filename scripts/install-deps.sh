@@ -2,13 +2,15 @@
 # Installs the system packages the test suites and the demo need: PostgreSQL 15 with wal2json
 # (the source), nats-server (JetStream sink tests) and a C toolchain with zlib and python3
 # (librdkafka's configure, for the Kafka mock cluster helper), and a JDK with Maven (the real
-# Apache Kafka brokers of the integration tests; scripts/fetch-kafka.sh resolves Kafka's jars).
+# Apache Kafka brokers of the integration tests; scripts/fetch-kafka.sh resolves Kafka's jars;
+# and the Debezium reference runner of the envelope comparison suite,
+# scripts/build-debezium-runner.sh, which compiles Java, hence the JDK).
 # Exits 0 at once when everything is present; installs with apt-get when root on Debian;
 # otherwise says what to install and exits 1.
 set -euo pipefail
 
 PACKAGES=(postgresql-15 postgresql-15-wal2json postgresql-contrib nats-server
-  build-essential pkg-config zlib1g-dev python3 openjdk-17-jre-headless maven)
+  build-essential pkg-config zlib1g-dev python3 openjdk-17-jdk-headless maven)
 
 # Each check is "what is missing" -> "how we look for it".
 missing=()
@@ -21,6 +23,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=("pkg-config")
 command -v python3 >/dev/null 2>&1 || missing+=("python3")
 [ -f /usr/include/zlib.h ] || missing+=("zlib headers (/usr/include/zlib.h)")
 command -v java >/dev/null 2>&1 || missing+=("java (JDK >= 17)")
+command -v javac >/dev/null 2>&1 || missing+=("javac (JDK >= 17)")
 command -v mvn >/dev/null 2>&1 || missing+=("mvn")
 
 if [ ${#missing[@]} -eq 0 ]; then

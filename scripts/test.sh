@@ -93,6 +93,11 @@ if [ -f scripts/build-kafka-mock.sh ]; then
   step "build Kafka mock broker" bash -c 'bash scripts/build-kafka-mock.sh >/dev/null'
 fi
 
+if [ -f scripts/build-debezium-runner.sh ]; then
+  # Debezium's jars from Maven Central, once (cached in ~/.m2 and ~/.cache/walcast/debezium).
+  step "build Debezium reference runner" bash -c 'bash scripts/build-debezium-runner.sh >/dev/null'
+fi
+
 step "typecheck" npx tsc -p tsconfig.json --noEmit
 step "lint" npx eslint connector config test bench scripts
 # The CLI tests run the built connector (dist/connector/cli.js) as a user would.

@@ -18,10 +18,11 @@
  */
 import type { EnvelopeConfig } from '../../config/types';
 import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
+import type { UserTypes } from '../decode/values';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
 import { quoteJson } from './json';
-import { RelationStates, keyChanged, keyJson, rowJson, type RelationState } from './row';
+import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
 
 export interface EnvelopeContext {
@@ -30,6 +31,10 @@ export interface EnvelopeContext {
   readonly database: string;
   readonly version: string;
   readonly options: EnvelopeConfig;
+  /** Types created in the database (enums, domains, extension types), read at connect. */
+  readonly userTypes?: UserTypes;
+  /** NOT NULL columns per table, for Debezium's fallback values in key-only old rows. */
+  readonly notNullColumns?: NotNullColumns;
 }
 
 export interface TxContext {
@@ -97,7 +102,7 @@ export class EnvelopeBuilder {
   private idPrefix = '';
 
   constructor(private readonly ctx: EnvelopeContext) {
-    this.states = new RelationStates(ctx.topicPrefix, ctx.options);
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns);
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
@@ -144,8 +149,14 @@ export class EnvelopeBuilder {
     return drafts.map((d, i) => ({ ...d, id: prefix + (firstIndex + i) }));
   }
 
-  /** A snapshot read (op 'r') of one row; `id` is chosen by the snapshotter. */
-  snapshotRecord(relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, id: string, nowUs: bigint): SinkRecord {
+  /**
+   * A snapshot read (op 'r') of one row; `id` is chosen by the snapshotter. `snapshotTxId` is
+   * source.txId (Debezium: the snapshot transaction's id; walcast: the snapshot's xmax).
+   */
+  snapshotRecord(
+    relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, id: string, nowUs: bigint,
+    snapshotTxId: number | null = null,
+  ): SinkRecord {
     const state = this.states.get(relation);
     const source: SourceInfo = {
       tsUs: nowUs,
@@ -154,7 +165,7 @@ export class EnvelopeBuilder {
       lsn: snapshotLsn,
       schemaJson: state.schemaJson,
       tableJson: state.tableJson,
-      txId: null,
+      txId: snapshotTxId,
     };
     const after = rowJson(state, row, null);
     return { ...this.draft(state.topic, utf8(keyJson(state, row, null)), null, after, source, 'r', nowUs), id };
@@ -171,10 +182,13 @@ export class EnvelopeBuilder {
       const oldKey = keyJson(state, old, null)!;
       const oldKeyBuf = utf8(oldKey);
       out.push({
-        ...this.draft(state.topic, oldKeyBuf, rowJson(state, old, null), null, source, 'd', nowUs),
+        ...this.draft(state.topic, oldKeyBuf, event.beforeIsKeyOnly ? keyOnlyRowJson(state, old) : rowJson(state, old, null), null, source, 'd', nowUs),
         headers: { op: 'd', '__debezium.newkey': newKey },
       });
-      if (this.ctx.options.tombstonesOnDelete) out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: OP_HEADERS.d });
+      if (this.ctx.options.tombstonesOnDelete) {
+        // Debezium's tombstone of the old key carries the newkey header too.
+        out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: { op: 'd', '__debezium.newkey': newKey } });
+      }
       out.push({
         ...this.draft(state.topic, utf8(newKey), null, after, source, 'c', nowUs),
         headers: { op: 'c', '__debezium.oldkey': oldKey },
@@ -189,7 +203,8 @@ export class EnvelopeBuilder {
     const state = this.states.get(event.relation);
     const keyBuf = utf8(keyJson(state, event.before, null));
     const source = this.streamSource(state, event.lsn, tx);
-    out.push(this.draft(state.topic, keyBuf, rowJson(state, event.before, null), null, source, 'd', nowUs));
+    const before = event.beforeIsKeyOnly ? keyOnlyRowJson(state, event.before) : rowJson(state, event.before, null);
+    out.push(this.draft(state.topic, keyBuf, before, null, source, 'd', nowUs));
     if (this.ctx.options.tombstonesOnDelete && keyBuf !== null) {
       out.push({ topic: state.topic, key: keyBuf, value: null, headers: OP_HEADERS.d });
     }
@@ -207,8 +222,9 @@ export class EnvelopeBuilder {
       txId: event.transactional ? tx.xid : null,
     });
     const prefix = quoteJson(event.prefix);
+    // Debezium's message envelope has ts_ms only (no ts_us/ts_ns), before source.
     const value =
-      `{"op":"m","ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"source":${source},` +
+      `{"op":"m","ts_ms":${nowUs / 1000n},"source":${source},"transaction":null,` +
       `"message":{"prefix":${prefix},"content":"${event.content.toString('base64')}"}}`;
     return { topic: this.messageTopic, key: utf8(`{"prefix":${prefix}}`), value: utf8(value), headers: OP_HEADERS.m };
   }
@@ -225,11 +241,17 @@ export class EnvelopeBuilder {
     };
   }
 
+  /**
+   * Debezium 3.6.1's source block, member for member: ts_us/ts_ns follow sequence (they were
+   * added after it), origin/origin_lsn last. origin is null: walcast does not read pgoutput
+   * Origin messages (replication origins), which Debezium fills these from.
+   */
   private sourceJson(s: SourceInfo): string {
     return (
-      `${this.sourceHead}${s.tsUs / 1000n},"ts_us":${s.tsUs},"snapshot":"${s.snapshot}","db":${this.dbJson},` +
-      `"sequence":${sequenceJson(s.lastLsn, s.lsn)},"schema":${s.schemaJson},"table":${s.tableJson},` +
-      `"txId":${s.txId === null ? 'null' : s.txId},"lsn":${s.lsn},"xmin":null}`
+      `${this.sourceHead}${s.tsUs / 1000n},"snapshot":"${s.snapshot}","db":${this.dbJson},` +
+      `"sequence":${sequenceJson(s.lastLsn, s.lsn)},"ts_us":${s.tsUs},"ts_ns":${s.tsUs * 1000n},` +
+      `"schema":${s.schemaJson},"table":${s.tableJson},` +
+      `"txId":${s.txId === null ? 'null' : s.txId},"lsn":${s.lsn},"xmin":null,"origin":null,"origin_lsn":null}`
     );
   }
 
@@ -242,9 +264,10 @@ export class EnvelopeBuilder {
     op: Op,
     nowUs: bigint,
   ): Draft {
+    // transaction: null until transaction metadata (provide.transaction.metadata) is implemented.
     const value =
-      `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${this.sourceJson(source)},` +
-      `"op":"${op}","ts_ms":${nowUs / 1000n},"ts_us":${nowUs}}`;
+      `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${this.sourceJson(source)},"transaction":null,` +
+      `"op":"${op}","ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"ts_ns":${nowUs * 1000n}}`;
     return { topic, key, value: utf8(value), headers: OP_HEADERS[op] };
   }
 }

@@ -4,7 +4,15 @@
  * entry is never consulted and is collected with its Relation.
  */
 import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../decode/change';
-import { makeConverter, unavailablePlaceholder, type Converter, type ValueOptions } from '../decode/values';
+import {
+  isDroppedType, makeConverter, notNullFallback, unavailablePlaceholder, type Converter, type UserTypes, type ValueOptions,
+} from '../decode/values';
+
+/**
+ * NOT NULL column names per table, keyed `schema + '\0' + table` (wal2json relations carry no
+ * pg_class OID), from pg_attribute.attnotnull at connect.
+ */
+export type NotNullColumns = ReadonlyMap<string, ReadonlySet<string>>;
 import { quoteJson, toJson, type JsonValue } from './json';
 import { topicName } from './topic';
 
@@ -20,6 +28,13 @@ export interface RelationState {
   readonly placeholders: readonly JsonValue[];
   /** Positions of the key (replica identity) columns; empty when the table has none. */
   readonly keyIndexes: readonly number[];
+  /**
+   * Positions of the columns written in before/after: all but those of types Debezium has no
+   * schema for (it leaves them out; key columns are always kept).
+   */
+  readonly valueIndexes: readonly number[];
+  /** Per column: Debezium's value for a NOT NULL non-key column missing from a key-only old row. */
+  readonly fallbacks: readonly (JsonValue | undefined)[];
 }
 
 export class RelationStates {
@@ -28,6 +43,8 @@ export class RelationStates {
   constructor(
     private readonly topicPrefix: string,
     private readonly options: ValueOptions,
+    private readonly userTypes?: UserTypes,
+    private readonly notNull?: NotNullColumns,
   ) {}
 
   get(relation: Relation): RelationState {
@@ -42,17 +59,22 @@ export class RelationStates {
   private build(relation: Relation): RelationState {
     const cols = relation.columns;
     const keyIndexes: number[] = [];
+    const valueIndexes: number[] = [];
     cols.forEach((c, i) => {
       if (c.isKey) keyIndexes.push(i);
+      if (c.isKey || !isDroppedType(c.typeOid, this.userTypes)) valueIndexes.push(i);
     });
     return {
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),
       schemaJson: quoteJson(relation.schema),
       tableJson: quoteJson(relation.table),
-      converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options)),
-      placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options)),
+      converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes)),
+      placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options, this.userTypes)),
       keyIndexes,
+      valueIndexes,
+      fallbacks: cols.map((c) => (!c.isKey && this.notNull?.get(`${relation.schema}\0${relation.table}`)?.has(c.name) === true
+        ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined)),
     };
   }
 }
@@ -75,9 +97,28 @@ function convertAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | n
 /** The row as JSON object text, members in column order. */
 export function rowJson(state: RelationState, tuple: Tuple, old: Tuple | null): string {
   const members = state.members;
+  const idx = state.valueIndexes;
   let out = '{';
-  for (let i = 0; i < members.length; i++) {
-    out += (i === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    out += (k === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
+  }
+  return out + '}';
+}
+
+/**
+ * A key-only old row (REPLICA IDENTITY DEFAULT/INDEX delete or key change): the columns the
+ * server did not send are null, except NOT NULL ones, which get Debezium's fallback value.
+ */
+export function keyOnlyRowJson(state: RelationState, tuple: Tuple): string {
+  const members = state.members;
+  const idx = state.valueIndexes;
+  let out = '{';
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    let v = convertAt(state, tuple, i, null);
+    if (v === null) v = state.fallbacks[i] ?? null;
+    out += (k === 0 ? '' : ',') + members[i]! + toJson(v);
   }
   return out + '}';
 }

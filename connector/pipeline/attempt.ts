@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createDecoder, streamsInProgress } from '../decode/factory';
 import { SpillStore } from '../offsets/spill';
 import { EnvelopeBuilder } from '../envelope/builder';
+import { loadNotNullColumns, loadUserTypes } from '../source/user-types';
 import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
 import type { Logger } from '../observe/logger';
@@ -126,9 +127,11 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     const topics = inspection.tables.map((t) => topicName(config.topicPrefix, t.schema, t.table));
     await sink.ensureTopics(topics);
     for (const t of topics) ctx.knownTopics.add(t);
+    const [userTypes, notNullColumns] = await Promise.all([loadUserTypes(client), loadNotNullColumns(client)])
+      .catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types and NOT NULL columns failed'); });
     const builder = new EnvelopeBuilder({
       connectorName: config.name, topicPrefix: config.topicPrefix, database: inspection.database,
-      version: WALCAST_VERSION, options: config.envelope,
+      version: WALCAST_VERSION, options: config.envelope, userTypes, notNullColumns,
     });
 
     if (ctx.tail) {

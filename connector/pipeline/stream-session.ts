@@ -173,7 +173,9 @@ export class StreamSession {
       case 'commit':
         // Records of this transaction still sitting in `batch` are already reserved in the tracker.
         this.tracker.commit(ev.endLsn);
-        this.lastCommitLsn = ev.commitLsn;
+        // Debezium's source.sequence[0] is the LSN the walsender stamped on the last COMMIT
+        // message: the transaction's end LSN, not the commit record's own LSN.
+        this.lastCommitLsn = ev.endLsn;
         this.tx = null;
         return;
       case 'relation':
@@ -199,6 +201,8 @@ export class StreamSession {
   private onData(ev: DataEvent, nowUs: bigint): void {
     // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
     const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0 };
+    // ... and such a message counts as a commit of its own for source.sequence, as in Debezium.
+    if (this.tx === null && ev.kind === 'message' && !ev.transactional) this.lastCommitLsn = ev.lsn;
     const records = this.deps.builder.records(
       ev,
       { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn: this.lastCommitLsn },

@@ -5,8 +5,8 @@
  * quote, backslash or whitespace; inside quotes '\' escapes the next character. An unquoted
  * NULL (any case) is SQL NULL.
  *
- * Debezium maps an array of a supported element type to a Connect ARRAY of that element's
- * mapping; nested arrays come out as nested JSON arrays.
+ * Debezium maps a one-dimensional array of a supported element type to a Connect ARRAY of that
+ * element's mapping; a multi-dimensional array becomes its outer level of nulls.
  */
 import type { JsonValue } from '../../envelope/json';
 import type { Converter } from './types';
@@ -70,15 +70,37 @@ export function parseArrayText(text: string, delimiter = ','): ArrayText {
   return result;
 }
 
-function mapArray(items: ArrayText, element: Converter): JsonValue[] {
+/** Options that reproduce how Debezium (through PgJDBC's array reader) maps some arrays. */
+export interface ArrayQuirks {
+  /** An element text for which Debezium gives up on the whole array (null). */
+  readonly rejects?: (text: string) => boolean;
+  /** Rewrites an element text first (e.g. time '24:00:00', which java.time reads as 00:00). */
+  readonly rewrite?: (text: string) => string;
+}
+
+/**
+ * One-dimensional arrays map element by element. Of a multi-dimensional array Debezium keeps
+ * the outer level and writes null for each sub-array (its ARRAY schema has scalar elements);
+ * an array holding an element it cannot convert (`rejects`) is null as a whole.
+ */
+function mapArray(items: ArrayText, element: Converter, quirks: ArrayQuirks): JsonValue {
   const out: JsonValue[] = new Array<JsonValue>(items.length);
   for (let i = 0; i < items.length; i++) {
     const v = items[i]!;
-    out[i] = v === null ? null : typeof v === 'string' ? element(v) : mapArray(v, element);
+    if (v === null) {
+      out[i] = null;
+      continue;
+    }
+    if (typeof v !== 'string') {
+      out[i] = null; // a sub-array of a multi-dimensional array
+      continue;
+    }
+    if (quirks.rejects?.(v) === true) return null;
+    out[i] = element(quirks.rewrite === undefined ? v : quirks.rewrite(v));
   }
   return out;
 }
 
-export function makeArrayConverter(element: Converter, delimiter: string): Converter {
-  return (text) => mapArray(parseArrayText(text, delimiter), element);
+export function makeArrayConverter(element: Converter, delimiter: string, quirks: ArrayQuirks = {}): Converter {
+  return (text) => mapArray(parseArrayText(text, delimiter), element, quirks);
 }

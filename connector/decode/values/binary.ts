@@ -52,20 +52,20 @@ export function makeByteaConverter(mode: BinaryHandling): Converter {
 
 /**
  * bit(1) -> boolean. bit(n > 1) and varbit -> io.debezium.data.Bits: the bit string read as a
- * binary number (first character most significant), written little-endian in ceil(n/8) bytes,
- * which the JSON converter writes as base64 (binary.handling.mode does not apply to Bits).
+ * binary number (first character most significant), written little-endian in as few bytes as
+ * the highest set bit needs (Debezium sizes them by BitSet.length(), so all-zero bits are zero
+ * bytes), which the JSON converter writes as base64 (binary.handling.mode does not apply).
  */
 export function makeBitConverter(typeOid: number, typeMod: number): Converter {
   if (typeOid === 1560 && typeMod === 1) return (text) => text === '1';
   return (text) => {
     if (!/^[01]*$/.test(text)) return badValue('bit', text);
-    const length = Math.max(1, Math.ceil(text.length / 8));
-    const bytes = Buffer.alloc(length);
     let v = text === '' ? 0n : BigInt('0b' + text);
-    for (let i = 0; i < length; i++) {
-      bytes[i] = Number(v & 0xffn);
+    const bytes: number[] = [];
+    while (v > 0n) {
+      bytes.push(Number(v & 0xffn));
       v >>= 8n;
     }
-    return bytes.toString('base64');
+    return Buffer.from(bytes).toString('base64');
   };
 }

@@ -1,3 +1,3 @@
-export type { Converter, ValueOptions } from './types';
-export { makeConverter, unavailablePlaceholder, UNAVAILABLE_VALUE_PLACEHOLDER } from './convert';
+export type { Converter, ValueOptions, UserType, UserTypes } from './types';
+export { makeConverter, unavailablePlaceholder, isDroppedType, notNullFallback, UNAVAILABLE_VALUE_PLACEHOLDER } from './convert';
 export { Oid, ARRAY_ELEMENT } from './oids';

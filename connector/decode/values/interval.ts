@@ -48,12 +48,18 @@ export function parseInterval(text: string): IntervalParts {
   };
 }
 
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+/**
+ * µs of an interval, clamped to int64: Debezium computes in a double and casts to long, which
+ * saturates (an interval of -178000000 years is Long.MIN_VALUE).
+ */
 export function intervalMicros(p: IntervalParts): bigint {
   const time =
     BigInt(p.hours * 3600 + p.minutes * 60 + p.seconds) * 1_000_000n + BigInt(p.fraction.padEnd(6, '0'));
-  return (
-    BigInt(p.years * 12 + p.months) * MICROS_PER_MONTH + BigInt(p.days) * MICROS_PER_DAY + (p.negativeTime ? -time : time)
-  );
+  const us = BigInt(p.years * 12 + p.months) * MICROS_PER_MONTH + BigInt(p.days) * MICROS_PER_DAY + (p.negativeTime ? -time : time);
+  return us > INT64_MAX ? INT64_MAX : us < INT64_MIN ? INT64_MIN : us;
 }
 
 export function intervalIso(p: IntervalParts): string {

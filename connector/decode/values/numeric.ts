@@ -5,7 +5,9 @@
  *   BigInteger.toByteArray()), which the JSON converter writes as base64. numeric without a
  *   declared precision -> io.debezium.data.VariableScaleDecimal, a struct {scale: int32, value: bytes}.
  *   NaN and ±Infinity have no Decimal form: Debezium emits null.
- * - double -> a JSON number. We write the server's exact digits (RawJson), not a rounded double.
+ * - double -> a JSON number: the value rounded to a Java double (BigDecimal.doubleValue()) and
+ *   written as Double.toString lays it out (12345 -> 12345.0, -99999999.99 -> -9.999999999E7);
+ *   beyond the double range "Infinity" / "-Infinity", as Debezium 3.6.1 wrote them.
  * - string -> the text as PostgreSQL printed it ('NaN' included).
  * money -> Decimal with scale money.fraction.digits (default 2) in precise mode.
  */
@@ -13,10 +15,9 @@ import { RawJson, type JsonValue } from '../../envelope/json';
 import type { DecimalHandling } from '../../../config/types';
 import type { Converter } from './types';
 import { badValue } from './fail';
+import { javaFloatText } from './java-float';
 
 const NUMBER_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
-/** The JSON number grammar (RFC 8259 §6): what RawJson may carry. */
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** numeric's non-finite values (NaN since forever, ±Infinity since PostgreSQL 14). */
 function isSpecial(text: string): boolean {
@@ -79,16 +80,27 @@ function precise(text: string, scale: number | null, type: string): JsonValue {
   if (isSpecial(text)) return null;
   const u = parseDecimal(text);
   if (u === null) return badValue(type, text);
-  if (scale === null) return { scale: u.scale, value: twosComplementBase64(u.unscaled) };
+  if (scale === null) {
+    // Variable scale: Debezium strips trailing zeros (BigDecimal.stripTrailingZeros, never
+    // below scale 0), so 12.3400 is {scale 2, 1234} and 0.0 is {scale 0, 0}.
+    let { unscaled, scale: s } = u;
+    if (unscaled === 0n) s = 0;
+    while (s > 0 && unscaled % 10n === 0n) {
+      unscaled /= 10n;
+      s--;
+    }
+    return { scale: s, value: twosComplementBase64(unscaled) };
+  }
   return twosComplementBase64(rescale(u, scale));
 }
 
 function asDouble(text: string, type: string): JsonValue {
   if (isSpecial(text)) return text; // what Debezium's JSON converter writes for a double NaN/±Inf
-  if (JSON_NUMBER.test(text)) return new RawJson(text);
-  const u = parseDecimal(text);
-  if (u === null) return badValue(type, text);
-  return Number(text); // e.g. '+1', '.5': valid numeric text, not valid JSON
+  if (parseDecimal(text) === null) return badValue(type, text);
+  const n = Number(text);
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  // String(n) has the shortest digits that read back as n: the digits Java prints.
+  return new RawJson(javaFloatText(String(n))!);
 }
 
 export function makeNumericConverter(typeMod: number, mode: DecimalHandling): Converter {
@@ -121,7 +133,7 @@ export function makeMoneyConverter(mode: DecimalHandling, fractionDigits = 2): C
     const n = normalizeMoney(text);
     if (n === null) return text;
     if (mode === 'string') return n;
-    if (mode === 'double') return new RawJson(n);
+    if (mode === 'double') return asDouble(n, 'money');
     return precise(n, fractionDigits, 'money');
   };
 }

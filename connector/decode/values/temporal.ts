@@ -12,15 +12,19 @@
  *   timestamp(p), p > 3   -> io.debezium.time.MicroTimestamp: int64 µs since the epoch
  * time.precision.mode=connect: date -> Connect Date (days), time -> Connect Time (ms),
  *   timestamp -> Connect Timestamp (ms); sub-millisecond digits are dropped (floor).
+ * time.precision.mode=isostring: date -> 'YYYY-MM-DDZ', time -> 'HH:MM:SS[.f]Z', timestamp ->
+ *   'YYYY-MM-DDTHH:MM:SS[.f]Z', fraction without trailing zeros (as Debezium 3.6.1 wrote them);
+ *   ±infinity stays the text 'infinity' / '-infinity'.
  * In every mode:
  *   timestamptz -> io.debezium.time.ZonedTimestamp: ISO-8601 string in UTC, 'Z' suffix
  *   timetz      -> io.debezium.time.ZonedTime: ISO-8601 time string in UTC, 'Z' suffix
- * Fraction digits of the zoned strings are kept as the server printed them (it drops trailing
- * zeros, as java.time's ISO formatter does).
+ * ZonedTimestamp has exactly the column's precision in fraction digits (6 when unconstrained);
+ * ZonedTime keeps the fraction digits as the server printed them.
  *
  * ±infinity: Debezium documents that infinite timestamps become 9223372036825200000 and
- * -9223372036832400000 (PgJDBC's DATE_POSITIVE/NEGATIVE_INFINITY); we emit those same sentinels
- * for every numeric timestamp unit. ZonedTimestamp keeps the text 'infinity' / '-infinity'.
+ * -9223372036832400000 (PgJDBC's DATE_POSITIVE/NEGATIVE_INFINITY) µs; in millisecond fields
+ * (Timestamp, Connect Timestamp) it divides them by 1000 like any value. ZonedTimestamp keeps
+ * the text 'infinity' / '-infinity'.
  * Infinite dates (int32 field) become 2147483647 / -2147483648 (our choice: int32 bounds).
  */
 import type { TimePrecision } from '../../../config/types';
@@ -64,8 +68,26 @@ export function parseDateDays(text: string): number {
   return daysFromCivil(astronomicalYear(Number(m[1]), m[4] !== undefined), Number(m[2]), Number(m[3]));
 }
 
-export function makeDateConverter(): Converter {
-  return parseDateDays;
+export function makeDateConverter(mode: TimePrecision = 'adaptive'): Converter {
+  if (mode !== 'isostring') return parseDateDays;
+  return (text) => {
+    if (text === 'infinity' || text === '-infinity') return text;
+    const [y, m, d] = civilFromDays(parseDateDays(text));
+    return `${isoYear(y)}-${pad2(m)}-${pad2(d)}Z`;
+  };
+}
+
+/** isostring fraction: '.' and the digits without trailing zeros, nothing for zero. */
+function isoFraction(micros: number): string {
+  if (micros === 0) return '';
+  return '.' + String(micros).padStart(6, '0').replace(/0+$/, '');
+}
+
+/** 'HH:MM:SS[.f]' of µs since midnight (24:00:00 wraps to 00:00:00, as java.time reads it). */
+function isoTimeOfDay(micros: number): string {
+  const us = micros % 86_400_000_000;
+  const secs = Math.floor(us / 1_000_000);
+  return `${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor((secs % 3600) / 60))}:${pad2(secs % 60)}${isoFraction(us % 1_000_000)}`;
 }
 
 /** µs since midnight; '24:00:00' is a valid time and gives 86 400 000 000. */
@@ -76,6 +98,7 @@ export function parseTimeMicros(text: string): number {
 }
 
 export function makeTimeConverter(typeMod: number, mode: TimePrecision): Converter {
+  if (mode === 'isostring') return (text) => isoTimeOfDay(parseTimeMicros(text)) + 'Z';
   const micros = mode === 'adaptive_time_microseconds' || (mode === 'adaptive' && precisionOf(typeMod) > 3);
   if (micros) return parseTimeMicros;
   return (text) => Math.floor(parseTimeMicros(text) / 1000);
@@ -107,16 +130,28 @@ export function parseTimestampMicros(text: string): bigint {
 }
 
 export function makeTimestampConverter(typeMod: number, mode: TimePrecision): Converter {
+  if (mode === 'isostring') {
+    return (text) => {
+      if (text === 'infinity' || text === '-infinity') return text;
+      const us = parseTimestampMicros(text);
+      const days = Number(floorDiv(us, 86_400_000_000n));
+      const [y, m, d] = civilFromDays(days);
+      return `${isoYear(y)}-${pad2(m)}-${pad2(d)}T${isoTimeOfDay(Number(us - BigInt(days) * 86_400_000_000n))}Z`;
+    };
+  }
   if (mode !== 'connect' && precisionOf(typeMod) > 3) return parseTimestampMicros;
-  return (text) => {
-    const us = parseTimestampMicros(text);
-    if (us === TIMESTAMP_POSITIVE_INFINITY || us === TIMESTAMP_NEGATIVE_INFINITY) return us;
-    return floorDiv(us, 1000n);
-  };
+  // Milliseconds for every value, the infinity sentinels included (Debezium divides them too).
+  return (text) => floorDiv(parseTimestampMicros(text), 1000n);
 }
 
-/** timestamptz -> ZonedTimestamp 'YYYY-MM-DDTHH:MM:SS[.f]Z' in UTC. */
-export function makeTimestampTzConverter(): Converter {
+/**
+ * timestamptz(p) -> ZonedTimestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ' in UTC with exactly p fraction
+ * digits (6 when unconstrained, none for p = 0): Debezium formats with the column's precision
+ * as a fixed fraction width.
+ */
+export function makeTimestampTzConverter(typeMod = -1): Converter {
+  const width = precisionOf(typeMod);
+  const fractionOf = (f: string | undefined): string => (width === 0 ? '' : '.' + (f ?? '').slice(1).padEnd(width, '0'));
   return (text) => {
     if (text === 'infinity' || text === '-infinity') return text;
     const m = TIMESTAMPTZ.exec(text);
@@ -129,6 +164,6 @@ export function makeTimestampTzConverter(): Converter {
     const [y, mo, d] = civilFromDays(utcDays);
     const h = Math.floor(tod / 3600);
     const min = Math.floor((tod % 3600) / 60);
-    return `${isoYear(y)}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(min)}:${pad2(tod % 60)}${m[7] ?? ''}Z`;
+    return `${isoYear(y)}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(min)}:${pad2(tod % 60)}${fractionOf(m[7])}Z`;
   };
 }

@@ -67,6 +67,10 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     const name = await first.begin(options.snapshotName, options.snapshotName === null && parallelism > 1);
     await Promise.all(readers.slice(1).map((r) => r.begin(name, false)));
     check();
+    // source.txId of snapshot rows. Debezium takes its snapshot transaction's id; our readers are
+    // read-only and get none, so the snapshot's xmax (the first id it does not see) stands in.
+    const [xmaxRow] = await first.rows({ text: 'SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text', values: [] });
+    const snapshotTxId = xmaxRow?.[0] == null ? null : Number(xmaxRow[0]);
     logger.info({ readers: parallelism, snapshot: options.snapshotName ?? 'fresh', tables: options.tables.length }, 'snapshot imported by every reader');
     try {
       options.onSnapshotImported?.();
@@ -112,7 +116,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
       const t = p.table;
       const keyless = t.primaryKey.length === 0;
       const tuple = keyless ? p.row.slice(1) : p.row;
-      const record = options.builder.snapshotRecord(t.relation, tuple, marker, options.consistentPoint, '', BigInt(Date.now()) * 1000n);
+      const record = options.builder.snapshotRecord(t.relation, tuple, marker, options.consistentPoint, '', BigInt(Date.now()) * 1000n, snapshotTxId);
       const suffix = keyless ? (p.row[0] ?? '') : (record.key?.toString('utf8') ?? '');
       pub.push({ ...record, id: tablePrefixes[t.index] + suffix });
     });

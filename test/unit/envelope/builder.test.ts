@@ -56,11 +56,14 @@ describe('EnvelopeBuilder', () => {
     expect(r!.id).toBe('0/16E8A58:3');
     expect(r!.headers).toEqual({ op: 'c' });
     expect(r!.key!.toString()).toBe('{"id":9007199254740993}');
+    // Member order as Debezium 3.6.1's JsonConverter writes it (recorded by test/integration/compat).
     expect(r!.value!.toString()).toBe(
-      '{"before":null,"after":{"id":9007199254740993,"status":"new","note":null,"amount":{"scale":2,"value":"BOI="}},' +
-        '"source":{"version":"9.9.9","connector":"postgresql","name":"shop","ts_ms":1700000000000,"ts_us":1700000000000001,' +
-        '"snapshot":"false","db":"app","sequence":"[\\"24000000\\",\\"24023128\\"]","schema":"public","table":"orders",' +
-        '"txId":771,"lsn":24023128,"xmin":null},"op":"c","ts_ms":1700000000123,"ts_us":1700000000123456}',
+      '{"before":null,"after":{"id":9007199254740993,"status":"new","note":null,"amount":{"scale":1,"value":"fQ=="}},' +
+        '"source":{"version":"9.9.9","connector":"postgresql","name":"shop","ts_ms":1700000000000,' +
+        '"snapshot":"false","db":"app","sequence":"[\\"24000000\\",\\"24023128\\"]",' +
+        '"ts_us":1700000000000001,"ts_ns":1700000000000001000,"schema":"public","table":"orders",' +
+        '"txId":771,"lsn":24023128,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,' +
+        '"op":"c","ts_ms":1700000000123,"ts_us":1700000000123456,"ts_ns":1700000000123456000}',
     );
   });
 
@@ -126,6 +129,7 @@ describe('EnvelopeBuilder', () => {
     expect(del!.headers).toEqual({ op: 'd', '__debezium.newkey': '{"id":2}' });
     expect(tomb!.key!.toString()).toBe('{"id":1}');
     expect(tomb!.value).toBeNull();
+    expect(tomb!.headers).toEqual({ op: 'd', '__debezium.newkey': '{"id":2}' });
     expect(create!.key!.toString()).toBe('{"id":2}');
     expect(value(create!)).toMatchObject({ op: 'c', before: null, after: { id: 2, status: 'moved' } });
     expect(create!.headers).toEqual({ op: 'c', '__debezium.oldkey': '{"id":1}' });
@@ -181,6 +185,30 @@ describe('EnvelopeBuilder', () => {
     expect(recs[1]!.headers).toEqual({ op: 't' });
   });
 
+  test('key-only delete: NOT NULL columns get Debezium\'s fallback values, nullable ones null', () => {
+    // Debezium 3.6.1 wrote these for a REPLICA IDENTITY DEFAULT delete (test/integration/compat).
+    const rel: Relation = {
+      ...orders, oid: 555,
+      columns: [col('id', 23, true), col('n', 23), col('t', 25), col('b', 16), col('d', 1082), col('ts', 1114),
+        col('tstz', 1184), { ...col('num', 1700), typeMod: 393222 }, col('bin', 17), col('opt', 25)],
+    };
+    const b = new EnvelopeBuilder({
+      connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: OPTIONS,
+      notNullColumns: new Map([['public\0orders', new Set(['id', 'n', 't', 'b', 'd', 'ts', 'tstz', 'num', 'bin'])]]),
+    });
+    const [del] = b.records(
+      { kind: 'delete', lsn: EV_LSN, relation: rel, before: ['2', null, null, null, null, null, null, null, null, null], beforeIsKeyOnly: true },
+      TX, 0, NOW,
+    );
+    expect(value(del!).before).toEqual({ id: 2, n: 0, t: '', b: false, d: 0, ts: 0, tstz: '1970-01-01T00:00:00Z', num: 'AA==', bin: '', opt: null });
+    // Without the catalog (or for a full old row) nothing is invented.
+    const [plain] = builder().records(
+      { kind: 'delete', lsn: EV_LSN, relation: rel, before: ['2', null, null, null, null, null, null, null, null, null], beforeIsKeyOnly: true },
+      TX, 0, NOW,
+    );
+    expect((value(plain!).before as Parsed).n).toBeNull();
+  });
+
   test('logical message: op m on <prefix>.message', () => {
     const [r] = builder().records(
       { kind: 'message', lsn: EV_LSN, transactional: true, prefix: 'audit', content: Buffer.from('hi') },
@@ -193,6 +221,8 @@ describe('EnvelopeBuilder', () => {
       message: { prefix: 'audit', content: 'aGk=' },
       source: { schema: '', table: '', txId: 771, lsn: 24023128 },
     });
+    // Debezium's message envelope: ts_ms only, then source, transaction, message.
+    expect(Object.keys(value(r!))).toEqual(['op', 'ts_ms', 'source', 'transaction', 'message']);
     const [nt] = builder().records(
       { kind: 'message', lsn: EV_LSN, transactional: false, prefix: 'audit', content: Buffer.alloc(0) },
       TX, 0, NOW,
@@ -201,14 +231,14 @@ describe('EnvelopeBuilder', () => {
   });
 
   test('snapshot record: op r, marker, snapshot LSN', () => {
-    const r = builder().snapshotRecord(orders, ['1', 'a', null, '1'], 'first', lsn(500), 'snap:0', NOW);
+    const r = builder().snapshotRecord(orders, ['1', 'a', null, '1'], 'first', lsn(500), 'snap:0', NOW, 812);
     expect(r.id).toBe('snap:0');
     expect(r.headers).toEqual({ op: 'r' });
     expect(value(r)).toMatchObject({
       op: 'r',
       before: null,
       after: { id: 1, status: 'a' },
-      source: { snapshot: 'first', lsn: 500, sequence: '[null,"500"]', txId: null },
+      source: { snapshot: 'first', lsn: 500, sequence: '[null,"500"]', txId: 812 },
     });
   });
 

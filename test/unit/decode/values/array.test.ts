@@ -20,8 +20,17 @@ describe('arrays', () => {
   test('int4[] with NULL', () => {
     expect(conv(1007, '{1,2,NULL}')).toEqual([1, 2, null]);
   });
-  test('nested int4[][]', () => {
-    expect(conv(1007, '{{1,2},{3,4}}')).toEqual([[1, 2], [3, 4]]);
+  test('nested int4[][]: the outer level, each sub-array null (as Debezium 3.6.1 wrote it)', () => {
+    expect(conv(1007, '{{1,2},{3,4}}')).toEqual([null, null]);
+    expect(conv(1007, '{{NULL,1}}')).toEqual([null]);
+  });
+  test('numeric[] holding NaN or ±Infinity is null as a whole (precise), as in Debezium', () => {
+    expect(conv(1231, '{1.10,NaN}')).toBeNull();
+    expect(conv(1231, '{-0.0,1e-5}')).toEqual([{ scale: 0, value: 'AA==' }, { scale: 5, value: 'AQ==' }]);
+  });
+  test('time[] reads 24:00:00 as midnight (java.time), unlike a time column', () => {
+    expect(conv(1183, '{24:00:00}')).toEqual([0]);
+    expect(conv(1083, '24:00:00')).toBe(86_400_000_000);
   });
   test('empty', () => {
     expect(conv(1007, '{}')).toEqual([]);
@@ -33,7 +42,7 @@ describe('arrays', () => {
     expect(toJson(conv(1016, '{9007199254740993,-1}'))).toBe('[9007199254740993,-1]');
   });
   test('element conversions apply: timestamptz[], bytea[], jsonb[], numeric(7,2)[]', () => {
-    expect(conv(1185, '{"2024-01-01 01:00:00+01"}')).toEqual(['2024-01-01T00:00:00Z']);
+    expect(conv(1185, '{"2024-01-01 01:00:00+01"}')).toEqual(['2024-01-01T00:00:00.000000Z']);
     expect(conv(1001, '{"\\\\x01"}')).toEqual(['AQ==']);
     expect(conv(3807, '{"{\\"a\\": 1}"}')).toEqual(['{"a": 1}']);
     expect(conv(1231, '{123.45,NULL}', 458758)).toEqual(['MDk=', null]);

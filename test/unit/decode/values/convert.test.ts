@@ -18,8 +18,8 @@ describe('scalars', () => {
     ['int4', Oid.int4, '2147483647', 2147483647],
     ['oid', Oid.oid, '4294967295', 4294967295],
     ['int8', Oid.int8, '-9223372036854775808', -9223372036854775808n],
-    ['float8', Oid.float8, '3.141592653589793', 3.141592653589793],
-    ['float4 exponent', Oid.float4, '1e+30', 1e30],
+    ['float8', Oid.float8, '3.141592653589793', new RawJson('3.141592653589793')],
+    ['float4 exponent', Oid.float4, '1e+30', new RawJson('1.0E30')],
     ['float NaN', Oid.float8, 'NaN', 'NaN'],
     ['float Infinity', Oid.float4, 'Infinity', 'Infinity'],
     ['float -Infinity', Oid.float8, '-Infinity', '-Infinity'],
@@ -44,6 +44,30 @@ describe('scalars', () => {
   test('bit(10) is Bits: little-endian bytes of the binary number, base64', () => {
     // 0b1000000001 = 513 = 0x0201 -> bytes [0x01, 0x02] -> "AQI="
     expect(conv(Oid.bit, '1000000001', 10)).toBe('AQI=');
+  });
+
+  test('Bits take as many bytes as the highest set bit needs (Debezium: B\'00000\' is "")', () => {
+    expect(conv(Oid.bit, '00000', 5)).toBe('');
+    expect(conv(Oid.varbit, '000000001')).toBe('AQ==');
+    expect(conv(Oid.varbit, '')).toBe('');
+  });
+
+  test.each<[string, string]>([
+    // Java's Double/Float.toString layout, as Debezium 3.6.1 + JsonConverter wrote these values.
+    ['3', '3.0'], ['-0', '-0.0'], ['1.5', '1.5'], ['-1e-300', '-1.0E-300'], ['1e-300', '1.0E-300'],
+    ['0.001', '0.001'], ['0.0001', '1.0E-4'], ['1234567', '1234567.0'], ['12345678', '1.2345678E7'],
+    ['1.2345678901234567e+20', '1.2345678901234567E20'], ['123.456', '123.456'],
+  ])('float %s is written %s', (text, expected) => {
+    expect(toJson(conv(Oid.float8, text))).toBe(expected);
+  });
+
+  test('point is io.debezium.data.geometry.Point (as Debezium 3.6.1 wrote it)', () => {
+    expect(toJson(conv(Oid.point, '(1.5,2)'))).toBe('{"x":1.5,"y":2.0,"wkb":"AQEAAAAAAAAAAAD4PwAAAAAAAABA","srid":null}');
+    expect(toJson(conv(Oid.point, '(-0,1e-300)'))).toBe('{"x":-0.0,"y":1.0E-300,"wkb":"AQEAAAAAAAAAAAAAgFnz+MIfbqUB","srid":null}');
+  });
+
+  test('interval µs saturate at int64 like Debezium\'s double-to-long cast', () => {
+    expect(conv(Oid.interval, '-178000000 years')).toBe(-9223372036854775808n);
   });
 
   test('malformed input is a DECODE error', () => {
@@ -76,6 +100,12 @@ describe('numeric', () => {
     expect(conv(Oid.numeric, '-0.001')).toEqual({ scale: 3, value: '/w==' }); // -1 = 0xff
   });
 
+  test('precise without typmod strips trailing zeros (Debezium 3.6.1: 12.3400 -> {scale 2, "BNI="})', () => {
+    expect(conv(Oid.numeric, '12.3400')).toEqual({ scale: 2, value: 'BNI=' });
+    expect(conv(Oid.numeric, '-0.0')).toEqual({ scale: 0, value: 'AA==' });
+    expect(conv(Oid.numeric, '1200')).toEqual({ scale: 0, value: 'BLA=' });
+  });
+
   test('precise round-trips a value far beyond 2^64', () => {
     const v = conv(Oid.numeric, '-123456789012345678901234567890.123456789') as { scale: number; value: string };
     expect(v.scale).toBe(9);
@@ -85,11 +115,16 @@ describe('numeric', () => {
     expect(n).toBe(-123456789012345678901234567890123456789n);
   });
 
-  test('double writes the exact digits', () => {
-    const v = conv(Oid.numeric, '12345678901234567890.12345678901', -1, { decimalHandling: 'double' });
-    expect(v).toBeInstanceOf(RawJson);
-    expect(toJson({ v })).toBe('{"v":12345678901234567890.12345678901}');
+  test('double is a Java double in Double.toString layout (as Debezium 3.6.1 wrote these)', () => {
+    const d = (text: string, typeMod = -1) => toJson(conv(Oid.numeric, text, typeMod, { decimalHandling: 'double' }));
+    expect(d('12345678901234567890.12345678901')).toBe('1.2345678901234567E19');
+    expect(d('-99999999.99', 655366)).toBe('-9.999999999E7');
+    expect(d('12345', 327684)).toBe('12345.0');
+    expect(d('0.000000000000000000001')).toBe('1.0E-21');
+    expect(d('0.00', 655366)).toBe('0.0');
+    expect(d(`${'9'.repeat(500)}.5`)).toBe('"Infinity"');
     expect(conv(Oid.numeric, 'NaN', -1, { decimalHandling: 'double' })).toBe('NaN');
+    expect(toJson(conv(Oid.money, '-$92,233,720,368,547,758.08', -1, { decimalHandling: 'double' }))).toBe('-9.223372036854776E16');
   });
 
   test('string keeps the text', () => {
@@ -126,5 +161,18 @@ describe('placeholders for unchanged TOAST', () => {
       Buffer.from('__debezium_unavailable_value').toString('base64'),
     );
     expect(unavailablePlaceholder(1009, DEFAULTS)).toEqual(['__debezium_unavailable_value']);
+  });
+
+  test('placeholders of arrays and hstore in the shapes Debezium 3.6.1 wrote them', () => {
+    const bytes = [...Buffer.from('__debezium_unavailable_value')];
+    expect(unavailablePlaceholder(1007, DEFAULTS)).toEqual(bytes); // int4[]: the bytes as numbers
+    expect(unavailablePlaceholder(1182, DEFAULTS)).toEqual(bytes); // date[]
+    expect(unavailablePlaceholder(1016, DEFAULTS)).toEqual(bytes); // int8[]
+    expect(unavailablePlaceholder(2951, DEFAULTS)).toEqual(['b68a35a7-17ad-35b3-af2a-ae46edb4545a']); // uuid[]: UUID v3
+    expect(unavailablePlaceholder(3807, DEFAULTS)).toEqual(['__debezium_unavailable_value']); // jsonb[]
+    expect(unavailablePlaceholder(1231, DEFAULTS)).toBeNull(); // numeric[]
+    expect(unavailablePlaceholder(1022, DEFAULTS)).toBeNull(); // float8[]
+    const hstore = new Map([[16400, { oid: 16400, name: 'hstore', kind: 'b', baseOid: 0, baseTypeMod: -1, elementOid: 0 }]]);
+    expect(unavailablePlaceholder(16400, DEFAULTS, hstore)).toBe('{"__debezium_unavailable_value":"__debezium_unavailable_value"}');
   });
 });

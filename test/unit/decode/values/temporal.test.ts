@@ -56,24 +56,55 @@ describe('timestamp', () => {
   });
   test('infinity -> Debezium/PgJDBC sentinels', () => {
     expect(conv(Oid.timestamp, 'infinity')).toBe(9223372036825200000n);
-    expect(conv(Oid.timestamp, '-infinity', 3)).toBe(-9223372036832400000n);
+    // A millisecond field divides the sentinel like any value (Debezium 3.6.1 wrote -9223372036832400).
+    expect(conv(Oid.timestamp, '-infinity', 3)).toBe(-9223372036832400n);
+    expect(conv(Oid.timestamp, 'infinity', 3)).toBe(9223372036825200n);
+  });
+});
+
+describe('time.precision.mode=isostring (as Debezium 3.6.1 wrote these values)', () => {
+  const iso = (oid: number, text: string, typeMod = -1) => conv(oid, text, typeMod, { timePrecision: 'isostring' });
+  test('date', () => {
+    expect(iso(Oid.date, '2024-02-29')).toBe('2024-02-29Z');
+    expect(iso(Oid.date, '0044-03-15 BC')).toBe('-0043-03-15Z');
+    expect(iso(Oid.date, '1969-12-31')).toBe('1969-12-31Z');
+  });
+  test('time', () => {
+    expect(iso(Oid.time, '13:14:15.123456')).toBe('13:14:15.123456Z');
+    expect(iso(Oid.time, '13:14:15.123', 3)).toBe('13:14:15.123Z');
+    expect(iso(Oid.time, '00:00:00.000001')).toBe('00:00:00.000001Z');
+    expect(iso(Oid.time, '24:00:00')).toBe('00:00:00Z');
+  });
+  test('timestamp', () => {
+    expect(iso(Oid.timestamp, '2024-02-29 13:14:15.123456')).toBe('2024-02-29T13:14:15.123456Z');
+    expect(iso(Oid.timestamp, '2024-01-01 00:00:00.5')).toBe('2024-01-01T00:00:00.5Z');
+    expect(iso(Oid.timestamp, '1900-01-01 00:00:00', 3)).toBe('1900-01-01T00:00:00Z');
+    expect(iso(Oid.timestamp, '1969-12-31 23:59:59.999999')).toBe('1969-12-31T23:59:59.999999Z');
+    expect(iso(Oid.timestamp, 'infinity')).toBe('infinity');
   });
 });
 
 describe('timestamptz -> ZonedTimestamp in UTC', () => {
+  // Six fraction digits always for an unconstrained column: Debezium 3.6.1 wrote
+  // "2024-02-29T11:14:15.000000Z" for '2024-02-29 13:14:15+02' (test/integration/compat).
   test.each<[string, string, string]>([
     ['Asia/Kolkata', '2024-01-02 08:34:05.123456+05:30', '2024-01-02T03:04:05.123456Z'],
-    ['UTC', '2024-01-02 03:04:05+00', '2024-01-02T03:04:05Z'],
-    ['America/St_Johns', '2024-01-01 23:34:05-03:30', '2024-01-02T03:04:05Z'],
-    ['America/St_Johns (LMT, seconds offset)', '1799-12-31 20:29:08-03:30:52', '1800-01-01T00:00:00Z'],
-    ['Europe/Amsterdam (LMT)', '1900-01-01 00:19:32+00:19:32', '1900-01-01T00:00:00Z'],
-    ['Europe/Paris, crosses the year', '2024-01-01 00:30:00.5+01', '2023-12-31T23:30:00.5Z'],
-    ['Asia/Kolkata BC', '0044-03-15 12:00:00+05:53:28 BC', '-0043-03-15T06:06:32Z'],
-    ['UTC year 10000', '10000-01-01 00:00:00+00', '+10000-01-01T00:00:00Z'],
+    ['UTC', '2024-01-02 03:04:05+00', '2024-01-02T03:04:05.000000Z'],
+    ['America/St_Johns', '2024-01-01 23:34:05-03:30', '2024-01-02T03:04:05.000000Z'],
+    ['America/St_Johns (LMT, seconds offset)', '1799-12-31 20:29:08-03:30:52', '1800-01-01T00:00:00.000000Z'],
+    ['Europe/Amsterdam (LMT)', '1900-01-01 00:19:32+00:19:32', '1900-01-01T00:00:00.000000Z'],
+    ['Europe/Paris, crosses the year', '2024-01-01 00:30:00.5+01', '2023-12-31T23:30:00.500000Z'],
+    ['Asia/Kolkata BC', '0044-03-15 12:00:00+05:53:28 BC', '-0043-03-15T06:06:32.000000Z'],
+    ['UTC year 10000', '10000-01-01 00:00:00+00', '+10000-01-01T00:00:00.000000Z'],
     ['infinity', 'infinity', 'infinity'],
     ['-infinity', '-infinity', '-infinity'],
   ])('%s', (_zone, text, expected) => {
     expect(conv(Oid.timestamptz, text)).toBe(expected);
+  });
+
+  test('timestamptz(p) has exactly p fraction digits', () => {
+    expect(conv(Oid.timestamptz, '2024-01-02 03:04:05.5+00', 3)).toBe('2024-01-02T03:04:05.500Z');
+    expect(conv(Oid.timestamptz, '2024-01-02 03:04:05+00', 0)).toBe('2024-01-02T03:04:05Z');
   });
 });
 

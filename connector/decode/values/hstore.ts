@@ -1,0 +1,94 @@
+/**
+ * hstore -> io.debezium.data.Json (hstore.handling.mode=json, the default): a JSON object text.
+ *
+ * Debezium reads the value into PgJDBC's HStoreConverter map, a java.util.HashMap, and writes
+ * the entries in that map's iteration order. We reproduce that order: a HashMap with the default
+ * capacity 16 doubles while size > 0.75 × capacity; entries iterate by bucket
+ * (hash ^ hash >>> 16) & (capacity - 1), where hash is String.hashCode, and within a bucket in
+ * insertion order (the order PostgreSQL printed them). Buckets of 8+ entries that Java turns
+ * into trees are not modelled.
+ */
+import type { Converter } from './types';
+import { badValue } from './fail';
+
+/** Parses hstore output: `"k"=>"v", "k2"=>NULL` (keys and values quoted, '\' escapes). */
+export function parseHstore(text: string): Array<[string, string | null]> {
+  const out: Array<[string, string | null]> = [];
+  let pos = 0;
+  const fail = (): never => badValue('hstore', text);
+  const skipSpace = (): void => {
+    while (text[pos] === ' ') pos++;
+  };
+  const quoted = (): string => {
+    if (text[pos] !== '"') return fail();
+    pos++;
+    let s = '';
+    for (;;) {
+      const c = text[pos];
+      if (c === undefined) return fail();
+      if (c === '"') break;
+      if (c === '\\') {
+        s += text[pos + 1] ?? '';
+        pos += 2;
+      } else {
+        s += c;
+        pos++;
+      }
+    }
+    pos++;
+    return s;
+  };
+  skipSpace();
+  while (pos < text.length) {
+    const key = quoted();
+    skipSpace();
+    if (text.slice(pos, pos + 2) !== '=>') return fail();
+    pos += 2;
+    skipSpace();
+    let value: string | null;
+    if (text.startsWith('NULL', pos)) {
+      value = null;
+      pos += 4;
+    } else {
+      value = quoted();
+    }
+    out.push([key, value]);
+    skipSpace();
+    if (text[pos] === ',') pos++;
+    else if (pos < text.length) return fail();
+    skipSpace();
+  }
+  return out;
+}
+
+/** java.lang.String.hashCode: s[0]·31^(n-1) + … over UTF-16 code units, in int32. */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The order a java.util.HashMap filled with `keys` (distinct, in order) iterates them. */
+export function hashMapOrder(keys: readonly string[]): string[] {
+  let capacity = 16;
+  while (keys.length > capacity * 0.75) capacity *= 2;
+  const bucketOf = (k: string): number => {
+    const h = javaStringHash(k);
+    return (h ^ (h >>> 16)) & (capacity - 1);
+  };
+  return keys
+    .map((k, i) => ({ k, i, b: bucketOf(k) }))
+    .sort((x, y) => x.b - y.b || x.i - y.i)
+    .map((e) => e.k);
+}
+
+export function makeHstoreConverter(): Converter {
+  return (text) => {
+    const entries = parseHstore(text);
+    const map = new Map<string, string | null>();
+    for (const [k, v] of entries) map.set(k, v); // hstore keys are unique; the last wins anyway
+    // Written by hand: a JS object would move integer-like keys ("1") to the front.
+    const members = hashMapOrder([...map.keys()]).map((k) => `${JSON.stringify(k)}:${JSON.stringify(map.get(k))}`);
+    return `{${members.join(',')}}`;
+  };
+}
