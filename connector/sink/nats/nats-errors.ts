@@ -59,13 +59,23 @@ const SERVER_CERT_UNTRUSTED = new Set([
 
 /**
  * TLS alerts the server sends about our client certificate (missing, not from a CA it trusts,
- * expired), and OpenSSL's refusal of a certificate and key that do not belong together.
+ * expired). Node names them after OpenSSL's reason strings, which changed between OpenSSL
+ * versions (`ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE` in Node 20, `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE`
+ * in Node 24), so the alert name after `_ALERT_` is what is compared.
  */
-const CLIENT_CERT_REFUSED = new Set([
-  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN', 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED', 'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+const CLIENT_CERT_ALERTS = new Set([
+  'BAD_CERTIFICATE', 'CERTIFICATE_REQUIRED', 'UNKNOWN_CA', 'CERTIFICATE_UNKNOWN', 'CERTIFICATE_EXPIRED',
+  'UNSUPPORTED_CERTIFICATE', 'CERTIFICATE_REVOKED',
 ]);
+
+/** OpenSSL's refusal of a certificate and key that do not belong together. */
+const KEY_MISMATCH = 'ERR_OSSL_X509_KEY_VALUES_MISMATCH';
+
+function clientCertRefused(code: string): boolean {
+  if (code === KEY_MISMATCH) return true;
+  const alert = /^ERR_SSL_.*_ALERT_([A-Z_]+)$/.exec(code);
+  return alert !== null && CLIENT_CERT_ALERTS.has(alert[1]!);
+}
 
 /**
  * A certificate problem retrying cannot fix: we do not trust the server's certificate
@@ -76,7 +86,7 @@ export function tlsCertificateProblem(e: unknown): 'server-untrusted' | 'client-
   for (const c of chain(e)) {
     if (typeof c.code !== 'string') continue;
     if (SERVER_CERT_UNTRUSTED.has(c.code)) return 'server-untrusted';
-    if (CLIENT_CERT_REFUSED.has(c.code)) return 'client-refused';
+    if (clientCertRefused(c.code)) return 'client-refused';
   }
   return null;
 }

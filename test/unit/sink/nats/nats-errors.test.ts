@@ -44,6 +44,10 @@ describe('NATS error classification', () => {
     expect(tlsCertificateProblem(new Error('wrapped', { cause: tls }))).toBe('server-untrusted');
     const alert = Object.assign(new Error('sslv3 alert bad certificate'), { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' });
     expect(tlsCertificateProblem(alert)).toBe('client-refused');
+    // OpenSSL 3.5 (Node 24) names the same alert differently.
+    expect(tlsCertificateProblem(Object.assign(new Error('ssl/tls alert bad certificate'), { code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE' }))).toBe('client-refused');
+    expect(tlsCertificateProblem(Object.assign(new Error('x'), { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' }))).toBe('client-refused');
+    expect(tlsCertificateProblem(Object.assign(new Error('x'), { code: 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE' }))).toBeNull();
     expect(tlsCertificateProblem(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeNull();
   });
 
