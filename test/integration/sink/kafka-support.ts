@@ -7,7 +7,7 @@ import { KafkaMockInfo, startKafkaMock } from '../../infra/kafka';
 export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}): KafkaConfig {
   return {
     brokers: bootstrap.split(','), clientId: 'walcast-it', partitions: 3, replicationFactor: 1, createTopics: true,
-    compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '',
+    compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', topicConfig: [],
     saslMechanism: 'none', saslUsername: '', saslPassword: '', ...over,
   };
 }
