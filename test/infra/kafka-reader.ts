@@ -1,0 +1,102 @@
+import { Consumer, MessagesStreamModes, stringDeserializer, type ConsumerOptions } from '@platformatic/kafka';
+import { uniqueName } from './names';
+import { waitFor } from './wait';
+
+// Reads topics for assertions, with the sink's client library (@platformatic/kafka): a throwaway
+// consumer group (autocommit off) that starts at the earliest offset of every partition.
+
+export interface TopicMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+export interface ReadTopicOptions {
+  /** Resolve once at least this many messages were read. */
+  count?: number;
+  /** Resolve once this returns true for everything read so far. */
+  until?: (messages: readonly TopicMessage[]) => boolean;
+  /** Default 15 s. The topic may not exist yet when called; it is awaited within this time. */
+  timeoutMs?: number;
+  /** Extra client options (TLS, SASL) for a secured listener. */
+  client?: Partial<Pick<ConsumerOptions<Buffer, Buffer, string, string>, 'tls' | 'sasl'>>;
+}
+
+type Reader = Consumer<Buffer, Buffer, string, string>;
+
+/**
+ * Reads a topic from the beginning of every partition. Stops at `count` / `until`; with
+ * neither, reads up to each partition's high watermark as of the call (everything acked
+ * before). Result is sorted by partition, then offset.
+ */
+export async function readTopic(bootstrap: string, topic: string, opts: ReadTopicOptions = {}): Promise<TopicMessage[]> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const deadline = Date.now() + timeoutMs;
+  const consumer: Reader = new Consumer({
+    clientId: 'walcast-test-reader',
+    bootstrapBrokers: bootstrap.split(','),
+    groupId: uniqueName('reader'),
+    autocommit: false,
+    maxWaitTime: 100,
+    retries: 3,
+    retryDelay: 100,
+    deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
+    ...opts.client,
+  });
+  try {
+    const highWatermarks = await waitFor(
+      async () => {
+        const offsets = await consumer.listOffsets({ topics: [topic] }).catch(() => undefined);
+        const list = offsets?.get(topic);
+        return list && list.length > 0 ? list : undefined;
+      },
+      { timeoutMs: Math.max(1, deadline - Date.now()), message: `topic ${topic} to exist` },
+    );
+
+    const messages: TopicMessage[] = [];
+    const reachedWatermarks = (): boolean => {
+      const next = new Map<number, bigint>();
+      for (const m of messages) next.set(m.partition, BigInt(m.offset) + 1n);
+      return highWatermarks.every((high, p) => high === 0n || (next.get(p) ?? 0n) >= high);
+    };
+    const done = (): boolean => {
+      if (opts.count !== undefined) return messages.length >= opts.count && (opts.until?.(messages) ?? true);
+      if (opts.until) return opts.until(messages);
+      return reachedWatermarks();
+    };
+    if (opts.count === undefined && !opts.until && highWatermarks.every((h) => h === 0n)) return [];
+
+    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(1, deadline - Date.now()));
+    });
+    const reading = (async (): Promise<'done' | 'ended'> => {
+      for await (const m of stream) {
+        messages.push({
+          key: m.key ?? null,
+          value: m.value ?? null,
+          headers: Object.fromEntries(m.headers),
+          partition: m.partition,
+          offset: m.offset.toString(),
+        });
+        if (done()) return 'done';
+      }
+      return 'ended';
+    })();
+    const outcome = await Promise.race([reading, timedOut]);
+    clearTimeout(timer);
+    await stream.close().catch(() => undefined);
+    if (outcome !== 'done' && !done()) {
+      throw new Error(
+        `readTopic(${topic}) ${outcome === 'timeout' ? `timed out after ${timeoutMs} ms` : 'stream ended'} with ${messages.length} messages` +
+          (opts.count !== undefined ? ` (wanted ${opts.count})` : ''),
+      );
+    }
+    return messages.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+}
