@@ -12,12 +12,13 @@
  * PostgreSQL transaction boundaries and sent as producer.beginTransaction() -> send -> offset
  * record -> commit(); a failed or fenced commit latches the queue the same way.
  */
-import { Admin, findErrorBy, Producer, type MessageToProduce } from '@platformatic/kafka';
+import { Admin, Producer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
 import type { Logger } from '../../observe/logger';
 import type { Sink, SinkRecord } from '../port';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
+import { describeError as describe, isPermanent } from './client-errors';
 import { logBrokerEvents } from './log-adapter';
 import { SendQueue } from './send-queue';
 import { ensureTopicsExist } from './topics';
@@ -197,21 +198,4 @@ async function closeClients(c: Clients): Promise<unknown[]> {
   c.unsubscribe();
   const results = await Promise.allSettled([c.producer.close(true), c.admin.close()]);
   return results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-}
-
-function describe(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) {
-    // The library wraps retried failures ("produce failed 10 times."); the last one says why.
-    return `${e.message} Last: ${describe(e.errors[e.errors.length - 1])}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
-/**
- * A broker answer that retrying cannot change (authorization, message too large, bad
- * credentials, ...): the library marks such errors `canRetry: false`, anywhere in the chain.
- * Connection errors and exhausted retries stay retriable: the pipeline restarts and tries again.
- */
-function isPermanent(e: unknown): boolean {
-  return e instanceof Error && findErrorBy(e, 'canRetry', false) !== null;
 }

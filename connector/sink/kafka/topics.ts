@@ -5,6 +5,7 @@
 import type { Admin, ClusterMetadata, MetadataOptions } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
+import { describeError as describe } from './client-errors';
 import { topicConfigs } from './client-options';
 
 type TopicSettings = Pick<KafkaConfig, 'createTopics' | 'partitions' | 'replicationFactor' | 'topicConfig' | 'requestTimeoutMs'>;
@@ -89,9 +90,4 @@ async function waitForLeaders(clients: TopicClients, topics: readonly string[], 
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(500, delay * 2);
   }
-}
-
-function describe(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) return `${e.message} ${e.errors.map(describe).join('; ')}`;
-  return e instanceof Error ? e.message : String(e);
 }
