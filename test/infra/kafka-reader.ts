@@ -100,3 +100,21 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
     await consumer.close(true).catch(() => undefined);
   }
 }
+
+/**
+ * Messages ever appended to `topic`: the sum of its partitions' high watermarks (cheap; no
+ * group is joined). 0 while the topic does not exist.
+ */
+export async function topicHighWatermark(bootstrap: string, topic: string): Promise<number> {
+  const consumer: Reader = new Consumer({
+    clientId: 'walcast-test-size', bootstrapBrokers: bootstrap.split(','), groupId: uniqueName('size'), retries: 1, retryDelay: 100,
+  });
+  try {
+    const offsets = await consumer.listOffsets({ topics: [topic] });
+    return (offsets.get(topic) ?? []).reduce((n, o) => n + Number(o), 0);
+  } catch {
+    return 0; // topic not created yet
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+}

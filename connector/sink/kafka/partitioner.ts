@@ -7,7 +7,7 @@
  * therefore find walcast's records where they expect them.
  *
  * Records without a key (tables without a primary key or replica identity) go round-robin per
- * topic, as kafkajs' default partitioner did; no order is promised for them.
+ * topic (as walcast's earlier kafkajs client did); no order is promised for them.
  */
 import { compatibilityPartitioner, type MessageToProduce, type Partitioner } from '@platformatic/kafka';
 

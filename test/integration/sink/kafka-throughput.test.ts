@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaSink } from '../../../connector/sink/kafka';
+import { topicHighWatermark } from '../../infra/kafka-reader';
 import type { SinkRecord } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { uniqueName } from '../../infra/names';
@@ -33,15 +33,7 @@ function record(topic: string, i: number): SinkRecord {
   };
 }
 
-async function storedCount(topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: mock.info.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const storedCount = (topic: string): Promise<number> => topicHighWatermark(mock.info.bootstrap, topic);
 
 test.each([1000, 5000])('small records, batchMaxRecords %i', async (batchMaxRecords) => {
   const sink = createKafkaSink(kafkaConfig(mock.info.bootstrap, { partitions: 8, batchMaxRecords }), { logger: createMemoryLogger() });

@@ -3,8 +3,8 @@
  * row, at parallelism 1 and 2 (prints rows/s), and a row's snapshot envelope equals the envelope
  * the streaming pipeline produces for the same row (same key, same `after`).
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaSink } from '../../../connector/sink/kafka';
+import { topicHighWatermark } from '../../infra/kafka-reader';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { parseLsn } from '../../../connector/protocol/lsn';
@@ -64,15 +64,7 @@ it.each([1, 2])('snapshots 50k rows to Kafka with parallelism %i: one op r messa
   expect(tail.filter((m) => envelopeOf(m)!.source.snapshot === 'last')).toHaveLength(1);
 });
 
-async function storedCount(topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: kafkaFromInfra().bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const storedCount = (topic: string): Promise<number> => topicHighWatermark(kafkaFromInfra().bootstrap, topic);
 
 it('renders the same key and after for a row as the streaming pipeline does', async () => {
   const s = await scenario({ type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 1 } });
