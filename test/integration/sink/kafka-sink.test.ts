@@ -1,28 +1,28 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { readTopic } from '../../infra/kafka';
 import { uniqueName } from '../../infra/names';
 import { javaPartition } from '../../unit/sink/kafka/java-murmur2';
-import { kafkaConfig, keyedRecords, seqOf, sharedKafkaMock } from './kafka-support';
+import { kafkaConfig, keyedRecords, partitionCount as topicPartitions, seqOf, sharedKafka } from './kafka-support';
 
 // The project-level testTimeout in jest.config.js is ignored by jest 29 (per-project option).
 jest.setTimeout(120_000);
 
-let mock: Awaited<ReturnType<typeof sharedKafkaMock>>;
+// Against real Apache Kafka (the run's shared broker, see kafka-support.ts).
+let kafka: Awaited<ReturnType<typeof sharedKafka>>;
 let bootstrap: string;
 const sinks: Sink[] = [];
 
 beforeAll(async () => {
-  mock = await sharedKafkaMock();
-  bootstrap = mock.info.bootstrap;
+  kafka = await sharedKafka();
+  bootstrap = kafka.info.bootstrap;
 });
 afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.stop()));
 });
 afterAll(async () => {
-  await mock?.stop();
+  await kafka?.stop();
 });
 
 async function startedSink(over: Parameters<typeof kafkaConfig>[1] = {}): Promise<Sink> {
@@ -32,16 +32,7 @@ async function startedSink(over: Parameters<typeof kafkaConfig>[1] = {}): Promis
   return sink;
 }
 
-async function partitionCount(topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    return meta.topics[0].partitions.length;
-  } finally {
-    await admin.disconnect();
-  }
-}
+const partitionCount = (topic: string): Promise<number> => topicPartitions(bootstrap, topic);
 
 test('records arrive with key, value, headers and the walcast.id header; null keys and tombstones too', async () => {
   const sink = await startedSink();
