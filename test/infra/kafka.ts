@@ -6,9 +6,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { uniqueName } from './names';
 import { waitFor } from './wait';
 
-// The Kafka test broker: librdkafka's mock cluster wrapped by kafka-mock/mock-broker.c (built and
-// cached by scripts/build-kafka-mock.sh), plus a fault-injection client for its control port and a
-// topic reader for assertions. Broker ids are 0..brokers-1; broker 0 is the controller.
+// The Kafka fault-injection broker: librdkafka's mock cluster wrapped by kafka-mock/mock-broker.c
+// (built and cached by scripts/build-kafka-mock.sh), plus a client for its control port, and a
+// topic reader for assertions (any broker). Real Apache Kafka brokers: kafka-broker.ts. Broker ids are 0..brokers-1; broker 0 is the controller.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_SCRIPT = path.join(ROOT, 'scripts', 'build-kafka-mock.sh');
@@ -192,7 +192,7 @@ export interface ReadTopicOptions {
  * Stops at `count` / `until`; with neither, reads up to each partition's high watermark as of
  * the call (everything acked before). Result is sorted by partition, then offset.
  *
- * Why a consumer group: kafkajs has no group-less consumer. The mock is started with no
+ * Why a consumer group: kafkajs has no group-less consumer. The brokers are started with no
  * initial-rebalance delay, so a single-member group joins in milliseconds; autoCommit is off
  * so the throwaway groups cost nothing but their name.
  */

@@ -6,7 +6,8 @@ import { waitFor } from '../../infra/wait';
 // The project-level testTimeout in jest.config.js is ignored by jest 29 (per-project option).
 jest.setTimeout(120_000);
 
-// The Kafka test broker itself: CreateTopics support, auto-creation defaults, control commands,
+// The fault-injection mock itself (the suites run on real Kafka; the mock serves only the faults
+// a real broker cannot produce on demand): CreateTopics support, auto-creation defaults, control commands,
 // and what broker_down does to open connections. Uses a private mock (faults stay local).
 
 let mock: KafkaMockHandle;
