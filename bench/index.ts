@@ -1,8 +1,8 @@
 /**
- * `npm run bench -- [--only spine,nats] [--rows 100k] [--list]`
+ * `npm run bench -- [--only spine,nats] [--rows 100k] [--kafka mock|real] [--list]`
  *
- * Starts a throwaway PostgreSQL 15 (settings for a 1M-row workload), and the Kafka mock / a
- * nats-server when a scenario asks for one, runs the scenarios one after the other, prints a
+ * Starts a throwaway PostgreSQL 15 (settings for a 1M-row workload), and the Kafka mock (or,
+ * with --kafka real, an Apache Kafka 4 broker) / a nats-server when a scenario asks for one, runs the scenarios one after the other, prints a
  * table per scenario on stdout (progress on stderr) and removes everything it started.
  * The machine is shared and noisy: each scenario compares walcast with a physical limit
  * measured in the same run, and the ratio is the number to track.
@@ -15,7 +15,7 @@ import { PgServer, startPostgres } from '../test/infra/postgres';
 import { BenchArgs, DEFAULT_ROWS, parseArgs } from './lib/args';
 import { killAllTrackedSync } from './lib/children';
 import type { BenchContext } from './lib/context';
-import { KafkaMock, startKafka } from './lib/kafka';
+import { KafkaMock, startKafka, startRealKafka } from './lib/kafka';
 import { renderTable } from './lib/table';
 import { profileWalcastInto } from './lib/walcast-process';
 import { SCENARIOS } from './scenarios';
@@ -33,9 +33,10 @@ const PG_SETTINGS: Record<string, string> = {
   autovacuum: 'off',
 };
 
-const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rows N] [--list]
+const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rows N] [--kafka mock|real] [--list]
   --rows N   workload rows (default ${DEFAULT_ROWS.toLocaleString('en-US')}; 100k for a quick run; k/m suffixes)
   --only     comma-separated scenarios (default: all)
+  --kafka    mock (librdkafka's mock cluster, default) or real (Apache Kafka 4, KRaft, one broker)
   --list     print the scenarios and exit
   --profile D  V8 CPU profiles of the walcast processes into D (summary: node dist/bench/profile.js D/<file>)`;
 
@@ -85,10 +86,10 @@ async function main(argv: readonly string[]): Promise<number> {
       pg: server,
       tmpDir,
       progress,
-      kafka: async () => (await (brokers.kafka ??= startKafka())).bootstrap,
+      kafka: async () => (await (brokers.kafka ??= args.kafka === 'real' ? startRealKafka() : startKafka())).bootstrap,
       nats: async () => (await (brokers.nats ??= startNats())).info.url,
     };
-    process.stdout.write(`walcast bench: ${args.rows.toLocaleString('en-US')} rows, ${os.cpus().length} CPUs, node ${process.version}, ${new Date().toISOString()}\n\n`);
+    process.stdout.write(`walcast bench: ${args.rows.toLocaleString('en-US')} rows, Kafka ${args.kafka}, ${os.cpus().length} CPUs, node ${process.version}, ${new Date().toISOString()}\n\n`);
     for (const s of selected) {
       progress(`scenario ${s.name}: ${s.summary}`);
       try {

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suites and the demo need: PostgreSQL 15 with wal2json
 # (the source), nats-server (JetStream sink tests) and a C toolchain with zlib and python3
-# (librdkafka's configure, for the Kafka mock cluster helper).
+# (librdkafka's configure, for the Kafka mock cluster helper), and a JDK with Maven (the real
+# Apache Kafka brokers of the integration tests; scripts/fetch-kafka.sh resolves Kafka's jars).
 # Exits 0 at once when everything is present; installs with apt-get when root on Debian;
 # otherwise says what to install and exits 1.
 set -euo pipefail
 
 PACKAGES=(postgresql-15 postgresql-15-wal2json postgresql-contrib nats-server
-  build-essential pkg-config zlib1g-dev python3)
+  build-essential pkg-config zlib1g-dev python3 openjdk-17-jre-headless maven)
 
 # Each check is "what is missing" -> "how we look for it".
 missing=()
@@ -19,6 +20,8 @@ command -v make >/dev/null 2>&1 || missing+=("make")
 command -v pkg-config >/dev/null 2>&1 || missing+=("pkg-config")
 command -v python3 >/dev/null 2>&1 || missing+=("python3")
 [ -f /usr/include/zlib.h ] || missing+=("zlib headers (/usr/include/zlib.h)")
+command -v java >/dev/null 2>&1 || missing+=("java (JDK >= 17)")
+command -v mvn >/dev/null 2>&1 || missing+=("mvn")
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all system dependencies present"
@@ -33,7 +36,8 @@ install-deps: cannot install automatically (needs root on Debian/Ubuntu with apt
 Install these packages (Debian 12 names), then re-run:
   sudo apt-get install -y ${PACKAGES[*]}
 On other systems: PostgreSQL 15 server with the wal2json plugin, nats-server >= 2.9 (JetStream),
-a C compiler with make, pkg-config, zlib development headers and python3.
+a C compiler with make, pkg-config, zlib development headers, python3, a Java runtime >= 17
+and Maven.
 EOF
   exit 1
 fi

@@ -1,4 +1,4 @@
-/** Command line of `npm run bench -- [--only a,b] [--rows N] [--list]`. */
+/** Command line of `npm run bench -- [--only a,b] [--rows N] [--kafka mock|real] [--list]`. */
 
 export interface BenchArgs {
   /** Scenario names to run; empty = all default scenarios. */
@@ -7,6 +7,8 @@ export interface BenchArgs {
   readonly list: boolean;
   /** Directory for V8 CPU profiles of the walcast child processes (--cpu-prof), or null. */
   readonly profileDir: string | null;
+  /** The Kafka broker of the Kafka scenarios: librdkafka's mock (default) or Apache Kafka 4. */
+  readonly kafka: 'mock' | 'real';
 }
 
 export const DEFAULT_ROWS = 1_000_000;
@@ -16,6 +18,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let rows = DEFAULT_ROWS;
   let list = false;
   let profileDir: string | null = null;
+  let kafka: 'mock' | 'real' = 'mock';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -40,6 +43,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--profile':
         profileDir = value();
         break;
+      case '--kafka': {
+        const v = value();
+        if (v !== 'mock' && v !== 'real') throw new Error(`--kafka: want mock or real, got ${JSON.stringify(v)}`);
+        kafka = v;
+        break;
+      }
       case '--list':
         list = true;
         break;
@@ -50,5 +59,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new Error(`unknown argument ${JSON.stringify(a)}`);
     }
   }
-  return { only, rows, list, profileDir };
+  return { only, rows, list, profileDir, kafka };
 }

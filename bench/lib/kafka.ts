@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Consumer } from '@platformatic/kafka';
+import { startKafka as startApacheKafka } from '../../test/infra/kafka-broker';
 import { endChild, tail, track } from './children';
 
 export interface KafkaMock { readonly bootstrap: string; stop(): Promise<void> }
@@ -57,6 +58,15 @@ export async function startKafka(): Promise<KafkaMock> {
     });
   });
   return { bootstrap, stop: () => endChild(child, 'SIGTERM', 5_000) };
+}
+
+/**
+ * One Apache Kafka 4 broker (test/infra/kafka-broker.ts: KRaft, temp dir, removed at stop) with
+ * a 512 MB heap. Its JVM costs CPU on the same cores as walcast: compare rates per broker kind.
+ */
+export async function startRealKafka(): Promise<KafkaMock> {
+  const handle = await startApacheKafka({ heapMb: 512 });
+  return { bootstrap: handle.info.bootstrap, stop: () => handle.stop() };
 }
 
 /** Sum of the high watermarks of `topic` (messages ever appended; the mock's trimming aside). */

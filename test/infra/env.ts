@@ -9,8 +9,8 @@ export const INFRA_ENV = 'WALCAST_TEST_INFRA';
 
 export interface TestInfra {
   pg: { port: number; host: '127.0.0.1'; dataDir: string; socketDir: string; logFile: string };
-  /** Present when test/infra/kafka.ts exists and the mock cluster started. */
-  kafka?: { bootstrap: string; controlPort: number };
+  /** Present when test/infra/kafka-broker.ts exists and the Apache Kafka broker started. */
+  kafka?: { bootstrap: string; brokers: number; dir: string };
   /** Present when test/infra/nats.ts exists and nats-server started. */
   nats?: { url: string; storeDir: string; port?: number };
 }
@@ -42,7 +42,7 @@ export function pgFromInfra(): PgHandle {
 
 export function kafkaFromInfra(): NonNullable<TestInfra['kafka']> {
   const kafka = testInfra().kafka;
-  if (!kafka) throw new Error('the Kafka mock cluster was not started by global setup (see WALCAST_TEST_SERVICES)');
+  if (!kafka) throw new Error('the Kafka broker was not started by global setup (see WALCAST_TEST_SERVICES)');
   return kafka;
 }
 

@@ -19,9 +19,10 @@ import { waitFor } from './wait';
 // is registered. A detached reaper kills the JVMs and removes the dir if the test process dies
 // without stopping them.
 
-const ROOT = path.resolve(__dirname, '..', '..');
+// The repository root, found upwards: this file also runs compiled (dist/test/infra/, the bench).
+const ROOT = findRepoRoot(__dirname);
 const FETCH_SCRIPT = path.join(ROOT, 'scripts', 'fetch-kafka.sh');
-const LOG4J_CONFIG = path.join(__dirname, 'kafka', 'log4j2.properties');
+const LOG4J_CONFIG = path.join(ROOT, 'test', 'infra', 'kafka', 'log4j2.properties');
 const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
 // Small and cheap on a shared 2-core machine: serial GC (no GC threads), C1 only (a JVM that
@@ -91,6 +92,13 @@ export interface KafkaClusterHandle {
   leaderOf(topic: string, partition?: number, timeoutMs?: number): Promise<number>;
   /** Stops every broker (SIGTERM, SIGKILL after the deadline) and removes the temp dir. */
   stop(): Promise<void>;
+}
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'scripts', 'fetch-kafka.sh'))) return dir;
+    if (dir === path.dirname(dir)) throw new Error(`scripts/fetch-kafka.sh not found above ${from}`);
+  }
 }
 
 /** Runs scripts/fetch-kafka.sh (Maven on the first run, ~0.1 s cached) and returns the classpath. */

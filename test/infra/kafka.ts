@@ -3,9 +3,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-// The Kafka test broker: librdkafka's mock cluster wrapped by kafka-mock/mock-broker.c (built and
-// cached by scripts/build-kafka-mock.sh), plus a fault-injection client for its control port and a
-// topic reader for assertions. Broker ids are 0..brokers-1; broker 0 is the controller.
+// The Kafka fault-injection broker: librdkafka's mock cluster wrapped by kafka-mock/mock-broker.c
+// (built and cached by scripts/build-kafka-mock.sh), plus a client for its control port. Real
+// Apache Kafka brokers: kafka-broker.ts; topic reader: kafka-reader.ts (re-exported below).
+// Broker ids are 0..brokers-1; broker 0 is the controller.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_SCRIPT = path.join(ROOT, 'scripts', 'build-kafka-mock.sh');

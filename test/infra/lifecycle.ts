@@ -5,10 +5,11 @@ import path from 'node:path';
 import { INFRA_ENV, TestInfra } from './env';
 import { PgServer, startPostgres } from './postgres';
 
-// Starts and stops the servers of one integration run. Kafka and NATS come from sibling modules
-// (kafka.ts, nats.ts) that are optional: when the file is absent the service is skipped.
-// Their contract: `startKafkaMock()` / `startNats()` resolve with `{ info, stop() }` where `info`
-// is JSON-serialisable.
+// Starts and stops the servers of one integration run: PostgreSQL, one real Apache Kafka broker
+// (kafka-broker.ts) and nats-server (nats.ts). The Kafka and NATS modules are optional: when the
+// file is absent the service is skipped. Their contract: `startKafka()` / `startNats()` resolve
+// with `{ info, stop() }` where `info` is JSON-serialisable. Tests that need the librdkafka mock
+// (fault injection) or a 3-broker cluster start their own.
 
 /** Handle contract of the optional service modules. */
 export interface ServiceHandle {
@@ -34,13 +35,14 @@ function wanted(name: string): boolean {
 }
 
 async function startOptional(
-  module: 'kafka' | 'nats',
-  factory: 'startKafkaMock' | 'startNats',
+  name: 'kafka' | 'nats',
+  module: 'kafka-broker' | 'nats',
+  factory: 'startKafka' | 'startNats',
 ): Promise<ServiceHandle | undefined> {
-  if (!wanted(module)) return undefined;
+  if (!wanted(name)) return undefined;
   const base = path.join(__dirname, module);
   if (!existsSync(`${base}.ts`) && !existsSync(`${base}.js`)) {
-    process.stderr.write(`[walcast infra] ${module}: test/infra/${module}.ts not present, skipped\n`);
+    process.stderr.write(`[walcast infra] ${name}: test/infra/${module}.ts not present, skipped\n`);
     return undefined;
   }
   const loaded = (await import(base)) as Record<string, unknown>;
@@ -61,8 +63,8 @@ export async function startInfra(): Promise<TestInfra> {
     // Start all three at once; on any failure stop whatever did start.
     const [pg, kafka, nats] = await Promise.allSettled([
       startPostgres(),
-      startOptional('kafka', 'startKafkaMock'),
-      startOptional('nats', 'startNats'),
+      startOptional('kafka', 'kafka-broker', 'startKafka'),
+      startOptional('nats', 'nats', 'startNats'),
     ]);
     if (pg.status === 'fulfilled') state.pg = pg.value;
     if (kafka.status === 'fulfilled' && kafka.value) state.services.push({ name: 'kafka', handle: kafka.value });

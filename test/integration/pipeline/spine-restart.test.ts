@@ -5,7 +5,8 @@
 import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { kafkaFromInfra } from '../../infra/env';
-import { kafkaControl, readTopic } from '../../infra/kafka';
+import { readTopic } from '../../infra/kafka';
+import { startKafka } from '../../infra/kafka-broker';
 import { waitFor } from '../../infra/wait';
 import {
   confirmedFlushLsn, currentWalLsn, dropSlotAndPublication, replay, run, scenario, tableState,
@@ -68,18 +69,21 @@ describe('streaming spine: restarts and broker outages', () => {
   });
 
   it('during a 20 s broker outage confirms no unacked commit, survives, and delivers everything after recovery', async () => {
-    const s = await scenario({ type: 'kafka', kafka: { brokers: [kafka().bootstrap], requestTimeoutMs: 5000 } });
+    // A real broker of this test's own, crashed (SIGKILL) and started again on the same ports
+    // and data: the outage must not hit other test files.
+    const own = await startKafka();
+    const bootstrap = own.info.bootstrap;
+    const s = await scenario({ type: 'kafka', kafka: { brokers: [bootstrap], requestTimeoutMs: 5000 } });
     await s.db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
     const topic = `${s.config.topicPrefix}.public.t`;
-    const control = kafkaControl(kafka().controlPort);
     const r = run(s.config);
     try {
       await waitFor(() => r.phases.includes('streaming'), { timeoutMs: 30_000 });
       for (let i = 1; i <= 20; i++) await s.db.query('INSERT INTO t VALUES ($1, 0)', [i]);
-      await readTopic(kafka().bootstrap, topic, { count: 20, timeoutMs: 30_000 });
+      await readTopic(bootstrap, topic, { count: 20, timeoutMs: 30_000 });
       await waitFor(async () => ((await confirmedFlushLsn(s.db, s.config.source.slot)) ?? 0n) > 0n, { timeoutMs: 10_000 });
 
-      await control.brokerDown('all');
+      await own.nodes[0].kill();
       // Every commit from here on lies beyond this LSN and cannot be acked while the broker is down.
       const outageStart = await currentWalLsn(s.db);
       const samples: bigint[] = [];
@@ -95,17 +99,18 @@ describe('streaming spine: restarts and broker outages', () => {
       for (const sample of samples) expect(sample <= outageStart).toBe(true);
       expect(r.phases).not.toContain('failed');
 
-      await control.brokerUp('all');
+      await own.nodes[0].start();
       const expectedRows = await tableState(s.db, 't');
       const total = 20 + 2 * (i - 20);
-      const msgs = await readTopic(kafka().bootstrap, topic, { count: total, timeoutMs: 120_000 });
+      const msgs = await readTopic(bootstrap, topic, { count: total, timeoutMs: 120_000 });
       expect(replay(msgs)).toEqual(expectedRows);
       // After recovery the slot catches up past the outage.
       await waitFor(async () => ((await confirmedFlushLsn(s.db, s.config.source.slot)) ?? 0n) > outageStart, { timeoutMs: 60_000 });
     } finally {
-      await control.brokerUp('all').catch(() => undefined);
+      await own.nodes[0].start().catch(() => undefined);
       await r.handle.stop('test');
       await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
+      await own.stop();
     }
   });
 });

@@ -7,7 +7,8 @@ import { waitFor } from '../../infra/wait';
 
 jest.setTimeout(120_000);
 
-// The Kafka test broker itself: CreateTopics support, auto-creation defaults, control commands,
+// The fault-injection mock itself (the suites run on real Kafka; the mock serves only the faults
+// a real broker cannot produce on demand): CreateTopics support, auto-creation defaults, control commands,
 // and what broker_down does to open connections. Uses a private mock (faults stay local).
 
 let mock: KafkaMockHandle;

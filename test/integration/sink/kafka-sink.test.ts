@@ -1,22 +1,22 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
-import { startKafka, type KafkaClusterHandle } from '../../infra/kafka-broker';
+import { fetchMetadata } from '../../infra/kafka-metadata';
 import { readTopic } from '../../infra/kafka-reader';
 import { uniqueName } from '../../infra/names';
 import { javaPartition } from '../../unit/sink/kafka/java-murmur2';
 import { CODECS, storedBatches } from './kafka-log-segments';
-import { kafkaConfig, keyedRecords, seqOf } from './kafka-support';
+import { kafkaConfig, keyedRecords, partitionCount as topicPartitions, seqOf, sharedKafka } from './kafka-support';
 
 jest.setTimeout(120_000);
 
-// A real Apache Kafka broker of this file's own.
-let kafka: KafkaClusterHandle;
+// Against real Apache Kafka (the run's shared broker, see kafka-support.ts).
+let kafka: Awaited<ReturnType<typeof sharedKafka>>;
 let bootstrap: string;
 const sinks: Sink[] = [];
 
 beforeAll(async () => {
-  kafka = await startKafka();
+  kafka = await sharedKafka();
   bootstrap = kafka.info.bootstrap;
 });
 afterEach(async () => {
@@ -33,10 +33,7 @@ async function startedSink(over: Parameters<typeof kafkaConfig>[1] = {}): Promis
   return sink;
 }
 
-async function partitionCount(topic: string): Promise<number> {
-  const meta = await kafka.metadata([topic]);
-  return meta.topics.find((t) => t.name === topic)!.partitions.length;
-}
+const partitionCount = (topic: string): Promise<number> => topicPartitions(bootstrap, topic);
 
 test('records arrive with key, value, headers and the walcast.id header; null keys and tombstones too', async () => {
   const sink = await startedSink();
@@ -116,7 +113,7 @@ test('the producer is idempotent: every stored batch carries its producer id and
   const topic = uniqueName('idem');
   await Promise.all([sink.publish(keyedRecords(topic, 100)), sink.publish(keyedRecords(topic, 100, { from: 100 }))]);
   await readTopic(bootstrap, topic, { count: 200 });
-  const batches = await storedBatches(kafka.info.dir, 1, topic, 0);
+  const batches = await storedBatches(kafka.info.dir, 1, topic, 0); // one broker: node 1
   expect(batches.reduce((n, b) => n + b.records, 0)).toBe(200);
   expect(batches.length).toBeGreaterThanOrEqual(5); // 40 records per produce request at most
   const producerIds = new Set(batches.map((b) => b.producerId));
@@ -140,7 +137,7 @@ test.each(CODECS)('compression %s: the broker stores batches with that codec; re
   await sink.publish(records);
   const got = await readTopic(bootstrap, topic, { count: 200 });
   expect(got.map((m) => m.value!.toString())).toEqual(records.map((r) => r.value.toString()));
-  const batches = await storedBatches(kafka.info.dir, 1, topic, 0);
+  const batches = await storedBatches(kafka.info.dir, 1, topic, 0); // one broker: node 1
   expect(new Set(batches.map((b) => b.codec))).toEqual(new Set([codec]));
   const stored = batches.reduce((n, b) => n + b.bytes, 0);
   const raw = records.reduce((n, r) => n + r.value.length, 0);
@@ -152,7 +149,8 @@ test('topics are created with the configured replication factor and topic config
   const sink = await startedSink({ partitions: 2, topicConfig: ['max.message.bytes=2000', 'cleanup.policy=compact'] });
   const topic = uniqueName('configs');
   await sink.ensureTopics([topic]);
-  const meta = (await kafka.metadata([topic])).topics.find((t) => t.name === topic)!;
+  const [host, port] = bootstrap.split(',')[0].split(':');
+  const meta = (await fetchMetadata(host, Number(port), [topic])).topics[0];
   expect(meta.partitions.map((p) => p.replicas.length)).toEqual([1, 1]);
   await sink.publish(keyedRecords(topic, 3));
   // A batch over the topic's max.message.bytes is refused for good: a permanent SINK_SEND.

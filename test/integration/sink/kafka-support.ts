@@ -2,7 +2,9 @@
 import type { KafkaConfig } from '../../../config/types';
 import type { SinkRecord } from '../../../connector/sink/port';
 import { INFRA_ENV, testInfra } from '../../infra/env';
-import { KafkaMockInfo, startKafkaMock } from '../../infra/kafka';
+import { startKafka } from '../../infra/kafka-broker';
+import { fetchMetadata } from '../../infra/kafka-metadata';
+import { topicHighWatermark } from '../../infra/kafka-reader';
 
 export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}): KafkaConfig {
   return {
@@ -13,13 +15,24 @@ export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}):
 }
 
 /**
- * The run's shared mock (from the integration globalSetup) when there is one, else a mock of
- * this test file's own. Tests that inject faults always start their own (startKafkaMock).
+ * The run's shared Apache Kafka broker (from the integration globalSetup) when there is one,
+ * else a broker of this test file's own. Tests that stop or kill a broker start their own
+ * (startKafka / startKafkaCluster).
  */
-export async function sharedKafkaMock(): Promise<{ info: KafkaMockInfo; stop(): Promise<void> }> {
+export async function sharedKafka(): Promise<{ info: { bootstrap: string; dir: string }; stop(): Promise<void> }> {
   if (process.env[INFRA_ENV] && testInfra().kafka) return { info: testInfra().kafka!, stop: async () => undefined };
-  return startKafkaMock();
+  return startKafka();
 }
+
+/** Partitions of `topic` as the first broker of `bootstrap` reports them (0: no such topic). */
+export async function partitionCount(bootstrap: string, topic: string): Promise<number> {
+  const [host, port] = bootstrap.split(',')[0].split(':');
+  const md = await fetchMetadata(host, Number(port), [topic]);
+  return md.topics[0]?.errorCode === 0 ? md.topics[0].partitions.length : 0;
+}
+
+/** Records stored in `topic`: the sum of its partitions' high watermarks. */
+export const storedCount = topicHighWatermark;
 
 /** `n` records over `keys` keys; value carries the key and a per-key sequence number. */
 export function keyedRecords(topic: string, n: number, opts: { keys?: number; from?: number } = {}): SinkRecord[] {

@@ -1,26 +1,25 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
-import { topicHighWatermark } from '../../infra/kafka-reader';
 import type { SinkRecord } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { uniqueName } from '../../infra/names';
-import { kafkaConfig, sharedKafkaMock } from './kafka-support';
+import { kafkaConfig, sharedKafka, storedCount } from './kafka-support';
 
 // The project-level testTimeout in jest.config.js is ignored by jest 29 (per-project option).
 jest.setTimeout(120_000);
 
-// Throughput of small records to the mock, publishing like the pipeline does: calls of a few
-// hundred records, many outstanding. Prints records/s; asserts a floor well below the measured
+// Throughput of small records to real Apache Kafka (the run's shared broker), publishing like
+// the pipeline does: calls of a few hundred records, many outstanding. Prints records/s; asserts a floor well below the measured
 // rate (the machine is shared) so the test catches regressions of the batching, not noise.
 const TOTAL = Number(process.env.WALCAST_KAFKA_BENCH_RECORDS ?? 200_000);
 const CALL = 500;
 const OUTSTANDING = 40;
 
-let mock: Awaited<ReturnType<typeof sharedKafkaMock>>;
+let kafka: Awaited<ReturnType<typeof sharedKafka>>;
 beforeAll(async () => {
-  mock = await sharedKafkaMock();
+  kafka = await sharedKafka();
 });
 afterAll(async () => {
-  await mock?.stop();
+  await kafka?.stop();
 });
 
 function record(topic: string, i: number): SinkRecord {
@@ -33,10 +32,8 @@ function record(topic: string, i: number): SinkRecord {
   };
 }
 
-const storedCount = (topic: string): Promise<number> => topicHighWatermark(mock.info.bootstrap, topic);
-
 test.each([1000, 5000])('small records, batchMaxRecords %i', async (batchMaxRecords) => {
-  const sink = createKafkaSink(kafkaConfig(mock.info.bootstrap, { partitions: 8, batchMaxRecords }), { logger: createMemoryLogger() });
+  const sink = createKafkaSink(kafkaConfig(kafka.info.bootstrap, { partitions: 8, batchMaxRecords }), { logger: createMemoryLogger() });
   await sink.start();
   const topic = uniqueName('bench');
   await sink.ensureTopics([topic]);
@@ -54,7 +51,7 @@ test.each([1000, 5000])('small records, batchMaxRecords %i', async (batchMaxReco
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const rate = Math.round(TOTAL / seconds);
     process.stderr.write(`[kafka sink throughput] batchMaxRecords=${batchMaxRecords}: ${TOTAL} records in ${seconds.toFixed(2)} s = ${rate} records/s\n`);
-    expect(await storedCount(topic)).toBe(TOTAL);
+    expect(await storedCount(kafka.info.bootstrap, topic)).toBe(TOTAL);
     expect(rate).toBeGreaterThan(5_000);
   } finally {
     await sink.stop();
