@@ -4,9 +4,10 @@
  * helpers), listed here.
  */
 import type { Scenario } from '../lib/context';
+import { kafkaSink } from './kafka-sink';
 import { nats } from './nats';
 import { snapshot } from './snapshot';
 import { spine } from './spine';
 import { wal2json } from './wal2json';
 
-export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot];
+export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, kafkaSink];
