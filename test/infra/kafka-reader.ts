@@ -27,6 +27,20 @@ export interface ReadTopicOptions {
 type Reader = Consumer<Buffer, Buffer, string, string>;
 
 /**
+ * `promise`, or `fallback` after `ms`. The consumer's close (and a request retrying against a
+ * broker that went away) can wait on a group rebalance far longer than a test should.
+ */
+async function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms); });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Reads a topic from the beginning of every partition. Stops at `count` / `until`; with
  * neither, reads up to each partition's high watermark as of the call (everything acked
  * before). Result is sorted by partition, then offset.
@@ -48,7 +62,7 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
   try {
     const highWatermarks = await waitFor(
       async () => {
-        const offsets = await consumer.listOffsets({ topics: [topic] }).catch(() => undefined);
+        const offsets = await within(consumer.listOffsets({ topics: [topic] }).catch(() => undefined), 5_000, undefined);
         const list = offsets?.get(topic);
         return list && list.length > 0 ? list : undefined;
       },
@@ -68,7 +82,8 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
     };
     if (opts.count === undefined && !opts.until && highWatermarks.every((h) => h === 0n)) return [];
 
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST });
+    const stream = await within(consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST }), Math.max(1, deadline - Date.now()), undefined);
+    if (!stream) throw new Error(`readTopic(${topic}) could not join its consumer group within ${timeoutMs} ms`);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(1, deadline - Date.now()));
@@ -88,7 +103,7 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
     })();
     const outcome = await Promise.race([reading, timedOut]);
     clearTimeout(timer);
-    await stream.close().catch(() => undefined);
+    await within(stream.close().catch(() => undefined), 5_000, undefined);
     if (outcome !== 'done' && !done()) {
       throw new Error(
         `readTopic(${topic}) ${outcome === 'timeout' ? `timed out after ${timeoutMs} ms` : 'stream ended'} with ${messages.length} messages` +
@@ -97,7 +112,7 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
     }
     return messages.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
   } finally {
-    await consumer.close(true).catch(() => undefined);
+    await within(consumer.close(true).catch(() => undefined), 5_000, undefined);
   }
 }
 
@@ -110,11 +125,11 @@ export async function topicHighWatermark(bootstrap: string, topic: string): Prom
     clientId: 'walcast-test-size', bootstrapBrokers: bootstrap.split(','), groupId: uniqueName('size'), retries: 1, retryDelay: 100,
   });
   try {
-    const offsets = await consumer.listOffsets({ topics: [topic] });
-    return (offsets.get(topic) ?? []).reduce((n, o) => n + Number(o), 0);
+    const offsets = await within(consumer.listOffsets({ topics: [topic] }), 10_000, undefined);
+    return (offsets?.get(topic) ?? []).reduce((n, o) => n + Number(o), 0);
   } catch {
     return 0; // topic not created yet
   } finally {
-    await consumer.close(true).catch(() => undefined);
+    await within(consumer.close(true).catch(() => undefined), 5_000, undefined);
   }
 }
