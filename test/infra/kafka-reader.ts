@@ -70,14 +70,16 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
     );
 
     const messages: TopicMessage[] = [];
-    const reachedWatermarks = (): boolean => {
-      const next = new Map<number, bigint>();
-      for (const m of messages) next.set(m.partition, BigInt(m.offset) + 1n);
-      return highWatermarks.every((high, p) => high === 0n || (next.get(p) ?? 0n) >= high);
-    };
+    // Next offset to read per partition, kept as messages arrive: the checks below run per
+    // message and must not rescan everything read (200k-message topics).
+    const next = new Map<number, bigint>();
+    const reachedWatermarks = (): boolean => highWatermarks.every((high, p) => high === 0n || (next.get(p) ?? 0n) >= high);
+    // `until` may scan everything read so far: evaluated every 256 messages and on a timer.
+    let untilMet = false;
+    const checkUntil = (): boolean => (untilMet ||= opts.until?.(messages) ?? true);
     const done = (): boolean => {
-      if (opts.count !== undefined) return messages.length >= opts.count && (opts.until?.(messages) ?? true);
-      if (opts.until) return opts.until(messages);
+      if (opts.count !== undefined) return messages.length >= opts.count && checkUntil();
+      if (opts.until) return checkUntil();
       return reachedWatermarks();
     };
     if (opts.count === undefined && !opts.until && highWatermarks.every((h) => h === 0n)) return [];
@@ -88,8 +90,12 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(1, deadline - Date.now()));
     });
+    let resolveUntil: (v: 'done') => void = () => undefined;
+    const untilReached = new Promise<'done'>((resolve) => { resolveUntil = resolve; });
+    const poll = opts.until ? setInterval(() => { if (done()) resolveUntil('done'); }, 50) : undefined;
     const reading = (async (): Promise<'done' | 'ended'> => {
       for await (const m of stream) {
+        next.set(m.partition, m.offset + 1n);
         messages.push({
           key: m.key ?? null,
           value: m.value ?? null,
@@ -97,12 +103,13 @@ export async function readTopic(bootstrap: string, topic: string, opts: ReadTopi
           partition: m.partition,
           offset: m.offset.toString(),
         });
-        if (done()) return 'done';
+        if ((opts.until === undefined || messages.length % 256 === 0) && done()) return 'done';
       }
       return 'ended';
     })();
-    const outcome = await Promise.race([reading, timedOut]);
+    const outcome = await Promise.race([reading, untilReached, timedOut]);
     clearTimeout(timer);
+    clearInterval(poll);
     await within(stream.close().catch(() => undefined), 5_000, undefined);
     if (outcome !== 'done' && !done()) {
       throw new Error(
