@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- [--only spine,nats] [--rows 100k] [--kafka mock|real] [--list]`
  *
- * Starts a throwaway PostgreSQL 15 (settings for a 1M-row workload), and the Kafka mock (or,
- * with --kafka real, an Apache Kafka 4 broker) / a nats-server when a scenario asks for one, runs the scenarios one after the other, prints a
+ * Starts a throwaway PostgreSQL 15 (settings for a 1M-row workload), and an Apache Kafka 4 broker
+ * (or, with --kafka mock, librdkafka's mock) / a nats-server when a scenario asks for one, runs the scenarios one after the other, prints a
  * table per scenario on stdout (progress on stderr) and removes everything it started.
  * The machine is shared and noisy: each scenario compares walcast with a physical limit
  * measured in the same run, and the ratio is the number to track.
@@ -36,7 +36,8 @@ const PG_SETTINGS: Record<string, string> = {
 const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rows N] [--kafka mock|real] [--list]
   --rows N   workload rows (default ${DEFAULT_ROWS.toLocaleString('en-US')}; 100k for a quick run; k/m suffixes)
   --only     comma-separated scenarios (default: all)
-  --kafka    mock (librdkafka's mock cluster, default) or real (Apache Kafka 4, KRaft, one broker)
+  --kafka    real (Apache Kafka 4, KRaft, one broker; default) or mock (librdkafka's mock cluster:
+             the idempotent sink cannot start on it)
   --list     print the scenarios and exit
   --profile D  V8 CPU profiles of the walcast processes into D (summary: node dist/bench/profile.js D/<file>)`;
 

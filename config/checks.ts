@@ -87,8 +87,18 @@ function checkKafka(k: Obj): string[] {
     if (k.saslUsername === '') problems.push(`sink.kafka.saslUsername: required with saslMechanism ${k.saslMechanism}`);
     if (k.saslPassword === '') problems.push(`sink.kafka.saslPassword: required with saslMechanism ${k.saslMechanism}`);
   }
-  if (k.ssl === false && typeof k.sslCaFile === 'string' && k.sslCaFile !== '') {
-    problems.push('sink.kafka.sslCaFile: set while sink.kafka.ssl is false');
+  for (const file of ['sslCaFile', 'sslCertFile', 'sslKeyFile']) {
+    if (k.ssl === false && typeof k[file] === 'string' && k[file] !== '') problems.push(`sink.kafka.${file}: set while sink.kafka.ssl is false`);
+  }
+  if ((k.sslCertFile === '') !== (k.sslKeyFile === '') && typeof k.sslCertFile === 'string' && typeof k.sslKeyFile === 'string') {
+    problems.push('sink.kafka.sslCertFile and sink.kafka.sslKeyFile: set both (mutual TLS) or neither');
+  }
+  if (Array.isArray(k.topicConfig)) {
+    for (const entry of k.topicConfig) {
+      if (typeof entry === 'string' && !/^\s*[a-z0-9._-]+\s*=/i.test(entry)) {
+        problems.push(`sink.kafka.topicConfig: ${JSON.stringify(entry)} is not name=value`);
+      }
+    }
   }
   return problems;
 }

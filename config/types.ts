@@ -47,17 +47,23 @@ export interface SnapshotConfig {
   readonly chunkRows: number;
 }
 
+export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly createTopics: boolean;
-  readonly compression: 'none' | 'gzip';
+  readonly compression: KafkaCompression;
+  /** Configs of topics walcast creates, as `name=value` (e.g. `cleanup.policy=compact`). */
+  readonly topicConfig: readonly string[];
   readonly batchMaxRecords: number;
   readonly requestTimeoutMs: number;
   readonly ssl: boolean;
   readonly sslCaFile: string;
+  readonly sslCertFile: string;
+  readonly sslKeyFile: string;
   readonly saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   readonly saslUsername: string;
   readonly saslPassword: string;

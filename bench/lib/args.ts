@@ -7,7 +7,10 @@ export interface BenchArgs {
   readonly list: boolean;
   /** Directory for V8 CPU profiles of the walcast child processes (--cpu-prof), or null. */
   readonly profileDir: string | null;
-  /** The Kafka broker of the Kafka scenarios: librdkafka's mock (default) or Apache Kafka 4. */
+  /**
+   * The Kafka broker of the Kafka scenarios: Apache Kafka 4 (default) or librdkafka's mock. The
+   * sink's idempotent producer cannot start on the mock (InitProducerId v4 -> UNKNOWN_PRODUCER_ID).
+   */
   readonly kafka: 'mock' | 'real';
 }
 
@@ -18,7 +21,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let rows = DEFAULT_ROWS;
   let list = false;
   let profileDir: string | null = null;
-  let kafka: 'mock' | 'real' = 'mock';
+  let kafka: 'mock' | 'real' = 'real';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];

@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Consumer } from '@platformatic/kafka';
 import { startKafka as startApacheKafka } from '../../test/infra/kafka-broker';
 import { endChild, tail, track } from './children';
 
@@ -71,13 +71,12 @@ export async function startRealKafka(): Promise<KafkaMock> {
 
 /** Sum of the high watermarks of `topic` (messages ever appended; the mock's trimming aside). */
 export async function topicHighWatermark(bootstrap: string, topic: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'walcast-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
+  // listOffsets joins no group; the group id is required by the constructor only.
+  const consumer = new Consumer({ clientId: 'walcast-bench', bootstrapBrokers: bootstrap.split(','), groupId: `walcast-bench-${process.pid}` });
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+    const offsets = await consumer.listOffsets({ topics: [topic] });
+    return (offsets.get(topic) ?? []).reduce((sum, o) => sum + Number(o), 0);
   } finally {
-    await admin.disconnect();
+    await consumer.close(true);
   }
 }

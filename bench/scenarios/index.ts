@@ -5,9 +5,10 @@
  */
 import type { Scenario } from '../lib/context';
 import { bigtx } from './bigtx';
+import { kafkaSink } from './kafka-sink';
 import { nats } from './nats';
 import { snapshot } from './snapshot';
 import { spine } from './spine';
 import { wal2json } from './wal2json';
 
-export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx];
+export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink];

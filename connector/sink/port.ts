@@ -1,5 +1,5 @@
 /**
- * The sink port: the only thing the pipeline knows about brokers. No kafkajs or nats type
+ * The sink port: the only thing the pipeline knows about brokers. No Kafka or NATS client type
  * crosses it.
  */
 export interface SinkRecord {

@@ -27,17 +27,17 @@ async function probeKafka(config: WalcastConfig, timeoutMs: number): Promise<Bro
   const k = config.sink.kafka;
   const where = `kafka ${k.brokers.join(',')}`;
   // Loaded here: validate without --connect never pulls in the broker clients.
-  const { Kafka, logLevel } = await import('kafkajs');
+  const { Admin } = await import('@platformatic/kafka');
   const { clientOptions } = await import('./kafka/client-options');
   try {
-    const options = clientOptions(k, { retries: 0, initialRetryTimeMs: 100, maxRetryTimeMs: 100 });
-    const admin = new Kafka({ ...options, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, logLevel: logLevel.NOTHING }).admin();
+    const options = clientOptions(k, { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 100 });
+    const admin = new Admin({ ...options, connectTimeout: timeoutMs, requestTimeout: timeoutMs, timeout: timeoutMs });
     try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      return { ok: true, detail: `${where} (${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'})` };
+      const cluster = await admin.metadata({ topics: [] });
+      const n = cluster.brokers.size;
+      return { ok: true, detail: `${where} (${n} broker${n === 1 ? '' : 's'})` };
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      await admin.close().catch(() => undefined);
     }
   } catch (e) {
     return { ok: false, detail: `${where}: ${errorMessage(e)}` };

@@ -2,7 +2,7 @@ import net from 'node:net';
 
 // One Kafka Metadata request over a raw socket: the test brokers' readiness probe and the
 // failover tests' "who leads this partition". Raw on purpose: it has no client library to keep
-// in step with the sink's (kafkajs today), and it asks exactly one broker (a client would
+// in step with the sink's, and it asks exactly one broker (a client would
 // follow the cluster to another).
 //
 // Wire format (Kafka protocol guide, Metadata API key 3, version 4: the oldest Kafka 4 accepts

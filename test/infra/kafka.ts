@@ -2,13 +2,11 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import { uniqueName } from './names';
-import { waitFor } from './wait';
 
 // The Kafka fault-injection broker: librdkafka's mock cluster wrapped by kafka-mock/mock-broker.c
-// (built and cached by scripts/build-kafka-mock.sh), plus a client for its control port, and a
-// topic reader for assertions (any broker). Real Apache Kafka brokers: kafka-broker.ts. Broker ids are 0..brokers-1; broker 0 is the controller.
+// (built and cached by scripts/build-kafka-mock.sh), plus a client for its control port. Real
+// Apache Kafka brokers: kafka-broker.ts; topic reader: kafka-reader.ts (re-exported below).
+// Broker ids are 0..brokers-1; broker 0 is the controller.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_SCRIPT = path.join(ROOT, 'scripts', 'build-kafka-mock.sh');
@@ -170,114 +168,6 @@ export function controlCommand(port: number, line: string, timeoutMs = 5_000): P
   });
 }
 
-export interface TopicMessage {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-  partition: number;
-  offset: string;
-}
-
-export interface ReadTopicOptions {
-  /** Resolve once at least this many messages were read. */
-  count?: number;
-  /** Resolve once this returns true for everything read so far. */
-  until?: (messages: readonly TopicMessage[]) => boolean;
-  /** Default 15 s. The topic may not exist yet when called; it is awaited within this time. */
-  timeoutMs?: number;
-}
-
-/**
- * Reads a topic from the beginning of every partition with a fresh consumer group.
- * Stops at `count` / `until`; with neither, reads up to each partition's high watermark as of
- * the call (everything acked before). Result is sorted by partition, then offset.
- *
- * Why a consumer group: kafkajs has no group-less consumer. The brokers are started with no
- * initial-rebalance delay, so a single-member group joins in milliseconds; autoCommit is off
- * so the throwaway groups cost nothing but their name.
- */
-export async function readTopic(bootstrap: string, topic: string, opts: ReadTopicOptions = {}): Promise<TopicMessage[]> {
-  const timeoutMs = opts.timeoutMs ?? 15_000;
-  const deadline = Date.now() + timeoutMs;
-  const kafka = new Kafka({ clientId: 'walcast-test-reader', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-
-  const admin = kafka.admin();
-  await admin.connect();
-  let highWatermarks: Map<number, bigint>;
-  try {
-    const offsets = await waitFor(
-      async () => {
-        const list = await admin.fetchTopicOffsets(topic);
-        return list.length > 0 ? list : undefined;
-      },
-      { timeoutMs: Math.max(1, deadline - Date.now()), message: `topic ${topic} to exist` },
-    );
-    highWatermarks = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-
-  const messages: TopicMessage[] = [];
-  const reachedWatermarks = (): boolean => {
-    const next = new Map<number, bigint>();
-    for (const m of messages) next.set(m.partition, BigInt(m.offset) + 1n);
-    for (const [p, high] of highWatermarks) if ((next.get(p) ?? 0n) < high && high > 0n) return false;
-    return true;
-  };
-  const done = (): boolean => {
-    if (opts.count !== undefined) return messages.length >= opts.count && (opts.until?.(messages) ?? true);
-    if (opts.until) return opts.until(messages);
-    return reachedWatermarks();
-  };
-  // With neither option and an empty topic there is nothing to wait for. (Watermarks > 0 whose
-  // messages were trimmed by the mock's retention are not waited for: the check is on offsets.)
-  if (opts.count === undefined && !opts.until && [...highWatermarks.values()].every((h) => h === 0n)) return [];
-
-  const consumer = kafka.consumer({
-    groupId: uniqueName('reader'),
-    maxWaitTimeInMs: 50,
-    allowAutoTopicCreation: false,
-    retry: { retries: 3 },
-  });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let resolveDone: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => {
-      resolveDone = resolve;
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(m.headers ?? {})) {
-            if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
-          }
-          messages.push({ key: m.key, value: m.value, headers, partition: batch.partition, offset: m.offset });
-        }
-        if (done()) resolveDone();
-      },
-    });
-    if (!done()) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), Math.max(1, deadline - Date.now()));
-      });
-      const outcome = await Promise.race([finished, timedOut]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') {
-        throw new Error(
-          `readTopic(${topic}) timed out after ${timeoutMs} ms with ${messages.length} messages` +
-            (opts.count !== undefined ? ` (wanted ${opts.count})` : ''),
-        );
-      }
-    }
-  } finally {
-    // kafkajs' consumer disconnect can wait on a group rebalance indefinitely; bounded here.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([consumer.disconnect().catch(() => undefined), new Promise<void>((r) => { timer = setTimeout(r, 5_000); })]);
-    clearTimeout(timer);
-  }
-  return messages.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
-}
+// Topic reading lives in kafka-reader.ts (the sink's client library); re-exported for the tests
+// that import it from here.
+export { readTopic, type ReadTopicOptions, type TopicMessage } from './kafka-reader';

@@ -1,11 +1,21 @@
 /**
- * KafkaConfig -> kafkajs client and producer options. The only place that knows how walcast's
- * settings map onto kafkajs.
+ * KafkaConfig -> @platformatic/kafka client, producer and topic options. The only place that
+ * knows how walcast's settings map onto the client library.
  */
 import { readFileSync } from 'node:fs';
-import { CompressionTypes, Partitioners, type KafkaConfig as KafkajsConfig, type ProducerConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import {
+  ProduceAcks,
+  stringSerializer,
+  type AdminOptions,
+  type CompressionAlgorithmValue,
+  type CreateTopicsOptions,
+  type ProducerOptions,
+  type SASLOptions,
+} from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
+import { javaCompatiblePartitioner } from './partitioner';
 
 /** Backoff for connects and sends. About 20 s of retrying before an outage surfaces. */
 export interface KafkaRetryPolicy {
@@ -17,36 +27,88 @@ export interface KafkaRetryPolicy {
 // 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000 ms (+-20% jitter): ~21 s over 9 retries.
 export const DEFAULT_KAFKA_RETRY: KafkaRetryPolicy = { retries: 9, initialRetryTimeMs: 100, maxRetryTimeMs: 5_000 };
 
-export function retryOptions(policy: KafkaRetryPolicy): RetryOptions {
-  return {
-    retries: policy.retries,
-    initialRetryTime: policy.initialRetryTimeMs,
-    maxRetryTime: policy.maxRetryTimeMs,
-    factor: 0.2,
-    multiplier: 2,
-  };
+/** Header keys and values are strings for walcast; keys and values are already Buffers. */
+export type WalcastProducerOptions = ProducerOptions<Buffer, Buffer, string, string>;
+
+/** Exponential backoff with +-20% jitter; `attempt` counts from 1 (the library's convention). */
+export function retryDelayMs(policy: KafkaRetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxRetryTimeMs, policy.initialRetryTimeMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-export function clientOptions(config: KafkaConfig, retry: KafkaRetryPolicy): KafkajsConfig {
-  return {
+/** Options shared by the producer and the admin client: brokers, timeouts, retries, TLS, SASL. */
+export function clientOptions(config: KafkaConfig, retry: KafkaRetryPolicy): AdminOptions {
+  const options: AdminOptions = {
     clientId: config.clientId,
-    brokers: [...config.brokers],
+    bootstrapBrokers: [...config.brokers],
+    // Broker-side timeout of the requests that carry one (Produce, CreateTopics).
+    timeout: config.requestTimeoutMs,
+    // Client-side: how long an in-flight request may go unanswered before it fails.
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: Math.min(10_000, config.requestTimeoutMs),
-    retry: retryOptions(retry),
-    ssl: sslOptions(config),
-    sasl: saslOptions(config),
+    connectTimeout: Math.min(10_000, config.requestTimeoutMs),
+    retries: retry.retries,
+    retryDelay: (_client, _operation, attempt) => retryDelayMs(retry, attempt),
+    // Topics are created (or checked) by ensureTopics, never implicitly by a metadata request.
+    autocreateTopics: false,
+  };
+  const tls = tlsOptions(config);
+  if (tls) options.tls = tls;
+  const sasl = saslOptions(config);
+  if (sasl) options.sasl = sasl;
+  return options;
+}
+
+export function producerOptions(config: KafkaConfig, retry: KafkaRetryPolicy): WalcastProducerOptions {
+  return {
+    ...clientOptions(config, retry),
+    // Idempotent: the broker drops a retried batch it already stored (producer id + per-partition
+    // sequence numbers). The library then forces acks=-1 and one in-flight request per broker
+    // connection; acks is named anyway so the intent is visible here.
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    // The library raises retries <= 1 of an idempotent producer to "forever"; the send queue's
+    // delivery timeout still bounds a batch. Keep at least 2 so the configured budget holds.
+    retries: Math.max(2, retry.retries),
+    compression: compressionType(config),
+    partitioner: javaCompatiblePartitioner(),
+    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
   };
 }
 
-function sslOptions(config: KafkaConfig): KafkajsConfig['ssl'] {
-  if (!config.ssl) return false;
-  if (!config.sslCaFile) return true;
-  try {
-    return { ca: [readFileSync(config.sslCaFile, 'utf8')] };
-  } catch (e) {
-    throw new ConnectorError('SINK_SETUP', `cannot read sink.kafka.sslCaFile ${config.sslCaFile}`, { cause: e });
-  }
+export function compressionType(config: KafkaConfig): CompressionAlgorithmValue {
+  return config.compression;
+}
+
+/** `sink.kafka.topicConfig` (`name=value` strings) as CreateTopics configs. */
+export function topicConfigs(config: Pick<KafkaConfig, 'topicConfig'>): NonNullable<CreateTopicsOptions['configs']> {
+  return config.topicConfig.map((entry) => {
+    const eq = entry.indexOf('=');
+    return { name: entry.slice(0, eq).trim(), value: entry.slice(eq + 1).trim() };
+  });
+}
+
+function tlsOptions(config: KafkaConfig): TlsOptions | undefined {
+  if (!config.ssl) return undefined;
+  const tls: TlsOptions = {};
+  const problems: string[] = [];
+  const read = (file: string, key: string): string | undefined => {
+    if (file === '') return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      problems.push(`cannot read sink.kafka.${key} ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  };
+  const ca = read(config.sslCaFile, 'sslCaFile');
+  const cert = read(config.sslCertFile, 'sslCertFile');
+  const key = read(config.sslKeyFile, 'sslKeyFile');
+  if (problems.length > 0) throw new ConnectorError('SINK_SETUP', problems.join('; '));
+  // Without a CA file Node's default trust store applies; hostname verification stays on.
+  if (ca !== undefined) tls.ca = [ca];
+  if (cert !== undefined) tls.cert = cert;
+  if (key !== undefined) tls.key = key;
+  return tls;
 }
 
 function saslOptions(config: KafkaConfig): SASLOptions | undefined {
@@ -54,26 +116,8 @@ function saslOptions(config: KafkaConfig): SASLOptions | undefined {
   const password = config.saslPassword;
   switch (config.saslMechanism) {
     case 'none': return undefined;
-    case 'plain': return { mechanism: 'plain', username, password };
-    case 'scram-sha-256': return { mechanism: 'scram-sha-256', username, password };
-    case 'scram-sha-512': return { mechanism: 'scram-sha-512', username, password };
+    case 'plain': return { mechanism: 'PLAIN', username, password };
+    case 'scram-sha-256': return { mechanism: 'SCRAM-SHA-256', username, password };
+    case 'scram-sha-512': return { mechanism: 'SCRAM-SHA-512', username, password };
   }
-}
-
-export function producerOptions(retry: KafkaRetryPolicy): ProducerConfig {
-  return {
-    // Java-compatible key hashing: murmur2(key) & 0x7fffffff % partitions (kafkajs 2's default;
-    // named explicitly so kafkajs does not warn about the v1 -> v2 partitioner change).
-    createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: true,
-    // One request per connection; the send queue already keeps one batch in flight.
-    maxInFlightRequests: 1,
-    // Topics are created (or checked) by ensureTopics, never implicitly by a metadata request.
-    allowAutoTopicCreation: false,
-    retry: retryOptions(retry),
-  };
-}
-
-export function compressionType(config: KafkaConfig): CompressionTypes {
-  return config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 }

@@ -1,19 +1,25 @@
 /**
- * The Kafka sink (kafkajs): idempotent producer, acks=all, murmur2 key partitioning, one
- * ordered batch in flight (send-queue.ts), topics ensured before their first record.
+ * The Kafka sink (@platformatic/kafka): idempotent producer, acks=-1, the Java client's murmur2
+ * key partitioning, one ordered batch in flight (send-queue.ts), topics ensured before their
+ * first record.
  *
  * Lifecycle (a call in the wrong state is a STATE error):
  *   new -> starting -> running -> stopping -> stopped;  starting -> stopped when connect fails.
  * A failed send does not change the state but latches the queue: every later publish() rejects
  * with that error until the sink is stopped and recreated.
+ *
+ * Exactly-once (transactions) would sit in `send` below: the same queue, with each batch cut at
+ * PostgreSQL transaction boundaries and sent as producer.beginTransaction() -> send -> offset
+ * record -> commit(); a failed or fenced commit latches the queue the same way.
  */
-import { Kafka, type Admin, type Message, type Producer } from 'kafkajs';
+import { Admin, Producer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
 import type { Logger } from '../../observe/logger';
 import type { Sink, SinkRecord } from '../port';
-import { DEFAULT_KAFKA_RETRY, clientOptions, compressionType, producerOptions, type KafkaRetryPolicy } from './client-options';
-import { kafkaLogLevel, logCreatorFor, type KafkaClientLogLevel } from './log-adapter';
+import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
+import { describeError as describe, isPermanent } from './client-errors';
+import { logBrokerEvents } from './log-adapter';
 import { SendQueue } from './send-queue';
 import { ensureTopicsExist } from './topics';
 
@@ -28,9 +34,9 @@ export interface KafkaSinkDeps {
   readonly deliveryTimeoutMs?: number;
   /** How long stop() waits for in-flight records. Default 5 s. */
   readonly stopFlushTimeoutMs?: number;
-  /** kafkajs' own log level. Default warn. */
-  readonly clientLogLevel?: KafkaClientLogLevel;
 }
+
+type Message = MessageToProduce<Buffer, Buffer, string, string>;
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -43,14 +49,14 @@ const TRANSITIONS: Readonly<Record<State, readonly State[]>> = {
 };
 
 interface Clients {
-  readonly producer: Producer;
+  readonly producer: Producer<Buffer, Buffer, string, string>;
   readonly admin: Admin;
+  readonly unsubscribe: () => void;
 }
 
 export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink {
   const logger = deps.logger;
   const retry = deps.retry ?? DEFAULT_KAFKA_RETRY;
-  const compression = compressionType(config);
   const knownTopics = new Set<string>();
   let state: State = 'new';
   let clients: Clients | undefined;
@@ -70,10 +76,10 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
   };
 
   // Also used by the sender while stopping (flushing), hence not via running().
-  const ensureKnown = async (admin: Admin, topics: readonly string[]): Promise<void> => {
+  const ensureKnown = async ({ admin, producer }: Clients, topics: readonly string[]): Promise<void> => {
     const unknown = [...new Set(topics)].filter((t) => !knownTopics.has(t));
     if (unknown.length === 0) return;
-    const created = await ensureTopicsExist(admin, unknown, config);
+    const created = await ensureTopicsExist({ admin, metadata: (o) => producer.metadata(o) }, unknown, config);
     if (created.length > 0) {
       logger.info({ topics: created, partitions: config.partitions, replicationFactor: config.replicationFactor }, 'created Kafka topics');
     }
@@ -81,7 +87,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
   };
   const ensureTopics = (topics: readonly string[]): Promise<void> => {
     try {
-      return ensureKnown(running('ensureTopics').admin, topics);
+      return ensureKnown(running('ensureTopics'), topics);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -92,20 +98,13 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
     send: async (batch) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
-      const { producer, admin } = clients;
-      const byTopic = new Map<string, Message[]>();
-      for (const r of batch) {
-        let messages = byTopic.get(r.topic);
-        if (!messages) byTopic.set(r.topic, (messages = []));
-        messages.push(toMessage(r));
-      }
-      await ensureKnown(admin, [...byTopic.keys()]);
-      await producer.sendBatch({
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        acks: -1,
-        timeout: config.requestTimeoutMs,
-        compression,
+      const topics = new Set<string>();
+      const messages = batch.map((r) => {
+        topics.add(r.topic);
+        return toMessage(r);
       });
+      await ensureKnown(clients, [...topics]);
+      await clients.producer.send({ messages });
     },
     toError: (cause, batch, timedOut) => {
       if (cause instanceof ConnectorError) return cause;
@@ -125,27 +124,27 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
 
     async start(): Promise<void> {
       to('starting');
-      const kafka = new Kafka({
-        ...clientOptions(config, retry),
-        logLevel: kafkaLogLevel(deps.clientLogLevel ?? 'warn'),
-        logCreator: logCreatorFor(logger.child({ component: 'kafkajs' })),
-      });
-      const producer = kafka.producer(producerOptions(retry));
-      const admin = kafka.admin({ retry: producerOptions(retry).retry });
+      const producer = new Producer(producerOptions(config, retry));
+      const admin = new Admin(clientOptions(config, retry));
+      const clientLogger = logger.child({ component: 'kafka-client' });
+      const unsubscribe = [logBrokerEvents(producer, clientLogger), logBrokerEvents(admin, clientLogger)];
+      const started: Clients = { producer, admin, unsubscribe: () => unsubscribe.forEach((u) => u()) };
       try {
-        await producer.connect();
-        await admin.connect();
+        // The client connects lazily; getting a producer id proves the brokers answer, the
+        // credentials work and the principal may write idempotently (IDEMPOTENT_WRITE).
+        await producer.initIdempotentProducer({});
       } catch (e) {
         to('stopped');
-        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+        await closeClients(started);
         throw new ConnectorError('SINK_CONNECT', `cannot connect to Kafka ${config.brokers.join(',')}: ${describe(e)}`, {
           cause: e,
+          retriable: !isPermanent(e),
           context: { brokers: config.brokers.join(',') },
         });
       }
-      clients = { producer, admin };
+      clients = started;
       to('running');
-      logger.info({ brokers: config.brokers, clientId: config.clientId }, 'connected to Kafka');
+      logger.info({ brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId) }, 'connected to Kafka');
     },
 
     ensureTopics,
@@ -172,40 +171,31 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       const flushed = await queue.whenIdle(deps.stopFlushTimeoutMs ?? 5_000);
       if (!flushed) logger.warn({ pending: queue.pending }, 'kafka sink stopped with records not acknowledged');
       queue.fail(new ConnectorError('SINK_SEND', 'kafka sink stopped before these records were acknowledged'));
-      const { producer, admin } = clients ?? {};
+      const closing = clients;
       clients = undefined;
-      // kafkajs' disconnect can wait forever on a broker that went away mid-request; a stop
-      // (SIGTERM, a session restart) must not.
+      // Closing waits for in-flight requests; a broker that went away mid-request must not hold
+      // a stop (SIGTERM, a session restart) forever.
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), deps.stopFlushTimeoutMs ?? 5_000); });
-      const outcome = await Promise.race([Promise.allSettled([producer?.disconnect(), admin?.disconnect()]), timedOut]);
+      const outcome = closing ? await Promise.race([closeClients(closing), timedOut]) : [];
       clearTimeout(timer);
-      if (outcome === 'timeout') logger.warn({}, 'kafka disconnect did not finish in time; abandoning the connections');
-      else for (const r of outcome) if (r.status === 'rejected') logger.warn({ err: r.reason }, 'kafka disconnect failed');
+      if (outcome === 'timeout') logger.warn({}, 'kafka client close did not finish in time; abandoning the connections');
+      else for (const err of outcome) logger.warn({ err }, 'kafka client close failed');
       to('stopped');
     },
   };
 }
 
 function toMessage(r: SinkRecord): Message {
+  const headers = new Map<string, string>(r.headers ? Object.entries(r.headers) : undefined);
   // The id header goes last so a record header cannot replace it.
-  return { key: r.key, value: r.value, headers: { ...r.headers, [ID_HEADER]: r.id } };
+  headers.set(ID_HEADER, r.id);
+  return { topic: r.topic, key: r.key ?? undefined, value: r.value ?? undefined, headers };
 }
 
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/**
- * A broker answer that retrying cannot change (authorization, message too large, ...): kafkajs
- * marks such protocol errors `retriable: false`. Connection errors and exhausted retries stay
- * retriable: the pipeline restarts and tries again.
- */
-function isPermanent(e: unknown): boolean {
-  let cur: unknown = e;
-  for (let depth = 0; depth < 5 && cur instanceof Error; depth++) {
-    if (cur.name === 'KafkaJSProtocolError') return (cur as { retriable?: boolean }).retriable === false;
-    cur = (cur as { cause?: unknown }).cause ?? (cur as { originalError?: unknown }).originalError;
-  }
-  return false;
+/** Closes both clients; resolves with the errors (never rejects). */
+async function closeClients(c: Clients): Promise<unknown[]> {
+  c.unsubscribe();
+  const results = await Promise.allSettled([c.producer.close(true), c.admin.close()]);
+  return results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
 }

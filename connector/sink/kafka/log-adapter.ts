@@ -1,48 +1,39 @@
 /**
- * kafkajs logs through our Logger. kafkajs' level numbers: NOTHING 0, ERROR 1, WARN 2, INFO 4,
- * DEBUG 5 (a client logs entries at or below its configured level).
+ * The client library's connection events in our log. @platformatic/kafka has no logger hook: it
+ * emits `client:broker:*` events (and writes to the `debug` module, off unless DEBUG is set).
+ *
+ * A broker that cannot be reached makes the library fail a connect on every retry; that is
+ * logged once (warn) per episode, and once more (info) when a connection succeeds again. The
+ * final failure of a send is logged by the sink as its error, not here.
  */
-import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
+import type { Base, Broker } from '@platformatic/kafka';
 import type { Logger } from '../../observe/logger';
 
-export type KafkaClientLogLevel = 'error' | 'warn' | 'info' | 'debug' | 'silent';
+interface BrokerEvent { readonly broker?: Broker }
 
-export function kafkaLogLevel(level: KafkaClientLogLevel): KafkaLogLevel {
-  switch (level) {
-    case 'silent': return KafkaLogLevel.NOTHING;
-    case 'error': return KafkaLogLevel.ERROR;
-    case 'warn': return KafkaLogLevel.WARN;
-    case 'info': return KafkaLogLevel.INFO;
-    case 'debug': return KafkaLogLevel.DEBUG;
-  }
-}
+const where = (e: BrokerEvent | undefined): string => (e?.broker ? `${e.broker.host}:${e.broker.port}` : 'unknown');
 
-/** Messages that are expected with our settings and would only alarm operators. */
-const EXPECTED = [
-  // We bound retries on purpose (an outage must surface as SINK_SEND); ordering and
-  // deduplication still hold because the sink stops at the first failure (see send-queue.ts).
-  /Limiting retries for the idempotent producer/,
-];
-
-export function logCreatorFor(logger: Logger): logCreator {
-  return () => ({ namespace, level, log }) => {
-    const { message, timestamp: _ts, logger: _name, ...extra } = log;
-    void _ts; void _name;
-    const fields = { kafkajs: namespace, ...extra };
-    if (EXPECTED.some((re) => re.test(message))) {
-      logger.debug(fields, message);
-      return;
-    }
-    switch (level) {
-      case KafkaLogLevel.ERROR:
-        // kafkajs logs every failed attempt at ERROR, with retryCount, before retrying; only
-        // the final failure (our ConnectorError) is an error for walcast.
-        if ('retryCount' in extra) logger.warn(fields, message);
-        else logger.error(fields, message);
-        return;
-      case KafkaLogLevel.WARN: logger.warn(fields, message); return;
-      case KafkaLogLevel.INFO: logger.info(fields, message); return;
-      default: logger.debug(fields, message);
-    }
+/** Subscribes `logger` to `client`'s broker events; returns the unsubscribe function. */
+export function logBrokerEvents(client: Pick<Base, 'on' | 'off'>, logger: Logger): () => void {
+  const failing = new Set<string>();
+  const onFailed = (e?: BrokerEvent): void => {
+    const broker = where(e);
+    if (failing.has(broker)) return;
+    failing.add(broker);
+    logger.warn({ broker }, 'cannot connect to Kafka broker; the client keeps retrying');
+  };
+  const onConnect = (e?: BrokerEvent): void => {
+    const broker = where(e);
+    if (failing.delete(broker)) logger.info({ broker }, 'connected to Kafka broker again');
+    else logger.debug({ broker }, 'connected to Kafka broker');
+  };
+  const onDisconnect = (e?: BrokerEvent): void => logger.debug({ broker: where(e) }, 'Kafka broker connection closed');
+  client.on('client:broker:failed', onFailed);
+  client.on('client:broker:connect', onConnect);
+  client.on('client:broker:disconnect', onDisconnect);
+  return () => {
+    client.off('client:broker:failed', onFailed);
+    client.off('client:broker:connect', onConnect);
+    client.off('client:broker:disconnect', onDisconnect);
   };
 }

@@ -6,14 +6,14 @@
  * Why one batch in flight:
  * - Order. Records of an earlier publish() reach every partition before records of a later one;
  *   two overlapping produce requests could be retried in different orders.
- * - kafkajs' idempotent producer keeps per-partition sequence numbers and advances them only
- *   when a response arrives, so two concurrent sendBatch calls to one partition would reuse
- *   sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER). KIP-98 asks for one in-flight request
- *   per connection for the same reason.
+ * - The idempotent producer (@platformatic/kafka) numbers each partition's records when a send
+ *   starts. If one of two overlapping sends fails, the broker rejects the later one
+ *   (OUT_OF_ORDER_SEQUENCE_NUMBER) and the library recovers it under a new producer id, ahead
+ *   of the retried earlier one: a reorder. One send at a time has nothing to overtake.
  * Throughput comes from size instead: while one batch is in flight, later calls accumulate and
  * the next batch takes them all at once (up to maxBatchRecords).
  *
- * Failure latch: once a batch fails (after kafkajs' retries) or times out, that batch, every
+ * Failure latch: once a batch fails (after the client library's retries) or times out, that batch, every
  * queued record and every later enqueue() reject with the same error until the sink is
  * recreated. Nothing after a failed batch is ever sent, so no later record can be acked (and
  * overtake, per key, a record that was not stored); the pipeline restarts from the slot's
@@ -23,7 +23,7 @@ import { ConnectorError } from '../../errors';
 
 export interface SendQueueOptions<T> {
   readonly maxBatchRecords: number;
-  /** A batch not acked within this long fails the queue (kafkajs may still be retrying). */
+  /** A batch not acked within this long fails the queue (the client library may still be retrying). */
   readonly deliveryTimeoutMs: number;
   /** Stores the batch; resolves once the broker acked all of it. */
   readonly send: (batch: readonly T[]) => Promise<void>;

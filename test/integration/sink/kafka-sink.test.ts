@@ -1,12 +1,13 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
-import { readTopic } from '../../infra/kafka';
+import { fetchMetadata } from '../../infra/kafka-metadata';
+import { readTopic } from '../../infra/kafka-reader';
 import { uniqueName } from '../../infra/names';
 import { javaPartition } from '../../unit/sink/kafka/java-murmur2';
+import { CODECS, storedBatches } from './kafka-log-segments';
 import { kafkaConfig, keyedRecords, partitionCount as topicPartitions, seqOf, sharedKafka } from './kafka-support';
 
-// The project-level testTimeout in jest.config.js is ignored by jest 29 (per-project option).
 jest.setTimeout(120_000);
 
 // Against real Apache Kafka (the run's shared broker, see kafka-support.ts).
@@ -107,12 +108,64 @@ test('per-key order holds across many concurrent publish calls; partitions match
   expect(new Set(got.map((m) => m.partition)).size).toBe(5);
 });
 
-test('gzip compression round-trips', async () => {
-  const sink = await startedSink({ compression: 'gzip' });
-  const topic = uniqueName('gzip');
-  await sink.publish(keyedRecords(topic, 50));
-  const got = await readTopic(bootstrap, topic, { count: 50 });
-  expect(got.map((m) => seqOf(m.value).i).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+test('the producer is idempotent: every stored batch carries its producer id and contiguous sequence numbers', async () => {
+  const sink = await startedSink({ partitions: 1, batchMaxRecords: 40 });
+  const topic = uniqueName('idem');
+  await Promise.all([sink.publish(keyedRecords(topic, 100)), sink.publish(keyedRecords(topic, 100, { from: 100 }))]);
+  await readTopic(bootstrap, topic, { count: 200 });
+  const batches = await storedBatches(kafka.info.dir, 1, topic, 0); // one broker: node 1
+  expect(batches.reduce((n, b) => n + b.records, 0)).toBe(200);
+  expect(batches.length).toBeGreaterThanOrEqual(5); // 40 records per produce request at most
+  const producerIds = new Set(batches.map((b) => b.producerId));
+  expect(producerIds.size).toBe(1);
+  expect([...producerIds][0]).toBeGreaterThanOrEqual(0n); // -1 = not idempotent
+  let next = 0;
+  for (const b of batches) {
+    expect(b.baseSequence).toBe(next); // -1 = not idempotent
+    next += b.records;
+  }
+});
+
+test.each(CODECS)('compression %s: the broker stores batches with that codec; records round-trip', async (codec) => {
+  const sink = await startedSink({ compression: codec, partitions: 1 });
+  const topic = uniqueName(`codec_${codec}`);
+  // Debezium-like, compressible values of ~450 B.
+  const records = keyedRecords(topic, 200).map((r, i) => ({
+    ...r,
+    value: Buffer.from(JSON.stringify({ before: null, after: { id: i, name: 'customer name '.repeat(10), note: 'x'.repeat(200) }, i })),
+  }));
+  await sink.publish(records);
+  const got = await readTopic(bootstrap, topic, { count: 200 });
+  expect(got.map((m) => m.value!.toString())).toEqual(records.map((r) => r.value.toString()));
+  const batches = await storedBatches(kafka.info.dir, 1, topic, 0); // one broker: node 1
+  expect(new Set(batches.map((b) => b.codec))).toEqual(new Set([codec]));
+  const stored = batches.reduce((n, b) => n + b.bytes, 0);
+  const raw = records.reduce((n, r) => n + r.value.length, 0);
+  if (codec === 'none') expect(stored).toBeGreaterThan(raw);
+  else expect(stored).toBeLessThan(raw / 3);
+});
+
+test('topics are created with the configured replication factor and topic configs (max.message.bytes enforced)', async () => {
+  const sink = await startedSink({ partitions: 2, topicConfig: ['max.message.bytes=2000', 'cleanup.policy=compact'] });
+  const topic = uniqueName('configs');
+  await sink.ensureTopics([topic]);
+  const [host, port] = bootstrap.split(',')[0].split(':');
+  const meta = (await fetchMetadata(host, Number(port), [topic])).topics[0];
+  expect(meta.partitions.map((p) => p.replicas.length)).toEqual([1, 1]);
+  await sink.publish(keyedRecords(topic, 3));
+  // A batch over the topic's max.message.bytes is refused for good: a permanent SINK_SEND.
+  const big = { ...keyedRecords(topic, 1, { from: 3 })[0], value: Buffer.alloc(5000, 'x') };
+  await expect(sink.publish([big])).rejects.toMatchObject({ code: 'SINK_SEND', retriable: false });
+  expect(await readTopic(bootstrap, topic)).toHaveLength(3);
+});
+
+test('a replication factor the cluster cannot meet fails with SINK_SETUP naming the topic', async () => {
+  const sink = await startedSink({ replicationFactor: 3 });
+  const topic = uniqueName('rf3');
+  await expect(sink.ensureTopics([topic])).rejects.toMatchObject({
+    code: 'SINK_SETUP',
+    message: expect.stringMatching(new RegExp(`${topic}.*(INVALID_REPLICATION_FACTOR|replication factor)`, 'is')),
+  });
 });
 
 test('lifecycle: publish before start is a STATE error; after stop it is SINK_SEND; stop is idempotent', async () => {

@@ -1,15 +1,15 @@
 // Shared helpers of the Kafka sink integration tests.
 import type { KafkaConfig } from '../../../config/types';
 import type { SinkRecord } from '../../../connector/sink/port';
-import { Kafka, logLevel } from 'kafkajs';
 import { INFRA_ENV, testInfra } from '../../infra/env';
 import { startKafka } from '../../infra/kafka-broker';
 import { fetchMetadata } from '../../infra/kafka-metadata';
+import { topicHighWatermark } from '../../infra/kafka-reader';
 
 export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}): KafkaConfig {
   return {
     brokers: bootstrap.split(','), clientId: 'walcast-it', partitions: 3, replicationFactor: 1, createTopics: true,
-    compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '',
+    compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', topicConfig: [],
     saslMechanism: 'none', saslUsername: '', saslPassword: '', ...over,
   };
 }
@@ -17,9 +17,9 @@ export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}):
 /**
  * The run's shared Apache Kafka broker (from the integration globalSetup) when there is one,
  * else a broker of this test file's own. Tests that stop or kill a broker start their own
- * (startKafka / startKafkaCluster); tests that inject request errors use the mock (startKafkaMock).
+ * (startKafka / startKafkaCluster).
  */
-export async function sharedKafka(): Promise<{ info: { bootstrap: string }; stop(): Promise<void> }> {
+export async function sharedKafka(): Promise<{ info: { bootstrap: string; dir: string }; stop(): Promise<void> }> {
   if (process.env[INFRA_ENV] && testInfra().kafka) return { info: testInfra().kafka!, stop: async () => undefined };
   return startKafka();
 }
@@ -32,15 +32,7 @@ export async function partitionCount(bootstrap: string, topic: string): Promise<
 }
 
 /** Records stored in `topic`: the sum of its partitions' high watermarks. */
-export async function storedCount(bootstrap: string, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+export const storedCount = topicHighWatermark;
 
 /** `n` records over `keys` keys; value carries the key and a per-key sequence number. */
 export function keyedRecords(topic: string, n: number, opts: { keys?: number; from?: number } = {}): SinkRecord[] {

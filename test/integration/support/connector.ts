@@ -2,6 +2,7 @@
  * Helpers for end-to-end tests of the connector: a per-test database, config, an in-process
  * connector, and replaying topics into a final table state.
  */
+import { topicHighWatermark } from '../../infra/kafka-reader';
 import { loadConfig } from '../../../config/load';
 import type { WalcastConfig } from '../../../config/types';
 import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
@@ -141,19 +142,7 @@ export async function waitConfirmedPast(db: TestDatabase, slot: string, lsnValue
 }
 
 /** Messages in a Kafka topic: the sum of its partitions' high watermarks (cheap; no consumer). */
-export async function topicSize(bootstrap: string, topic: string): Promise<number> {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ clientId: 'walcast-test-size', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, o) => n + Number(o.high), 0);
-  } catch {
-    return 0; // topic not created yet
-  } finally {
-    await admin.disconnect();
-  }
-}
+export const topicSize = topicHighWatermark;
 
 /** A `(id, v)` table as the replay of its topic should look: key JSON -> row. */
 export async function tableState(db: TestDatabase, table: string): Promise<Map<string, Record<string, unknown>>> {

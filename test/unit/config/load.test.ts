@@ -119,6 +119,25 @@ describe('loadConfig', () => {
     expect(p).toHaveLength(expected.length);
   });
 
+  it('kafka: every codec, topic configs from env, and TLS/topic-config problems reported together', () => {
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+      expect(loadConfig({ file: file(minimal), env: { WALCAST_SINK_KAFKA_COMPRESSION: codec } }).sink.kafka.compression).toBe(codec);
+    }
+    const c = loadConfig({ file: file(minimal), env: { WALCAST_SINK_KAFKA_TOPIC_CONFIG: 'cleanup.policy=compact, min.insync.replicas=2' } });
+    expect(c.sink.kafka.topicConfig).toEqual(['cleanup.policy=compact', 'min.insync.replicas=2']);
+    const p = problemsOf(() => loadConfig({
+      file: file({ ...minimal, sink: { kafka: { compression: 'brotli', topicConfig: ['compact'], sslCertFile: '/c.pem', ssl: false } } }),
+      env: {},
+    }));
+    expect(p).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^sink\.kafka\.compression: must be one of/),
+      'sink.kafka.topicConfig: "compact" is not name=value',
+      'sink.kafka.sslCertFile: set while sink.kafka.ssl is false',
+      'sink.kafka.sslCertFile and sink.kafka.sslKeyFile: set both (mutual TLS) or neither',
+    ]));
+    expect(p).toHaveLength(4);
+  });
+
   it('throws a CONFIG_INVALID ConnectorError listing problems one per line', () => {
     let err: unknown;
     try { loadConfig({ file: file({ name: 'shop', source: { url: URL_OK, tables: [] }, unknownThing: 1 }), env: {} }); } catch (e) { err = e; }

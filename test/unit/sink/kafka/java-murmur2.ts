@@ -2,7 +2,7 @@
  * The Java client partitions a keyed record with toPositive(murmur2(keyBytes)) % numPartitions.
  * murmur2 here is written from the algorithm (Kafka's Utils.murmur2: seed 0x9747b28c,
  * m 0x5bd1e995, r 24, little-endian 4-byte blocks, Java int arithmetic), independently of
- * kafkajs; partitioner.test.ts checks it against the values in Kafka's own UtilsTest.
+ * the client library; partitioner.test.ts checks it against the values in Kafka's own UtilsTest.
  */
 export function murmur2(data: Buffer): number {
   const m = 0x5bd1e995;

@@ -1,5 +1,6 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { producerOptions, DEFAULT_KAFKA_RETRY } from '../../../../connector/sink/kafka/client-options';
+import { murmur2 as libraryMurmur2 } from '@platformatic/kafka';
+import { DEFAULT_KAFKA_RETRY, producerOptions } from '../../../../connector/sink/kafka/client-options';
+import { javaCompatiblePartitioner } from '../../../../connector/sink/kafka/partitioner';
 import { javaPartition, murmur2 } from './java-murmur2';
 
 test('the reference murmur2 matches the Java client (values from Kafka UtilsTest)', () => {
@@ -11,17 +12,41 @@ test('the reference murmur2 matches the Java client (values from Kafka UtilsTest
   expect(murmur2(Buffer.from('abc'))).toBe(479470107);
 });
 
-test('the sink uses the Java-compatible partitioner for keyed records', () => {
-  const create = producerOptions(DEFAULT_KAFKA_RETRY).createPartitioner;
-  expect(create).toBe(Partitioners.DefaultPartitioner);
-  const partition = create!();
+test("the library's murmur2 agrees with the reference (every tail length, long keys)", () => {
+  for (let len = 0; len < 200; len++) {
+    const key = Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len * 7) & 0xff));
+    expect(libraryMurmur2(key)).toBe(murmur2(key));
+  }
+});
+
+// The producer reduces the partitioner's result modulo the partition count (producer.js
+// #performSend: `message.partition %= partitionsCount`); the integration test checks the
+// partitions records actually land in.
+test('keyed records get the Java partition; the sink uses this partitioner', () => {
+  const base = producerOptions({
+    brokers: ['b:9092'], clientId: 'c', partitions: 1, replicationFactor: 1, createTopics: true, compression: 'none',
+    topicConfig: [], batchMaxRecords: 1, requestTimeoutMs: 1000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
+    saslMechanism: 'none', saslUsername: '', saslPassword: '',
+  }, DEFAULT_KAFKA_RETRY).partitioner!;
+  const fresh = javaCompatiblePartitioner();
+  let differsFromUnsignedMurmur = 0;
   for (const partitions of [1, 3, 7, 12]) {
-    const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, i) => ({
-      partitionErrorCode: 0, partitionId: i, leader: 0, replicas: [0], isr: [0],
-    }));
     for (let i = 0; i < 500; i++) {
       const key = Buffer.from(JSON.stringify({ id: i * 7919 }));
-      expect(partition({ topic: 't', partitionMetadata, message: { key, value: null } })).toBe(javaPartition(key, partitions));
+      const message = { topic: 't', key, value: Buffer.alloc(0) };
+      const chosen = base(message, key, { metadata: undefined });
+      expect(chosen).toBeGreaterThanOrEqual(0);
+      expect(chosen % partitions).toBe(javaPartition(key, partitions));
+      expect(fresh(message, key, { metadata: undefined }) % partitions).toBe(javaPartition(key, partitions));
+      if ((murmur2(key) >>> 0) % partitions !== javaPartition(key, partitions)) differsFromUnsignedMurmur++;
     }
   }
+  // The library's default (murmur2 >>> 0) would put many of these keys elsewhere.
+  expect(differsFromUnsignedMurmur).toBeGreaterThan(100);
+});
+
+test('records without a key go round-robin per topic', () => {
+  const p = javaCompatiblePartitioner();
+  const pick = (topic: string) => p({ topic, value: Buffer.alloc(0) }, undefined, { metadata: undefined });
+  expect([pick('a'), pick('a'), pick('b'), pick('a'), pick('b')]).toEqual([0, 1, 0, 2, 1]);
 });
