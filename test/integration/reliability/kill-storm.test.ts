@@ -39,7 +39,7 @@ describe.each(brokerCases)('kill -9 storm on $name', (broker) => {
   it(`${KILLS} kills at random points from the first second lose nothing`, async () => {
     db = await createTestDatabase('storm');
     await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
-    await db.query('INSERT INTO t SELECT g, 0 FROM generate_series(1, 3000) g');
+    await db.query('INSERT INTO t SELECT g, 0 FROM generate_series(1, 20000) g');
     s = stdoutScenario(db);
     const configObject = s.config({ sink: broker.sinkConfig(), log: { level: 'info' }, snapshot: { mode: 'initial', chunkRows: 500 } });
     const file = writeConfigFile(configObject);
@@ -77,7 +77,8 @@ describe.each(brokerCases)('kill -9 storm on $name', (broker) => {
         proc = p;
         const marker = aim === 'creation' ? /creating replication slot/ : aim === 'snapshot' ? /"to":"snapshotting"/ : null;
         if (marker) await waitFor(() => marker.test(p.stderr()) || p.child.exitCode !== null, { timeoutMs: 10_000, intervalMs: 5 }).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * (marker ? 300 : 2500))));
+        // A kill aimed at the snapshot lands within its first 150 ms: a 20k-row snapshot takes longer.
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * (aim === 'random' ? 2500 : aim === 'snapshot' ? 150 : 300))));
         p.child.kill('SIGKILL');
         await p.exited;
         if (holder) { await holder.query('COMMIT'); await holder.end(); }

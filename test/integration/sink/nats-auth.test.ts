@@ -25,6 +25,13 @@ interface AuthCase {
   readonly secrets: string[];
   /** What the error for `bad` says (the cause, in words a user can act on). */
   readonly badMessage: RegExp;
+  /**
+   * TLS 1.3 with a missing client certificate: the client finishes its handshake before the
+   * server checks the certificate, so under load the server's connection reset can reach the
+   * client before its alert. The start then fails as a reset (SINK_CONNECT, retried by the
+   * supervisor), which is what such a failure also looks like from the client's side.
+   */
+  readonly resetMayWin?: true;
 }
 
 async function configFile(dir: string, text: string): Promise<string> {
@@ -96,6 +103,7 @@ const CASES: Array<[string, (dir: string) => Promise<AuthCase>]> = [
       reader: { tls: { caFile: tls.caFile, certFile: tls.clientCertFile, keyFile: tls.clientKeyFile } },
       secrets: [],
       badMessage: /bad certificate.*the server wants a client certificate: set sink\.nats\.tlsCertFile and tlsKeyFile/i,
+      resetMayWin: true,
     };
   }],
 ];
@@ -133,9 +141,12 @@ describe.each(CASES)('NATS sink auth: %s', (_name, makeCase) => {
     const sink = createNatsSink(natsConfig(server.info.url, uniqueName('s'), c.bad), { logger: log, subjectsPrefix: 'x' });
     const err = await sink.start().then(() => null, (e: unknown) => e);
     await sink.stop();
-    expect(isConnectorError(err, 'SINK_SETUP')).toBe(true);
     const message = (err as ConnectorError).message;
-    expect(message).toMatch(c.badMessage);
+    if (c.resetMayWin && isConnectorError(err, 'SINK_CONNECT')) {
+      expect(message).toMatch(/ECONNRESET|closed|disconnected|EPIPE/i);
+    } else {
+      expect({ setupError: isConnectorError(err, 'SINK_SETUP'), message }).toEqual({ setupError: true, message: expect.stringMatching(c.badMessage) });
+    }
     const text = `${message} ${JSON.stringify(err)} ${JSON.stringify(log.entries)}`;
     for (const secret of c.secrets) expect(text).not.toContain(secret);
   });
