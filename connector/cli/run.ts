@@ -44,9 +44,11 @@ export function healthOf(phase: string): Pick<HealthState, 'status' | 'live'> {
 
 export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
   // tail: envelopes to stdout, and no HTTP port (it usually runs beside a `run` that has it).
-  const config = loadOrReport(opts, io, opts.tail ? { sink: { type: 'stdout' }, http: { port: 0 } } : undefined);
+  const warnings: string[] = [];
+  const config = loadOrReport(opts, io, opts.tail ? { sink: { type: 'stdout' }, http: { port: 0 } } : undefined, (w) => warnings.push(w));
   if (config === null) return ExitCode.CONFIG;
   const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format, name: config.name, destination: io.stderr });
+  for (const w of warnings) logger.warn({}, w);
   let start: StartConnector;
   try {
     start = deps.startConnector ?? (await import('../pipeline/connector')).startConnector;

@@ -79,13 +79,14 @@ async function checkServer(config: WalcastConfig, io: CliIo, deps: ValidateDeps)
 
 /**
  * Loads the config; on ConfigError prints the problems and returns null. Other errors propagate.
- * Warnings (Debezium properties walcast ignores) go to stderr as one `warning:` line.
+ * Warnings (Debezium properties walcast ignores) go to `onWarning`, by default to stderr as a
+ * `warning:` line (`run` logs them instead, once its logger exists).
  */
-export function loadOrReport(files: ConfigFiles, io: CliIo, overrides?: object): WalcastConfig | null {
+export function loadOrReport(files: ConfigFiles, io: CliIo, overrides?: object, onWarning?: (message: string) => void): WalcastConfig | null {
   try {
     return loadConfig({
       file: files.config, debeziumProperties: files.debeziumProperties, env: io.env, overrides,
-      onWarning: (m) => { println(io.stderr, `warning: ${m}`); },
+      onWarning: onWarning ?? ((m) => { println(io.stderr, `warning: ${m}`); }),
     });
   } catch (e) {
     if (!isConfigError(e)) throw e;
