@@ -72,6 +72,27 @@ export function checkConfig(c: Obj): string[] {
   add(matches(c.topicPrefix, 'topicPrefix', TOPIC_PREFIX, 'must be dot-separated tokens of letters, digits, _ and -'));
   if (typeof c.topicPrefix === 'string' && c.topicPrefix.length > 200) problems.push('topicPrefix: at most 200 characters (Kafka topic names end at 249)');
   add(range(group(c, 'http').port, 'http.port', 0, 65_535));
+  problems.push(...checkEnvelopeFilters(group(c, 'envelope')));
+  return problems;
+}
+
+const SKIPPABLE = ['c', 'u', 'd', 't'];
+
+function checkEnvelopeFilters(e: Obj): string[] {
+  const problems: string[] = [];
+  if (Array.isArray(e.skippedOperations)) {
+    const bad = e.skippedOperations.filter((o) => !SKIPPABLE.includes(String(o)));
+    if (bad.length > 0) problems.push(`envelope.skippedOperations: ${bad.map((b) => JSON.stringify(b)).join(', ')} not one of c, u, d, t`);
+  }
+  for (const k of ['messagePrefixInclude', 'messagePrefixExclude'] as const) {
+    if (!Array.isArray(e[k])) continue;
+    for (const r of e[k] as unknown[]) {
+      try { new RegExp(String(r), 'u'); } catch (err) { problems.push(`envelope.${k}: ${JSON.stringify(r)} is not a regular expression (${(err as Error).message})`); }
+    }
+  }
+  if (Array.isArray(e.messagePrefixInclude) && e.messagePrefixInclude.length > 0 && Array.isArray(e.messagePrefixExclude) && e.messagePrefixExclude.length > 0) {
+    problems.push('envelope.messagePrefixExclude: set messagePrefixInclude or messagePrefixExclude, not both (as Debezium requires)');
+  }
   return problems;
 }
 

@@ -133,6 +133,11 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   choice(s('binary.handling.mode'), 'envelope.binaryHandling', { bytes: 'bytes', base64: 'base64', 'base64-url-safe': 'base64-url-safe', hex: 'hex' });
   choice(s('interval.handling.mode'), 'envelope.intervalHandling', { numeric: 'numeric', string: 'string' });
   boolean(s('tombstones.on.delete'), 'envelope.tombstonesOnDelete');
+  mapSkippedOperations(get(s('skipped.operations')), set, problems);
+  const msgInc = get(s('message.prefix.include.list'));
+  if (msgInc !== undefined) set('envelope.messagePrefixInclude', splitList(msgInc));
+  const msgExc = get(s('message.prefix.exclude.list'));
+  if (msgExc !== undefined) set('envelope.messagePrefixExclude', splitList(msgExc));
 
   // Debezium Server keeps offsets in this file; walcast keeps its state file in a directory.
   const offsetFile = get(s('offset.storage.file.filename'));
@@ -144,6 +149,20 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   if (offsetStore !== undefined && offsetStore.trim() !== 'org.apache.kafka.connect.storage.FileOffsetBackingStore') {
     problems.push(`${s('offset.storage')}: "${offsetStore}" is not supported: walcast keeps its state in a file (offsets.store file) or on the broker (offsets.store broker)`);
   }
+}
+
+/** Debezium's default is `t` (truncates not emitted); `none` is the empty list. */
+function mapSkippedOperations(value: string | undefined, set: Set, problems: string[]): void {
+  const key = `${SOURCE}skipped.operations`;
+  const ops = splitList(value ?? 't').map((o) => o.toLowerCase());
+  if (ops.includes('none')) {
+    if (ops.length > 1) problems.push(`${key}: "none" cannot be combined with operations`);
+    set('envelope.skippedOperations', []);
+    return;
+  }
+  const bad = ops.filter((o) => !['c', 'u', 'd', 't'].includes(o));
+  if (bad.length > 0) problems.push(`${key}: ${bad.map((b) => `"${b}"`).join(', ')} not one of c, u, d, t, none`);
+  else set('envelope.skippedOperations', ops);
 }
 
 /** database.* → a postgresql:// URL; user and password percent-encoded. */

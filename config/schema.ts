@@ -149,6 +149,9 @@ export const schema = {
       ['adaptive', 'adaptive_time_microseconds', 'connect', 'isostring'], 'adaptive'),
     binaryHandling: key('envelope.binaryHandling', 'bytea values.', ['bytes', 'base64', 'base64-url-safe', 'hex'], 'bytes'),
     intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
+    skippedOperations: list('envelope.skippedOperations', 'Change kinds not to emit, as Debezium skipped.operations: any of c (insert), u (update, key changes included), d (delete, with its tombstone), t (truncate). Debezium\'s default is t; walcast\'s is none.', []),
+    messagePrefixInclude: list('envelope.messagePrefixInclude', 'Emit only logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.include.list). Empty: all.', []),
+    messagePrefixExclude: list('envelope.messagePrefixExclude', 'Do not emit logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.exclude.list).', []),
   },
   offsets: {
     store: key('offsets.store', 'Where the connector state lives: broker (Kafka compacted topic / NATS key-value bucket), file (stateDir), auto (broker unless sink.type is stdout).', ['auto', 'file', 'broker'], 'auto'),

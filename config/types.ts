@@ -10,6 +10,8 @@ export type DecimalHandling = 'precise' | 'double' | 'string';
 export type TimePrecision = 'adaptive' | 'adaptive_time_microseconds' | 'connect' | 'isostring';
 export type BinaryHandling = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
 export type IntervalHandling = 'numeric' | 'string';
+/** Debezium `skipped.operations`: c create, u update, d delete, t truncate. */
+export type SkippableOperation = 'c' | 'u' | 'd' | 't';
 
 export interface SourceConfig {
   readonly url: string;
@@ -91,6 +93,12 @@ export interface EnvelopeConfig {
   readonly timePrecision: TimePrecision;
   readonly binaryHandling: BinaryHandling;
   readonly intervalHandling: IntervalHandling;
+  /** Change kinds not emitted (Debezium skipped.operations); a skipped delete takes its tombstone along. */
+  readonly skippedOperations: readonly SkippableOperation[];
+  /** Logical-message prefixes to emit: regexes matching the whole prefix; empty = all. */
+  readonly messagePrefixInclude: readonly string[];
+  /** Logical-message prefixes not to emit (regexes matching the whole prefix); not with messagePrefixInclude. */
+  readonly messagePrefixExclude: readonly string[];
 }
 
 export interface OffsetsConfig {

@@ -21,6 +21,7 @@ import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent
 import type { UserTypes } from '../decode/values';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
+import { eventFilter } from './event-filter';
 import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
@@ -100,8 +101,11 @@ export class EnvelopeBuilder {
   /** formatLsn of the last commit seen: every event of a transaction shares it. */
   private idLsn: Lsn | null = null;
   private idPrefix = '';
+  /** skipped operations and logical-message prefix lists. */
+  private readonly keep: (event: DataEvent) => boolean;
 
   constructor(private readonly ctx: EnvelopeContext) {
+    this.keep = eventFilter(ctx.options);
     this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns);
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
@@ -116,6 +120,7 @@ export class EnvelopeBuilder {
 
   /** The records for one change; ids `<commit lsn>:<firstIndex + position>`. */
   records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
+    if (!this.keep(event)) return [];
     const drafts: Draft[] = [];
     switch (event.kind) {
       case 'insert': {

@@ -95,9 +95,21 @@ describe('mapDebeziumProperties', () => {
         tables: ['public.orders', 'public.items'], excludeTables: ['public.items'],
       },
       snapshot: { mode: 'never' },
-      envelope: { decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'base64-url-safe', intervalHandling: 'string', tombstonesOnDelete: false },
+      envelope: {
+        decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'base64-url-safe', intervalHandling: 'string', tombstonesOnDelete: false,
+        skippedOperations: ['t'], // Debezium's default
+      },
       offsets: { store: 'file', stateDir: '/var/lib/dbz' },
     });
+  });
+
+  it('maps skipped.operations (none = emit all) and the logical-message prefix lists', () => {
+    expect(map(`${S}skipped.operations=none\n${S}message.prefix.include.list=audit.*,outbox`).config).toMatchObject({
+      envelope: { skippedOperations: [], messagePrefixInclude: ['audit.*', 'outbox'] },
+    });
+    expect(map(`${S}skipped.operations=u, D`).config).toMatchObject({ envelope: { skippedOperations: ['u', 'd'] } });
+    expect(map(`${S}skipped.operations=x,none`).problems).toEqual([`${S}skipped.operations: "none" cannot be combined with operations`]);
+    expect(map(`${S}skipped.operations=c,r`).problems).toEqual([`${S}skipped.operations: "r" not one of c, u, d, t, none`]);
   });
 
   it('without include lists captures every schema, as Debezium does', () => {

@@ -10,6 +10,9 @@ const OPTIONS: EnvelopeConfig = {
   timePrecision: 'adaptive',
   binaryHandling: 'bytes',
   intervalHandling: 'numeric',
+  skippedOperations: [],
+  messagePrefixInclude: [],
+  messagePrefixExclude: [],
 };
 
 function builder(options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder {

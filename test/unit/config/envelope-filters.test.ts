@@ -1,0 +1,27 @@
+import { ConfigError } from '../../../config/config-error';
+import { loadConfig } from '../../../config/load';
+
+const env = { WALCAST_NAME: 'shop', WALCAST_SOURCE_URL: 'postgres://a@127.0.0.1/app' };
+function problems(extra: NodeJS.ProcessEnv): readonly string[] {
+  try { loadConfig({ env: { ...env, ...extra } }); } catch (e) { if (e instanceof ConfigError) return e.problems; throw e; }
+  return [];
+}
+
+describe('envelope filter keys', () => {
+  it('default to emitting everything', () => {
+    expect(loadConfig({ env }).envelope).toMatchObject({ skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [] });
+  });
+  it('read from env as comma-separated lists', () => {
+    expect(loadConfig({ env: { ...env, WALCAST_ENVELOPE_SKIPPED_OPERATIONS: 't,d', WALCAST_ENVELOPE_MESSAGE_PREFIX_INCLUDE: 'audit.*' } }).envelope)
+      .toMatchObject({ skippedOperations: ['t', 'd'], messagePrefixInclude: ['audit.*'] });
+  });
+  it('report every bad value at once', () => {
+    expect(problems({
+      WALCAST_ENVELOPE_SKIPPED_OPERATIONS: 'c,x,none', WALCAST_ENVELOPE_MESSAGE_PREFIX_INCLUDE: 'a(', WALCAST_ENVELOPE_MESSAGE_PREFIX_EXCLUDE: 'b',
+    })).toEqual([
+      'envelope.skippedOperations: "x", "none" not one of c, u, d, t',
+      expect.stringMatching(/^envelope\.messagePrefixInclude: "a\(" is not a regular expression/),
+      'envelope.messagePrefixExclude: set messagePrefixInclude or messagePrefixExclude, not both (as Debezium requires)',
+    ]);
+  });
+});
