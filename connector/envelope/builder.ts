@@ -16,12 +16,12 @@
  * Tables without key columns get a null key and no tombstone (a null-key tombstone compacts
  * nothing and compacted topics reject it).
  */
-import type { EnvelopeConfig } from '../../config/types';
+import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
 import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
 import type { UserTypes } from '../decode/values';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
-import { eventFilter } from './event-filter';
+import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
@@ -103,9 +103,11 @@ export class EnvelopeBuilder {
   private idPrefix = '';
   /** skipped operations and logical-message prefix lists. */
   private readonly keep: (event: DataEvent) => boolean;
+  private readonly skipped: ReadonlySet<SkippableOperation>;
 
   constructor(private readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
+    this.skipped = new Set(ctx.options.skippedOperations);
     this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns);
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
@@ -116,6 +118,11 @@ export class EnvelopeBuilder {
   /** Topic of a relation (cached with its converters). */
   topicOf(relation: Relation): string {
     return this.states.get(relation).topic;
+  }
+
+  /** True when envelope.skippedOperations drops this change by its kind (no records at all). */
+  isSkippedOperation(event: DataEvent): boolean {
+    return skippedByOperation(this.skipped, event);
   }
 
   /** The records for one change; ids `<commit lsn>:<firstIndex + position>`. */
@@ -185,23 +192,31 @@ export class EnvelopeBuilder {
     const newKey = keyJson(state, event.after, old);
     if (old !== null && newKey !== null && keyChanged(state, old, event.after)) {
       const oldKey = keyJson(state, old, null)!;
-      const oldKeyBuf = utf8(oldKey);
-      out.push({
-        ...this.draft(state.topic, oldKeyBuf, event.beforeIsKeyOnly ? keyOnlyRowJson(state, old) : rowJson(state, old, null), null, source, 'd', nowUs),
-        headers: { op: 'd', '__debezium.newkey': newKey },
-      });
-      if (this.ctx.options.tombstonesOnDelete) {
-        // Debezium's tombstone of the old key carries the newkey header too.
-        out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: { op: 'd', '__debezium.newkey': newKey } });
+      // Debezium applies skipped.operations to each half of a key change: d drops the delete and
+      // its tombstone, c the create (u drops the whole change, see event-filter.ts).
+      const skipped = this.skipped;
+      if (!skipped.has('d')) this.keyChangeDelete(state, event, old, oldKey, newKey, source, nowUs, out);
+      if (!skipped.has('c')) {
+        out.push({
+          ...this.draft(state.topic, utf8(newKey), null, after, source, 'c', nowUs),
+          headers: { op: 'c', '__debezium.oldkey': oldKey },
+        });
       }
-      out.push({
-        ...this.draft(state.topic, utf8(newKey), null, after, source, 'c', nowUs),
-        headers: { op: 'c', '__debezium.oldkey': oldKey },
-      });
       return;
     }
     const before = fullOld === null ? null : rowJson(state, fullOld, null);
     out.push(this.draft(state.topic, utf8(newKey), before, after, source, 'u', nowUs));
+  }
+
+  /** The delete half of a key change, with its tombstone when tombstones are on. */
+  private keyChangeDelete(state: RelationState, event: UpdateEvent, old: Tuple, oldKey: string, newKey: string, source: SourceInfo, nowUs: bigint, out: Draft[]): void {
+    const oldKeyBuf = utf8(oldKey);
+    const before = event.beforeIsKeyOnly ? keyOnlyRowJson(state, old) : rowJson(state, old, null);
+    out.push({ ...this.draft(state.topic, oldKeyBuf, before, null, source, 'd', nowUs), headers: { op: 'd', '__debezium.newkey': newKey } });
+    if (this.ctx.options.tombstonesOnDelete) {
+      // Debezium's tombstone of the old key carries the newkey header too.
+      out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: { op: 'd', '__debezium.newkey': newKey } });
+    }
   }
 
   private delete(event: DeleteEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {

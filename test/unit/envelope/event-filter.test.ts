@@ -28,8 +28,11 @@ describe('skippedOperations', () => {
   it('emits everything by default', () => {
     expect(ops(builder({}), all)).toEqual(['c', 'u', 'd', 'tombstone', 'c', 'd', 'tombstone', 't']);
   });
-  it('skips deletes with their tombstones, keeps the delete half of a key change (an update)', () => {
-    expect(ops(builder({ skippedOperations: ['d'] }), all)).toEqual(['c', 'u', 'd', 'tombstone', 'c', 't']);
+  it('skips deletes with their tombstones, and the delete half of a key change (as Debezium does)', () => {
+    expect(ops(builder({ skippedOperations: ['d'] }), all)).toEqual(['c', 'u', 'c', 't']);
+  });
+  it('skipping creates drops the create half of a key change', () => {
+    expect(ops(builder({ skippedOperations: ['c'] }), all)).toEqual(['u', 'd', 'tombstone', 'd', 'tombstone', 't']);
   });
   it('skipping updates skips key changes whole', () => {
     expect(ops(builder({ skippedOperations: ['u', 't'] }), all)).toEqual(['c', 'd', 'tombstone']);
