@@ -5,9 +5,9 @@
  * that have such a form and refuses the rest with a reason, never guessing.
  *
  * Read as: identifier characters literally; `\.` and a lone `.` between the schema and the
- * table as the separator (Debezium's own examples write `public.orders`); `.*` (or `.+`, which
- * differs only for empty names, which PostgreSQL does not allow) as `*`; `\x` for a
- * non-alphanumeric x as that character.
+ * table as the separator (Debezium's own examples write `public.orders`); `.*` as `*`, and `.+`
+ * as `*` when it is a whole part (names are never empty); `\x` for a non-alphanumeric x as that
+ * character.
  */
 
 export type Translated = { readonly ok: true; readonly pattern: string } | { readonly ok: false; readonly reason: string };
@@ -18,7 +18,7 @@ export function splitList(value: string): string[] {
 }
 
 /** One token of a regex: a literal character, `*` (any run) or the separator dot. */
-type Token = { kind: 'lit'; ch: string } | { kind: 'any' } | { kind: 'dot' };
+type Token = { kind: 'lit'; ch: string } | { kind: 'any' } | { kind: 'anyPlus' } | { kind: 'dot' };
 
 function tokenize(regex: string): Token[] | string {
   const tokens: Token[] = [];
@@ -31,7 +31,7 @@ function tokenize(regex: string): Token[] | string {
       tokens.push(next === '.' ? { kind: 'dot' } : { kind: 'lit', ch: next });
       i++;
     } else if (c === '.') {
-      if (next === '*' || next === '+') { tokens.push({ kind: 'any' }); i++; } else tokens.push({ kind: 'dot' });
+      if (next === '*' || next === '+') { tokens.push({ kind: next === '*' ? 'any' : 'anyPlus' }); i++; } else tokens.push({ kind: 'dot' });
     } else if ('[](){}|+?^$*'.includes(c)) {
       return `uses the regex operator ${c}`;
     } else {
@@ -43,9 +43,11 @@ function tokenize(regex: string): Token[] | string {
 
 /** Renders tokens as one pattern part; a part holding `.`, `"` or spaces etc. is quoted. */
 function part(tokens: readonly Token[]): string | null {
+  // `.+` equals `*` only as a whole part (names are never empty); `order_.+` would not match `order_`.
+  if (tokens.some((t) => t.kind === 'anyPlus')) return tokens.length === 1 ? '*' : null;
   let text = '';
   for (const t of tokens) {
-    if (t.kind === 'dot') return null;
+    if (t.kind === 'dot' || t.kind === 'anyPlus') return null;
     text += t.kind === 'any' ? '*' : t.ch;
   }
   if (text === '') return null;
@@ -62,7 +64,7 @@ export function tableRegexToPattern(regex: string): Translated {
   const dots = tokens.flatMap((t, i) => (t.kind === 'dot' ? [i] : []));
   if (dots.length === 0) {
     // `.*` alone matches every table of every schema.
-    if (tokens.length === 1 && tokens[0]!.kind === 'any') return { ok: true, pattern: '*.*' };
+    if (tokens.length === 1 && tokens[0]!.kind !== 'lit') return { ok: true, pattern: '*.*' };
     // `public.*`: the `.` of `.*` is the separator, as everyone writing it means.
     const last = tokens.length - 1;
     if (last > 0 && tokens[last]!.kind === 'any') {
@@ -74,7 +76,7 @@ export function tableRegexToPattern(regex: string): Translated {
   if (dots.length > 1) return { ok: false, reason: 'has more than one dot that is not .* (a dot inside a name cannot be told from the separator)' };
   const schema = part(tokens.slice(0, dots[0]));
   const table = part(tokens.slice(dots[0]! + 1));
-  if (schema === null || table === null) return { ok: false, reason: 'has an empty schema or table part, or a wildcard inside a quoted name' };
+  if (schema === null || table === null) return { ok: false, reason: 'has an empty schema or table part, a wildcard inside a quoted name, or .+ inside a name' };
   return { ok: true, pattern: `${schema}.${table}` };
 }
 

@@ -41,6 +41,7 @@ describe('Debezium table regexes → schema.table patterns', () => {
     ['inventory.order_.*', 'inventory.order_*'],
     ['.*', '*.*'],
     ['app.my\\-table', 'app."my-table"'],
+    ['public..+', 'public.*'],
   ])('%s → %s', (regex, pattern) => {
     expect(tableRegexToPattern(regex)).toEqual({ ok: true, pattern });
   });
@@ -52,6 +53,7 @@ describe('Debezium table regexes → schema.table patterns', () => {
     ['\\w+\\.orders', /character class \\w/],
     ['orders', /names no schema/],
     ['a.b.c', /more than one dot/],
+    ['public.order_.+', /\.\+ inside a name/],
   ])('%s is refused', (regex, reason) => {
     const t = tableRegexToPattern(regex);
     expect(t.ok).toBe(false);
