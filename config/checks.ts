@@ -6,7 +6,8 @@
  * wrong type is skipped here (every check is guarded by `typeof`), so a problem is reported
  * once.
  */
-import { parseTablePattern } from '../connector/source/tables';
+import { parseSizedPattern } from '../connector/envelope/column-controls';
+import { parseColumnPattern, parseTablePattern } from '../connector/source/tables';
 
 type Obj = Record<string, unknown>;
 
@@ -92,6 +93,21 @@ function checkEnvelopeFilters(e: Obj): string[] {
   }
   if (Array.isArray(e.messagePrefixInclude) && e.messagePrefixInclude.length > 0 && Array.isArray(e.messagePrefixExclude) && e.messagePrefixExclude.length > 0) {
     problems.push('envelope.messagePrefixExclude: set messagePrefixInclude or messagePrefixExclude, not both (as Debezium requires)');
+  }
+  const each = (k: string, parse: (entry: string) => unknown): void => {
+    if (!Array.isArray(e[k])) return;
+    for (const entry of e[k] as unknown[]) {
+      try { parse(String(entry)); } catch (err) { problems.push(`envelope.${k}: ${(err as Error).message}`); }
+    }
+  };
+  each('columnInclude', parseColumnPattern);
+  each('columnExclude', parseColumnPattern);
+  each('columnTruncate', parseSizedPattern);
+  each('columnMask', (entry) => {
+    if (parseSizedPattern(entry).n === 0) throw new RangeError(`${JSON.stringify(entry)}: mask with at least 1 character`);
+  });
+  if (Array.isArray(e.columnInclude) && e.columnInclude.length > 0 && Array.isArray(e.columnExclude) && e.columnExclude.length > 0) {
+    problems.push('envelope.columnExclude: set columnInclude or columnExclude, not both (as Debezium requires)');
   }
   return problems;
 }

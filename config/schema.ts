@@ -151,6 +151,10 @@ export const schema = {
     intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
     skippedOperations: list('envelope.skippedOperations', 'Change kinds not to emit, as Debezium skipped.operations: any of c (insert), u (update, key changes included), d (delete, with its tombstone), t (truncate). Debezium\'s default is t; walcast\'s is none.', []),
     messagePrefixInclude: list('envelope.messagePrefixInclude', 'Emit only logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.include.list). Empty: all.', []),
+    columnInclude: list('envelope.columnInclude', 'Only these columns in before/after, as schema.table.column patterns (* within a part, "..." quotes a part); empty: all. Debezium column.include.list.', []),
+    columnExclude: list('envelope.columnExclude', 'Columns left out of before/after, as schema.table.column patterns; the key keeps its columns. Debezium column.exclude.list.', []),
+    columnTruncate: list('envelope.columnTruncate', 'schema.table.column=N: text, varchar and char values longer than N characters are cut to N (Debezium column.truncate.to.N.chars).', []),
+    columnMask: list('envelope.columnMask', 'schema.table.column=N: text, varchar and char values replaced by N asterisks (Debezium column.mask.with.N.chars).', []),
     messagePrefixExclude: list('envelope.messagePrefixExclude', 'Do not emit logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.exclude.list).', []),
   },
   offsets: {

@@ -99,6 +99,14 @@ export interface EnvelopeConfig {
   readonly messagePrefixInclude: readonly string[];
   /** Logical-message prefixes not to emit (regexes matching the whole prefix); not with messagePrefixInclude. */
   readonly messagePrefixExclude: readonly string[];
+  /** `schema.table.column` patterns: only these columns in before/after (empty = all). */
+  readonly columnInclude: readonly string[];
+  /** `schema.table.column` patterns left out of before/after; not with columnInclude. */
+  readonly columnExclude: readonly string[];
+  /** `schema.table.column=N`: character values cut to N characters (Debezium column.truncate.to.N.chars). */
+  readonly columnTruncate: readonly string[];
+  /** `schema.table.column=N`: character values replaced by N `*` (Debezium column.mask.with.N.chars). */
+  readonly columnMask: readonly string[];
 }
 
 export interface OffsetsConfig {

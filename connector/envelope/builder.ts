@@ -21,6 +21,7 @@ import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent
 import type { UserTypes } from '../decode/values';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
+import { columnControls } from './column-controls';
 import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
@@ -108,7 +109,7 @@ export class EnvelopeBuilder {
   constructor(private readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
     this.skipped = new Set(ctx.options.skippedOperations);
-    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns);
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns, columnControls(ctx.options));
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;

@@ -13,6 +13,7 @@ import {
  * pg_class OID), from pg_attribute.attnotnull at connect.
  */
 export type NotNullColumns = ReadonlyMap<string, ReadonlySet<string>>;
+import type { ColumnControls } from './column-controls';
 import { quoteJson, toJson, type JsonValue } from './json';
 import { topicName } from './topic';
 
@@ -23,14 +24,20 @@ export interface RelationState {
   /** Schema and table names as JSON strings, for source. */
   readonly schemaJson: string;
   readonly tableJson: string;
+  /** Value converters, column controls (truncate) applied. */
   readonly converters: readonly Converter[];
+  /** Key converters: Debezium applies no column mapper to the key. */
+  readonly keyConverters: readonly Converter[];
+  /** Per column: a value that replaces every value, null included (columnMask), or undefined. */
+  readonly constants: readonly (JsonValue | undefined)[];
   /** Value of an unchanged TOAST column the server did not send (unavailable.value.placeholder). */
   readonly placeholders: readonly JsonValue[];
   /** Positions of the key (replica identity) columns; empty when the table has none. */
   readonly keyIndexes: readonly number[];
   /**
    * Positions of the columns written in before/after: all but those of types Debezium has no
-   * schema for (it leaves them out; key columns are always kept).
+   * schema for (it leaves them out; key columns are always kept) and those the column lists
+   * leave out (key columns too: the key keeps them, as in Debezium).
    */
   readonly valueIndexes: readonly number[];
   /** Per column: Debezium's value for a NOT NULL non-key column missing from a key-only old row. */
@@ -45,6 +52,7 @@ export class RelationStates {
     private readonly options: ValueOptions,
     private readonly userTypes?: UserTypes,
     private readonly notNull?: NotNullColumns,
+    private readonly controls?: ColumnControls,
   ) {}
 
   get(relation: Relation): RelationState {
@@ -60,16 +68,25 @@ export class RelationStates {
     const cols = relation.columns;
     const keyIndexes: number[] = [];
     const valueIndexes: number[] = [];
+    const { schema, table } = relation;
     cols.forEach((c, i) => {
       if (c.isKey) keyIndexes.push(i);
-      if (c.isKey || !isDroppedType(c.typeOid, this.userTypes)) valueIndexes.push(i);
+      const listed = this.controls?.inValue(schema, table, c.name) !== false;
+      if (listed && (c.isKey || !isDroppedType(c.typeOid, this.userTypes))) valueIndexes.push(i);
     });
+    const keyConverters = cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes));
+    const mappers = cols.map((c) => this.controls?.mapper(schema, table, c.name, c.typeOid) ?? null);
     return {
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),
       schemaJson: quoteJson(relation.schema),
       tableJson: quoteJson(relation.table),
-      converters: cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes)),
+      converters: keyConverters.map((convert, i) => {
+        const m = mappers[i];
+        return m?.kind !== 'map' ? convert : (text: string) => m.map(convert(text));
+      }),
+      keyConverters,
+      constants: mappers.map((m) => (m?.kind === 'constant' ? m.value : undefined)),
       placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options, this.userTypes)),
       keyIndexes,
       valueIndexes,
@@ -84,6 +101,8 @@ export class RelationStates {
  * a full old row (REPLICA IDENTITY FULL), else the placeholder.
  */
 function convertAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | null): JsonValue {
+  const constant = state.constants[i];
+  if (constant !== undefined) return constant;
   let text: TextValue | undefined = tuple[i];
   if (text === UNCHANGED_TOAST) {
     const prior = old === null ? undefined : old[i];
@@ -130,9 +149,21 @@ export function keyJson(state: RelationState, tuple: Tuple, old: Tuple | null): 
   let out = '{';
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
-    out += (k === 0 ? '' : ',') + state.members[i]! + toJson(convertAt(state, tuple, i, old));
+    out += (k === 0 ? '' : ',') + state.members[i]! + toJson(keyValueAt(state, tuple, i, old));
   }
   return out + '}';
+}
+
+/** A key column's value: as convertAt, without column controls. */
+function keyValueAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | null): JsonValue {
+  let text: TextValue | undefined = tuple[i];
+  if (text === UNCHANGED_TOAST) {
+    const prior = old === null ? undefined : old[i];
+    if (typeof prior !== 'string') return prior === null ? null : state.placeholders[i]!;
+    text = prior;
+  }
+  if (text === null || text === undefined) return null;
+  return state.keyConverters[i]!(text);
 }
 
 /** Whether any key column's value differs between the old and new row (text comparison). */

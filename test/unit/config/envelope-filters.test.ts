@@ -24,4 +24,17 @@ describe('envelope filter keys', () => {
       'envelope.messagePrefixExclude: set messagePrefixInclude or messagePrefixExclude, not both (as Debezium requires)',
     ]);
   });
+  it('check column patterns and sizes, all at once', () => {
+    expect(problems({
+      WALCAST_ENVELOPE_COLUMN_INCLUDE: 'public.t', WALCAST_ENVELOPE_COLUMN_EXCLUDE: 'public.t.c',
+      WALCAST_ENVELOPE_COLUMN_TRUNCATE: 'public.t.c=x', WALCAST_ENVELOPE_COLUMN_MASK: 'public.t.c=0',
+    })).toEqual([
+      'envelope.columnInclude: column pattern "public.t" must be schema.table.column (quote a part containing a dot: "a.b")',
+      'envelope.columnTruncate: "public.t.c=x" must be schema.table.column=N',
+      'envelope.columnMask: "public.t.c=0": mask with at least 1 character',
+      'envelope.columnExclude: set columnInclude or columnExclude, not both (as Debezium requires)',
+    ]);
+    expect(loadConfig({ env: { ...env, WALCAST_ENVELOPE_COLUMN_MASK: 'public.*.ssn=3', WALCAST_ENVELOPE_COLUMN_TRUNCATE: '"My Schema".t.c=10' } }).envelope)
+      .toMatchObject({ columnMask: ['public.*.ssn=3'], columnTruncate: ['"My Schema".t.c=10'] });
+  });
 });

@@ -13,6 +13,10 @@ const OPTIONS: EnvelopeConfig = {
   skippedOperations: [],
   messagePrefixInclude: [],
   messagePrefixExclude: [],
+  columnInclude: [],
+  columnExclude: [],
+  columnTruncate: [],
+  columnMask: [],
 };
 
 function builder(options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder {

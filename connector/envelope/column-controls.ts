@@ -1,0 +1,51 @@
+/**
+ * Column controls from the envelope options, resolved per relation: which columns go into
+ * before/after (envelope.columnInclude / columnExclude) and which character values are cut or
+ * masked (columnTruncate / columnMask), as Debezium's column.include/exclude.list,
+ * column.truncate.to.N.chars and column.mask.with.N.chars do. Checked against Debezium 3.6.1 in
+ * test/integration/compat/columns.test.ts.
+ */
+import type { EnvelopeConfig } from '../../config/types';
+import { parseColumnPattern } from '../source/tables';
+import type { JsonValue } from './json';
+
+type ColumnPattern = ReturnType<typeof parseColumnPattern>;
+/** A value mapper: `constant` replaces every value, null included; `map` sees non-null values. */
+export type ValueMapper = { readonly kind: 'constant'; readonly value: JsonValue } | { readonly kind: 'map'; map(v: JsonValue): JsonValue };
+
+/** Character types Debezium's string mappers apply to: text, varchar, bpchar (char(n)). */
+const CHARACTER_TYPES = new Set([25, 1043, 1042]);
+
+/** `pattern=N`, N a non-negative integer; throws RangeError on anything else. */
+export function parseSizedPattern(entry: string): { readonly pattern: ColumnPattern; readonly n: number } {
+  const m = /^(.*)=(\d+)$/s.exec(entry);
+  if (m === null) throw new RangeError(`${JSON.stringify(entry)} must be schema.table.column=N`);
+  return { pattern: parseColumnPattern(m[1]!), n: Number(m[2]) };
+}
+
+export interface ColumnControls {
+  /** Whether a non-key column goes into before/after. */
+  inValue(schema: string, table: string, column: string): boolean;
+  /** The value mapper of a column (values only: Debezium leaves the key alone), or null. */
+  mapper(schema: string, table: string, column: string, typeOid: number): ValueMapper | null;
+}
+
+export function columnControls(o: Pick<EnvelopeConfig, 'columnInclude' | 'columnExclude' | 'columnTruncate' | 'columnMask'>): ColumnControls {
+  const include = o.columnInclude.map(parseColumnPattern);
+  const exclude = o.columnExclude.map(parseColumnPattern);
+  const truncate = o.columnTruncate.map(parseSizedPattern);
+  const mask = o.columnMask.map(parseSizedPattern);
+  return {
+    inValue: (s, t, c) => (include.length === 0 || include.some((p) => p.matches(s, t, c))) && !exclude.some((p) => p.matches(s, t, c)),
+    mapper: (s, t, c, typeOid) => {
+      if (!CHARACTER_TYPES.has(typeOid)) return null;
+      const m = mask.find((x) => x.pattern.matches(s, t, c));
+      // Debezium masks null values too.
+      if (m !== undefined) return { kind: 'constant', value: '*'.repeat(m.n) };
+      const cut = truncate.find((x) => x.pattern.matches(s, t, c));
+      // Java's String.substring counts UTF-16 units, as JavaScript's does.
+      if (cut !== undefined) return { kind: 'map', map: (v) => (typeof v === 'string' && v.length > cut.n ? v.slice(0, cut.n) : v) };
+      return null;
+    },
+  };
+}
