@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { schemaRegexToPattern, splitList, tableRegexToPattern } from './debezium-regex';
+import { columnRegexToPattern, schemaRegexToPattern, splitList, tableRegexToPattern } from './debezium-regex';
 import { expandEnv, parseProperties } from './java-properties';
 
 type Obj = Record<string, unknown>;
@@ -80,6 +80,7 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
     problems.push(`${SOURCE}connector.class: "${connector}" is not supported: walcast is a PostgreSQL connector (${POSTGRES_CONNECTOR})`);
   }
   mapSource(get, set, choice, boolean, problems);
+  mapColumns(props, get, set, problems);
   mapSink(get, set, choice, boolean, problems);
 
   const format = get('debezium.format.value');
@@ -149,6 +150,38 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   if (offsetStore !== undefined && offsetStore.trim() !== 'org.apache.kafka.connect.storage.FileOffsetBackingStore') {
     problems.push(`${s('offset.storage')}: "${offsetStore}" is not supported: walcast keeps its state in a file (offsets.store file) or on the broker (offsets.store broker)`);
   }
+}
+
+/**
+ * column.include/exclude.list and the column mappers whose size is in the key's name
+ * (column.truncate.to.N.chars, column.mask.with.N.chars). Hash masking and message.key.columns
+ * are refused: walcast does not offer them yet.
+ */
+function mapColumns(props: ReadonlyMap<string, string>, get: Get, set: Set, problems: string[]): void {
+  const translate = (key: string, value: string, suffix = ''): string[] => splitList(value).flatMap((regex) => {
+    const t = columnRegexToPattern(regex);
+    if (t.ok) return [t.pattern + suffix];
+    problems.push(`${key}: "${regex}" ${t.reason}; walcast takes schema.table.column patterns with * (see README "Migrating from Debezium")`);
+    return [];
+  });
+  for (const [list, path] of [['column.include.list', 'envelope.columnInclude'], ['column.exclude.list', 'envelope.columnExclude']] as const) {
+    const key = `${SOURCE}${list}`;
+    const v = get(key) ?? get(`${SOURCE}${list.replace('include.list', 'whitelist').replace('exclude.list', 'blacklist')}`);
+    if (v !== undefined) set(path, translate(key, v));
+  }
+  const truncate: string[] = [];
+  const mask: string[] = [];
+  for (const key of props.keys()) {
+    const sized = /^debezium\.source\.column\.(truncate\.to|mask\.with)\.(\d+)\.chars$/.exec(key);
+    if (sized !== null) {
+      (sized[1] === 'truncate.to' ? truncate : mask).push(...translate(key, get(key)!, `=${sized[2]}`));
+    } else if (key.startsWith(`${SOURCE}column.mask.hash.`) || key === `${SOURCE}message.key.columns`) {
+      get(key);
+      problems.push(`${key}: not supported by walcast yet (leave it out, or keep Debezium for this connector)`);
+    }
+  }
+  if (truncate.length > 0) set('envelope.columnTruncate', truncate);
+  if (mask.length > 0) set('envelope.columnMask', mask);
 }
 
 /** Debezium's default is `t` (truncates not emitted); `none` is the empty list. */

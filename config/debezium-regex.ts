@@ -59,25 +59,39 @@ function part(tokens: readonly Token[]): string | null {
 
 /** `table.include.list` / `table.exclude.list` entry → `schema.table` pattern. */
 export function tableRegexToPattern(regex: string): Translated {
-  const tokens = tokenize(regex);
-  if (typeof tokens === 'string') return { ok: false, reason: tokens };
-  const dots = tokens.flatMap((t, i) => (t.kind === 'dot' ? [i] : []));
-  if (dots.length === 0) {
-    // `.*` alone matches every table of every schema.
-    if (tokens.length === 1 && tokens[0]!.kind !== 'lit') return { ok: true, pattern: '*.*' };
-    // `public.*`: the `.` of `.*` is the separator, as everyone writing it means.
-    const last = tokens.length - 1;
-    if (last > 0 && tokens[last]!.kind === 'any') {
-      const schema = part(tokens.slice(0, last));
-      if (schema !== null && !schema.includes('*')) return { ok: true, pattern: `${schema}.*` };
-    }
-    return { ok: false, reason: 'names no schema: write schema.table' };
+  return regexToPattern(regex, 2);
+}
+
+/** `column.include.list` / `column.exclude.list` / column mapper entry → `schema.table.column` pattern. */
+export function columnRegexToPattern(regex: string): Translated {
+  return regexToPattern(regex, 3);
+}
+
+function regexToPattern(regex: string, partCount: 2 | 3): Translated {
+  const what = partCount === 2 ? 'schema.table' : 'schema.table.column';
+  const lexed = tokenize(regex);
+  if (typeof lexed === 'string') return { ok: false, reason: lexed };
+  let tokens = lexed;
+  const dotCount = () => tokens.filter((t) => t.kind === 'dot').length;
+  // Too few separators: a `.*` right after a name (`public.*`, `inventory.*.pin`) is read as a
+  // separator and `*`, as everyone writing it means; a leading `.*` (`.*\.secret`) as `*.*`,
+  // spanning the parts it stands for.
+  while (dotCount() < partCount - 1) {
+    const i = tokens.findIndex((t, k) => t.kind === 'any' && k > 0 && tokens[k - 1]!.kind === 'lit');
+    if (i > 0) tokens = [...tokens.slice(0, i), { kind: 'dot' }, { kind: 'any' }, ...tokens.slice(i + 1)];
+    else if (tokens[0]?.kind === 'any') tokens = [{ kind: 'any' }, { kind: 'dot' }, ...tokens];
+    else return { ok: false, reason: `names too few parts: write ${what}` };
   }
-  if (dots.length > 1) return { ok: false, reason: 'has more than one dot that is not .* (a dot inside a name cannot be told from the separator)' };
-  const schema = part(tokens.slice(0, dots[0]));
-  const table = part(tokens.slice(dots[0]! + 1));
-  if (schema === null || table === null) return { ok: false, reason: 'has an empty schema or table part, a wildcard inside a quoted name, or .+ inside a name' };
-  return { ok: true, pattern: `${schema}.${table}` };
+  if (dotCount() > partCount - 1) return { ok: false, reason: 'has more dots than separators (a dot inside a name cannot be told from a separator)' };
+  const dots = tokens.flatMap((t, i) => (t.kind === 'dot' ? [i] : []));
+  const bounds = [-1, ...dots, tokens.length];
+  const parts: string[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const p = part(tokens.slice(bounds[k]! + 1, bounds[k + 1]));
+    if (p === null) return { ok: false, reason: 'has an empty part, a wildcard inside a quoted name, or .+ inside a name' };
+    parts.push(p);
+  }
+  return { ok: true, pattern: parts.join('.') };
 }
 
 /** `schema.include.list` / `schema.exclude.list` entry → `schema.*` pattern. */
