@@ -6,7 +6,7 @@
  * wrong type is skipped here (every check is guarded by `typeof`), so a problem is reported
  * once.
  */
-import { parseSizedPattern } from '../connector/envelope/column-controls';
+import { HASH_ALGORITHMS, parseSizedPattern } from '../connector/envelope/column-controls';
 import { parseColumnPattern, parseTablePattern } from '../connector/source/tables';
 
 type Obj = Record<string, unknown>;
@@ -103,6 +103,10 @@ function checkEnvelopeFilters(e: Obj): string[] {
   each('columnInclude', parseColumnPattern);
   each('columnExclude', parseColumnPattern);
   each('columnTruncate', parseSizedPattern);
+  each('columnMaskWithHash', parseColumnPattern);
+  if (typeof e.columnHashAlgorithm === 'string' && HASH_ALGORITHMS[e.columnHashAlgorithm] === undefined) {
+    problems.push(`envelope.columnHashAlgorithm: "${e.columnHashAlgorithm}" not one of ${Object.keys(HASH_ALGORITHMS).join(', ')}`);
+  }
   each('columnMask', (entry) => {
     if (parseSizedPattern(entry).n === 0) throw new RangeError(`${JSON.stringify(entry)}: mask with at least 1 character`);
   });

@@ -154,8 +154,8 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
 
 /**
  * column.include/exclude.list and the column mappers whose size is in the key's name
- * (column.truncate.to.N.chars, column.mask.with.N.chars). Hash masking and message.key.columns
- * are refused: walcast does not offer them yet.
+ * (column.truncate.to.N.chars, column.mask.with.N.chars, column.mask.hash.v2.<alg>.with.salt.<salt>).
+ * v1 hashing and message.key.columns are refused: walcast does not offer them.
  */
 function mapColumns(props: ReadonlyMap<string, string>, get: Get, set: Set, problems: string[]): void {
   const translate = (key: string, value: string, suffix = ''): string[] => splitList(value).flatMap((regex) => {
@@ -171,14 +171,32 @@ function mapColumns(props: ReadonlyMap<string, string>, get: Get, set: Set, prob
   }
   const truncate: string[] = [];
   const mask: string[] = [];
+  let hash: { key: string; algorithm: string; salt: string; columns: string[] } | undefined;
   for (const key of props.keys()) {
     const sized = /^debezium\.source\.column\.(truncate\.to|mask\.with)\.(\d+)\.chars$/.exec(key);
     if (sized !== null) {
       (sized[1] === 'truncate.to' ? truncate : mask).push(...translate(key, get(key)!, `=${sized[2]}`));
+    } else if (key.startsWith(`${SOURCE}column.mask.hash.v2.`)) {
+      const hashKey = /^debezium\.source\.column\.mask\.hash\.v2\.([^.]+(?:-\d+)?)\.with\.salt\.(.*)$/.exec(key);
+      const columns = get(key)!;
+      if (hashKey === null) { problems.push(`${key}: expected column.mask.hash.v2.<algorithm>.with.salt.<salt>`); continue; }
+      const [, algorithm, salt] = hashKey as unknown as [string, string, string];
+      if (hash !== undefined && (hash.algorithm !== algorithm || hash.salt !== salt)) {
+        problems.push(`${key}: walcast hashes with one algorithm and salt; ${hash.key} already sets them`);
+        continue;
+      }
+      hash = { key, algorithm, salt, columns: [...(hash?.columns ?? []), ...translate(key, columns)] };
     } else if (key.startsWith(`${SOURCE}column.mask.hash.`) || key === `${SOURCE}message.key.columns`) {
       get(key);
-      problems.push(`${key}: not supported by walcast yet (leave it out, or keep Debezium for this connector)`);
+      problems.push(key === `${SOURCE}message.key.columns`
+        ? `${key}: not supported by walcast yet (leave it out, or keep Debezium for this connector)`
+        : `${key}: v1 hashing (Java serialization of the value) is not offered; use column.mask.hash.v2.<algorithm>.with.salt.<salt>`);
     }
+  }
+  if (hash !== undefined) {
+    set('envelope.columnMaskWithHash', hash.columns);
+    set('envelope.columnHashAlgorithm', hash.algorithm);
+    set('envelope.columnHashSalt', hash.salt);
   }
   if (truncate.length > 0) set('envelope.columnTruncate', truncate);
   if (mask.length > 0) set('envelope.columnMask', mask);

@@ -155,6 +155,9 @@ export const schema = {
     columnExclude: list('envelope.columnExclude', 'Columns left out of before/after, as schema.table.column patterns; the key keeps its columns. Debezium column.exclude.list.', []),
     columnTruncate: list('envelope.columnTruncate', 'schema.table.column=N: text, varchar and char values longer than N characters are cut to N (Debezium column.truncate.to.N.chars).', []),
     columnMask: list('envelope.columnMask', 'schema.table.column=N: text, varchar and char values replaced by N asterisks (Debezium column.mask.with.N.chars).', []),
+    columnMaskWithHash: list('envelope.columnMaskWithHash', 'schema.table.column patterns: text, varchar and char values replaced by the lower-case hex digest of columnHashSalt + the value\'s UTF-8 bytes (Debezium column.mask.hash.v2.<algorithm>.with.salt.<salt>).', []),
+    columnHashAlgorithm: str('envelope.columnHashAlgorithm', 'Digest of columnMaskWithHash: SHA-256, SHA-384, SHA-512, SHA-1 or MD5.', 'SHA-256'),
+    columnHashSalt: str('envelope.columnHashSalt', 'Salt of columnMaskWithHash.', '', true),
     messagePrefixExclude: list('envelope.messagePrefixExclude', 'Do not emit logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.exclude.list).', []),
   },
   offsets: {

@@ -107,6 +107,12 @@ export interface EnvelopeConfig {
   readonly columnTruncate: readonly string[];
   /** `schema.table.column=N`: character values replaced by N `*` (Debezium column.mask.with.N.chars). */
   readonly columnMask: readonly string[];
+  /** `schema.table.column` patterns: character values replaced by the hex digest of salt + value (Debezium column.mask.hash.v2). */
+  readonly columnMaskWithHash: readonly string[];
+  /** Digest for columnMaskWithHash, as Java names it (SHA-256, SHA-512, SHA-1, MD5, ...). */
+  readonly columnHashAlgorithm: string;
+  /** Salt for columnMaskWithHash. */
+  readonly columnHashSalt: string;
 }
 
 export interface OffsetsConfig {

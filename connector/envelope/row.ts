@@ -75,7 +75,7 @@ export class RelationStates {
       if (listed && (c.isKey || !isDroppedType(c.typeOid, this.userTypes))) valueIndexes.push(i);
     });
     const keyConverters = cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes));
-    const mappers = cols.map((c) => this.controls?.mapper(schema, table, c.name, c.typeOid) ?? null);
+    const mappers = cols.map((c) => this.controls?.mapper(schema, table, c.name, c.typeOid, c.typeMod) ?? null);
     return {
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),

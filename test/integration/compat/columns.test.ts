@@ -38,6 +38,12 @@ const GROUPS: readonly Group[] = [
     },
     snapshot: true,
   },
+  {
+    label: 'hash v2 with salt',
+    envelope: { columnMaskWithHash: ['public.people.ssn', 'public.people.bio', 'public.people.name', 'public.people.code'], columnHashAlgorithm: 'SHA-256', columnHashSalt: 'CzQMA0cB5K' },
+    debezium: { 'column.mask.hash.v2.SHA-256.with.salt.CzQMA0cB5K': 'public.people.ssn,public.people.bio,public.people.name,public.people.code' },
+    snapshot: true,
+  },
   // A key column left out of the value stays in the key. Streaming only: Debezium's snapshot
   // does not select such a column and writes its NOT NULL fallback (0, "") into the key, which
   // would give every row the same key; walcast keeps the real key (README, column controls).

@@ -16,7 +16,7 @@ const OPTIONS: EnvelopeConfig = {
   columnInclude: [],
   columnExclude: [],
   columnTruncate: [],
-  columnMask: [],
+  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '',
 };
 
 function builder(options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder {

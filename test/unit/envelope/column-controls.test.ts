@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EnvelopeConfig } from '../../../config/types';
 import type { Relation } from '../../../connector/decode/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
@@ -5,7 +6,7 @@ import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 
 const BASE: EnvelopeConfig = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
-  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [],
+  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '',
 };
 const people: Relation = {
   oid: 1, schema: 'public', table: 'people', replicaIdentity: 'default',
@@ -37,5 +38,15 @@ describe('column controls (semantics as measured against Debezium in compat/colu
   });
   it('mask replaces character values, null included; other types are left alone', () => {
     expect(insert({ columnMask: ['public.people.ssn=3', 'public.people.age=2'] }, ROW).after).toEqual({ id: 1, name: 'Émilie', bio: 'Ünïcode 😀 bio', ssn: '***', age: 41 });
+  });
+  it('hash v2: hex digest of salt + UTF-8 value, cut to a varchar(n) length; null stays null; key untouched', () => {
+    const sha = (x: string) => createHash('sha256').update('salt' + x, 'utf8').digest('hex');
+    const rel = { ...people, columns: people.columns.map((c) => (c.name === 'name' ? { ...c, typeMod: 10 + 4 } : c)) };
+    const [r] = new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0',
+      options: { ...BASE, columnMaskWithHash: ['public.people.name', 'public.people.bio', 'public.people.ssn'], columnHashSalt: 'salt' } })
+      .records({ kind: 'insert', lsn: lsn(256), relation: rel, after: ROW }, TX, 0, 1n);
+    expect(JSON.parse(r!.key!.toString())).toEqual({ id: 1, name: 'Émilie' });
+    expect((JSON.parse(r!.value!.toString()) as { after: unknown }).after)
+      .toEqual({ id: 1, name: sha('Émilie').slice(0, 10), bio: sha('Ünïcode 😀 bio'), ssn: null, age: 41 });
   });
 });
