@@ -6,7 +6,7 @@
  * wrong type is skipped here (every check is guarded by `typeof`), so a problem is reported
  * once.
  */
-import { HASH_ALGORITHMS, parseSizedPattern } from '../connector/envelope/column-controls';
+import { HASH_ALGORITHMS, parseKeyColumnRules, parseSizedPattern } from '../connector/envelope/column-controls';
 import { parseColumnPattern, parseTablePattern } from '../connector/source/tables';
 
 type Obj = Record<string, unknown>;
@@ -104,6 +104,9 @@ function checkEnvelopeFilters(e: Obj): string[] {
   each('columnExclude', parseColumnPattern);
   each('columnTruncate', parseSizedPattern);
   each('columnMaskWithHash', parseColumnPattern);
+  if (Array.isArray(e.messageKeyColumns)) {
+    try { parseKeyColumnRules(e.messageKeyColumns.map(String)); } catch (err) { problems.push(`envelope.messageKeyColumns: ${(err as Error).message}`); }
+  }
   if (typeof e.columnHashAlgorithm === 'string' && HASH_ALGORITHMS[e.columnHashAlgorithm] === undefined) {
     problems.push(`envelope.columnHashAlgorithm: "${e.columnHashAlgorithm}" not one of ${Object.keys(HASH_ALGORITHMS).join(', ')}`);
   }

@@ -155,7 +155,7 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
 /**
  * column.include/exclude.list and the column mappers whose size is in the key's name
  * (column.truncate.to.N.chars, column.mask.with.N.chars, column.mask.hash.v2.<alg>.with.salt.<salt>).
- * v1 hashing and message.key.columns are refused: walcast does not offer them.
+ * and message.key.columns. v1 hashing is refused: walcast does not offer it.
  */
 function mapColumns(props: ReadonlyMap<string, string>, get: Get, set: Set, problems: string[]): void {
   const translate = (key: string, value: string, suffix = ''): string[] => splitList(value).flatMap((regex) => {
@@ -186,17 +186,28 @@ function mapColumns(props: ReadonlyMap<string, string>, get: Get, set: Set, prob
         continue;
       }
       hash = { key, algorithm, salt, columns: [...(hash?.columns ?? []), ...translate(key, columns)] };
-    } else if (key.startsWith(`${SOURCE}column.mask.hash.`) || key === `${SOURCE}message.key.columns`) {
+    } else if (key.startsWith(`${SOURCE}column.mask.hash.`)) {
       get(key);
-      problems.push(key === `${SOURCE}message.key.columns`
-        ? `${key}: not supported by walcast yet (leave it out, or keep Debezium for this connector)`
-        : `${key}: v1 hashing (Java serialization of the value) is not offered; use column.mask.hash.v2.<algorithm>.with.salt.<salt>`);
+      problems.push(`${key}: v1 hashing (Java serialization of the value) is not offered; use column.mask.hash.v2.<algorithm>.with.salt.<salt>`);
     }
   }
   if (hash !== undefined) {
     set('envelope.columnMaskWithHash', hash.columns);
     set('envelope.columnHashAlgorithm', hash.algorithm);
     set('envelope.columnHashSalt', hash.salt);
+  }
+  // message.key.columns: `<table regex>:<col>,<col>;<table regex>:<col>...`
+  const keyColumnsKey = `${SOURCE}message.key.columns`;
+  const keyColumns = get(keyColumnsKey);
+  if (keyColumns !== undefined) {
+    const rules: string[] = [];
+    for (const rule of keyColumns.split(';').map((r) => r.trim()).filter((r) => r !== '')) {
+      const colon = rule.lastIndexOf(':');
+      const t = colon < 0 ? { ok: false as const, reason: 'has no ":" before its columns' } : tableRegexToPattern(rule.slice(0, colon).trim());
+      if (t.ok) rules.push(`${t.pattern}:${splitList(rule.slice(colon + 1)).join(',')}`);
+      else problems.push(`${keyColumnsKey}: "${rule}" ${t.reason}; walcast takes schema.table:col1,col2 with * in the table pattern`);
+    }
+    set('envelope.messageKeyColumns', rules);
   }
   if (truncate.length > 0) set('envelope.columnTruncate', truncate);
   if (mask.length > 0) set('envelope.columnMask', mask);

@@ -158,6 +158,7 @@ export const schema = {
     columnMaskWithHash: list('envelope.columnMaskWithHash', 'schema.table.column patterns: text, varchar and char values replaced by the lower-case hex digest of columnHashSalt + the value\'s UTF-8 bytes (Debezium column.mask.hash.v2.<algorithm>.with.salt.<salt>).', []),
     columnHashAlgorithm: str('envelope.columnHashAlgorithm', 'Digest of columnMaskWithHash: SHA-256, SHA-384, SHA-512, SHA-1 or MD5.', 'SHA-256'),
     columnHashSalt: str('envelope.columnHashSalt', 'Salt of columnMaskWithHash.', '', true),
+    messageKeyColumns: list('envelope.messageKeyColumns', 'schema.table:col1,col2 (table pattern, * within a part): these columns, in this order, are the message key of the matching tables instead of the primary key (Debezium message.key.columns). From env the comma list may continue a rule: public.orders:a,b.', []),
     messagePrefixExclude: list('envelope.messagePrefixExclude', 'Do not emit logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.exclude.list).', []),
   },
   offsets: {

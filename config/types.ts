@@ -113,6 +113,8 @@ export interface EnvelopeConfig {
   readonly columnHashAlgorithm: string;
   /** Salt for columnMaskWithHash. */
   readonly columnHashSalt: string;
+  /** `schema.table:col1,col2`: the message key of matching tables (Debezium message.key.columns). */
+  readonly messageKeyColumns: readonly string[];
 }
 
 export interface OffsetsConfig {

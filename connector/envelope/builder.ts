@@ -192,7 +192,7 @@ export class EnvelopeBuilder {
     const after = rowJson(state, event.after, fullOld);
     const newKey = keyJson(state, event.after, old);
     if (old !== null && newKey !== null && keyChanged(state, old, event.after)) {
-      const oldKey = keyJson(state, old, null)!;
+      const oldKey = keyJson(state, old, null, event.beforeIsKeyOnly)!;
       // Debezium applies skipped.operations to each half of a key change: d drops the delete and
       // its tombstone, c the create (u drops the whole change, see event-filter.ts).
       const skipped = this.skipped;
@@ -222,7 +222,7 @@ export class EnvelopeBuilder {
 
   private delete(event: DeleteEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {
     const state = this.states.get(event.relation);
-    const keyBuf = utf8(keyJson(state, event.before, null));
+    const keyBuf = utf8(keyJson(state, event.before, null, event.beforeIsKeyOnly));
     const source = this.streamSource(state, event.lsn, tx);
     const before = event.beforeIsKeyOnly ? keyOnlyRowJson(state, event.before) : rowJson(state, event.before, null);
     out.push(this.draft(state.topic, keyBuf, before, null, source, 'd', nowUs));

@@ -69,8 +69,11 @@ export class RelationStates {
     const keyIndexes: number[] = [];
     const valueIndexes: number[] = [];
     const { schema, table } = relation;
+    // messageKeyColumns: the named columns (those the table has), in the rule's order.
+    const keyNames = this.controls?.keyColumns(schema, table) ?? null;
+    if (keyNames !== null) for (const n of keyNames) { const i = cols.findIndex((c) => c.name === n); if (i >= 0) keyIndexes.push(i); }
     cols.forEach((c, i) => {
-      if (c.isKey) keyIndexes.push(i);
+      if (c.isKey && keyNames === null) keyIndexes.push(i);
       const listed = this.controls?.inValue(schema, table, c.name) !== false;
       if (listed && (c.isKey || !isDroppedType(c.typeOid, this.userTypes))) valueIndexes.push(i);
     });
@@ -90,7 +93,9 @@ export class RelationStates {
       placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options, this.userTypes)),
       keyIndexes,
       valueIndexes,
-      fallbacks: cols.map((c) => (!c.isKey && this.notNull?.get(`${relation.schema}\0${relation.table}`)?.has(c.name) === true
+      // Key columns too: a message key column (messageKeyColumns) outside the replica identity is
+      // missing from a key-only old row like any other column.
+      fallbacks: cols.map((c) => (this.notNull?.get(`${relation.schema}\0${relation.table}`)?.has(c.name) === true
         ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined)),
     };
   }
@@ -142,14 +147,20 @@ export function keyOnlyRowJson(state: RelationState, tuple: Tuple): string {
   return out + '}';
 }
 
-/** The key as JSON object text, or null when the relation has no key columns. */
-export function keyJson(state: RelationState, tuple: Tuple, old: Tuple | null): string | null {
+/**
+ * The key as JSON object text, or null when the relation has no key columns. From a key-only old
+ * row (`keyOnly`), a missing NOT NULL key column takes Debezium's fallback value, as in
+ * keyOnlyRowJson (only message key columns outside the replica identity can be missing).
+ */
+export function keyJson(state: RelationState, tuple: Tuple, old: Tuple | null, keyOnly = false): string | null {
   const idx = state.keyIndexes;
   if (idx.length === 0) return null;
   let out = '{';
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
-    out += (k === 0 ? '' : ',') + state.members[i]! + toJson(keyValueAt(state, tuple, i, old));
+    let v = keyValueAt(state, tuple, i, old);
+    if (v === null && keyOnly) v = state.fallbacks[i] ?? null;
+    out += (k === 0 ? '' : ',') + state.members[i]! + toJson(v);
   }
   return out + '}';
 }

@@ -114,11 +114,11 @@ describe('mapDebeziumProperties', () => {
     expect(map(`${S}skipped.operations=c,r`).problems).toEqual([`${S}skipped.operations: "r" not one of c, u, d, t, none`]);
   });
 
-  it('maps the column lists, the sized column mappers and v2 hashing; refuses v1 hashing and message.key.columns', () => {
+  it('maps the column lists, the sized column mappers, v2 hashing and message.key.columns; refuses v1 hashing', () => {
     const m = map([
       `${S}column.exclude.list=public.people.ssn,.*\\.secret`, `${S}column.truncate.to.20.chars=public.people.bio`,
       `${S}column.mask.with.4.chars=public.people.card,inventory.*.pin`, `${S}column.truncate.to.5.chars=public.people.(a|b)`,
-      `${S}column.mask.hash.SHA-256.with.salt.s1=public.people.email`, `${S}message.key.columns=public.people:email`,
+      `${S}column.mask.hash.SHA-256.with.salt.s1=public.people.email`, `${S}message.key.columns=public.people:email, id;inventory.order_.*:cust;(a|b).c:x`,
       `${S}column.mask.hash.v2.SHA-512.with.salt.CzQMA0cB5K=public.people.email,public.people.phone`,
       `${S}column.mask.hash.v2.MD5.with.salt.other=public.people.x`,
     ].join('\n'));
@@ -126,13 +126,14 @@ describe('mapDebeziumProperties', () => {
       envelope: {
         columnExclude: ['public.people.ssn', '*.*.secret'], columnTruncate: ['public.people.bio=20'], columnMask: ['public.people.card=4', 'inventory.*.pin=4'],
         columnMaskWithHash: ['public.people.email', 'public.people.phone'], columnHashAlgorithm: 'SHA-512', columnHashSalt: 'CzQMA0cB5K',
+        messageKeyColumns: ['public.people:email,id', 'inventory.order_*:cust'],
       },
     });
     expect(m.problems).toEqual([
       `${S}column.truncate.to.5.chars: "public.people.(a|b)" uses the regex operator (; walcast takes schema.table.column patterns with * (see README "Migrating from Debezium")`,
       `${S}column.mask.hash.SHA-256.with.salt.s1: v1 hashing (Java serialization of the value) is not offered; use column.mask.hash.v2.<algorithm>.with.salt.<salt>`,
-      `${S}message.key.columns: not supported by walcast yet (leave it out, or keep Debezium for this connector)`,
       `${S}column.mask.hash.v2.MD5.with.salt.other: walcast hashes with one algorithm and salt; ${S}column.mask.hash.v2.SHA-512.with.salt.CzQMA0cB5K already sets them`,
+      `${S}message.key.columns: "(a|b).c:x" uses the regex operator (; walcast takes schema.table:col1,col2 with * in the table pattern`,
     ]);
     expect(m.ignored).toEqual([]);
   });

@@ -37,4 +37,10 @@ describe('envelope filter keys', () => {
     expect(loadConfig({ env: { ...env, WALCAST_ENVELOPE_COLUMN_MASK: 'public.*.ssn=3', WALCAST_ENVELOPE_COLUMN_TRUNCATE: '"My Schema".t.c=10' } }).envelope)
       .toMatchObject({ columnMask: ['public.*.ssn=3'], columnTruncate: ['"My Schema".t.c=10'] });
   });
+  it('messageKeyColumns: from env a comma list continues the rule; malformed rules are problems', () => {
+    expect(loadConfig({ env: { ...env, WALCAST_ENVELOPE_MESSAGE_KEY_COLUMNS: 'public.orders:region,customer_id' } }).envelope.messageKeyColumns)
+      .toEqual(['public.orders:region', 'customer_id']);
+    expect(problems({ WALCAST_ENVELOPE_MESSAGE_KEY_COLUMNS: 'region' })).toEqual(['envelope.messageKeyColumns: "region" must be schema.table:col1,col2']);
+    expect(problems({ WALCAST_ENVELOPE_MESSAGE_KEY_COLUMNS: 'orders:id' })).toEqual([expect.stringMatching(/^envelope\.messageKeyColumns: table pattern "orders" must be schema\.table/)]);
+  });
 });

@@ -16,7 +16,7 @@ const OPTIONS: EnvelopeConfig = {
   columnInclude: [],
   columnExclude: [],
   columnTruncate: [],
-  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '',
+  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
 
 function builder(options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder {

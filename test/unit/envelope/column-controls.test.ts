@@ -6,7 +6,7 @@ import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 
 const BASE: EnvelopeConfig = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
-  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '',
+  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
 const people: Relation = {
   oid: 1, schema: 'public', table: 'people', replicaIdentity: 'default',
@@ -48,5 +48,14 @@ describe('column controls (semantics as measured against Debezium in compat/colu
     expect(JSON.parse(r!.key!.toString())).toEqual({ id: 1, name: 'Émilie' });
     expect((JSON.parse(r!.value!.toString()) as { after: unknown }).after)
       .toEqual({ id: 1, name: sha('Émilie').slice(0, 10), bio: sha('Ünïcode 😀 bio'), ssn: null, age: 41 });
+  });
+  it('messageKeyColumns replaces the key, in the rule\'s order; a key-only old row gives NOT NULL key columns their fallback', () => {
+    const notNull = new Map([['public\0people', new Set(['age'])]]);
+    const b = new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0', notNullColumns: notNull,
+      options: { ...BASE, messageKeyColumns: ['public.peo*:age', 'bio', 'public.people:id'] } });
+    const [ins] = b.records({ kind: 'insert', lsn: lsn(256), relation: people, after: ROW }, TX, 0, 1n);
+    expect(JSON.parse(ins!.key!.toString())).toEqual({ age: 41, bio: 'Ünïcode 😀 bio' });
+    const [del] = b.records({ kind: 'delete', lsn: lsn(256), relation: people, before: ['1', 'Émilie', null, null, null], beforeIsKeyOnly: true }, TX, 0, 1n);
+    expect(del!.key!.toString()).toBe('{"age":0,"bio":null}');
   });
 });

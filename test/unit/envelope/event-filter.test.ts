@@ -5,7 +5,7 @@ import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 
 const BASE: EnvelopeConfig = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
-  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '',
+  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
 const builder = (o: Partial<EnvelopeConfig>) => new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0', options: { ...BASE, ...o } });
 const t: Relation = {
