@@ -10,7 +10,8 @@
  *   `__debezium.newkey`), a tombstone for the old key, and a create of the new row (header
  *   `__debezium.oldkey`), so compacted topics drop the old key.
  * - truncate -> one op 't' record per table, key null; logical decoding message -> op 'm' on
- *   `<prefix>.message`, key {prefix}, value.message = {prefix, content (base64)}.
+ *   `<prefix>.message`, key {prefix}, value.message = {prefix, content}, the content encoded per
+ *   binary.handling.mode as Debezium does (base64 for bytes).
  * - source.sequence is the JSON text `["<last commit lsn>","<lsn>"]` (decimal LSNs, null when
  *   unknown), as Debezium writes it.
  * Tables without key columns get a null key and no tombstone (a null-key tombstone compacts
@@ -19,6 +20,7 @@
 import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
 import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
 import type { UserTypes } from '../decode/values';
+import { encodeBinary } from '../decode/values/binary';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
 import { columnControls } from './column-controls';
@@ -246,7 +248,7 @@ export class EnvelopeBuilder {
     // Debezium's message envelope has ts_ms only (no ts_us/ts_ns), before source.
     const value =
       `{"op":"m","ts_ms":${nowUs / 1000n},"source":${source},"transaction":null,` +
-      `"message":{"prefix":${prefix},"content":"${event.content.toString('base64')}"}}`;
+      `"message":{"prefix":${prefix},"content":"${encodeBinary(event.content, this.ctx.options.binaryHandling)}"}}`;
     return { topic: this.messageTopic, key: utf8(`{"prefix":${prefix}}`), value: utf8(value), headers: OP_HEADERS.m };
   }
 

@@ -40,8 +40,10 @@ export interface RelationState {
    * leave out (key columns too: the key keeps them, as in Debezium).
    */
   readonly valueIndexes: readonly number[];
-  /** Per column: Debezium's value for a NOT NULL non-key column missing from a key-only old row. */
+  /** Per column: Debezium's value for a NOT NULL column missing from a key-only old row (for the key). */
   readonly fallbacks: readonly (JsonValue | undefined)[];
+  /** The same for before: column controls apply to it (a hashed column hashes its fallback, as Debezium does). */
+  readonly valueFallbacks: readonly (JsonValue | undefined)[];
 }
 
 export class RelationStates {
@@ -79,6 +81,10 @@ export class RelationStates {
     });
     const keyConverters = cols.map((c) => makeConverter(c.typeOid, c.typeMod, this.options, this.userTypes));
     const mappers = cols.map((c) => this.controls?.mapper(schema, table, c.name, c.typeOid, c.typeMod) ?? null);
+    const notNull = this.notNull?.get(`${schema}\0${table}`);
+    // Key columns too: a message key column (messageKeyColumns) outside the replica identity is
+    // missing from a key-only old row like any other column.
+    const fallbacks = cols.map((c) => (notNull?.has(c.name) === true ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined));
     return {
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),
@@ -93,10 +99,11 @@ export class RelationStates {
       placeholders: cols.map((c) => unavailablePlaceholder(c.typeOid, this.options, this.userTypes)),
       keyIndexes,
       valueIndexes,
-      // Key columns too: a message key column (messageKeyColumns) outside the replica identity is
-      // missing from a key-only old row like any other column.
-      fallbacks: cols.map((c) => (this.notNull?.get(`${relation.schema}\0${relation.table}`)?.has(c.name) === true
-        ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined)),
+      fallbacks,
+      valueFallbacks: fallbacks.map((f, i) => {
+        const m = mappers[i];
+        return f === undefined || m?.kind !== 'map' ? f : m.map(f);
+      }),
     };
   }
 }
@@ -141,7 +148,7 @@ export function keyOnlyRowJson(state: RelationState, tuple: Tuple): string {
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     let v = convertAt(state, tuple, i, null);
-    if (v === null) v = state.fallbacks[i] ?? null;
+    if (v === null) v = state.valueFallbacks[i] ?? null;
     out += (k === 0 ? '' : ',') + members[i]! + toJson(v);
   }
   return out + '}';

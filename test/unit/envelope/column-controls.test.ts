@@ -58,4 +58,10 @@ describe('column controls (semantics as measured against Debezium in compat/colu
     const [del] = b.records({ kind: 'delete', lsn: lsn(256), relation: people, before: ['1', 'Émilie', null, null, null], beforeIsKeyOnly: true }, TX, 0, 1n);
     expect(del!.key!.toString()).toBe('{"age":0,"bio":null}');
   });
+  it('a hashed NOT NULL column missing from a key-only old row hashes its fallback, as Debezium does', () => {
+    const b = new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0', notNullColumns: new Map([['public\0people', new Set(['bio'])]]),
+      options: { ...BASE, columnMaskWithHash: ['public.people.bio'], columnHashSalt: 'pepper' } });
+    const [del] = b.records({ kind: 'delete', lsn: lsn(256), relation: people, before: ['1', 'Ann', null, null, null], beforeIsKeyOnly: true }, TX, 0, 1n);
+    expect((JSON.parse(del!.value!.toString()) as { before: { bio: unknown } }).before.bio).toBe(createHash('sha256').update('pepper').digest('hex'));
+  });
 });

@@ -56,3 +56,10 @@ describe('logical-message prefix lists (whole-prefix regexes)', () => {
     expect(ops(builder({ messagePrefixInclude: ['none'] }), [insert])).toEqual(['c']);
   });
 });
+
+describe('logical message content', () => {
+  it.each([['bytes', 'aGk/'], ['base64', 'aGk/'], ['base64-url-safe', 'aGk_'], ['hex', '68693f']] as const)('is encoded per binaryHandling %s, as Debezium does', (mode, content) => {
+    const [r] = builder({ binaryHandling: mode }).records({ kind: 'message', lsn: L, transactional: true, prefix: 'p', content: Buffer.from('hi?') }, TX, 0, 1n);
+    expect(JSON.parse(r!.value!.toString())).toMatchObject({ message: { prefix: 'p', content } });
+  });
+});
