@@ -134,6 +134,9 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   choice(s('binary.handling.mode'), 'envelope.binaryHandling', { bytes: 'bytes', base64: 'base64', 'base64-url-safe': 'base64-url-safe', hex: 'hex' });
   choice(s('interval.handling.mode'), 'envelope.intervalHandling', { numeric: 'numeric', string: 'string' });
   boolean(s('tombstones.on.delete'), 'envelope.tombstonesOnDelete');
+  // walcast writes hstore as Debezium's default json; map is not offered.
+  const hstore = get(s('hstore.handling.mode'));
+  if (hstore !== undefined && hstore.trim().toLowerCase() !== 'json') problems.push(`${s('hstore.handling.mode')}: "${hstore}" is not supported: walcast writes hstore as json (the default)`);
   mapSkippedOperations(get(s('skipped.operations')), set, problems);
   const msgInc = get(s('message.prefix.include.list'));
   if (msgInc !== undefined) set('envelope.messagePrefixInclude', splitList(msgInc));
