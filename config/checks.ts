@@ -6,7 +6,8 @@
  * wrong type is skipped here (every check is guarded by `typeof`), so a problem is reported
  * once.
  */
-import { parseTablePattern } from '../connector/source/tables';
+import { HASH_ALGORITHMS, parseKeyColumnRules, parseSizedPattern } from '../connector/envelope/column-controls';
+import { parseColumnPattern, parseTablePattern } from '../connector/source/tables';
 
 type Obj = Record<string, unknown>;
 
@@ -72,6 +73,49 @@ export function checkConfig(c: Obj): string[] {
   add(matches(c.topicPrefix, 'topicPrefix', TOPIC_PREFIX, 'must be dot-separated tokens of letters, digits, _ and -'));
   if (typeof c.topicPrefix === 'string' && c.topicPrefix.length > 200) problems.push('topicPrefix: at most 200 characters (Kafka topic names end at 249)');
   add(range(group(c, 'http').port, 'http.port', 0, 65_535));
+  problems.push(...checkEnvelopeFilters(group(c, 'envelope')));
+  return problems;
+}
+
+const SKIPPABLE = ['c', 'u', 'd', 't'];
+
+function checkEnvelopeFilters(e: Obj): string[] {
+  const problems: string[] = [];
+  if (Array.isArray(e.skippedOperations)) {
+    const bad = e.skippedOperations.filter((o) => !SKIPPABLE.includes(String(o)));
+    if (bad.length > 0) problems.push(`envelope.skippedOperations: ${bad.map((b) => JSON.stringify(b)).join(', ')} not one of c, u, d, t`);
+  }
+  for (const k of ['messagePrefixInclude', 'messagePrefixExclude'] as const) {
+    if (!Array.isArray(e[k])) continue;
+    for (const r of e[k] as unknown[]) {
+      try { new RegExp(String(r), 'u'); } catch (err) { problems.push(`envelope.${k}: ${JSON.stringify(r)} is not a regular expression (${(err as Error).message})`); }
+    }
+  }
+  if (Array.isArray(e.messagePrefixInclude) && e.messagePrefixInclude.length > 0 && Array.isArray(e.messagePrefixExclude) && e.messagePrefixExclude.length > 0) {
+    problems.push('envelope.messagePrefixExclude: set messagePrefixInclude or messagePrefixExclude, not both (as Debezium requires)');
+  }
+  const each = (k: string, parse: (entry: string) => unknown): void => {
+    if (!Array.isArray(e[k])) return;
+    for (const entry of e[k] as unknown[]) {
+      try { parse(String(entry)); } catch (err) { problems.push(`envelope.${k}: ${(err as Error).message}`); }
+    }
+  };
+  each('columnInclude', parseColumnPattern);
+  each('columnExclude', parseColumnPattern);
+  each('columnTruncate', parseSizedPattern);
+  each('columnMaskWithHash', parseColumnPattern);
+  if (Array.isArray(e.messageKeyColumns)) {
+    try { parseKeyColumnRules(e.messageKeyColumns.map(String)); } catch (err) { problems.push(`envelope.messageKeyColumns: ${(err as Error).message}`); }
+  }
+  if (typeof e.columnHashAlgorithm === 'string' && HASH_ALGORITHMS[e.columnHashAlgorithm] === undefined) {
+    problems.push(`envelope.columnHashAlgorithm: "${e.columnHashAlgorithm}" not one of ${Object.keys(HASH_ALGORITHMS).join(', ')}`);
+  }
+  each('columnMask', (entry) => {
+    if (parseSizedPattern(entry).n === 0) throw new RangeError(`${JSON.stringify(entry)}: mask with at least 1 character`);
+  });
+  if (Array.isArray(e.columnInclude) && e.columnInclude.length > 0 && Array.isArray(e.columnExclude) && e.columnExclude.length > 0) {
+    problems.push('envelope.columnExclude: set columnInclude or columnExclude, not both (as Debezium requires)');
+  }
   return problems;
 }
 

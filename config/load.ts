@@ -1,6 +1,6 @@
 /**
- * Loads the configuration: schema defaults < JSON file < WALCAST_* env < `overrides` (CLI
- * flags, tests). Every problem (unknown keys, wrong types, ranges, cross-field rules) is
+ * Loads the configuration: schema defaults < Debezium Server properties < JSON file <
+ * WALCAST_* env < `overrides` (CLI flags, tests). Every problem (unknown keys, wrong types, ranges, cross-field rules) is
  * collected and thrown at once as a ConfigError; the result is typed and deep-frozen.
  */
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import convict from 'convict';
 import { rememberSecret, rememberUrlSecrets } from '../connector/observe/redact';
 import { checkConfig } from './checks';
 import { ConfigError } from './config-error';
+import { readDebeziumProperties } from './debezium-properties';
 import { envVariables, isLeaf, schema } from './schema';
 import type { WalcastConfig } from './types';
 
@@ -18,6 +19,10 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Highest priority, e.g. `{ sink: { type: 'stdout' } }` for `walcast tail`. */
   overrides?: object;
+  /** A Debezium Server application.properties, mapped below the JSON file (config/debezium-properties.ts). */
+  debeziumProperties?: string;
+  /** Told once, e.g. the Debezium properties that have no walcast equivalent. */
+  onWarning?: (message: string) => void;
 }
 
 type Obj = Record<string, unknown>;
@@ -30,13 +35,22 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   // A file that cannot be read or parsed is the one problem: every "missing" key after it
   // would only be its consequence.
   if (problems.length > 0) throw new ConfigError(problems, opts.file);
+  const debezium = opts.debeziumProperties === undefined ? undefined : readDebeziumProperties(opts.debeziumProperties, env);
+  const sources = [opts.debeziumProperties, opts.file].filter((f) => f !== undefined).join(', ') || undefined;
+  if (debezium !== undefined) {
+    problems.push(...debezium.problems);
+    if (debezium.ignored.length > 0) {
+      opts.onWarning?.(`${opts.debeziumProperties}: ignoring ${debezium.ignored.length} Debezium propert${debezium.ignored.length === 1 ? 'y' : 'ies'} walcast has no equivalent for: ${debezium.ignored.join(', ')}`);
+    }
+  }
   problems.push(...dropMisshapenGroups(fromFile, schema, ''));
   const overrides = { ...(opts.overrides ?? {}) } as Obj;
   problems.push(...dropMisshapenGroups(overrides, schema, ''));
 
   // `args: []`: convict would otherwise also read process.argv.
   const conv = convict<Obj>(schema as unknown as convict.Schema<Obj>, { env, args: [] });
-  conv.load(fromFile); // re-applies env on top of the file
+  if (debezium !== undefined) conv.load(debezium.config);
+  conv.load(fromFile); // re-applies env on top of the file (and of the Debezium properties)
   for (const [path, value] of leaves(overrides, '')) conv.set(path, value);
 
   try {
@@ -53,7 +67,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   const nameBad = checked.some((p) => p.startsWith('name: '));
   problems.push(...checked.filter((p) => !(nameBad && derived.some((d) => p.startsWith(`${d}: `)))));
 
-  if (problems.length > 0) throw new ConfigError(problems, opts.file);
+  if (problems.length > 0) throw new ConfigError(problems, sources);
   return deepFreeze(props as unknown as WalcastConfig);
 }
 

@@ -10,6 +10,8 @@ export type DecimalHandling = 'precise' | 'double' | 'string';
 export type TimePrecision = 'adaptive' | 'adaptive_time_microseconds' | 'connect' | 'isostring';
 export type BinaryHandling = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
 export type IntervalHandling = 'numeric' | 'string';
+/** Debezium `skipped.operations`: c create, u update, d delete, t truncate. */
+export type SkippableOperation = 'c' | 'u' | 'd' | 't';
 
 export interface SourceConfig {
   readonly url: string;
@@ -97,6 +99,28 @@ export interface EnvelopeConfig {
   readonly timePrecision: TimePrecision;
   readonly binaryHandling: BinaryHandling;
   readonly intervalHandling: IntervalHandling;
+  /** Change kinds not emitted (Debezium skipped.operations); a skipped delete takes its tombstone along. */
+  readonly skippedOperations: readonly SkippableOperation[];
+  /** Logical-message prefixes to emit: regexes matching the whole prefix; empty = all. */
+  readonly messagePrefixInclude: readonly string[];
+  /** Logical-message prefixes not to emit (regexes matching the whole prefix); not with messagePrefixInclude. */
+  readonly messagePrefixExclude: readonly string[];
+  /** `schema.table.column` patterns: only these columns in before/after (empty = all). */
+  readonly columnInclude: readonly string[];
+  /** `schema.table.column` patterns left out of before/after; not with columnInclude. */
+  readonly columnExclude: readonly string[];
+  /** `schema.table.column=N`: character values cut to N characters (Debezium column.truncate.to.N.chars). */
+  readonly columnTruncate: readonly string[];
+  /** `schema.table.column=N`: character values replaced by N `*` (Debezium column.mask.with.N.chars). */
+  readonly columnMask: readonly string[];
+  /** `schema.table.column` patterns: character values replaced by the hex digest of salt + value (Debezium column.mask.hash.v2). */
+  readonly columnMaskWithHash: readonly string[];
+  /** Digest for columnMaskWithHash, as Java names it (SHA-256, SHA-512, SHA-1, MD5, ...). */
+  readonly columnHashAlgorithm: string;
+  /** Salt for columnMaskWithHash. */
+  readonly columnHashSalt: string;
+  /** `schema.table:col1,col2`: the message key of matching tables (Debezium message.key.columns). */
+  readonly messageKeyColumns: readonly string[];
 }
 
 export interface OffsetsConfig {

@@ -24,20 +24,22 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: Partial<C
     .addHelpText('after', '\nEvery config key can also be set from env: WALCAST_<PATH>, e.g. WALCAST_SOURCE_URL.\nExit codes: 0 ok, 1 config or usage error, 2 runtime failure.');
 
   const configOption = ['-c, --config <file>', 'JSON config file (optional when everything comes from WALCAST_* env)'] as const;
+  const debeziumOption = ['--debezium-properties <file>', 'Debezium Server application.properties to start from (the JSON config file and WALCAST_* env override it)'] as const;
+  type Files = { config?: string; debeziumProperties?: string };
   program.command('run').description('snapshot (per snapshot.mode), then stream changes until SIGINT/SIGTERM')
-    .option(...configOption)
-    .action(async (o: { config?: string }) => { code = await runCommand({ config: o.config, tail: false }, io, all); });
+    .option(...configOption).option(...debeziumOption)
+    .action(async (o: Files) => { code = await runCommand({ ...o, tail: false }, io, all); });
   program.command('tail').description('stream envelopes as JSON lines to stdout (sink.type forced to stdout, HTTP off)')
-    .option(...configOption)
-    .action(async (o: { config?: string }) => { code = await runCommand({ config: o.config, tail: true }, io, all); });
+    .option(...configOption).option(...debeziumOption)
+    .action(async (o: Files) => { code = await runCommand({ ...o, tail: true }, io, all); });
   program.command('validate').description('check the config (and with --connect the server); print every problem')
-    .option(...configOption)
+    .option(...configOption).option(...debeziumOption)
     .option('--connect', 'also connect and check wal_level, plugin, privileges, slot and publication', false)
-    .action(async (o: { config?: string; connect: boolean }) => { code = await validateCommand({ config: o.config, connect: o.connect }, io, all); });
+    .action(async (o: Files & { connect: boolean }) => { code = await validateCommand(o, io, all); });
   program.command('status').description('show the replication slot (lag, wal_status) and the publication tables')
-    .option(...configOption)
+    .option(...configOption).option(...debeziumOption)
     .option('--json', 'print JSON', false)
-    .action(async (o: { config?: string; json: boolean }) => { code = await statusCommand({ config: o.config, json: o.json }, io, all); });
+    .action(async (o: Files & { json: boolean }) => { code = await statusCommand(o, io, all); });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../observe/logger';
 import { createMetrics, Metrics } from '../observe/metrics';
 import { formatLsn } from '../protocol/lsn';
 import { type CliIo, ExitCode, type SignalSource } from './io';
-import { errorText, loadOrReport } from './validate';
+import { type ConfigFiles, errorText, loadOrReport } from './validate';
 
 export interface RunHandle {
   readonly done: Promise<void>;
@@ -42,11 +42,13 @@ export function healthOf(phase: string): Pick<HealthState, 'status' | 'live'> {
   return { status: 'DOWN', live };
 }
 
-export async function runCommand(opts: { config?: string; tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
+export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
   // tail: envelopes to stdout, and no HTTP port (it usually runs beside a `run` that has it).
-  const config = loadOrReport(opts.config, io, opts.tail ? { sink: { type: 'stdout' }, http: { port: 0 } } : undefined);
+  const warnings: string[] = [];
+  const config = loadOrReport(opts, io, opts.tail ? { sink: { type: 'stdout' }, http: { port: 0 } } : undefined, (w) => warnings.push(w));
   if (config === null) return ExitCode.CONFIG;
   const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format, name: config.name, destination: io.stderr });
+  for (const w of warnings) logger.warn({}, w);
   let start: StartConnector;
   try {
     start = deps.startConnector ?? (await import('../pipeline/connector')).startConnector;

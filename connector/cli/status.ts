@@ -2,7 +2,7 @@ import type { WalcastConfig } from '../../config/types';
 import { fromPgError } from '../errors';
 import { displayName, type Queryable } from '../source/tables';
 import { type CliIo, ExitCode, println } from './io';
-import { errorText, loadOrReport, type ValidateDeps } from './validate';
+import { type ConfigFiles, errorText, loadOrReport, type ValidateDeps } from './validate';
 
 export interface SlotStatus {
   readonly name: string;
@@ -107,8 +107,8 @@ function bytes(n: number): string {
 }
 
 /** `walcast status`: slot and publication state, as a table or `--json`. Exit 2 when the server can not be read. */
-export async function statusCommand(opts: { config?: string; json: boolean }, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
-  const config = loadOrReport(opts.config, io);
+export async function statusCommand(opts: ConfigFiles & { json: boolean }, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
+  const config = loadOrReport(opts, io);
   if (config === null) return ExitCode.CONFIG;
   try {
     const session = await deps.connect(config.source.url, `walcast-status-${config.name}`);

@@ -7,9 +7,16 @@ import { type CliIo, ExitCode, type PgSession, println } from './io';
 import type { ProbeBroker } from '../sink/probe';
 import { configSummary } from './summary';
 
-export interface ValidateOptions {
-  readonly config?: string;
+export interface ValidateOptions extends ConfigFiles {
   readonly connect: boolean;
+}
+
+/** Where the CLI reads its configuration (besides WALCAST_* env). */
+export interface ConfigFiles {
+  /** JSON config file (`--config`). */
+  readonly config?: string;
+  /** Debezium Server application.properties (`--debezium-properties`), below the JSON file. */
+  readonly debeziumProperties?: string;
 }
 
 export interface ValidateDeps {
@@ -25,9 +32,10 @@ export interface ValidateDeps {
  * when both passed. Problems go to stderr, the summary and notes to stdout.
  */
 export async function validateCommand(opts: ValidateOptions, io: CliIo, deps: ValidateDeps): Promise<ExitCode> {
-  const config = loadOrReport(opts.config, io);
+  const config = loadOrReport(opts, io);
   if (config === null) return ExitCode.CONFIG;
-  println(io.stdout, `config OK${opts.config ? ` (${opts.config})` : ''}`);
+  const files = [opts.debeziumProperties, opts.config].filter((f) => f !== undefined).join(', ');
+  println(io.stdout, `config OK${files ? ` (${files})` : ''}`);
   for (const l of configSummary(config)) println(io.stdout, `  ${l}`);
   if (!opts.connect) return ExitCode.OK;
 
@@ -69,10 +77,17 @@ async function checkServer(config: WalcastConfig, io: CliIo, deps: ValidateDeps)
   }
 }
 
-/** Loads the config; on ConfigError prints the problems and returns null. Other errors propagate. */
-export function loadOrReport(file: string | undefined, io: CliIo, overrides?: object): WalcastConfig | null {
+/**
+ * Loads the config; on ConfigError prints the problems and returns null. Other errors propagate.
+ * Warnings (Debezium properties walcast ignores) go to `onWarning`, by default to stderr as a
+ * `warning:` line (`run` logs them instead, once its logger exists).
+ */
+export function loadOrReport(files: ConfigFiles, io: CliIo, overrides?: object, onWarning?: (message: string) => void): WalcastConfig | null {
   try {
-    return loadConfig({ file, env: io.env, overrides });
+    return loadConfig({
+      file: files.config, debeziumProperties: files.debeziumProperties, env: io.env, overrides,
+      onWarning: onWarning ?? ((m) => { println(io.stderr, `warning: ${m}`); }),
+    });
   } catch (e) {
     if (!isConfigError(e)) throw e;
     println(io.stderr, e.message);

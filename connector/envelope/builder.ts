@@ -10,17 +10,21 @@
  *   `__debezium.newkey`), a tombstone for the old key, and a create of the new row (header
  *   `__debezium.oldkey`), so compacted topics drop the old key.
  * - truncate -> one op 't' record per table, key null; logical decoding message -> op 'm' on
- *   `<prefix>.message`, key {prefix}, value.message = {prefix, content (base64)}.
+ *   `<prefix>.message`, key {prefix}, value.message = {prefix, content}, the content encoded per
+ *   binary.handling.mode as Debezium does (base64 for bytes).
  * - source.sequence is the JSON text `["<last commit lsn>","<lsn>"]` (decimal LSNs, null when
  *   unknown), as Debezium writes it.
  * Tables without key columns get a null key and no tombstone (a null-key tombstone compacts
  * nothing and compacted topics reject it).
  */
-import type { EnvelopeConfig } from '../../config/types';
+import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
 import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
 import type { UserTypes } from '../decode/values';
+import { encodeBinary } from '../decode/values/binary';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../sink/port';
+import { columnControls } from './column-controls';
+import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
@@ -100,9 +104,14 @@ export class EnvelopeBuilder {
   /** formatLsn of the last commit seen: every event of a transaction shares it. */
   private idLsn: Lsn | null = null;
   private idPrefix = '';
+  /** skipped operations and logical-message prefix lists. */
+  private readonly keep: (event: DataEvent) => boolean;
+  private readonly skipped: ReadonlySet<SkippableOperation>;
 
   constructor(private readonly ctx: EnvelopeContext) {
-    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns);
+    this.keep = eventFilter(ctx.options);
+    this.skipped = new Set(ctx.options.skippedOperations);
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns, columnControls(ctx.options));
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
@@ -114,8 +123,14 @@ export class EnvelopeBuilder {
     return this.states.get(relation).topic;
   }
 
+  /** True when envelope.skippedOperations drops this change by its kind (no records at all). */
+  isSkippedOperation(event: DataEvent): boolean {
+    return skippedByOperation(this.skipped, event);
+  }
+
   /** The records for one change; ids `<commit lsn>:<firstIndex + position>`. */
   records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
+    if (!this.keep(event)) return [];
     const drafts: Draft[] = [];
     switch (event.kind) {
       case 'insert': {
@@ -179,29 +194,37 @@ export class EnvelopeBuilder {
     const after = rowJson(state, event.after, fullOld);
     const newKey = keyJson(state, event.after, old);
     if (old !== null && newKey !== null && keyChanged(state, old, event.after)) {
-      const oldKey = keyJson(state, old, null)!;
-      const oldKeyBuf = utf8(oldKey);
-      out.push({
-        ...this.draft(state.topic, oldKeyBuf, event.beforeIsKeyOnly ? keyOnlyRowJson(state, old) : rowJson(state, old, null), null, source, 'd', nowUs),
-        headers: { op: 'd', '__debezium.newkey': newKey },
-      });
-      if (this.ctx.options.tombstonesOnDelete) {
-        // Debezium's tombstone of the old key carries the newkey header too.
-        out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: { op: 'd', '__debezium.newkey': newKey } });
+      const oldKey = keyJson(state, old, null, event.beforeIsKeyOnly)!;
+      // Debezium applies skipped.operations to each half of a key change: d drops the delete and
+      // its tombstone, c the create (u drops the whole change, see event-filter.ts).
+      const skipped = this.skipped;
+      if (!skipped.has('d')) this.keyChangeDelete(state, event, old, oldKey, newKey, source, nowUs, out);
+      if (!skipped.has('c')) {
+        out.push({
+          ...this.draft(state.topic, utf8(newKey), null, after, source, 'c', nowUs),
+          headers: { op: 'c', '__debezium.oldkey': oldKey },
+        });
       }
-      out.push({
-        ...this.draft(state.topic, utf8(newKey), null, after, source, 'c', nowUs),
-        headers: { op: 'c', '__debezium.oldkey': oldKey },
-      });
       return;
     }
     const before = fullOld === null ? null : rowJson(state, fullOld, null);
     out.push(this.draft(state.topic, utf8(newKey), before, after, source, 'u', nowUs));
   }
 
+  /** The delete half of a key change, with its tombstone when tombstones are on. */
+  private keyChangeDelete(state: RelationState, event: UpdateEvent, old: Tuple, oldKey: string, newKey: string, source: SourceInfo, nowUs: bigint, out: Draft[]): void {
+    const oldKeyBuf = utf8(oldKey);
+    const before = event.beforeIsKeyOnly ? keyOnlyRowJson(state, old) : rowJson(state, old, null);
+    out.push({ ...this.draft(state.topic, oldKeyBuf, before, null, source, 'd', nowUs), headers: { op: 'd', '__debezium.newkey': newKey } });
+    if (this.ctx.options.tombstonesOnDelete) {
+      // Debezium's tombstone of the old key carries the newkey header too.
+      out.push({ topic: state.topic, key: oldKeyBuf, value: null, headers: { op: 'd', '__debezium.newkey': newKey } });
+    }
+  }
+
   private delete(event: DeleteEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {
     const state = this.states.get(event.relation);
-    const keyBuf = utf8(keyJson(state, event.before, null));
+    const keyBuf = utf8(keyJson(state, event.before, null, event.beforeIsKeyOnly));
     const source = this.streamSource(state, event.lsn, tx);
     const before = event.beforeIsKeyOnly ? keyOnlyRowJson(state, event.before) : rowJson(state, event.before, null);
     out.push(this.draft(state.topic, keyBuf, before, null, source, 'd', nowUs));
@@ -225,7 +248,7 @@ export class EnvelopeBuilder {
     // Debezium's message envelope has ts_ms only (no ts_us/ts_ns), before source.
     const value =
       `{"op":"m","ts_ms":${nowUs / 1000n},"source":${source},"transaction":null,` +
-      `"message":{"prefix":${prefix},"content":"${event.content.toString('base64')}"}}`;
+      `"message":{"prefix":${prefix},"content":"${encodeBinary(event.content, this.ctx.options.binaryHandling)}"}}`;
     return { topic: this.messageTopic, key: utf8(`{"prefix":${prefix}}`), value: utf8(value), headers: OP_HEADERS.m };
   }
 

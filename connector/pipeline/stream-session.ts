@@ -61,6 +61,13 @@ interface OpenTx {
   readonly commitLsn: Lsn;
   readonly commitTimeUs: bigint;
   index: number;
+  /**
+   * Whether the commit moves source.sequence[0]: Debezium's does not move for a transaction
+   * whose changes were all dropped by skipped.operations, and does for any other (one whose
+   * logical messages its prefix lists dropped, or a key change whose halves c and d dropped),
+   * as test/integration/compat/routing.test.ts shows.
+   */
+  counts: boolean;
 }
 
 export class StreamSession {
@@ -167,15 +174,15 @@ export class StreamSession {
   private onEvent(ev: ChangeEvent, nowUs: bigint): void {
     switch (ev.kind) {
       case 'begin':
-        this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0 };
+        this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0, counts: false };
         this.tracker.begin();
         return;
       case 'commit':
         // Records of this transaction still sitting in `batch` are already reserved in the tracker.
         this.tracker.commit(ev.endLsn);
         // Debezium's source.sequence[0] is the LSN the walsender stamped on the last COMMIT
-        // message: the transaction's end LSN, not the commit record's own LSN.
-        this.lastCommitLsn = ev.endLsn;
+        // message: the transaction's end LSN, not the commit record's own LSN (see OpenTx.counts).
+        if (this.tx === null || this.tx.counts) this.lastCommitLsn = ev.endLsn;
         this.tx = null;
         return;
       case 'relation':
@@ -200,17 +207,20 @@ export class StreamSession {
 
   private onData(ev: DataEvent, nowUs: bigint): void {
     // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
-    const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0 };
-    // ... and such a message counts as a commit of its own for source.sequence, as in Debezium.
-    if (this.tx === null && ev.kind === 'message' && !ev.transactional) this.lastCommitLsn = ev.lsn;
+    const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0, counts: false };
+    // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
+    // (once emitted: a filtered-out one leaves it as it was).
+    const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;
     const records = this.deps.builder.records(
       ev,
-      { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn: this.lastCommitLsn },
+      { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn },
       tx.index,
       nowUs,
     );
     tx.index += records.length;
+    if (!this.deps.builder.isSkippedOperation(ev)) tx.counts = true;
     if (records.length === 0) return;
+    this.lastCommitLsn = lastCommitLsn;
     if (this.deps.metrics) this.tally.add(ev);
     this.batchCommitUs = tx.commitTimeUs;
     const first = this.tracker.reserve(records.length);

@@ -53,6 +53,18 @@ export function parseTablePattern(pattern: string): TablePattern {
 }
 
 /**
+ * A column pattern `schema.table.column`, each part as in a table pattern (`*` within a part,
+ * `"..."` literal). Throws RangeError with a human-readable reason.
+ */
+export function parseColumnPattern(pattern: string): { readonly source: string; matches(schema: string, table: string, column: string): boolean } {
+  const parts = splitParts(pattern);
+  if (parts.length !== 3) throw new RangeError(`column pattern ${JSON.stringify(pattern)} must be schema.table.column (quote a part containing a dot: "a.b")`);
+  if (parts.some((p) => p.text === '' && !p.quoted)) throw new RangeError(`column pattern ${JSON.stringify(pattern)} has an empty part`);
+  const [s, t, c] = parts.map(partMatcher) as [(x: string) => boolean, (x: string) => boolean, (x: string) => boolean];
+  return { source: pattern, matches: (schema, table, column) => s(schema) && t(table) && c(column) };
+}
+
+/**
  * Tables of `all` matched by some `include` pattern and by no `exclude` pattern, in the order
  * of `all`, without duplicates. Throws RangeError on a malformed pattern.
  */

@@ -18,7 +18,7 @@ import { dropSlotAndPublication, envelopeOf, run, scenario } from '../support/co
 
 jest.setTimeout(300_000);
 
-const ENVELOPE = { tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric' } as const;
+const ENVELOPE = { tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric', skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [] } as const;
 const ROWS = 50_000; // the 200k-row proof runs through the whole pipeline (test/integration/pipeline)
 let db: TestDatabase;
 

@@ -61,7 +61,7 @@ function options(sink: Sink, over: Partial<SnapshotOptions> = {}): SnapshotOptio
     url: db.url, snapshotName: null, consistentPoint: CP, tables: [], parallelism: 2, chunkRows: 10_000,
     builder: new EnvelopeBuilder({
       connectorName: 'shop', topicPrefix: 'shop', database: db.name, version: '0.0.0-test',
-      options: { tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric' },
+      options: { tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric', skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [] },
     }),
     sink, logger: createMemoryLogger(logs), maxInFlightRecords: 2000, progress: 'log', ...over,
   };

@@ -10,6 +10,13 @@ const OPTIONS: EnvelopeConfig = {
   timePrecision: 'adaptive',
   binaryHandling: 'bytes',
   intervalHandling: 'numeric',
+  skippedOperations: [],
+  messagePrefixInclude: [],
+  messagePrefixExclude: [],
+  columnInclude: [],
+  columnExclude: [],
+  columnTruncate: [],
+  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
 
 function builder(options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder {
