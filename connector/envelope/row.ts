@@ -115,6 +115,11 @@ export class RelationStates {
 function convertAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | null): JsonValue {
   const constant = state.constants[i];
   if (constant !== undefined) return constant;
+  return valueAt(state, tuple, i, old, state.converters[i]!);
+}
+
+/** Column `i` converted by `convert`; an unchanged TOAST value resolved as convertAt says. */
+function valueAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | null, convert: (text: string) => JsonValue): JsonValue {
   let text: TextValue | undefined = tuple[i];
   if (text === UNCHANGED_TOAST) {
     const prior = old === null ? undefined : old[i];
@@ -122,7 +127,7 @@ function convertAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | n
     text = prior;
   }
   if (text === null || text === undefined) return null;
-  return state.converters[i]!(text);
+  return convert(text);
 }
 
 /** The row as JSON object text, members in column order. */
@@ -174,14 +179,7 @@ export function keyJson(state: RelationState, tuple: Tuple, old: Tuple | null, k
 
 /** A key column's value: as convertAt, without column controls. */
 function keyValueAt(state: RelationState, tuple: Tuple, i: number, old: Tuple | null): JsonValue {
-  let text: TextValue | undefined = tuple[i];
-  if (text === UNCHANGED_TOAST) {
-    const prior = old === null ? undefined : old[i];
-    if (typeof prior !== 'string') return prior === null ? null : state.placeholders[i]!;
-    text = prior;
-  }
-  if (text === null || text === undefined) return null;
-  return state.keyConverters[i]!(text);
+  return valueAt(state, tuple, i, old, state.keyConverters[i]!);
 }
 
 /** Whether any key column's value differs between the old and new row (text comparison). */
