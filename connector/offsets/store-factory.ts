@@ -6,6 +6,7 @@
 import { renameSync } from 'node:fs';
 import type { WalcastConfig } from '../../config/types';
 import type { Logger } from '../observe/logger';
+import { KafkaTopicStateStore } from './kafka-topic-store';
 import { NatsKvStateStore } from './nats-kv-store';
 import { FileStateStore, type StateStore } from './state-store';
 
@@ -23,16 +24,14 @@ export function createStateStore(config: WalcastConfig, logger: Logger): Closabl
   const file = new FileStateStore(config.offsets.stateDir, config.name);
   const kind = stateStoreKind(config);
   if (kind === 'file') return Object.assign(file, { close: async () => undefined });
-  if (kind === 'kafka') {
-    // The compacted Kafka state topic arrives with the Kafka client change; until then the file.
-    logger.warn({ store: file.location }, 'the Kafka state topic is not available yet: the connector state stays in the state file');
-    return Object.assign(file, { close: async () => undefined });
-  }
-  return withMigration(new NatsKvStateStore({ nats: config.sink.nats, bucket: config.offsets.bucket, name: config.name }), file, logger);
+  const broker = kind === 'kafka'
+    ? new KafkaTopicStateStore({ kafka: config.sink.kafka, topic: config.offsets.topic, name: config.name })
+    : new NatsKvStateStore({ nats: config.sink.nats, bucket: config.offsets.bucket, name: config.name });
+  return withMigration(broker, file, logger);
 }
 
 /** The broker store, importing the file's state on the first read that finds the broker empty. */
-function withMigration(broker: NatsKvStateStore, file: FileStateStore, logger: Logger): ClosableStateStore {
+function withMigration(broker: ClosableStateStore, file: FileStateStore, logger: Logger): ClosableStateStore {
   let checked = false;
   return {
     location: broker.location,
