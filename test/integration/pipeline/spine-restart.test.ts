@@ -101,8 +101,13 @@ describe('streaming spine: restarts and broker outages', () => {
 
       await own.nodes[0].start();
       const expectedRows = await tableState(s.db, 't');
+      // Redeliveries count too, so wait for the replay to equal the table, not for a count.
       const total = 20 + 2 * (i - 20);
-      const msgs = await readTopic(bootstrap, topic, { count: total, timeoutMs: 120_000 });
+      let msgs = await readTopic(bootstrap, topic, { count: total, timeoutMs: 120_000 });
+      await waitFor(async () => {
+        msgs = await readTopic(bootstrap, topic, { timeoutMs: 30_000 });
+        return JSON.stringify([...replay(msgs)].sort()) === JSON.stringify([...expectedRows].sort());
+      }, { timeoutMs: 120_000, intervalMs: 1000, message: () => `replay of ${msgs.length} messages never matched the table` });
       expect(replay(msgs)).toEqual(expectedRows);
       // After recovery the slot catches up past the outage.
       await waitFor(async () => ((await confirmedFlushLsn(s.db, s.config.source.slot)) ?? 0n) > outageStart, { timeoutMs: 60_000 });
