@@ -51,7 +51,7 @@ describe.each(brokerCases)('kill -9 storm on $name', (broker) => {
     const workload = (async () => {
       while (!stop) {
         n += 1;
-        const id = 10_000 + n;
+        const id = 100_000 + n;
         // Every tenth transaction stays open a little: slot creation waits for it.
         const hold = n % 10 === 0 ? 'SELECT pg_sleep(0.2);' : '';
         await writer.query(`BEGIN; INSERT INTO t VALUES (${id}, 0); UPDATE t SET v = v + 1 WHERE id = ${1 + (n % 3000)}; ${hold} COMMIT;`);
