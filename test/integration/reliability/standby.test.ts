@@ -57,6 +57,8 @@ describe('one owner per slot', () => {
         if (n % 5 === 0) await db.query('DELETE FROM t WHERE id = $1', [1000 + n - 1]);
       }
     })();
+    // A failing workload surfaces where it is awaited, not as an unhandled rejection meanwhile.
+    workload.catch(() => undefined);
     await waitFor(() => n > 50, { timeoutMs: 30_000 });
     expect(await httpStatus(port, '/health/live')).toMatchObject({ status: 200 });
     expect(await httpStatus(port, '/health/ready')).toMatchObject({ status: 503, body: { phase: 'standby' } });
