@@ -299,7 +299,7 @@ function mapKafka(get: Get, set: Set, choice: Choice, problems: string[]): void 
   if (brokers !== undefined) set('sink.kafka.brokers', splitList(brokers));
   const clientId = get(p('client.id'));
   if (clientId !== undefined) set('sink.kafka.clientId', clientId);
-  choice(p('compression.type'), 'sink.kafka.compression', { none: 'none', gzip: 'gzip' });
+  choice(p('compression.type'), 'sink.kafka.compression', { none: 'none', gzip: 'gzip', snappy: 'snappy', lz4: 'lz4', zstd: 'zstd' });
 
   const protocol = get(p('security.protocol'))?.trim().toUpperCase();
   if (protocol !== undefined) {

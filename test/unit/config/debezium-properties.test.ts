@@ -248,3 +248,12 @@ describe('loadConfig with debeziumProperties', () => {
     expect(() => loadConfig({ debeziumProperties: join(dir, 'nope.properties'), env: {} })).toThrow(/Debezium properties .*nope\.properties: not found/);
   });
 });
+
+test('every Kafka codec the sink offers maps from compression.type', () => {
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    const m = map(['debezium.sink.type=kafka', 'debezium.sink.kafka.producer.bootstrap.servers=k:9092',
+      `debezium.sink.kafka.producer.compression.type=${codec}`].join('\n'));
+    expect(m.problems).toEqual([]);
+    expect(m.config).toMatchObject({ sink: { kafka: { compression: codec } } });
+  }
+});
