@@ -1,4 +1,4 @@
-import { isConnectorError, type ConnectorError } from '../../../../connector/errors';
+import { isConnectorError } from '../../../../connector/errors';
 import type { ChangeEvent } from '../../../../connector/decode/change';
 import { createPgoutputDecoder, decodePgoutputMessage, formatPgoutputStartOptions } from '../../../../connector/decode/pgoutput';
 import { MessageFramer } from '../../../../connector/protocol/framer';
@@ -7,6 +7,7 @@ import { PG_EPOCH_UNIX_US } from '../../../../connector/protocol/pg-time';
 import { parseCopyData } from '../../../../connector/protocol/replication';
 import { bytes } from '../../protocol/bytes';
 import { loadFixture } from './fixtures';
+import { caught } from '../../../support/caught';
 
 const AT = lsn(0x1000);
 const newDecoder = () => createPgoutputDecoder({ publicationNames: ['p'], messages: true });
@@ -17,16 +18,6 @@ const relation = (cols: [string, number, boolean][] = [['id', 23, true], ['v', 2
   for (const [n, oid, key] of cols) b.u8(key ? 1 : 0).cstr(n).u32(oid).i32(-1);
   return b.build();
 };
-
-function caught(f: () => unknown): ConnectorError {
-  try {
-    f();
-  } catch (e) {
-    if (isConnectorError(e)) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('startOptions', () => {
   it('quotes each publication as an identifier inside one SQL literal', () => {

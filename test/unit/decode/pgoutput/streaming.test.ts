@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../../config/load';
-import { isConnectorError, type ConnectorError } from '../../../../connector/errors';
 import { createDecoder, streamsInProgress } from '../../../../connector/decode/factory';
 import type { DataEvent } from '../../../../connector/decode/change';
 import { createPgoutputDecoder, decodePgoutputMessage } from '../../../../connector/decode/pgoutput';
@@ -18,6 +17,7 @@ import { lsn } from '../../../../connector/protocol/lsn';
 import { PG_EPOCH_UNIX_US } from '../../../../connector/protocol/pg-time';
 import { bytes } from '../../protocol/bytes';
 import { loadFixture } from './fixtures';
+import { caught } from '../../../support/caught';
 
 const AT = lsn(0x1000);
 const streaming = () => createPgoutputDecoder({ publicationNames: ['p'], messages: true, streaming: true });
@@ -32,16 +32,6 @@ const insert = (id: string, xid?: number) => {
   if (xid !== undefined) b.u32(xid);
   return b.u32(16400).char('N').i16(2).text(id).char('n').build();
 };
-
-function caught(f: () => unknown): ConnectorError {
-  try {
-    f();
-  } catch (e) {
-    if (isConnectorError(e)) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('pgoutput v2 start options', () => {
   it('asks for proto_version 2 and streaming only when streaming', () => {
