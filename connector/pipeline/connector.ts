@@ -52,8 +52,9 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   if (deps.onPhase) lifecycle.onChange(deps.onPhase);
   const abort = new AbortController();
   const knownTopics = new Set<string>();
+  // A store the connector made itself is closed when it ends; an injected one is the caller's.
   const ownStore = deps.stateStore ? null : createStateStore(config, logger);
-  const stateStore: StateStore = deps.stateStore ?? ownStore ?? createStateStore(config, logger);
+  const stateStore: StateStore = ownStore ?? deps.stateStore!;
   let session: StreamSession | null = null;
   let stopRequested = false;
   let ownership: SlotOwnership | null = null;

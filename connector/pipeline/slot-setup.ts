@@ -6,7 +6,7 @@
 import type { Client } from 'pg';
 import { ConnectorError, fromPgError } from '../errors';
 import type { Logger } from '../observe/logger';
-import { type ConnectorState, type StateStore, updateState } from '../offsets/state-store';
+import { type ConnectorState, EMPTY_STATE, type StateStore, updateState } from '../offsets/state-store';
 import { formatLsn, Lsn } from '../protocol/lsn';
 import type { ReplicationConnection } from '../source/replication-connection';
 import { createSlot, dropSlotForcibly } from '../source/slot';
@@ -84,13 +84,17 @@ export async function useSlot(deps: SlotSetupDeps, verdict: Extract<SlotVerdict,
  * a slot whose position lies beyond it was not moved by walcast.
  */
 export function confirmRecorder(store: StateStore, slot: string): (lsn: Lsn) => Promise<void> {
+  // While streaming, the recorder is the only writer of the state (one owner per slot): read it
+  // once, then write updated copies instead of reading it back before every confirmation.
+  let known: ConnectorState | null = null;
   return async (lsn) => {
-    await updateState(store, (s) => {
-      if (s.slot?.name !== slot || s.slot.status !== 'created') {
-        throw new ConnectorError('STATE', `${store.location} no longer records slot "${slot}"; refusing to confirm`, { context: { slot } });
-      }
-      return { ...s, slot: { ...s.slot, confirmedLsn: formatLsn(lsn) } };
-    });
+    const s = known ?? (await store.read()) ?? EMPTY_STATE;
+    if (s.slot?.name !== slot || s.slot.status !== 'created') {
+      throw new ConnectorError('STATE', `${store.location} no longer records slot "${slot}"; refusing to confirm`, { context: { slot } });
+    }
+    const next: ConnectorState = { ...s, slot: { ...s.slot, confirmedLsn: formatLsn(lsn) } };
+    await store.write(next);
+    known = next;
   };
 }
 

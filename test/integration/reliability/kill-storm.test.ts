@@ -33,7 +33,6 @@ describe.each(brokerCases)('kill -9 storm on $name', (broker) => {
     if (proc && proc.child.exitCode === null) { proc.child.kill('SIGKILL'); await proc.exited; }
     await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 15_000 });
     await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
-    s.cleanup();
   });
 
   it(`${KILLS} kills at random points from the first second lose nothing`, async () => {

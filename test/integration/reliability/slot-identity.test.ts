@@ -43,7 +43,6 @@ describe('slot identity', () => {
     await db.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active', [s.slot]);
     await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 10_000 });
     await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
-    s.cleanup();
   });
   const start = (extra?: Record<string, unknown>): CliProcess => {
     const p = startCli(['run', '--config', writeConfigFile(s.config(extra))]);

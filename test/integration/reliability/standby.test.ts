@@ -7,10 +7,10 @@ import { createTestDatabase, TestDatabase } from '../../infra/env';
 import { waitFor } from '../../infra/wait';
 import { CliProcess, startCli, writeConfigFile } from '../support/cli-process';
 import { replayDiff, tableState, TopicMessage } from '../support/connector';
-import { freePort, slotRow, stdoutMessages, stdoutScenario, StdoutScenario } from '../support/stdout-run';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { freePort } from '../../infra/nats';
+import { tempDir } from '../../infra/temp-dirs';
+import { slotRow, stdoutMessages, stdoutScenario, StdoutScenario } from '../support/stdout-run';
+import { readdirSync } from 'node:fs';
 
 async function httpStatus(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -27,14 +27,12 @@ describe('one owner per slot', () => {
     await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
     await db.query('INSERT INTO t SELECT g, 0 FROM generate_series(1, 200) g');
     s = stdoutScenario(db);
-    otherState = mkdtempSync(join(tmpdir(), 'walcast-state-'));
+    otherState = tempDir('walcast-state-');
   });
   afterEach(async () => {
     for (const p of procs.splice(0)) { if (p.child.exitCode === null) p.child.kill('SIGKILL'); await p.exited; }
     await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 15_000 });
     await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
-    s.cleanup();
-    rmSync(otherState, { recursive: true, force: true });
   });
 
   it('a second instance waits as a hot standby, touches nothing, and takes over within 10 s of a kill -9', async () => {

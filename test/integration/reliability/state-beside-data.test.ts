@@ -4,8 +4,7 @@
  * instance with a lost (or another) local disk sees the same truth; an existing state file is
  * migrated on first start.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import type { WalcastConfig } from '../../../config/types';
@@ -13,13 +12,13 @@ import { KafkaTopicStateStore } from '../../../connector/offsets/kafka-topic-sto
 import { NatsKvStateStore } from '../../../connector/offsets/nats-kv-store';
 import { kafkaFromInfra, natsFromInfra } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
+import { tempDir } from '../../infra/temp-dirs';
 import { dropSlotAndPublication, run, scenario, Scenario } from '../support/connector';
 import { waitFor } from '../../infra/wait';
 
 describe('connector state in a NATS key-value bucket', () => {
   let s: Scenario;
-  const dirs: string[] = [];
-  const dir = (): string => { const d = mkdtempSync(join(tmpdir(), 'walcast-state-')); dirs.push(d); return d; };
+  const dir = (): string => tempDir('walcast-state-');
   const bucket = uniqueName('state');
   const withOffsets = (offsets: Record<string, unknown>): WalcastConfig =>
     loadConfig({ env: {}, overrides: { ...JSON.parse(JSON.stringify(s.config)) as object, offsets: { ...s.config.offsets, bucket, ...offsets } } });
@@ -40,7 +39,6 @@ describe('connector state in a NATS key-value bucket', () => {
   });
   afterEach(async () => {
     await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     rmSync(s.config.offsets.stateDir, { recursive: true, force: true });
   });
 
@@ -87,8 +85,7 @@ describe('connector state in a NATS key-value bucket', () => {
 
 describe('connector state in a compacted Kafka topic', () => {
   let s: Scenario;
-  const dirs: string[] = [];
-  const dir = (): string => { const d = mkdtempSync(join(tmpdir(), 'walcast-state-')); dirs.push(d); return d; };
+  const dir = (): string => tempDir('walcast-state-');
   const topic = uniqueName('state');
   const withOffsets = (offsets: Record<string, unknown>): WalcastConfig =>
     loadConfig({ env: {}, overrides: { ...JSON.parse(JSON.stringify(s.config)) as object, offsets: { ...s.config.offsets, topic, ...offsets } } });
@@ -109,7 +106,6 @@ describe('connector state in a compacted Kafka topic', () => {
   });
   afterEach(async () => {
     await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     rmSync(s.config.offsets.stateDir, { recursive: true, force: true });
   });
 

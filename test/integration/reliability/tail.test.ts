@@ -23,7 +23,6 @@ describe('walcast tail', () => {
     for (const p of procs.splice(0)) { if (p.child.exitCode === null) p.child.kill('SIGKILL'); await p.exited; }
     await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 15_000 });
     await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
-    s.cleanup();
   });
   const launch = (cmd: 'run' | 'tail'): CliProcess => {
     const p = startCli([cmd, '--config', writeConfigFile(s.config())]);

@@ -2,13 +2,12 @@
  * Connector processes on the stdout sink: the built CLI as a child process (kill -9 works as in
  * production), its stdout parsed as topic messages so a replay can be compared with the table.
  */
-import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectorState } from '../../../connector/offsets/state-store';
 import type { TestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
+import { tempDir } from '../../infra/temp-dirs';
 import type { TopicMessage } from './connector';
 
 export interface StdoutScenario {
@@ -20,15 +19,11 @@ export interface StdoutScenario {
   config(extra?: Record<string, unknown>): Record<string, unknown>;
   stateFile(dir?: string): string;
   readState(dir?: string): ConnectorState | null;
-  /** Removes the temp dirs this scenario made. */
-  cleanup(): void;
 }
 
 export function stdoutScenario(db: TestDatabase, snapshotMode = 'initial'): StdoutScenario {
   const name = uniqueName('wc');
-  const dirs: string[] = [];
-  const tempDir = (): string => { const d = mkdtempSync(join(tmpdir(), 'walcast-state-')); dirs.push(d); return d; };
-  const stateDir = tempDir();
+  const stateDir = tempDir('walcast-state-'); // removed after the test file
   const stateFile = (dir = stateDir): string => join(dir, `${name}.state.json`);
   return {
     name, stateDir, slot: `walcast_${name}`, publication: `walcast_${name}`,
@@ -46,7 +41,6 @@ export function stdoutScenario(db: TestDatabase, snapshotMode = 'initial'): Stdo
     readState: (dir = stateDir) => {
       try { return JSON.parse(readFileSync(stateFile(dir), 'utf8')) as ConnectorState; } catch { return null; }
     },
-    cleanup: () => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); },
   };
 }
 
@@ -64,18 +58,6 @@ export function stdoutMessages(text: string, topic: string): TopicMessage[] {
     });
   }
   return out;
-}
-
-/** A TCP port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function slotRow(db: TestDatabase, slot: string): Promise<{ active: boolean; active_pid: number | null; confirmed: string | null } | null> {
