@@ -1,5 +1,7 @@
 import type { WalcastConfig } from '../../config/types';
 import { fromPgError } from '../errors';
+import { formatLsn } from '../protocol/lsn';
+import { inspectReplication } from '../source/inspect';
 import { displayName, type Queryable } from '../source/tables';
 import { type CliIo, ExitCode, println } from './io';
 import { type ConfigFiles, errorText, loadOrReport, type ValidateDeps } from './validate';
@@ -33,46 +35,25 @@ export interface StatusReport {
   readonly publication: PublicationStatus | null;
 }
 
-interface SlotRow extends Record<string, unknown> {
-  plugin: string | null; database: string | null; active: boolean; active_pid: number | null; confirmed_flush_lsn: string | null;
-  restart_lsn: string | null; wal_status: string | null; safe_wal_size: string | null; lag_bytes: string | null;
-}
-
+/** The shared inspection's slot and publication (source/inspect.ts), as `status` reports them. */
 export async function readStatus(client: Queryable, config: WalcastConfig): Promise<StatusReport> {
   const name = config.source.slot;
-  const { rows: [s] } = await client.query<SlotRow>(
-    `SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text AS confirmed_flush_lsn, restart_lsn::text AS restart_lsn,
-            wal_status, safe_wal_size::text AS safe_wal_size,
-            pg_catalog.pg_wal_lsn_diff(
-              CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END,
-              confirmed_flush_lsn)::text AS lag_bytes
-       FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
-    [name],
-  );
-  const num = (v: string | null) => (v === null ? null : Number(v));
+  const { slot: s, publication: p } = await inspectReplication(client, config.source);
   const slot: SlotStatus = s
     ? {
-      name, exists: true, plugin: s.plugin, database: s.database, active: s.active, activePid: s.active_pid,
-      confirmedFlushLsn: s.confirmed_flush_lsn, restartLsn: s.restart_lsn, lagBytes: num(s.lag_bytes),
-      walStatus: s.wal_status, safeWalSize: num(s.safe_wal_size),
+      name, exists: true, plugin: s.plugin, database: s.database, active: s.active, activePid: s.activePid,
+      confirmedFlushLsn: s.confirmedFlushLsn === null ? null : formatLsn(s.confirmedFlushLsn),
+      restartLsn: s.restartLsn === null ? null : formatLsn(s.restartLsn), lagBytes: s.lagBytes,
+      walStatus: s.walStatus, safeWalSize: s.safeWalSize,
     }
     : {
       name, exists: false, plugin: null, database: null, active: false, activePid: null, confirmedFlushLsn: null,
       restartLsn: null, lagBytes: null, walStatus: null, safeWalSize: null,
     };
   if (config.source.plugin !== 'pgoutput') return { slot, publication: null };
-
   const pubName = config.source.publication;
-  const { rows: [p] } = await client.query<{ puballtables: boolean } & Record<string, unknown>>(
-    'SELECT puballtables FROM pg_catalog.pg_publication WHERE pubname = $1',
-    [pubName],
-  );
   if (!p) return { slot, publication: { name: pubName, exists: false, allTables: false, tables: [] } };
-  const { rows } = await client.query<{ schema: string; table: string } & Record<string, unknown>>(
-    'SELECT schemaname AS schema, tablename AS "table" FROM pg_catalog.pg_publication_tables WHERE pubname = $1 ORDER BY 1, 2',
-    [pubName],
-  );
-  return { slot, publication: { name: pubName, exists: true, allTables: p.puballtables, tables: rows.map(displayName) } };
+  return { slot, publication: { name: pubName, exists: true, allTables: p.allTables, tables: p.tables.map(displayName) } };
 }
 
 export function formatStatus(r: StatusReport): string[] {

@@ -7,11 +7,10 @@ import type { ClientBase } from 'pg';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { WalcastConfig } from '../../config/types';
-import { listTables, matchTables, unmatchedPatterns } from '../source/tables';
-import { getPublication, planPublication, PublicationPlan, TableRef, tableKey } from '../source/publication';
-import { getSlot, SlotInfo, slotProblems } from '../source/slot';
-import { didYouMean } from '../source/table-suggest';
-import { findTopicCollisions } from '../envelope/topic';
+import { inspectServer as readInspection, startProblems } from '../source/inspect';
+import type { PublicationPlan, TableRef } from '../source/publication';
+import { tableKey } from '../source/publication';
+import type { SlotInfo } from '../source/slot';
 import { PrimaryKeys, relationKey } from '../decode/key-columns';
 
 export interface Inspection {
@@ -25,46 +24,16 @@ export interface Inspection {
   readonly serverVersion: number;
 }
 
+/** The shared inspection (source/inspect.ts) and its verdict; throws CONFIG_INVALID listing every problem. */
 export async function inspectServer(client: ClientBase, config: WalcastConfig, logger: Logger): Promise<Inspection> {
-  const problems: string[] = [];
-  const { rows: [settings] } = await client.query<{ db: string; wal_level: string; version: number }>(
-    "SELECT current_database() AS db, current_setting('wal_level') AS wal_level, current_setting('server_version_num')::int AS version",
-  );
-  if (settings.wal_level !== 'logical') problems.push(`wal_level is "${settings.wal_level}"; logical decoding needs wal_level = logical`);
-
-  const all = await listTables(client);
-  const tables = matchTables(all, [...config.source.tables], [...config.source.excludeTables]);
-  // A pattern without a wildcard names one table: when it matches nothing it is a typo or a
-  // missing table, and a filtered publication cannot include it. Wildcards may match nothing.
-  const typos = unmatchedPatterns(all, config.source.tables).filter((p) => !p.includes('*'));
-  for (const p of typos) problems.push(`source.tables entry "${p}" matches no table in database "${settings.db}"${didYouMean(p, all)}`);
-  // "Nothing selected" only when the entries' own problems do not already explain it.
-  if (tables.length === 0 && config.source.publicationMode !== 'all_tables' && typos.length === 0) {
-    problems.push(`source.tables ${JSON.stringify(config.source.tables)} matches no table in database "${settings.db}"`);
-  }
-  for (const c of findTopicCollisions(tables, config.topicPrefix)) problems.push(c);
-
-  let publicationPlan: PublicationPlan | null = null;
-  // A filtered publication of no tables is already reported above (planPublication would say it again).
-  if (config.source.plugin === 'pgoutput' && (tables.length > 0 || config.source.publicationMode !== 'filtered')) {
-    try {
-      const existing = await getPublication(client, config.source.publication);
-      publicationPlan = planPublication(config.source.publication, config.source.publicationMode, tables, existing);
-    } catch (e) {
-      if (e instanceof ConnectorError) problems.push(e.message);
-      else throw e;
-    }
-  }
-
-  const slot = await getSlot(client, config.source.slot);
-  // An invalidated slot is the snapshot decision's business (when_needed re-snapshots).
-  if (slot) problems.push(...slotProblems(slot, { plugin: config.source.plugin, database: settings.db }, { allowLost: true }));
-
+  const inspection = await readInspection(client, config.source);
+  const { problems, publicationPlan } = startProblems(inspection, config);
   if (problems.length > 0) {
     throw new ConnectorError('CONFIG_INVALID', `cannot start:\n  - ${problems.join('\n  - ')}`, { context: { problems: problems.length } });
   }
+  const { server, tables, slot } = inspection;
   await warnReplicaIdentity(client, config, tables, logger);
-  return { database: settings.db, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client), serverVersion: settings.version };
+  return { database: server.database, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client), serverVersion: server.version };
 }
 
 async function loadPrimaryKeys(client: ClientBase): Promise<PrimaryKeys> {

@@ -8,53 +8,32 @@
  * source/publication.ts planPublication) so that `validate --connect` predicts `run`.
  */
 import type { WalcastConfig } from '../../config/types';
-import { isConnectorError } from '../errors';
-import { planPublication, type PublicationInfo } from './publication';
-import { slotProblems } from './slot';
-import { didYouMean } from './table-suggest';
-import { displayName, listTables, matchTables, unmatchedPatterns, type Queryable, type TableName } from './tables';
+import { inspectServer, type ServerInspection, startProblems } from './inspect';
+import type { PublicationPlan } from './publication';
+import { displayName, type Queryable, type TableName } from './tables';
 
 export interface PreflightResult {
   readonly problems: string[];
   readonly notes: string[];
 }
 
-interface ServerRow extends Record<string, unknown> {
-  db: string; role: string; version: number; wal_level: string; max_slots: number; max_senders: number;
-  used_slots: number; used_senders: number; rolsuper: boolean; rolreplication: boolean; can_create: boolean;
-}
-
 export async function preflight(client: Queryable, config: WalcastConfig): Promise<PreflightResult> {
-  const problems: string[] = [];
-  const notes: string[] = [];
+  const inspection = await inspectServer(client, config.source);
+  const { server, tables, slot } = inspection;
   const src = config.source;
-
-  const { rows: [server] } = await client.query<ServerRow>(
-    `SELECT current_database() AS db, current_user AS role,
-            current_setting('server_version_num')::int AS version,
-            current_setting('wal_level') AS wal_level,
-            current_setting('max_replication_slots')::int AS max_slots,
-            current_setting('max_wal_senders')::int AS max_senders,
-            (SELECT count(*)::int FROM pg_catalog.pg_replication_slots) AS used_slots,
-            (SELECT count(*)::int FROM pg_catalog.pg_stat_replication) AS used_senders,
-            r.rolsuper, r.rolreplication,
-            has_database_privilege(current_database(), 'CREATE') AS can_create
-       FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`,
-  );
-  if (!server) return { problems: ['cannot read the current role from pg_roles'], notes };
+  // What `run` refuses to start on, first and worded the same; then what only a dry run can tell.
+  const { problems, publicationPlan } = startProblems(inspection, config, { reportLostSlot: true });
+  const notes: string[] = [];
 
   if (server.version < 100000) problems.push(`PostgreSQL ${server.version} is too old: logical replication needs 10 or later`);
-  if (server.wal_level !== 'logical') {
-    problems.push(`wal_level is "${server.wal_level}"; logical decoding needs wal_level = logical (postgresql.conf, then restart)`);
-  }
-  if (server.max_slots < 1) problems.push('max_replication_slots is 0; set it to at least 1 (restart required)');
-  if (server.max_senders < 1) problems.push('max_wal_senders is 0; set it to at least 1 (restart required)');
-  else if (server.used_senders >= server.max_senders) problems.push(`all ${server.max_senders} WAL senders (max_wal_senders) are in use`);
-  if (!server.rolsuper && !server.rolreplication) {
+  if (server.maxSlots < 1) problems.push('max_replication_slots is 0; set it to at least 1 (restart required)');
+  if (server.maxSenders < 1) problems.push('max_wal_senders is 0; set it to at least 1 (restart required)');
+  else if (server.usedSenders >= server.maxSenders) problems.push(`all ${server.maxSenders} WAL senders (max_wal_senders) are in use`);
+  if (!server.superuser && !server.replication) {
     problems.push(`role "${server.role}" can not replicate: it needs the REPLICATION attribute (ALTER ROLE ... REPLICATION) or superuser`);
   }
 
-  const slot = await checkSlot(client, config, server, problems, notes);
+  checkSlot(inspection, config, problems, notes);
   if (src.plugin === 'wal2json' && slot?.plugin !== 'wal2json') await checkWal2json(client, problems, notes);
   if (src.plugin === 'pgoutput' && src.messages && server.version < 140000) {
     notes.push('source.messages: pgoutput streams logical decoding messages only from PostgreSQL 14');
@@ -65,20 +44,9 @@ export async function preflight(client: Queryable, config: WalcastConfig): Promi
   if (src.streamInProgress && src.plugin === 'wal2json') {
     notes.push('source.streamInProgress: not applicable to wal2json (it has no streaming of in-progress transactions)');
   }
+  // A wildcard may match nothing yet (tables created later), so it only gets a note.
+  for (const p of inspection.emptyWildcards) notes.push(`source.tables pattern "${p}" matches no table (yet)`);
 
-  const all = await listTables(client);
-  const tables = matchTables(all, src.tables, src.excludeTables);
-  // An exact name that matches nothing is a typo or a missing table; a wildcard may match
-  // nothing yet (tables created later), so it only gets a note.
-  let typos = 0;
-  for (const p of unmatchedPatterns(all, src.tables)) {
-    if (p.includes('*')) notes.push(`source.tables pattern "${p}" matches no table (yet)`);
-    else { typos++; problems.push(`source.tables entry "${p}" matches no table in database "${server.db}"${didYouMean(p, all)}`); }
-  }
-  // "Nothing selected" only when the entries' own problems do not already explain it.
-  if (tables.length === 0 && src.publicationMode !== 'all_tables' && typos === 0) {
-    problems.push(`source.tables ${JSON.stringify(src.tables)} (minus excludeTables) matches no table in database "${server.db}"`);
-  }
   const access = await tableAccess(client, tables);
   const noSelect = access.filter((a) => !a.usable);
   if (noSelect.length > 0) {
@@ -92,45 +60,30 @@ export async function preflight(client: Queryable, config: WalcastConfig): Promi
   }
 
   if (src.plugin === 'pgoutput') {
-    await checkPublication(client, config, server, tables, access, problems, notes);
+    checkPublication(inspection, publicationPlan, config, access, problems, notes);
   } else if (src.publicationMode !== 'filtered') {
     notes.push(`source.publicationMode "${src.publicationMode}" has no effect with wal2json (tables are filtered by the connector)`);
   }
   return { problems, notes };
 }
 
-interface SlotRow extends Record<string, unknown> {
-  plugin: string | null; slot_type: string; database: string | null; active: boolean; active_pid: number | null; wal_status: string | null;
-}
-
-async function checkSlot(client: Queryable, config: WalcastConfig, server: ServerRow, problems: string[], notes: string[]): Promise<SlotRow | null> {
+/** Notes on the slot; its problems (type, plugin, database, invalidated) come from startProblems. */
+function checkSlot(i: ServerInspection, config: WalcastConfig, problems: string[], notes: string[]): void {
   const name = config.source.slot;
-  const { rows: [slot] } = await client.query<SlotRow>(
-    `SELECT plugin, slot_type, database, active, active_pid, wal_status
-       FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
-    [name],
-  );
+  const slot = i.slot;
   if (!slot) {
     notes.push(`replication slot "${name}" does not exist; it will be created (plugin ${config.source.plugin})`);
-    if (server.max_slots > 0 && server.used_slots >= server.max_slots) {
-      problems.push(`no free replication slot: all ${server.max_slots} (max_replication_slots) are taken`);
+    if (i.server.maxSlots > 0 && i.server.usedSlots >= i.server.maxSlots) {
+      problems.push(`no free replication slot: all ${i.server.maxSlots} (max_replication_slots) are taken`);
     }
-    return null;
+    return;
   }
-  if (slot.slot_type !== 'logical') {
-    problems.push(`replication slot "${name}" is a ${slot.slot_type} slot, not a logical one`);
-    return slot;
-  }
-  problems.push(...slotProblems(
-    { name, plugin: slot.plugin ?? '', database: slot.database, active: slot.active, activePid: slot.active_pid, confirmedFlushLsn: null, restartLsn: null, walStatus: slot.wal_status },
-    { plugin: config.source.plugin, database: server.db },
-    { allowLost: config.snapshot.mode === 'when_needed' || config.snapshot.mode === 'always' },
-  ));
-  if (slot.active) problems.push(`replication slot "${name}" is in use by another process (pid ${slot.active_pid ?? '?'})`);
-  if (slot.wal_status === 'unreserved') {
+  if (slot.slotType !== 'logical') return;
+  // Another walcast instance owns it (or a stray client holds it): `run` waits as a hot standby.
+  if (slot.active) notes.push(`replication slot "${name}" is in use (pid ${slot.activePid ?? '?'}); this instance would wait as a standby until it is free`);
+  if (slot.walStatus === 'unreserved') {
     notes.push(`replication slot "${name}" has wal_status unreserved: it is about to lose WAL it needs (max_slot_wal_keep_size)`);
   }
-  return slot;
 }
 
 /**
@@ -189,45 +142,20 @@ async function tableAccess(client: Queryable, tables: readonly TableName[]): Pro
   return rows;
 }
 
-interface PublicationRow extends Record<string, unknown> {
-  puballtables: boolean; pubinsert: boolean; pubupdate: boolean; pubdelete: boolean; pubtruncate: boolean; owned: boolean;
-}
-
-async function checkPublication(
-  client: Queryable, config: WalcastConfig, server: ServerRow, tables: readonly TableName[], access: readonly AccessRow[],
-  problems: string[], notes: string[],
-): Promise<void> {
+function checkPublication(
+  i: ServerInspection, plan: PublicationPlan | null, config: WalcastConfig, access: readonly AccessRow[], problems: string[], notes: string[],
+): void {
+  const { server, tables } = i;
   const name = config.source.publication;
   const mode = config.source.publicationMode;
-  const { rows: [pub] } = await client.query<PublicationRow>(
-    `SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate, pg_has_role(pubowner, 'USAGE') AS owned
-       FROM pg_catalog.pg_publication WHERE pubname = $1`,
-    [name],
-  );
-  let existing: PublicationInfo | null = null;
-  if (pub) {
-    const { rows } = await client.query<{ schema: string; table: string } & Record<string, unknown>>(
-      'SELECT schemaname AS schema, tablename AS "table" FROM pg_catalog.pg_publication_tables WHERE pubname = $1 ORDER BY 1, 2',
-      [name],
-    );
-    existing = {
-      allTables: pub.puballtables,
-      tables: rows.map((r) => ({ schema: r.schema, table: r.table })),
-      publishes: { insert: pub.pubinsert, update: pub.pubupdate, delete: pub.pubdelete, truncate: pub.pubtruncate },
-    };
+  const existing = i.publication;
+  if (existing) {
     const off = Object.entries(existing.publishes).filter(([, on]) => !on).map(([op]) => op);
     if (off.length > 0) notes.push(`publication "${name}" does not publish ${off.join(', ')}`);
   }
 
-  let plan;
-  try {
-    plan = planPublication(name, mode, tables, existing);
-  } catch (e) {
-    if (!isConnectorError(e)) throw e;
-    // The "matches no table" case is already reported with the database name.
-    if (e.code !== 'CONFIG_INVALID') problems.push(e.message);
-    return;
-  }
+  // Planning problems are startProblems' (worded as `run` words them).
+  if (!plan) return;
   const notOwned = (ts: readonly TableName[]) => {
     const owned = new Set(access.filter((a) => a.owned).map((a) => displayName(a)));
     return ts.filter((t) => !owned.has(displayName(t)));
@@ -240,19 +168,19 @@ async function checkPublication(
   }
   if (plan.action === 'create') {
     notes.push(`publication "${name}" does not exist; it will be created (${mode === 'all_tables' ? 'FOR ALL TABLES' : `${tables.length} table(s)`})`);
-    if (mode === 'all_tables' && !server.rolsuper) problems.push(`creating publication "${name}" FOR ALL TABLES needs superuser`);
-    if (mode === 'filtered' && !server.can_create) problems.push(`role "${server.role}" lacks CREATE on database "${server.db}" to create publication "${name}"`);
+    if (mode === 'all_tables' && !server.superuser) problems.push(`creating publication "${name}" FOR ALL TABLES needs superuser`);
+    if (mode === 'filtered' && !server.canCreate) problems.push(`role "${server.role}" lacks CREATE on database "${server.database}" to create publication "${name}"`);
   }
   if (plan.action === 'alter') {
     const parts = [plan.missing.length ? `add ${list(plan.missing)}` : '', plan.extra.length ? `remove ${list(plan.extra)}` : ''].filter(Boolean);
     notes.push(`publication "${name}" differs from source.tables; at start it will be changed to: ${parts.join('; ')}`);
-    if (!pub?.owned) problems.push(`role "${server.role}" does not own publication "${name}", so it can not change its tables`);
+    if (!existing?.owned) problems.push(`role "${server.role}" does not own publication "${name}", so it can not change its tables`);
   }
   // CREATE PUBLICATION ... FOR TABLE and ALTER ... SET TABLE both check ownership of every
   // listed table (PublicationAddTables), not only of those being added.
   if (plan.action !== 'none' && mode === 'filtered') {
     const needOwn = notOwned(tables);
-    if (needOwn.length > 0 && !server.rolsuper) problems.push(`role "${server.role}" must own ${list(needOwn)} to put them in publication "${name}"`);
+    if (needOwn.length > 0 && !server.superuser) problems.push(`role "${server.role}" must own ${list(needOwn)} to put them in publication "${name}"`);
   }
 }
 

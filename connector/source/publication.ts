@@ -11,6 +11,7 @@ import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { PublicationMode } from '../../config/types';
 import { qualifiedName, quoteIdent } from './sql';
+import type { Queryable } from './tables';
 
 export interface TableRef {
   readonly schema: string;
@@ -25,9 +26,15 @@ export interface PublicationInfo {
 
 export const tableKey = (t: TableRef): string => `${t.schema}.${t.table}`;
 
-export async function getPublication(client: ClientBase, name: string): Promise<PublicationInfo | null> {
-  const pub = await client.query<{ puballtables: boolean; pubinsert: boolean; pubupdate: boolean; pubdelete: boolean; pubtruncate: boolean }>(
-    'SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_catalog.pg_publication WHERE pubname = $1',
+/** An existing publication as the catalog has it, with whether the current role owns it. */
+export interface PublicationFacts extends PublicationInfo {
+  readonly owned: boolean;
+}
+
+export async function getPublication(client: Queryable, name: string): Promise<PublicationFacts | null> {
+  const pub = await client.query<{ puballtables: boolean; pubinsert: boolean; pubupdate: boolean; pubdelete: boolean; pubtruncate: boolean; owned: boolean }>(
+    `SELECT puballtables, pubinsert, pubupdate, pubdelete, pubtruncate, pg_catalog.pg_has_role(pubowner, 'USAGE') AS owned
+       FROM pg_catalog.pg_publication WHERE pubname = $1`,
     [name],
   );
   const p = pub.rows[0];
@@ -40,6 +47,7 @@ export async function getPublication(client: ClientBase, name: string): Promise<
     allTables: p.puballtables,
     tables: rows.map((r) => ({ schema: r.schemaname, table: r.tablename })),
     publishes: { insert: p.pubinsert, update: p.pubupdate, delete: p.pubdelete, truncate: p.pubtruncate },
+    owned: p.owned,
   };
 }
 

@@ -7,6 +7,7 @@ import type { ClientBase } from 'pg';
 import { ConnectorError } from '../errors';
 import { Lsn, parseLsn } from '../protocol/lsn';
 import type { ReplicationConnection } from './replication-connection';
+import type { Queryable } from './tables';
 import { quoteIdent } from './sql';
 
 export interface SlotInfo {
@@ -21,35 +22,52 @@ export interface SlotInfo {
   readonly walStatus: string | null;
 }
 
-export async function getSlot(client: ClientBase, name: string): Promise<SlotInfo | null> {
+/** What `status` and `validate` show of a slot beyond what the pipeline needs. */
+export interface SlotFacts extends SlotInfo {
+  /** logical | physical: a physical slot of this name is a problem, never used. */
+  readonly slotType: string;
+  /** Server WAL position (replay position on a standby) minus confirmed_flush_lsn. */
+  readonly lagBytes: number | null;
+  /** Bytes that may still be written before the slot is in danger of losing WAL; null = unlimited. */
+  readonly safeWalSize: number | null;
+}
+
+/** The slot of this name, or null; read-only, on a normal connection. */
+export async function getSlot(client: Queryable, name: string): Promise<SlotFacts | null> {
   const { rows } = await client.query<{
-    slot_name: string; plugin: string; slot_type: string; database: string | null; active: boolean;
+    slot_name: string; plugin: string | null; slot_type: string; database: string | null; active: boolean;
     active_pid: number | null; confirmed_flush_lsn: string | null; restart_lsn: string | null; wal_status: string | null;
+    safe_wal_size: string | null; lag_bytes: string | null;
   }>(
     `SELECT slot_name, plugin, slot_type, database, active, active_pid, confirmed_flush_lsn::text AS confirmed_flush_lsn,
-            restart_lsn::text AS restart_lsn, wal_status
+            restart_lsn::text AS restart_lsn, wal_status, safe_wal_size::text AS safe_wal_size,
+            pg_catalog.pg_wal_lsn_diff(
+              CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END,
+              confirmed_flush_lsn)::text AS lag_bytes
        FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
     [name],
   );
   const r = rows[0];
   if (!r) return null;
-  if (r.slot_type !== 'logical') {
-    throw new ConnectorError('SLOT_INVALID', `replication slot "${name}" is a ${r.slot_type} slot, not a logical one`, { context: { slot: name } });
-  }
+  const num = (v: string | null) => (v === null ? null : Number(v));
   return {
     name: r.slot_name,
-    plugin: r.plugin,
+    plugin: r.plugin ?? '',
+    slotType: r.slot_type,
     database: r.database,
     active: r.active,
     activePid: r.active_pid,
     confirmedFlushLsn: r.confirmed_flush_lsn ? parseLsn(r.confirmed_flush_lsn) : null,
     restartLsn: r.restart_lsn ? parseLsn(r.restart_lsn) : null,
     walStatus: r.wal_status,
+    lagBytes: num(r.lag_bytes),
+    safeWalSize: num(r.safe_wal_size),
   };
 }
 
 /** Problems that make an existing slot unusable for this connector (empty when fine). */
-export function slotProblems(slot: SlotInfo, expected: { plugin: string; database: string }, opts: { allowLost?: boolean } = {}): string[] {
+export function slotProblems(slot: SlotFacts, expected: { plugin: string; database: string }, opts: { allowLost?: boolean } = {}): string[] {
+  if (slot.slotType !== 'logical') return [`replication slot "${slot.name}" is a ${slot.slotType} slot, not a logical one`];
   const problems: string[] = [];
   if (slot.plugin !== expected.plugin) {
     problems.push(`replication slot "${slot.name}" uses plugin ${slot.plugin}, but source.plugin is ${expected.plugin}`);

@@ -1,9 +1,16 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../../../config/load';
 import type { WalcastConfig } from '../../../config/types';
+import { isConnectorError } from '../../../connector/errors';
+import { createMemoryLogger } from '../../../connector/observe/logger';
+import { inspectServer } from '../../../connector/pipeline/prepare';
 import { preflight } from '../../../connector/source/preflight';
 import { createTestDatabase, pgFromInfra, type TestDatabase } from '../../infra/env';
+import { PG_BIN } from '../../infra/as-postgres';
 import { uniqueName } from '../../infra/names';
+import { waitFor } from '../../infra/wait';
 
 // preflight against the shared real cluster: a fresh database per file, unique slot and
 // publication names per test, and nothing created by preflight itself.
@@ -118,4 +125,39 @@ test('a role without privileges gets every problem at once', async () => {
     `role "limited" must own public.orders to put them in publication "${c.source.publication}"`,
   ]);
   expect(pg.notes).toContain('role "limited" can not SELECT public.orders (not needed while snapshot.mode is never)');
+});
+
+test('validate predicts run: colliding topics are the same problem in both', async () => {
+  await db.query(`CREATE SCHEMA clash; CREATE TABLE clash."Order Items" (id int PRIMARY KEY); CREATE TABLE clash."Order_Items" (id int PRIMARY KEY)`);
+  const c = config({ tables: ['clash.*'] });
+  const r = await check(c);
+  const collision = expect.stringMatching(/Order Items.*Order_Items|Order_Items.*Order Items/);
+  expect(r.problems).toEqual([collision]);
+
+  const client = new Client({ connectionString: c.source.url });
+  clients.push(client);
+  await client.connect();
+  const error = await inspectServer(client, c, createMemoryLogger()).then(() => null, (e: unknown) => e);
+  expect(isConnectorError(error, 'CONFIG_INVALID')).toBe(true);
+  expect((error as Error).message).toBe(`cannot start:\n  - ${r.problems[0]}`);
+});
+
+test('a slot in use is a note (run waits as a standby), not a problem', async () => {
+  const c = config({ tables: ['public.orders'] });
+  await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [c.source.slot]);
+  slots.push(c.source.slot);
+  await db.query(`CREATE PUBLICATION "${c.source.publication}" FOR TABLE public.orders`);
+  // pg_recvlogical holds the slot, as a running owner would.
+  const holder = spawn(path.join(PG_BIN, 'pg_recvlogical'), ['-d', c.source.url, '--slot', c.source.slot, '--start', '-f', '/dev/null',
+    '-o', 'proto_version=1', '-o', `publication_names=${c.source.publication}`], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  await waitFor(async () => (await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [c.source.slot])).length === 1);
+  try {
+    const r = await check(c);
+    expect(r.problems).toEqual([]);
+    expect(r.notes).toContainEqual(expect.stringMatching(new RegExp(`replication slot "${c.source.slot}" is in use \\(pid \\d+\\); this instance would wait as a standby`)));
+  } finally {
+    holder.kill();
+    await exited;
+  }
 });

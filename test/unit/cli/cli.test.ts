@@ -126,12 +126,12 @@ describe('walcast status', () => {
     end: async () => undefined,
   });
   const slot = {
-    plugin: 'pgoutput', database: 'app', active: true, active_pid: 4242, confirmed_flush_lsn: '0/16B3748', restart_lsn: '0/16B3700',
+    slot_name: 'walcast_shop', slot_type: 'logical', plugin: 'pgoutput', database: 'app', active: true, active_pid: 4242, confirmed_flush_lsn: '0/16B3748', restart_lsn: '0/16B3700',
     wal_status: 'reserved', safe_wal_size: null, lag_bytes: '3145728',
   };
 
   it('prints the slot and publication as a table', async () => {
-    const r = await cli(['status', '-c', file(good)], { connect: async () => session([slot], [{ puballtables: false }], [{ schema: 'public', table: 'orders' }]) });
+    const r = await cli(['status', '-c', file(good)], { connect: async () => session([slot], [{ puballtables: false }], [{ schemaname: 'public', tablename: 'orders' }]) });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/slot\s+walcast_shop\n/);
     expect(r.out).toMatch(/active\s+yes \(pid 4242\)/);
