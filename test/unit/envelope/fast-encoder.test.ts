@@ -5,20 +5,15 @@
  * writers take, and edge and non-canonical ones they must hand to the generic converter.
  */
 import type { EnvelopeConfig } from '../../../config/types';
-import { UNCHANGED_TOAST, type Column, type DataEvent, type Relation, type TextValue } from '../../../connector/decode/change';
-import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../../../connector/envelope/builder';
+import type { Column, Relation, TextValue } from '../../../connector/decode/change';
+import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { smallTwosComplementBase64 } from '../../../connector/envelope/fast/column-json';
 import { FastEnvelopeBuilder, createEnvelopeBuilder, uncoveredEnvelopeOptions } from '../../../connector/envelope/fast';
 import { twosComplementBase64 } from '../../../connector/decode/values/numeric';
 import type { UserTypes } from '../../../connector/decode/values';
-import { lsn, parseLsn } from '../../../connector/protocol/lsn';
-import type { SinkRecord } from '../../../connector/sink/port';
+import { DEFAULT_ENVELOPE, expectSameRecords } from '../../support/envelope-equivalence';
 
-const OPTIONS: EnvelopeConfig = {
-  tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
-  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [],
-  columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
-};
+const OPTIONS = DEFAULT_ENVELOPE;
 
 const numericMod = (p: number, s: number): number => ((p << 16) | s) + 4;
 
@@ -86,71 +81,14 @@ const ROWS: TextValue[][] = Array.from(
   (_, r) => COLUMNS.map((c) => c[4][r % c[4].length]!),
 );
 
-const TX: TxContext = { xid: 771, commitLsn: parseLsn('0/16E8A58'), commitTimeUs: 1700000000000001n, lastCommitLsn: lsn(24000000) };
-const TX_FIRST: TxContext = { xid: 4294967295, commitLsn: parseLsn('1/0'), commitTimeUs: 1700000000999999n, lastCommitLsn: null };
-const NOW = 1700000000123456n;
-
-function context(options: Partial<EnvelopeConfig>): EnvelopeContext {
-  return {
-    connectorName: 'shop "east"', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: { ...OPTIONS, ...options }, userTypes: USER_TYPES,
-    notNullColumns: new Map([['public\0torture', new Set(['c_int4', 'c_text'])]]),
-  };
-}
-
-/** Every field as bytes/text, so toEqual compares the bytes. */
-function bytes(records: readonly SinkRecord[]): unknown[] {
-  return records.map((r) => ({
-    topic: r.topic, id: r.id, headers: r.headers, key: r.key?.toString('hex') ?? null, value: r.value?.toString('hex') ?? null,
-  }));
-}
-
-/** The records as bytes, or the error: a value the generic path refuses, the fast path must refuse alike. */
-function outcome(make: () => readonly SinkRecord[]): unknown {
-  try {
-    return bytes(make());
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
-
-function events(rel: Relation, row: TextValue[], i: number): DataEvent[] {
-  const at = lsn(24023128 + i);
-  return [
-    { kind: 'insert', lsn: at, relation: rel, after: row },
-    { kind: 'update', lsn: at, relation: rel, before: null, beforeIsKeyOnly: false, after: row },
-    // Generic-path events routed through the fast builder: their output must not change either.
-    { kind: 'update', lsn: at, relation: rel, before: null, beforeIsKeyOnly: false, after: row.map((v, c) => (c === 7 ? UNCHANGED_TOAST : v)) },
-    { kind: 'update', lsn: at, relation: rel, before: row, beforeIsKeyOnly: false, after: row },
-    { kind: 'delete', lsn: at, relation: rel, before: row, beforeIsKeyOnly: false },
-  ];
-}
+const CTX = {
+  connectorName: 'shop "east"', topicPrefix: 'shop', database: 'app', version: '9.9.9', userTypes: USER_TYPES,
+  notNullColumns: new Map([['public\0torture', new Set(['c_int4', 'c_text'])]]),
+};
 
 function compare(options: Partial<EnvelopeConfig>): void {
-  const generic = new EnvelopeBuilder(context(options));
-  const fast = new FastEnvelopeBuilder(context(options));
-  const markers: SnapshotMarker[] = ['first', 'true', 'last', 'first_in_data_collection', 'last_in_data_collection'];
-  let index = 0;
-  let checked = 0;
-  for (const rel of [relation, keyless]) {
-    ROWS.forEach((row, i) => {
-      for (const tx of [TX, TX_FIRST]) {
-        for (const ev of events(rel, row, i)) {
-          const nowUs = NOW + BigInt(i % 3) * 1000n;
-          const want = outcome(() => generic.records(ev, tx, index, nowUs));
-          expect(outcome(() => fast.records(ev, tx, index, nowUs))).toEqual(want);
-          if (Array.isArray(want)) index += want.length;
-        }
-      }
-      const marker = markers[i % markers.length]!;
-      for (const txId of [null, 123]) {
-        const want = outcome(() => [generic.snapshotRecord(rel, row, marker, lsn(99999), `snap:${i}`, NOW + BigInt(i), txId)]);
-        expect(outcome(() => [fast.snapshotRecord(rel, row, marker, lsn(99999), `snap:${i}`, NOW + BigInt(i), txId)])).toEqual(want);
-        checked += Array.isArray(want) ? 1 : 0;
-      }
-    });
-  }
-  // Most rows convert: the comparison is not only between two errors.
-  expect(checked).toBeGreaterThan(ROWS.length);
+  // Most comparisons convert: they are not only between two errors.
+  expect(expectSameRecords(CTX, options, [relation, keyless], ROWS)).toBeGreaterThan(ROWS.length * 10);
 }
 
 describe('fast envelope encoder: byte-identical to the generic builder', () => {
@@ -183,13 +121,13 @@ describe('fast envelope encoder: byte-identical to the generic builder', () => {
 describe('fast envelope routing', () => {
   test('covers every current envelope option', () => {
     expect(uncoveredEnvelopeOptions(OPTIONS)).toEqual([]);
-    expect(createEnvelopeBuilder(context({}))).toBeInstanceOf(FastEnvelopeBuilder);
+    expect(createEnvelopeBuilder({ ...CTX, options: OPTIONS })).toBeInstanceOf(FastEnvelopeBuilder);
   });
 
   test('an option it was not checked against turns it off', () => {
     const options = { ...OPTIONS, schemas: true } as EnvelopeConfig;
     expect(uncoveredEnvelopeOptions(options)).toEqual(['schemas']);
-    const b = createEnvelopeBuilder({ ...context({}), options });
+    const b = createEnvelopeBuilder({ ...CTX, options });
     expect(b).toBeInstanceOf(EnvelopeBuilder);
     expect(b).not.toBeInstanceOf(FastEnvelopeBuilder);
   });
