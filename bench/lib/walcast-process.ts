@@ -55,6 +55,8 @@ export interface WalcastRunResult {
   readonly peakRssBytes: number;
   /** User + system CPU seconds of the walcast process until the target was reached. */
   readonly cpuSeconds: number | null;
+  /** Its CPU seconds when it logged "connector streaming" (node start, config, connect, setup). */
+  readonly startupCpuSeconds: number | null;
 }
 
 /** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
@@ -76,11 +78,13 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let startupSeconds: number | null = null;
+  let startupCpuSeconds: number | null = null;
   let exited: string | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
     if (startupSeconds === null && d.toString().includes('"msg":"connector streaming"')) {
       startupSeconds = (performance.now() - started) / 1000;
+      startupCpuSeconds = readCpuSeconds(pid);
     }
   });
   child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
@@ -110,7 +114,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     const cpuSeconds = readCpuSeconds(pid);
     const peak = memory.stop();
     await opts.beforeStop?.(pid);
-    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds };
+    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds };
   } finally {
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);
@@ -128,7 +132,7 @@ export interface WalcastExitOptions {
 }
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
-export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds'>> {
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds'>> {
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;
