@@ -65,8 +65,6 @@ function timestampTzJson(typeMod: number, fallback: ColumnJson): ColumnJson {
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** Plain decimal text: sign, integer digits, optional fraction. */
-const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /**
  * Base64 of Java's BigInteger.toByteArray() for a safe integer: minimal big-endian two's
@@ -95,23 +93,44 @@ export function smallTwosComplementBase64(v: number): string {
   return out;
 }
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** Unscaled values below this have at most 15 digits: exact as JS numbers. */
+const UNSCALED_LIMIT = 1e15;
+
 /**
  * numeric(p,s) with decimal.handling.mode=precise: the unscaled value at the declared scale as
- * base64 two's complement. Fast when the text has at most `scale` fraction digits and the
- * unscaled value stays within 15 digits (exact as a JS number); else the generic converter.
+ * base64 two's complement. Fast for plain decimal text (`-?\d+(\.\d+)?`) with at most `scale`
+ * fraction digits whose unscaled value stays below 10^15 (exact as a JS number); anything else
+ * (NaN, exponents, more fraction digits, larger values) goes to the generic converter.
  */
 function preciseNumericJson(scale: number, fallback: ColumnJson): ColumnJson {
   return (text) => {
-    const m = DECIMAL.exec(text);
-    if (m === null) return fallback(text);
-    const frac = m[3] ?? '';
-    if (frac.length > scale) return fallback(text);
-    const digits = (m[2]! + frac).replace(/^0+(?=\d)/, '');
-    const zerosToAdd = scale - frac.length;
-    if (digits.length + zerosToAdd > 15) return fallback(text);
-    let unscaled = Number(digits) * 10 ** zerosToAdd;
-    if (m[1] === '-') unscaled = -unscaled;
-    return '"' + smallTwosComplementBase64(unscaled === 0 ? 0 : unscaled) + '"';
+    const n = text.length;
+    let i = 0;
+    const negative = n > 0 && text.charCodeAt(0) === 0x2d;
+    if (negative) i = 1;
+    let v = 0;
+    let intDigits = 0;
+    let fracDigits = -1; // -1: no '.' seen
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x30 && c <= 0x39) {
+        v = v * 10 + (c - 0x30);
+        if (v >= UNSCALED_LIMIT) return fallback(text);
+        if (fracDigits < 0) intDigits++;
+        else fracDigits++;
+      } else if (c === 0x2e && fracDigits < 0 && intDigits > 0) {
+        fracDigits = 0;
+      } else {
+        return fallback(text);
+      }
+    }
+    if (intDigits === 0 || fracDigits === 0) return fallback(text);
+    const frac = fracDigits < 0 ? 0 : fracDigits;
+    if (frac > scale) return fallback(text);
+    const unscaled = v * POW10[scale - frac]!;
+    if (unscaled >= UNSCALED_LIMIT) return fallback(text);
+    return '"' + smallTwosComplementBase64(negative && unscaled !== 0 ? -unscaled : unscaled) + '"';
   };
 }
 
