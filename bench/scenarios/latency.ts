@@ -39,7 +39,7 @@ async function paced(clients: readonly Client[], total: number, rate: number): P
       // The load's schedule (not a wait for a condition): the next commit is due at `due`.
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       await c.query(
-        `INSERT INTO bench (id, name, amount, created, payload) VALUES ($1, 'customer-' || $1, ($1 % 10000000) / 100.0, now(), md5($1::text) || md5(($1 * 7)::text))`,
+        `INSERT INTO bench (id, name, amount, created, payload) VALUES ($1::bigint, 'customer-' || $1::bigint, ($1::bigint % 10000000) / 100.0, now(), md5($1::bigint::text) || md5(($1::bigint * 7)::text))`,
         [i + 1],
       );
     }
