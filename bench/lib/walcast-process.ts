@@ -19,8 +19,12 @@ import { BenchDb, confirmedFlushLsn } from './workload';
 
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
 
-/** Node flags for the walcast children (bench --profile adds --cpu-prof). */
-const nodeFlags: string[] = [];
+/**
+ * Node flags for the walcast children: those the `walcast` bin's shebang and the Docker image's
+ * ENTRYPOINT give it (connector/cli.ts); bench --profile adds --cpu-prof.
+ */
+export const WALCAST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+const nodeFlags: string[] = [...WALCAST_NODE_FLAGS];
 
 /** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
 export function profileWalcastInto(dir: string): void {
