@@ -19,8 +19,12 @@ import { BenchDb, confirmedFlushLsn } from './workload';
 
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
 
-/** Node flags for the walcast children (bench --profile adds --cpu-prof). */
-const nodeFlags: string[] = [];
+/**
+ * Node flags for the walcast children: those the `walcast` bin's shebang and the Docker image's
+ * ENTRYPOINT give it (connector/cli.ts); bench --profile adds --cpu-prof.
+ */
+export const WALCAST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+const nodeFlags: string[] = [...WALCAST_NODE_FLAGS];
 
 /** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
 export function profileWalcastInto(dir: string): void {
@@ -55,6 +59,8 @@ export interface WalcastRunResult {
   readonly peakRssBytes: number;
   /** User + system CPU seconds of the walcast process until the target was reached. */
   readonly cpuSeconds: number | null;
+  /** Its CPU seconds when it logged "connector streaming" (node start, config, connect, setup). */
+  readonly startupCpuSeconds: number | null;
 }
 
 /** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
@@ -76,11 +82,13 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let startupSeconds: number | null = null;
+  let startupCpuSeconds: number | null = null;
   let exited: string | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
     if (startupSeconds === null && d.toString().includes('"msg":"connector streaming"')) {
       startupSeconds = (performance.now() - started) / 1000;
+      startupCpuSeconds = readCpuSeconds(pid);
     }
   });
   child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
@@ -110,7 +118,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     const cpuSeconds = readCpuSeconds(pid);
     const peak = memory.stop();
     await opts.beforeStop?.(pid);
-    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds };
+    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds };
   } finally {
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);
@@ -128,7 +136,7 @@ export interface WalcastExitOptions {
 }
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
-export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds'>> {
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds'>> {
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;

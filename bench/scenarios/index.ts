@@ -5,10 +5,12 @@
  */
 import type { Scenario } from '../lib/context';
 import { bigtx } from './bigtx';
+import { debezium } from './debezium';
 import { kafkaSink } from './kafka-sink';
+import { latency } from './latency';
 import { nats } from './nats';
 import { snapshot } from './snapshot';
 import { spine } from './spine';
 import { wal2json } from './wal2json';
 
-export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink];
+export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink, latency, debezium];

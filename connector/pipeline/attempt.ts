@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDecoder, streamsInProgress } from '../decode/factory';
 import { SpillStore } from '../offsets/spill';
-import { EnvelopeBuilder } from '../envelope/builder';
+import type { EnvelopeBuilder } from '../envelope/builder';
+import { createEnvelopeBuilder } from '../envelope/fast';
 import { loadNotNullColumns, loadUserTypes } from '../source/user-types';
 import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
@@ -129,7 +130,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     for (const t of topics) ctx.knownTopics.add(t);
     const [userTypes, notNullColumns] = await Promise.all([loadUserTypes(client), loadNotNullColumns(client)])
       .catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types and NOT NULL columns failed'); });
-    const builder = new EnvelopeBuilder({
+    const builder = createEnvelopeBuilder({
       connectorName: config.name, topicPrefix: config.topicPrefix, database: inspection.database,
       version: WALCAST_VERSION, options: config.envelope, userTypes, notNullColumns,
     });

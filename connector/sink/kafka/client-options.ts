@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   ProduceAcks,
-  stringSerializer,
   type AdminOptions,
   type CompressionAlgorithmValue,
   type CreateTopicsOptions,
@@ -15,6 +14,7 @@ import {
 } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
+import { headerKeySerializer, headerValueSerializer } from './header-serializers';
 import { javaCompatiblePartitioner } from './partitioner';
 
 /** Backoff for connects and sends. About 20 s of retrying before an outage surfaces. */
@@ -71,7 +71,7 @@ export function producerOptions(config: KafkaConfig, retry: KafkaRetryPolicy): W
     retries: Math.max(2, retry.retries),
     compression: compressionType(config),
     partitioner: javaCompatiblePartitioner(),
-    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+    serializers: { headerKey: headerKeySerializer(), headerValue: headerValueSerializer() },
   };
 }
 

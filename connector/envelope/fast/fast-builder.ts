@@ -1,0 +1,166 @@
+/**
+ * The fast envelope path: the EnvelopeBuilder's records, written by per-relation encoders
+ * (relation-encoder.ts) for the changes that make up nearly all traffic — inserts, updates
+ * without an old row (REPLICA IDENTITY DEFAULT, key unchanged) and snapshot reads — and by the
+ * generic builder for everything else (deletes, key changes, old rows, unchanged TOAST values,
+ * truncates, logical messages). Output is byte-identical to the generic builder's: the unit test
+ * test/unit/envelope/fast-encoder.test.ts and the Debezium comparison suite hold it to that.
+ *
+ * Per record it does no BigInt arithmetic and builds no intermediate JSON value: the `source`
+ * block's transaction-constant parts are written once per transaction and relation, the
+ * processing-time tail once per clock tick, and the value is one string turned into one Buffer.
+ */
+import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../../decode/change';
+import type { Lsn } from '../../protocol/lsn';
+import { formatLsn } from '../../protocol/lsn';
+import type { SinkRecord } from '../../sink/port';
+import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../builder';
+import { columnControls } from '../column-controls';
+import { eventFilter } from '../event-filter';
+import { quoteJson } from '../json';
+import { RelationStates } from '../row';
+import { RelationEncoder } from './relation-encoder';
+
+const HEADERS_C: Readonly<Record<string, string>> = Object.freeze({ op: 'c' });
+const HEADERS_U: Readonly<Record<string, string>> = Object.freeze({ op: 'u' });
+const HEADERS_R: Readonly<Record<string, string>> = Object.freeze({ op: 'r' });
+
+/** Decimal text of a µs timestamp as ms, µs and ns, without BigInt division when it can. */
+function timeTriple(us: bigint): readonly [string, string, string] {
+  const text = us.toString();
+  // For us >= 1000 the decimal digits shift: floor(us / 1000) drops three, us * 1000 adds three.
+  if (us >= 1000n) return [text.slice(0, -3), text, text + '000'];
+  return [(us / 1000n).toString(), text, (us * 1000n).toString()];
+}
+
+/** The source block around its per-event LSN: head + lsn + mid + lsn + tail. */
+interface SourceParts {
+  readonly head: string;
+  readonly mid: string;
+}
+
+const SOURCE_TAIL = ',"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"';
+
+export class FastEnvelopeBuilder extends EnvelopeBuilder {
+  private readonly relationStates: RelationStates;
+  private readonly encoders = new WeakMap<Relation, RelationEncoder>();
+  private readonly keepEvent: (event: DataEvent) => boolean;
+  private readonly sourceHeadText: string;
+  private readonly dbText: string;
+  // Transaction cache: the source parts per relation of the current transaction.
+  private txCommitLsn: Lsn | null = null;
+  private txLast: Lsn | null = null;
+  private txXid = -1;
+  private txTimeUs = -1n;
+  private txIdPrefix = '';
+  private txSources = new Map<RelationEncoder, SourceParts>();
+  // Processing-time cache: `","ts_ms":..,"ts_us":..,"ts_ns":..}` for the last nowUs seen.
+  private nowUs = -1n;
+  private nowTail = '';
+  // Snapshot cache: the whole source for the last (encoder, marker, nowUs, lsn, txId).
+  private snapKey: { encoder: RelationEncoder; marker: SnapshotMarker; nowUs: bigint; lsn: Lsn; txId: number | null } | null = null;
+  private snapSource = '';
+
+  constructor(private readonly context: EnvelopeContext) {
+    super(context);
+    this.relationStates = new RelationStates(context.topicPrefix, context.options, context.userTypes, context.notNullColumns, columnControls(context.options));
+    this.keepEvent = eventFilter(context.options);
+    this.sourceHeadText =
+      `{"version":${quoteJson(context.version)},"connector":"postgresql","name":${quoteJson(context.connectorName)},"ts_ms":`;
+    this.dbText = quoteJson(context.database);
+  }
+
+  override records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
+    if (event.kind === 'insert' || (event.kind === 'update' && event.before === null)) {
+      if (!this.keepEvent(event)) return [];
+      const record = this.change(event, tx, firstIndex, nowUs);
+      if (record !== null) return [record];
+    }
+    return super.records(event, tx, firstIndex, nowUs);
+  }
+
+  override snapshotRecord(
+    relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, id: string, nowUs: bigint,
+    snapshotTxId: number | null = null,
+  ): SinkRecord {
+    if (RelationEncoder.hasUnchangedToast(row)) return super.snapshotRecord(relation, row, marker, snapshotLsn, id, nowUs, snapshotTxId);
+    const enc = this.encoder(relation);
+    const key = enc.keyJson(row);
+    const after = enc.rowJson(row);
+    const k = this.snapKey;
+    if (k === null || k.encoder !== enc || k.marker !== marker || k.nowUs !== nowUs || k.lsn !== snapshotLsn || k.txId !== snapshotTxId) {
+      const [ms, us, ns] = timeTriple(nowUs);
+      const lsn = snapshotLsn.toString();
+      this.snapSource =
+        `,"source":${this.sourceHeadText}${ms},"snapshot":"${marker}","db":${this.dbText},"sequence":"[null,\\"${lsn}\\"]",` +
+        `"ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},` +
+        `"txId":${snapshotTxId === null ? 'null' : snapshotTxId},"lsn":${lsn}${SOURCE_TAIL}r${this.timeTail(nowUs)}`;
+      this.snapKey = { encoder: enc, marker, nowUs, lsn: snapshotLsn, txId: snapshotTxId };
+    }
+    const value = '{"before":null,"after":' + after + this.snapSource;
+    return { topic: enc.topic, key: key === null ? null : Buffer.from(key, 'utf8'), value: Buffer.from(value, 'utf8'), headers: HEADERS_R, id };
+  }
+
+  /** An insert, or an update without an old row; null when the row needs the generic path. */
+  private change(event: InsertEvent | UpdateEvent, tx: TxContext, index: number, nowUs: bigint): SinkRecord | null {
+    const row = event.after;
+    if (RelationEncoder.hasUnchangedToast(row)) return null;
+    const enc = this.encoder(event.relation);
+    const key = enc.keyJson(row);
+    const after = enc.rowJson(row);
+    const source = this.txSource(enc, tx);
+    const lsn = event.lsn.toString();
+    const insert = event.kind === 'insert';
+    const value =
+      '{"before":null,"after":' + after + source.head + lsn + source.mid + lsn + SOURCE_TAIL + (insert ? 'c' : 'u') + this.timeTail(nowUs);
+    return {
+      topic: enc.topic,
+      key: key === null ? null : Buffer.from(key, 'utf8'),
+      value: Buffer.from(value, 'utf8'),
+      headers: insert ? HEADERS_C : HEADERS_U,
+      id: this.txIdPrefix + index,
+    };
+  }
+
+  private encoder(relation: Relation): RelationEncoder {
+    let enc = this.encoders.get(relation);
+    if (enc === undefined) {
+      enc = new RelationEncoder(this.relationStates.get(relation), relation, this.context.options);
+      this.encoders.set(relation, enc);
+    }
+    return enc;
+  }
+
+  /** The source block's parts for this transaction and relation, built once per pair. */
+  private txSource(enc: RelationEncoder, tx: TxContext): SourceParts {
+    if (tx.commitLsn !== this.txCommitLsn || tx.lastCommitLsn !== this.txLast || tx.xid !== this.txXid || tx.commitTimeUs !== this.txTimeUs) {
+      if (tx.commitLsn !== this.txCommitLsn) this.txIdPrefix = formatLsn(tx.commitLsn) + ':';
+      this.txCommitLsn = tx.commitLsn;
+      this.txLast = tx.lastCommitLsn;
+      this.txXid = tx.xid;
+      this.txTimeUs = tx.commitTimeUs;
+      this.txSources = new Map();
+    }
+    let parts = this.txSources.get(enc);
+    if (parts === undefined) {
+      const [ms, us, ns] = timeTriple(tx.commitTimeUs);
+      const last = tx.lastCommitLsn === null ? 'null' : `\\"${tx.lastCommitLsn}\\"`;
+      parts = {
+        head: `,"source":${this.sourceHeadText}${ms},"snapshot":"false","db":${this.dbText},"sequence":"[${last},\\"`,
+        mid: `\\"]","ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},"txId":${tx.xid},"lsn":`,
+      };
+      this.txSources.set(enc, parts);
+    }
+    return parts;
+  }
+
+  /** `","ts_ms":..,"ts_us":..,"ts_ns":..}` of the processing time, rebuilt when the clock moved. */
+  private timeTail(nowUs: bigint): string {
+    if (nowUs !== this.nowUs) {
+      const [ms, us, ns] = timeTriple(nowUs);
+      this.nowUs = nowUs;
+      this.nowTail = `","ts_ms":${ms},"ts_us":${us},"ts_ns":${ns}}`;
+    }
+    return this.nowTail;
+  }
+}
