@@ -2,7 +2,7 @@
  * Runs walcast and Debezium side by side on one database and compares what they emit.
  */
 import { writeFileSync } from 'node:fs';
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeConfig, HeartbeatConfig } from '../../../config/types';
 import type { TestDatabase } from '../../infra/env';
 import { startDebezium, type DebeziumHandle } from '../../peers/debezium-runner';
 import { compareOutputs, formatDifferences, type Comparison, type Difference } from './compare';
@@ -22,11 +22,18 @@ export async function startPair(db: TestDatabase, opts: {
   envelope?: Partial<EnvelopeConfig>;
   /** walcast's decoder; Debezium always reads pgoutput (Debezium 3 has no wal2json decoder). */
   plugin?: 'pgoutput' | 'wal2json';
+  /** Both print Kafka Connect JSON with schemas ({schema, payload}). */
+  schemas?: boolean;
+  /** walcast's heartbeat settings (Debezium's go in debeziumProps). */
+  heartbeat?: Partial<HeartbeatConfig>;
 }): Promise<PairRun> {
-  const debezium = await startDebezium(db, { tables: opts.tables, props: opts.debeziumProps });
+  const debezium = await startDebezium(db, { tables: opts.tables, props: opts.debeziumProps, schemas: opts.schemas });
   let walcast: WalcastPeer;
   try {
-    walcast = await startWalcast(db, { topicPrefix: debezium.topicPrefix, tables: opts.tables, envelope: opts.envelope, plugin: opts.plugin });
+    walcast = await startWalcast(db, {
+      topicPrefix: debezium.topicPrefix, tables: opts.tables, plugin: opts.plugin, heartbeat: opts.heartbeat,
+      envelope: opts.schemas === true ? { ...opts.envelope, schemas: true } : opts.envelope,
+    });
   } catch (err) {
     await debezium.stop();
     throw err;
