@@ -56,8 +56,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     walcast: /^null$/,
     record: /\.public\.people /,
     reason: 'A null in a column with a default (schemas-columns: age DEFAULT 18): Kafka Connect\'s JsonConverter, with its default ' +
-      'replace.null.with.default=true, writes the schema\'s default instead of null (seen for a column a key-only old row lacks; the ' +
-      'same code path takes explicit NULLs). walcast writes null, what PostgreSQL holds.',
+      'replace.null.with.default=true, writes the schema\'s default instead of null (seen for an explicit NULL and for a column a ' +
+      'key-only old row lacks). walcast writes null, what PostgreSQL holds.',
   },
   {
     path: /^value\.data_collections\[\d+\]\.data_collection$/,
