@@ -31,6 +31,10 @@ const COVERED: Readonly<Record<keyof EnvelopeConfig, (value: unknown) => boolean
   columnHashAlgorithm: () => true,
   columnHashSalt: () => true,
   messageKeyColumns: () => true,
+  // Not reproduced: the {schema, payload} wrapping and the transaction block go through the
+  // generic builder.
+  schemas: (v) => v !== true,
+  transactionMetadata: (v) => v !== true,
 };
 
 /** The options the fast path does not cover (empty when it covers them all). */

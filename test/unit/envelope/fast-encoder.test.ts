@@ -131,4 +131,9 @@ describe('fast envelope routing', () => {
     expect(b).toBeInstanceOf(EnvelopeBuilder);
     expect(b).not.toBeInstanceOf(FastEnvelopeBuilder);
   });
+
+  test('schemas and the transaction block go to the generic builder; off, they keep the fast one', () => {
+    expect(uncoveredEnvelopeOptions({ ...OPTIONS, schemas: true, transactionMetadata: true } as EnvelopeConfig)).toEqual(['schemas', 'transactionMetadata']);
+    expect(createEnvelopeBuilder({ ...CTX, options: { ...OPTIONS, schemas: false, transactionMetadata: false } as EnvelopeConfig })).toBeInstanceOf(FastEnvelopeBuilder);
+  });
 });
