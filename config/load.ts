@@ -87,6 +87,8 @@ function rememberSecrets(c: Obj, env: NodeJS.ProcessEnv): void {
   };
   walk(schema, c);
   if (typeof url === 'string') rememberUrlSecrets(url);
+  const registryUrl = (((c.sink as Obj | undefined)?.kafka as Obj | undefined)?.schemaRegistry as Obj | undefined)?.url;
+  if (typeof registryUrl === 'string') rememberUrlSecrets(registryUrl);
   rememberSecret(env.PGPASSWORD);
   rememberSecret(process.env.PGPASSWORD);
 }

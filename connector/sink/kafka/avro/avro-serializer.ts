@@ -1,0 +1,145 @@
+/**
+ * Record keys and values -> Avro in the Confluent wire format, as Debezium with Confluent's
+ * AvroConverter writes them:
+ *
+ *   byte 0      magic 0x00
+ *   bytes 1-4   schema id, int32 big-endian, as the registry assigned it
+ *   bytes 5-    the Avro binary encoding of the datum (no container, no schema)
+ *
+ * Input: records whose key and value are Kafka Connect JSON with schemas
+ * (`{"schema":<Connect schema>,"payload":<value>}`, what the envelope stage writes with
+ * schemas on). Subjects follow TopicNameStrategy: `<topic>-key` and `<topic>-value`. A record
+ * whose Connect schema changed (a Relation message added, dropped or retyped a column) gets a
+ * new Avro schema, registered as the subject's next version before the record is sent. A null
+ * key or value (tombstone) stays null.
+ *
+ * Compiled schemas are cached by their Connect schema text, registered ids by subject and Avro
+ * schema text (on top of the registry client's own cache), so the steady state is one string
+ * lookup and one Avro encoding per key and value.
+ */
+import { ConnectorError } from '../../../errors';
+import type { SinkRecord } from '../../port';
+import { asConnectSchema } from './connect-schema-json';
+import { compileCodec, parsePayload, type AvroCodec } from './avro-codec';
+import type { SchemaRegistry } from './registry';
+
+export const MAGIC_BYTE = 0;
+
+/** Turns each record's key and value into the bytes the broker stores. */
+export type RecordSerializer = (records: readonly SinkRecord[]) => Promise<readonly SinkRecord[]>;
+
+/** Most distinct Connect schemas (per key/value) kept compiled; beyond it the oldest go. */
+const MAX_CACHED = 1_000;
+
+const HEAD = '{"schema":';
+const PAYLOAD = ',"payload":';
+
+export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
+  const codecs = new Map<string, AvroCodec>();
+  const ids = new Map<string, Promise<number>>();
+
+  const codecOf = (schemaText: string, schema: unknown): AvroCodec => {
+    let codec = codecs.get(schemaText);
+    if (codec === undefined) {
+      codec = compileCodec(asConnectSchema(schema));
+      if (codecs.size >= MAX_CACHED) codecs.delete(codecs.keys().next().value!);
+      codecs.set(schemaText, codec);
+    }
+    return codec;
+  };
+
+  const idOf = (subject: string, codec: AvroCodec): Promise<number> => {
+    const key = `${subject}\n${codec.schemaText}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = registry.register(subject, codec.schemaText);
+      // A failed registration is tried again by the next record, not remembered.
+      id.catch(() => ids.delete(key));
+      if (ids.size >= MAX_CACHED) ids.delete(ids.keys().next().value!);
+      ids.set(key, id);
+    }
+    return id;
+  };
+
+  const encode = async (data: Buffer | null, subject: string, what: string, r: SinkRecord): Promise<Buffer | null> => {
+    if (data === null) return null;
+    let codec: AvroCodec;
+    let body: Buffer;
+    try {
+      const text = data.toString('utf8');
+      const fast = splitFast(text);
+      let parsed: { codec: AvroCodec; payload: unknown } | undefined;
+      if (fast !== undefined) {
+        const cached = codecs.get(fast.schemaText);
+        if (cached !== undefined) parsed = { codec: cached, payload: parsePayload(fast.payloadText) };
+        else {
+          const schema = tryParse(fast.schemaText);
+          if (schema !== undefined) parsed = { codec: codecOf(fast.schemaText, schema), payload: parsePayload(fast.payloadText) };
+        }
+      }
+      if (parsed === undefined) {
+        const doc = parseWhole(text, what, r);
+        parsed = { codec: codecOf(JSON.stringify(doc.schema), doc.schema), payload: doc.payload };
+      }
+      codec = parsed.codec;
+      body = codec.encode(parsed.payload);
+    } catch (e) {
+      if (e instanceof ConnectorError) throw e;
+      throw new ConnectorError('SINK_SEND', `cannot write the ${what} of record ${r.id} (topic ${r.topic}) as Avro: ${(e as Error).message}`, {
+        cause: e, retriable: false, context: { topic: r.topic, id: r.id },
+      });
+    }
+    const id = await idOf(subject, codec);
+    const head = Buffer.allocUnsafe(5);
+    head.writeUInt8(MAGIC_BYTE, 0);
+    head.writeInt32BE(id, 1);
+    return Buffer.concat([head, body]);
+  };
+
+  return async (records) => {
+    const out: SinkRecord[] = [];
+    for (const r of records) {
+      const [key, value] = await Promise.all([
+        encode(r.key, `${r.topic}-key`, 'key', r),
+        encode(r.value, `${r.topic}-value`, 'value', r),
+      ]);
+      out.push({ ...r, key, value });
+    }
+    return out;
+  };
+}
+
+/**
+ * Splits `{"schema":S,"payload":P}` without parsing S (its text is the cache key). The first
+ * `,"payload":` ends S: inside a Connect schema that text could only be an object key, and
+ * Connect schema keys are a fixed set without "payload" (in string values the quote would be
+ * escaped). A split that is not valid JSON, or another shape, falls back to parsing it whole.
+ */
+function splitFast(text: string): { schemaText: string; payloadText: string } | undefined {
+  const at = text.indexOf(PAYLOAD);
+  if (!text.startsWith(HEAD) || at < 0 || !text.endsWith('}')) return undefined;
+  return { schemaText: text.slice(HEAD.length, at), payloadText: text.slice(at + PAYLOAD.length, -1) };
+}
+
+/** The parsed JSON, undefined when `text` is not JSON. */
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseWhole(text: string, what: string, r: SinkRecord): { schema: unknown; payload: unknown } {
+  let doc: unknown;
+  try {
+    doc = parsePayload(text);
+  } catch { /* reported below */ }
+  const o = doc as { schema?: unknown; payload?: unknown } | undefined;
+  if (typeof o !== 'object' || o === null || o.schema === undefined || o.schema === null || !('payload' in o)) {
+    throw new ConnectorError('SINK_SEND',
+      `the ${what} of record ${r.id} (topic ${r.topic}) has no Kafka Connect schema; sink.kafka.format avro needs the envelope written with schemas ({"schema":..,"payload":..})`,
+      { retriable: false, context: { topic: r.topic, id: r.id } });
+  }
+  return { schema: o.schema, payload: o.payload };
+}
