@@ -74,6 +74,25 @@ export function checkConfig(c: Obj): string[] {
   if (typeof c.topicPrefix === 'string' && c.topicPrefix.length > 200) problems.push('topicPrefix: at most 200 characters (Kafka topic names end at 249)');
   add(range(group(c, 'http').port, 'http.port', 0, 65_535));
   problems.push(...checkEnvelopeFilters(group(c, 'envelope')));
+  problems.push(...checkHeartbeat(group(c, 'heartbeat'), sink));
+  return problems;
+}
+
+/** heartbeat.*: interval range, a topic prefix Kafka and NATS accept, a subject the stream covers. */
+function checkHeartbeat(hb: Obj, sink: Obj): string[] {
+  const problems: string[] = [];
+  const r = range(hb.intervalMs, 'heartbeat.intervalMs', 0, 86_400_000);
+  if (r !== undefined) problems.push(r);
+  const m = matches(hb.topicPrefix, 'heartbeat.topicPrefix', TOPIC_PREFIX, 'must be dot-separated tokens of letters, digits, _ and -');
+  if (m !== undefined) problems.push(m);
+  const on = isInt(hb.intervalMs) && hb.intervalMs > 0;
+  if (!on && typeof hb.actionQuery === 'string' && hb.actionQuery.trim() !== '') {
+    problems.push('heartbeat.actionQuery: runs at each heartbeat; set heartbeat.intervalMs too');
+  }
+  if (on && sink.type === 'nats' && group(sink, 'nats').createStream === true) {
+    problems.push('heartbeat.intervalMs: the heartbeat subject <heartbeat.topicPrefix>.<topicPrefix> lies outside the <topicPrefix>.> subjects of the stream walcast creates; ' +
+      'create the stream with both subjects yourself and set sink.nats.createStream false');
+  }
   return problems;
 }
 

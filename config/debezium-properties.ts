@@ -87,9 +87,34 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
   if (format !== undefined && format.trim().toLowerCase() !== 'json') problems.push(`debezium.format.value: "${format}" is not supported: walcast writes JSON`);
   const keyFormat = get('debezium.format.key');
   if (keyFormat !== undefined && keyFormat.trim().toLowerCase() !== 'json') problems.push(`debezium.format.key: "${keyFormat}" is not supported: walcast writes JSON`);
+  mapSchemasEnable(get, set, problems);
 
   const ignored = [...props.keys()].filter((k) => !used.has(k)).sort();
   return { config, ignored, problems };
+}
+
+/**
+ * debezium.format[.key|.value].schemas.enable → envelope.schemas. Debezium Server's JSON format
+ * is Kafka Connect's JsonConverter with its default schemas.enable=true (Debezium's
+ * ConverterBuilder sets no other), so without these keys the records carry schemas.
+ */
+function mapSchemasEnable(get: Get, set: Set, problems: string[]): void {
+  const keys = ['debezium.format.schemas.enable', 'debezium.format.key.schemas.enable', 'debezium.format.value.schemas.enable'];
+  const given: Array<[string, boolean]> = [];
+  for (const k of keys) {
+    const v = get(k)?.trim().toLowerCase();
+    if (v === undefined) continue;
+    if (v !== 'true' && v !== 'false') problems.push(`${k}: "${v}" must be true or false`);
+    else given.push([k, v === 'true']);
+  }
+  // The key/value specific keys win over the common one, as in Debezium Server.
+  const specific = given.filter(([k]) => k !== keys[0]);
+  const effective = specific.length > 0 ? specific : given;
+  if (new Set(effective.map(([, v]) => v)).size > 1) {
+    problems.push(`${keys[1]}, ${keys[2]}: walcast writes keys and values alike (envelope.schemas); set both the same`);
+    return;
+  }
+  set('envelope.schemas', effective.length === 0 ? true : effective[0]![1]);
 }
 
 type Get = (key: string) => string | undefined;
@@ -138,6 +163,16 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   const hstore = get(s('hstore.handling.mode'));
   if (hstore !== undefined && hstore.trim().toLowerCase() !== 'json') problems.push(`${s('hstore.handling.mode')}: "${hstore}" is not supported: walcast writes hstore as json (the default)`);
   mapSkippedOperations(get(s('skipped.operations')), set, problems);
+  boolean(s('provide.transaction.metadata'), 'envelope.transactionMetadata');
+  const heartbeatMs = get(s('heartbeat.interval.ms'));
+  if (heartbeatMs !== undefined) {
+    if (/^\s*\d+\s*$/.test(heartbeatMs)) set('heartbeat.intervalMs', Number(heartbeatMs));
+    else problems.push(`${s('heartbeat.interval.ms')}: "${heartbeatMs}" must be a number of milliseconds`);
+  }
+  const heartbeatPrefix = get(s('topic.heartbeat.prefix'));
+  if (heartbeatPrefix !== undefined) set('heartbeat.topicPrefix', heartbeatPrefix.trim());
+  const heartbeatQuery = get(s('heartbeat.action.query'));
+  if (heartbeatQuery !== undefined) set('heartbeat.actionQuery', heartbeatQuery);
   const msgInc = get(s('message.prefix.include.list'));
   if (msgInc !== undefined) set('envelope.messagePrefixInclude', splitList(msgInc));
   const msgExc = get(s('message.prefix.exclude.list'));

@@ -79,7 +79,7 @@ const bool = (path: string, doc: string, def: boolean) => key(path, doc, BOOLEAN
 const int = (path: string, doc: string, def: number) => key(path, doc, INTEGER, def);
 const list = (path: string, doc: string, def: string[]) => key(path, doc, STRING_LIST, def);
 
-type SchemaShape<T> = { readonly [K in keyof T]-?: T[K] extends readonly unknown[] | string | number | boolean ? Leaf : SchemaShape<T[K]> };
+type SchemaShape<T> = { readonly [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] | string | number | boolean ? Leaf : SchemaShape<T[K]> };
 
 // `satisfies SchemaShape<WalcastConfig>`: a key missing from the schema, or one the types do
 // not have, is a compile error. (convict.Schema<T> does not fit readonly arrays.)
@@ -169,6 +169,13 @@ export const schema = {
     columnHashSalt: str('envelope.columnHashSalt', 'Salt of columnMaskWithHash.', '', true),
     messageKeyColumns: list('envelope.messageKeyColumns', 'schema.table:col1,col2 (table pattern, * within a part): these columns, in this order, are the message key of the matching tables instead of the primary key (Debezium message.key.columns). From env the comma list may continue a rule: public.orders:a,b.', []),
     messagePrefixExclude: list('envelope.messagePrefixExclude', 'Do not emit logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.exclude.list).', []),
+    schemas: bool('envelope.schemas', 'Kafka Connect JSON with schemas: each key and value is {"schema": ..., "payload": ...} with Debezium\'s schema names and semantic types (JsonConverter schemas.enable=true).', false),
+    transactionMetadata: bool('envelope.transactionMetadata', 'BEGIN/END records with per-table event counts on <topicPrefix>.transaction, and the transaction block (id, total_order, data_collection_order) in change events (Debezium provide.transaction.metadata).', false),
+  },
+  heartbeat: {
+    intervalMs: int('heartbeat.intervalMs', 'Emit a heartbeat record every this many ms (Debezium heartbeat.interval.ms); 0 disables.', 0),
+    topicPrefix: str('heartbeat.topicPrefix', 'Heartbeat topic: <heartbeat.topicPrefix>.<topicPrefix> (Debezium topic.heartbeat.prefix).', '__debezium-heartbeat'),
+    actionQuery: str('heartbeat.actionQuery', 'SQL run on the source database at each heartbeat, e.g. an UPDATE of a heartbeat table so a quiet database still produces changes (Debezium heartbeat.action.query). Empty: none.', ''),
   },
   offsets: {
     store: key('offsets.store', 'Where the connector state lives: broker (Kafka compacted topic / NATS key-value bucket), file (stateDir), auto (broker unless sink.type is stdout).', ['auto', 'file', 'broker'], 'auto'),

@@ -133,6 +133,27 @@ export interface EnvelopeConfig {
   readonly columnHashSalt: string;
   /** `schema.table:col1,col2`: the message key of matching tables (Debezium message.key.columns). */
   readonly messageKeyColumns: readonly string[];
+  /*
+   * The two below are always set by config/load.ts; optional so that EnvelopeConfig literals
+   * written before them (tests, other stages) still type-check: absent means false.
+   */
+  /** Kafka Connect JSON with schemas: every key and value is `{schema, payload}` (JsonConverter schemas.enable). */
+  readonly schemas?: boolean;
+  /**
+   * Debezium provide.transaction.metadata: BEGIN/END records on `<topicPrefix>.transaction` and
+   * the `transaction` block (id, total_order, data_collection_order) in change events.
+   */
+  readonly transactionMetadata?: boolean;
+}
+
+/** Debezium heartbeats: a record on `<topicPrefix of heartbeats>.<topicPrefix>` every intervalMs. */
+export interface HeartbeatConfig {
+  /** 0 disables heartbeat records (Debezium heartbeat.interval.ms). */
+  readonly intervalMs: number;
+  /** Debezium topic.heartbeat.prefix: the topic is `<topicPrefix>.<connector topicPrefix>`. */
+  readonly topicPrefix: string;
+  /** SQL run on the source at each heartbeat (Debezium heartbeat.action.query); empty: none. */
+  readonly actionQuery: string;
 }
 
 export interface OffsetsConfig {
@@ -161,6 +182,7 @@ export interface WalcastConfig {
   /** Defaults to `name`. */
   readonly topicPrefix: string;
   readonly envelope: EnvelopeConfig;
+  readonly heartbeat: HeartbeatConfig;
   readonly offsets: OffsetsConfig;
   readonly http: { readonly port: number };
   /** format auto: human-readable lines when stderr is a terminal, JSON otherwise. */

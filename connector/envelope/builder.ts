@@ -28,6 +28,8 @@ import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
+import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts } from './schema-envelope';
+import type { OpenTransaction } from './transaction-metadata';
 
 export interface EnvelopeContext {
   readonly connectorName: string;
@@ -39,6 +41,8 @@ export interface EnvelopeContext {
   readonly userTypes?: UserTypes;
   /** NOT NULL columns per table, for Debezium's fallback values in key-only old rows. */
   readonly notNullColumns?: NotNullColumns;
+  /** Literal column defaults (PostgreSQL text) for the Connect schemas (envelope.schemas). */
+  readonly columnDefaults?: ColumnDefaultTexts;
 }
 
 export interface TxContext {
@@ -48,6 +52,8 @@ export interface TxContext {
   readonly commitTimeUs: bigint;
   /** Commit LSN of the previous transaction, for source.sequence; null when unknown. */
   readonly lastCommitLsn: Lsn | null;
+  /** envelope.transactionMetadata: the open transaction's counters (the `transaction` block). */
+  readonly metadata?: OpenTransaction;
 }
 
 export type SnapshotMarker = 'first' | 'true' | 'last' | 'first_in_data_collection' | 'last_in_data_collection';
@@ -107,6 +113,10 @@ export class EnvelopeBuilder {
   /** skipped operations and logical-message prefix lists. */
   private readonly keep: (event: DataEvent) => boolean;
   private readonly skipped: ReadonlySet<SkippableOperation>;
+  /** envelope.schemas: wraps keys and values as `{schema, payload}`; null when off. */
+  private readonly schemas: SchemaEnvelopes | null;
+  /** The transaction of the event being built (records()), for the `transaction` block. */
+  private txMeta: OpenTransaction | null = null;
 
   constructor(private readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
@@ -116,6 +126,7 @@ export class EnvelopeBuilder {
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
     this.dbJson = quoteJson(ctx.database);
+    this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(ctx, ctx.options.binaryHandling) : null;
   }
 
   /** Topic of a relation (cached with its converters). */
@@ -131,6 +142,7 @@ export class EnvelopeBuilder {
   /** The records for one change; ids `<commit lsn>:<firstIndex + position>`. */
   records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
     if (!this.keep(event)) return [];
+    this.txMeta = tx.metadata ?? null;
     const drafts: Draft[] = [];
     switch (event.kind) {
       case 'insert': {
@@ -161,7 +173,22 @@ export class EnvelopeBuilder {
       this.idPrefix = formatLsn(tx.commitLsn) + ':';
     }
     const prefix = this.idPrefix;
-    return drafts.map((d, i) => ({ ...d, id: prefix + (firstIndex + i) }));
+    const out = this.schemas === null ? drafts : this.withSchemas(event, drafts);
+    return out.map((d, i) => ({ ...d, id: prefix + (firstIndex + i) }));
+  }
+
+  /** envelope.schemas: each draft's key and value wrapped with its relation's (or the message's) schemas. */
+  private withSchemas(event: DataEvent, drafts: Draft[]): Draft[] {
+    const schemas = this.schemas!;
+    if (event.kind === 'message') {
+      return drafts.map((d) => ({ ...d, key: wrapPayload(FIXED_HEADS.messageKey, d.key), value: wrapPayload(schemas.messageValue, d.value) }));
+    }
+    // A truncate gives one draft per relation, in order; any other change drafts of one relation.
+    return drafts.map((d, i) => {
+      const relation = event.kind === 'truncate' ? event.relations[i]! : event.relation;
+      const state = this.states.get(relation);
+      return { ...d, ...schemas.wrap(relation, state.topic, state, d.key, d.value) };
+    });
   }
 
   /**
@@ -183,7 +210,9 @@ export class EnvelopeBuilder {
       txId: snapshotTxId,
     };
     const after = rowJson(state, row, null);
-    return { ...this.draft(state.topic, utf8(keyJson(state, row, null)), null, after, source, 'r', nowUs), id };
+    this.txMeta = null;
+    const d = this.draft(state.topic, utf8(keyJson(state, row, null)), null, after, source, 'r', nowUs);
+    return { ...d, ...(this.schemas === null ? {} : this.schemas.wrap(relation, state.topic, state, d.key, d.value)), id };
   }
 
   private update(event: UpdateEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {
@@ -247,7 +276,8 @@ export class EnvelopeBuilder {
     const prefix = quoteJson(event.prefix);
     // Debezium's message envelope has ts_ms only (no ts_us/ts_ns), before source.
     const value =
-      `{"op":"m","ts_ms":${nowUs / 1000n},"source":${source},"transaction":null,` +
+      `{"op":"m","ts_ms":${nowUs / 1000n},"source":${source},` +
+      `"transaction":${this.txMeta === null || !event.transactional ? 'null' : this.txMeta.message(event.prefix, event.lsn)},` +
       `"message":{"prefix":${prefix},"content":"${encodeBinary(event.content, this.ctx.options.binaryHandling)}"}}`;
     return { topic: this.messageTopic, key: utf8(`{"prefix":${prefix}}`), value: utf8(value), headers: OP_HEADERS.m };
   }
@@ -287,9 +317,9 @@ export class EnvelopeBuilder {
     op: Op,
     nowUs: bigint,
   ): Draft {
-    // transaction: null until transaction metadata (provide.transaction.metadata) is implemented.
+    const transaction = this.txMeta === null ? 'null' : this.txMeta.event(source.schemaJson, source.tableJson, source.lsn);
     const value =
-      `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${this.sourceJson(source)},"transaction":null,` +
+      `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${this.sourceJson(source)},"transaction":${transaction},` +
       `"op":"${op}","ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"ts_ns":${nowUs * 1000n}}`;
     return { topic, key, value: utf8(value), headers: OP_HEADERS[op] };
   }

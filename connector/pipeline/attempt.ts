@@ -18,6 +18,10 @@ import { createDecoder, streamsInProgress } from '../decode/factory';
 import { SpillStore } from '../offsets/spill';
 import { EnvelopeBuilder } from '../envelope/builder';
 import { loadNotNullColumns, loadUserTypes } from '../source/user-types';
+import { loadColumnDefaults } from '../source/column-defaults';
+import { transactionTopicName } from '../envelope/transaction-metadata';
+import { HeartbeatRecords } from '../envelope/heartbeat-record';
+import { HeartbeatAction } from './heartbeat-action';
 import { topicName } from '../envelope/topic';
 import { WALCAST_VERSION } from '../envelope/version';
 import type { Logger } from '../observe/logger';
@@ -95,6 +99,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   let setup: SlotSetupDeps | null = null;
   let stateBefore: ConnectorState | null = null;
   let streamed: StreamedTransactions | null = null;
+  let heartbeatAction: HeartbeatAction | null = null;
   try {
     stateBefore = ctx.tail ? null : await ctx.stateStore.read();
     await client.connect().catch((e: unknown) => { throw fromPgError(e, 'PG_CONNECT', 'cannot connect to PostgreSQL'); });
@@ -127,11 +132,13 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     const topics = inspection.tables.map((t) => topicName(config.topicPrefix, t.schema, t.table));
     await sink.ensureTopics(topics);
     for (const t of topics) ctx.knownTopics.add(t);
-    const [userTypes, notNullColumns] = await Promise.all([loadUserTypes(client), loadNotNullColumns(client)])
-      .catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types and NOT NULL columns failed'); });
+    const [userTypes, notNullColumns, columnDefaults] = await Promise.all([
+      loadUserTypes(client), loadNotNullColumns(client),
+      config.envelope.schemas === true ? loadColumnDefaults(client) : undefined,
+    ]).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types, NOT NULL columns and defaults failed'); });
     const builder = new EnvelopeBuilder({
       connectorName: config.name, topicPrefix: config.topicPrefix, database: inspection.database,
-      version: WALCAST_VERSION, options: config.envelope, userTypes, notNullColumns,
+      version: WALCAST_VERSION, options: config.envelope, userTypes, notNullColumns, columnDefaults,
     });
 
     if (ctx.tail) {
@@ -159,6 +166,11 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
 
     const decoder = createDecoder(config, inspection.tables, inspection.primaryKeys, inspection.serverVersion);
     streamed = streamedTransactions(ctx, inspection.serverVersion);
+    const hb = config.heartbeat;
+    if (hb.intervalMs > 0 && hb.actionQuery.trim() !== '' && !ctx.tail) {
+      heartbeatAction = new HeartbeatAction(config.source.url, hb.actionQuery, logger, `walcast-${config.name}-heartbeat`);
+    }
+    const action = heartbeatAction;
     const session = new StreamSession({
       repl, decoder, builder, sink, logger, startLsn: slotStart.startLsn, knownTopics: ctx.knownTopics,
       options: {
@@ -171,6 +183,16 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       onConfirmed: ctx.onConfirmed,
       metrics: ctx.metrics,
       streamed: streamed ?? undefined,
+      transactionMetadata: config.envelope.transactionMetadata === true
+        ? { topic: transactionTopicName(config.topicPrefix), schemas: config.envelope.schemas === true }
+        : undefined,
+      heartbeat: hb.intervalMs > 0
+        ? {
+          intervalMs: hb.intervalMs,
+          records: new HeartbeatRecords(hb.topicPrefix, config.topicPrefix, config.envelope.schemas === true),
+          action: action === null ? undefined : () => action.run(),
+        }
+        : undefined,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());
@@ -191,6 +213,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   } finally {
     ctx.setSession(null);
     streamed?.close(); // the session removes its spill when it ends; this covers a failed start
+    await heartbeatAction?.close();
     await client.end().catch(() => undefined);
     repl?.destroy();
     await sink?.stop().catch((e: unknown) => logger.warn({ err: e }, 'sink stop failed'));

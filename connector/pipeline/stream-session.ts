@@ -16,9 +16,11 @@
 import { ConnectorError } from '../errors';
 import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../decode/change';
 import type { EnvelopeBuilder } from '../envelope/builder';
+import { OpenTransaction, transactionRecord, type TransactionRecordText } from '../envelope/transaction-metadata';
+import type { HeartbeatRecords } from '../envelope/heartbeat-record';
 import type { Sink, SinkRecord } from '../sink/port';
 import { AckTracker } from '../offsets/ack-tracker';
-import { Lsn, formatLsn } from '../protocol/lsn';
+import { LSN_ZERO, Lsn, formatLsn } from '../protocol/lsn';
 import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
@@ -54,6 +56,10 @@ export interface SessionDeps {
   readonly metrics?: Metrics;
   /** Keeps streamed in-progress transactions; required when the decoder streams them. */
   readonly streamed?: StreamedTransactions;
+  /** envelope.transactionMetadata: BEGIN/END records go to `topic`, wrapped with schemas when `schemas`. */
+  readonly transactionMetadata?: { readonly topic: string; readonly schemas: boolean };
+  /** heartbeat.intervalMs > 0: a heartbeat record (and the action query, if any) every intervalMs. */
+  readonly heartbeat?: { readonly intervalMs: number; readonly records: HeartbeatRecords; readonly action?: () => Promise<void> };
 }
 
 interface OpenTx {
@@ -68,6 +74,9 @@ interface OpenTx {
    * as test/integration/compat/routing.test.ts shows.
    */
   counts: boolean;
+  /** envelope.transactionMetadata: counters, and whether BEGIN still waits for a position (replays). */
+  meta?: OpenTransaction;
+  beginPending?: boolean;
 }
 
 export class StreamSession {
@@ -84,6 +93,9 @@ export class StreamSession {
   private readonly inFlight = new Set<Promise<void>>();
   private topicGate: Promise<void> | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** WAL end of the last keepalive: everything the server sent before it has been read. */
+  private lastWalEnd: Lsn | null = null;
   private lastSentLsn: Lsn | null = null;
   private lastSentAt = 0;
   /** Highest position recorded by recordConfirmed (the start position needs no recording). */
@@ -95,6 +107,8 @@ export class StreamSession {
   /** A committed streamed transaction is being replayed: reading is paused, arrivals queue. */
   private replaying = false;
   private queued: Array<{ walStart: Lsn; data: Buffer }> = [];
+  /** WAL position of the message being decoded (a BEGIN's is its transaction-metadata id). */
+  private walStart: Lsn = LSN_ZERO;
   private roomWaiter: (() => void) | null = null;
   readonly finished: Promise<void>;
 
@@ -117,6 +131,8 @@ export class StreamSession {
     logger.info({ slot: repl.slot, startLsn: formatLsn(startLsn) }, 'streaming changes');
     const tick = Math.max(50, Math.min(1000, this.deps.options.heartbeatMs));
     this.statusTimer = setInterval(() => this.sendStatus(false), tick);
+    const hb = this.deps.heartbeat;
+    if (hb) this.heartbeatTimer = setInterval(() => this.heartbeat(), hb.intervalMs);
     return this.finished;
   }
 
@@ -142,6 +158,7 @@ export class StreamSession {
     // `data` is a view into the socket chunk: copy what must wait.
     if (this.replaying) { this.queued.push({ walStart, data: Buffer.from(data) }); return; }
     let events: readonly ChangeEvent[];
+    this.walStart = walStart;
     try {
       events = this.deps.decoder.decode(data, walStart);
     } catch (e) {
@@ -176,8 +193,18 @@ export class StreamSession {
       case 'begin':
         this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0, counts: false };
         this.tracker.begin();
+        if (this.deps.transactionMetadata) {
+          this.tx.meta = new OpenTransaction(ev.xid, ev.commitTimeUs / 1000n);
+          // A replayed streamed transaction has no BEGIN message: its first change gives the position.
+          if (this.replaying) this.tx.beginPending = true;
+          else this.pushTxRecord(this.tx, this.tx.meta.begin(this.walStart));
+        }
         return;
       case 'commit':
+        if (this.tx?.meta) {
+          if (this.tx.beginPending) this.pushTxRecord(this.tx, this.tx.meta.begin(ev.endLsn));
+          this.pushTxRecord(this.tx, this.tx.meta.end(ev.endLsn));
+        }
         // Records of this transaction still sitting in `batch` are already reserved in the tracker.
         this.tracker.commit(ev.endLsn);
         // Debezium's source.sequence[0] is the LSN the walsender stamped on the last COMMIT
@@ -211,9 +238,13 @@ export class StreamSession {
     // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
     // (once emitted: a filtered-out one leaves it as it was).
     const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;
+    if (tx.beginPending) {
+      tx.beginPending = false;
+      this.pushTxRecord(tx, tx.meta!.begin(ev.lsn));
+    }
     const records = this.deps.builder.records(
       ev,
-      { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn },
+      { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn, metadata: tx.meta },
       tx.index,
       nowUs,
     );
@@ -222,10 +253,21 @@ export class StreamSession {
     if (records.length === 0) return;
     this.lastCommitLsn = lastCommitLsn;
     if (this.deps.metrics) this.tally.add(ev);
-    this.batchCommitUs = tx.commitTimeUs;
+    this.push(records, tx.commitTimeUs);
+  }
+
+  /** Reserves `records` in the tracker (stream order) and queues them for the next flush. */
+  private push(records: readonly SinkRecord[], commitTimeUs: bigint): void {
+    this.batchCommitUs = commitTimeUs;
     const first = this.tracker.reserve(records.length);
     if (this.batch.length === 0) this.batchStart = first;
     for (const r of records) this.batch.push(r);
+  }
+
+  /** A BEGIN or END record of envelope.transactionMetadata, with the transaction's next id. */
+  private pushTxRecord(tx: OpenTx, text: TransactionRecordText): void {
+    const meta = this.deps.transactionMetadata!;
+    this.push([transactionRecord(meta.topic, text, `${formatLsn(tx.commitLsn)}:${tx.index++}`, meta.schemas)], tx.commitTimeUs);
   }
 
   private streamedTxs(): StreamedTransactions {
@@ -329,8 +371,33 @@ export class StreamSession {
   }
 
   private onKeepalive(walEnd: Lsn, replyRequested: boolean): void {
-    if (this.batch.length === 0 && this.inFlight.size === 0) this.tracker.idle(walEnd);
+    this.lastWalEnd = walEnd;
+    this.idle();
     if (replyRequested) this.sendStatus(true);
+  }
+
+  /**
+   * Lets an idle slot advance to the last keepalive's WAL end: only with nothing of ours
+   * unpublished or unacknowledged (no batch, no publish in flight, no messages queued behind a
+   * replay, no open transaction: AckTracker.idle checks the last). That position is what the
+   * server has sent, never beyond (pg_current_wal_lsn() could lie past changes not yet read).
+   */
+  private idle(): void {
+    if (this.lastWalEnd === null || this.batch.length > 0 || this.inFlight.size > 0 || this.replaying || this.queued.length > 0) return;
+    this.tracker.idle(this.lastWalEnd);
+  }
+
+  /**
+   * A heartbeat: the slot may advance if idle; the heartbeat record is published (through the
+   * tracker like any record, so a commit after it waits for its ack); the action query runs.
+   */
+  private heartbeat(): void {
+    const hb = this.deps.heartbeat;
+    if (!hb || this.failure || this.stopping) return;
+    this.idle();
+    this.push([hb.records.record(Date.now())], this.batchCommitUs);
+    this.afterEvents();
+    if (hb.action) void hb.action();
   }
 
   /**
@@ -400,6 +467,7 @@ export class StreamSession {
 
   private end(error?: ConnectorError): void {
     if (this.statusTimer) { clearInterval(this.statusTimer); this.statusTimer = null; }
+    if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
     this.roomWaiter?.();
     this.queued = [];
     try {

@@ -15,8 +15,11 @@ interface Queryable {
 const FIRST_NORMAL_OID = 16384;
 
 export async function loadUserTypes(client: Queryable): Promise<UserTypes> {
-  const { rows } = await client.query<{ oid: string; typname: string; typtype: string; typbasetype: string; typtypmod: number; typelem: string }>(
-    `SELECT t.oid::text AS oid, t.typname, t.typtype, t.typbasetype::text AS typbasetype, t.typtypmod, t.typelem::text AS typelem
+  const { rows } = await client.query<{
+    oid: string; typname: string; typtype: string; typbasetype: string; typtypmod: number; typelem: string; labels: string[] | null;
+  }>(
+    `SELECT t.oid::text AS oid, t.typname, t.typtype, t.typbasetype::text AS typbasetype, t.typtypmod, t.typelem::text AS typelem,
+            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid) AS labels
        FROM pg_catalog.pg_type t
       WHERE t.oid >= ${FIRST_NORMAL_OID}`,
   );
@@ -25,6 +28,7 @@ export async function loadUserTypes(client: Queryable): Promise<UserTypes> {
     types.set(Number(r.oid), {
       oid: Number(r.oid), name: r.typname, kind: r.typtype,
       baseOid: Number(r.typbasetype), baseTypeMod: r.typtypmod, elementOid: Number(r.typelem),
+      ...(r.labels === null ? {} : { labels: r.labels }),
     });
   }
   return types;

@@ -25,6 +25,8 @@ export interface UserType {
   readonly baseTypeMod: number;
   /** Arrays: the element type (pg_type.typelem), else 0. */
   readonly elementOid: number;
+  /** Enums: the labels in their sort order (pg_enum), for the Connect schema's `allowed`. */
+  readonly labels?: readonly string[];
 }
 
 export type UserTypes = ReadonlyMap<number, UserType>;

@@ -60,7 +60,8 @@ test('run --debezium-properties snapshots and streams the inventory schema to NA
   const p = startCli(['run', '--debezium-properties', FIXTURE], deploymentEnv(name, stream));
   const subject = `${name}.inventory.customers`;
   const values = async () => (await readSubject(nats.url, stream, `${name}.>`).catch(() => []))
-    .map((m) => ({ subject: m.subject, value: m.data.length === 0 ? null : JSON.parse(m.data.toString()) as { op: string; after: Record<string, unknown> | null } }));
+    // No debezium.format.*.schemas.enable in the file: Debezium Server's JsonConverter writes {schema, payload}, so walcast does too.
+    .map((m) => ({ subject: m.subject, value: m.data.length === 0 ? null : (JSON.parse(m.data.toString()) as { payload: { op: string; after: Record<string, unknown> | null } }).payload }));
   try {
     await waitFor(async () => (await values()).length >= 2, { timeoutMs: 60_000, message: () => `snapshot on NATS; stderr:\n${p.stderr()}` });
     await db.query("INSERT INTO inventory.customers VALUES (1003, 'edward@example.com')");

@@ -70,19 +70,37 @@ interface Prepared {
   readonly topic: string;
   readonly key: unknown;
   readonly value: unknown;
+  /** With schemas on (`{schema, payload}`): the schemas; key and value above are the payloads. */
+  readonly keySchema: unknown;
+  readonly valueSchema: unknown;
   readonly headers: Readonly<Record<string, unknown>>;
   readonly snapshot: boolean;
   readonly label: string;
 }
 
+/** JsonConverter's `{schema, payload}` (schemas on) split in two; anything else is a payload without schema. */
+export function splitSchema(v: unknown): [payload: unknown, schema: unknown] {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Num)) {
+    const keys = Object.keys(v);
+    if (keys.length === 2 && keys[0] === 'schema' && keys[1] === 'payload') {
+      const o = v as { schema: unknown; payload: unknown };
+      return [o.payload, o.schema];
+    }
+  }
+  return [v, undefined];
+}
+
 function prepare(r: PeerOutput): Prepared {
   const line = parseLossless(r.raw) as { key: unknown; value: unknown };
-  const value = line.value;
+  const [key, keySchema] = splitSchema(line.key);
+  const [value, valueSchema] = splitSchema(line.value);
   const op = value === null ? 'tombstone' : String((value as { op?: unknown }).op);
   return {
     topic: r.topic,
-    key: line.key,
+    key,
     value,
+    keySchema,
+    valueSchema,
     headers: r.headers,
     snapshot: op === 'r',
     label: `${r.topic} ${JSON.stringify(r.key)} ${op}`,
@@ -165,6 +183,8 @@ export function compareOutputs(walcast: readonly PeerOutput[], debezium: readonl
     const differ = new Differ(d.label, d.snapshot);
     differ.walk('key', w.key, d.key);
     differ.walk('value', w.value, d.value);
+    if (w.keySchema !== undefined || d.keySchema !== undefined) differ.walk('keySchema', w.keySchema, d.keySchema);
+    if (w.valueSchema !== undefined || d.valueSchema !== undefined) differ.walk('valueSchema', w.valueSchema, d.valueSchema);
     differ.walk('headers', keyHeaders(w.headers, true), keyHeaders(d.headers, false));
     matched += differ.matched;
     differences.push(...differ.differences);

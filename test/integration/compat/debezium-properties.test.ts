@@ -24,6 +24,8 @@ debezium.source.column.truncate.to.3.chars=public.accounts.nickname
 debezium.source.column.mask.hash.v2.SHA-256.with.salt.pepper=public.accounts.email
 debezium.source.message.key.columns=public.accounts:email
 debezium.source.message.prefix.exclude.list=internal.*
+debezium.format.key.schemas.enable=false
+debezium.format.value.schemas.enable=false
 `;
 
 type Rec = { value: unknown };
@@ -33,7 +35,8 @@ test('compat: walcast configured by --debezium-properties vs Debezium configured
   expect(mapped.problems).toEqual([]);
   expect(mapped.ignored).toEqual([]);
   const envelope = (mapped.config as { envelope: Partial<EnvelopeConfig> }).envelope;
-  const debezium = Object.fromEntries([...parseProperties(PROPERTIES)].map(([k, v]) => [k.replace(/^debezium\.source\./, ''), v]));
+  const debezium = Object.fromEntries([...parseProperties(PROPERTIES)].filter(([k]) => k.startsWith('debezium.source.'))
+    .map(([k, v]) => [k.replace(/^debezium\.source\./, ''), v]));
 
   const db = await createTestDatabase('compatprops');
   await db.query(`CREATE TABLE public.accounts (

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeConfig, HeartbeatConfig } from '../../../config/types';
 import { startConnector } from '../../../connector/pipeline/connector';
 import { createMemoryLogger, type CapturedLog } from '../../../connector/observe/logger';
 import type { Sink, SinkRecord } from '../../../connector/sink/port';
@@ -56,6 +56,7 @@ export async function startWalcast(db: TestDatabase, opts: {
   tables: readonly string[];
   envelope?: Partial<EnvelopeConfig>;
   plugin?: 'pgoutput' | 'wal2json';
+  heartbeat?: Partial<HeartbeatConfig>;
 }): Promise<WalcastPeer> {
   const stateDir = mkdtempSync(join(tmpdir(), 'walcast-compat-'));
   const slot = `wc_${opts.topicPrefix}`.slice(0, 63);
@@ -70,6 +71,7 @@ export async function startWalcast(db: TestDatabase, opts: {
       snapshot: { mode: 'initial' },
       sink: { type: 'stdout' },
       envelope: { ...opts.envelope },
+      heartbeat: { ...opts.heartbeat },
       log: { level: 'info' },
       http: { port: 0 },
       offsets: { stateDir },

@@ -100,6 +100,7 @@ describe('mapDebeziumProperties', () => {
       envelope: {
         decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'base64-url-safe', intervalHandling: 'string', tombstonesOnDelete: false,
         skippedOperations: ['t'], // Debezium's default
+        schemas: true, // Debezium Server's JSON: JsonConverter's default schemas.enable=true
       },
       offsets: { store: 'file', stateDir: '/var/lib/dbz' },
     });

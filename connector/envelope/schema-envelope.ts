@@ -1,0 +1,104 @@
+/**
+ * envelope.schemas: wraps each key and value as Kafka Connect's JsonConverter does with
+ * schemas.enable=true, `{"schema":<Connect schema>,"payload":<the schemas-off JSON>}`. The
+ * payload is unchanged (JsonConverter writes the same value with and without schemas), so the
+ * schemas-off text is wrapped as bytes: `{"schema":...,"payload":` and `}` around it, the head
+ * rendered once per relation (per column set: a changed table arrives as a new Relation).
+ * Tombstones stay null, and so does the key of a table without key columns.
+ */
+import type { BinaryHandling } from '../../config/types';
+import type { Relation } from '../decode/change';
+import { makeConverter, type UserTypes, type ValueOptions } from '../decode/values';
+import { renderSchema, tableSchemas, type ConnectStructSchema, type TableSchemas } from './connect-schema';
+import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, MESSAGE_KEY_SCHEMA, TRANSACTION_KEY_SCHEMA, TRANSACTION_VALUE_SCHEMA, messageValueSchema } from './debezium-schemas';
+import type { JsonValue } from './json';
+import type { NotNullColumns, RelationState } from './row';
+
+/** Column defaults as PostgreSQL text, per table (`schema \0 table`), per column (connector/source/column-defaults.ts). */
+export type ColumnDefaultTexts = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+export interface SchemaEnvelopeContext {
+  readonly options: ValueOptions;
+  readonly userTypes?: UserTypes;
+  readonly notNullColumns?: NotNullColumns;
+  readonly columnDefaults?: ColumnDefaultTexts;
+}
+
+const TAIL = Buffer.from('}');
+
+/** `{"schema":<schema>,"payload":` as bytes. */
+function head(schema: ConnectStructSchema): Buffer {
+  return Buffer.from(`{"schema":${renderSchema(schema)},"payload":`, 'utf8');
+}
+
+/** A schemas-off payload wrapped with a rendered head; null stays null. */
+export function wrapPayload(prefix: Buffer, payload: Buffer | null): Buffer | null {
+  return payload === null ? null : Buffer.concat([prefix, payload, TAIL], prefix.length + payload.length + 1);
+}
+
+interface RelationHeads {
+  readonly schemas: TableSchemas;
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+}
+
+/** The fixed heads: messages, transaction metadata, heartbeats. */
+export const FIXED_HEADS = {
+  messageKey: head(MESSAGE_KEY_SCHEMA),
+  transactionKey: head(TRANSACTION_KEY_SCHEMA),
+  transactionValue: head(TRANSACTION_VALUE_SCHEMA),
+  heartbeatKey: head(HEARTBEAT_KEY_SCHEMA),
+  heartbeatValue: head(HEARTBEAT_VALUE_SCHEMA),
+} as const;
+
+export class SchemaEnvelopes {
+  private readonly cache = new WeakMap<Relation, RelationHeads>();
+  readonly messageValue: Buffer;
+
+  constructor(private readonly ctx: SchemaEnvelopeContext, binary: BinaryHandling) {
+    this.messageValue = head(messageValueSchema(binary));
+  }
+
+  /** The Connect schemas of a relation, built once (also for other formats, e.g. Avro). */
+  schemasOf(relation: Relation, topic: string, state: Pick<RelationState, 'keyIndexes' | 'valueIndexes'>): TableSchemas {
+    return this.heads(relation, topic, state).schemas;
+  }
+
+  /** Wraps a relation's record: key with `<topic>.Key`, value with `<topic>.Envelope`. */
+  wrap(relation: Relation, topic: string, state: Pick<RelationState, 'keyIndexes' | 'valueIndexes'>, key: Buffer | null, value: Buffer | null): { key: Buffer | null; value: Buffer | null } {
+    const h = this.heads(relation, topic, state);
+    return { key: h.key === null ? key : wrapPayload(h.key, key), value: wrapPayload(h.value, value) };
+  }
+
+  private heads(relation: Relation, topic: string, state: Pick<RelationState, 'keyIndexes' | 'valueIndexes'>): RelationHeads {
+    let h = this.cache.get(relation);
+    if (h === undefined) {
+      const id = `${relation.schema}\0${relation.table}`;
+      const schemas = tableSchemas(relation, topic, state.keyIndexes, state.valueIndexes, {
+        options: this.ctx.options,
+        userTypes: this.ctx.userTypes,
+        notNull: this.ctx.notNullColumns?.get(id),
+        defaults: this.defaults(relation, this.ctx.columnDefaults?.get(id)),
+      });
+      h = { schemas, key: schemas.key === null ? null : head(schemas.key), value: head(schemas.envelope) };
+      this.cache.set(relation, h);
+    }
+    return h;
+  }
+
+  /** Literal defaults converted as the column's values are (a default the converter rejects is left out). */
+  private defaults(relation: Relation, texts: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, JsonValue> | undefined {
+    if (texts === undefined) return undefined;
+    const out = new Map<string, JsonValue>();
+    for (const c of relation.columns) {
+      const text = texts.get(c.name);
+      if (text === undefined) continue;
+      try {
+        out.set(c.name, makeConverter(c.typeOid, c.typeMod, this.ctx.options, this.ctx.userTypes)(text));
+      } catch {
+        // Not a value of the column's type as written: Debezium leaves such a default out too.
+      }
+    }
+    return out;
+  }
+}

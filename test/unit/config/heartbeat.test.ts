@@ -1,0 +1,56 @@
+import { ConfigError } from '../../../config/config-error';
+import { loadConfig } from '../../../config/load';
+import { mapDebeziumProperties } from '../../../config/debezium-properties';
+import { parseProperties } from '../../../config/java-properties';
+
+const base = { name: 'shop', source: { url: 'postgres://u@h/db' } };
+
+function problems(overrides: Record<string, unknown>): string[] {
+  try {
+    loadConfig({ env: {}, overrides: { ...base, ...overrides } });
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+}
+
+describe('heartbeat and envelope metadata config', () => {
+  it('accepts heartbeats with an action query, transaction metadata and schemas', () => {
+    const c = loadConfig({ env: {}, overrides: { ...base, heartbeat: { intervalMs: 5000, actionQuery: 'UPDATE hb SET ts = now()' }, envelope: { schemas: true, transactionMetadata: true } } });
+    expect(c.heartbeat).toEqual({ intervalMs: 5000, topicPrefix: '__debezium-heartbeat', actionQuery: 'UPDATE hb SET ts = now()' });
+    expect(c.envelope).toMatchObject({ schemas: true, transactionMetadata: true });
+  });
+
+  it('reports every heartbeat problem at once', () => {
+    expect(problems({ heartbeat: { intervalMs: -1, topicPrefix: 'bad prefix', actionQuery: 'SELECT 1' } })).toEqual([
+      'heartbeat.intervalMs: must be between 0 and 86400000, got -1',
+      'heartbeat.topicPrefix: must be dot-separated tokens of letters, digits, _ and -, got "bad prefix"',
+      'heartbeat.actionQuery: runs at each heartbeat; set heartbeat.intervalMs too',
+    ]);
+  });
+
+  it('refuses heartbeats into a NATS stream walcast creates (its subjects do not cover the heartbeat subject)', () => {
+    expect(problems({ heartbeat: { intervalMs: 1000 }, sink: { type: 'nats' } })).toEqual([expect.stringMatching(/^heartbeat\.intervalMs: the heartbeat subject/)]);
+    expect(problems({ heartbeat: { intervalMs: 1000 }, sink: { type: 'nats', nats: { createStream: false } } })).toEqual([]);
+  });
+
+  it('maps the Debezium properties', () => {
+    const m = mapDebeziumProperties(parseProperties([
+      'debezium.source.provide.transaction.metadata=true', 'debezium.source.heartbeat.interval.ms=10000',
+      'debezium.source.topic.heartbeat.prefix=hb', 'debezium.source.heartbeat.action.query=UPDATE hb SET ts = now()',
+      'debezium.format.value.schemas.enable=false', 'debezium.format.key.schemas.enable=false',
+    ].join('\n')));
+    expect(m.problems).toEqual([]);
+    expect(m.ignored).toEqual([]);
+    expect(m.config).toMatchObject({
+      envelope: { transactionMetadata: true, schemas: false },
+      heartbeat: { intervalMs: 10000, topicPrefix: 'hb', actionQuery: 'UPDATE hb SET ts = now()' },
+    });
+    expect(mapDebeziumProperties(parseProperties('debezium.format.schemas.enable=false')).config).toMatchObject({ envelope: { schemas: false } });
+    expect(mapDebeziumProperties(parseProperties('debezium.format.value.schemas.enable=true\ndebezium.format.key.schemas.enable=false')).problems)
+      .toEqual([expect.stringMatching(/set both the same/)]);
+    expect(mapDebeziumProperties(parseProperties('debezium.source.heartbeat.interval.ms=soon')).problems)
+      .toEqual(['debezium.source.heartbeat.interval.ms: "soon" must be a number of milliseconds']);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * StreamSession with transaction metadata and heartbeats, on a fake replication connection and
+ * decoder (events handed in directly) and an in-memory sink: BEGIN/END placement and ids,
+ * heartbeat records, and the idle-slot rule (confirm a keepalive's WAL end only with nothing of
+ * ours unacknowledged).
+ */
+import type { EnvelopeConfig } from '../../../config/types';
+import type { ChangeEvent, Decoder, Relation } from '../../../connector/decode/change';
+import { EnvelopeBuilder } from '../../../connector/envelope/builder';
+import { HeartbeatRecords } from '../../../connector/envelope/heartbeat-record';
+import { createMemoryLogger } from '../../../connector/observe/logger';
+import { StreamSession } from '../../../connector/pipeline/stream-session';
+import { lsn, type Lsn } from '../../../connector/protocol/lsn';
+import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
+
+const OPTIONS: EnvelopeConfig = {
+  tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
+  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
+  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
+};
+const rel = (table: string): Relation => ({
+  oid: table.length, schema: 'public', table, replicaIdentity: 'default', columns: [{ name: 'id', typeOid: 23, typeMod: -1, isKey: true }],
+});
+const A = rel('a');
+const B = rel('bb');
+
+interface Harness {
+  session: StreamSession;
+  handler: StreamHandler;
+  published: SinkRecord[];
+  statuses: Lsn[];
+  /** Acks are held until released when `hold` is set. */
+  release(): void;
+  feed(walStart: bigint, ...events: ChangeEvent[]): void;
+}
+
+async function harness(opts: { metadata?: boolean; heartbeatMs?: number; hold?: boolean } = {}): Promise<Harness> {
+  let handler!: StreamHandler;
+  const statuses: Lsn[] = [];
+  let paused = false;
+  const repl = {
+    slot: 's',
+    start: (_l: Lsn, _o: string, h: StreamHandler) => { handler = h; return Promise.resolve(); },
+    sendStatus: (l: Lsn) => { statuses.push(l); },
+    pause: () => { paused = true; },
+    resume: () => { paused = false; },
+    get isPaused() { return paused; },
+    close: () => Promise.resolve(),
+    destroy: () => undefined,
+  } as unknown as ReplicationConnection;
+  let next: readonly ChangeEvent[] = [];
+  const decoder: Decoder = { plugin: 'pgoutput', startOptions: () => '', decode: () => next };
+  const published: SinkRecord[] = [];
+  const held: Array<() => void> = [];
+  const sink: Sink = {
+    type: 'stdout', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined,
+    publish: (records) => { published.push(...records); return opts.hold ? new Promise<void>((r) => held.push(r)) : Promise.resolve(); },
+  };
+  const builder = new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: OPTIONS });
+  const session = new StreamSession({
+    repl, decoder, builder, sink, logger: createMemoryLogger(), startLsn: lsn(1), knownTopics: new Set(),
+    options: { heartbeatMs: 10_000, maxInFlightEvents: 1000, batchSize: 1, stopTimeoutMs: 1000 },
+    transactionMetadata: opts.metadata ? { topic: 'shop.transaction', schemas: false } : undefined,
+    heartbeat: opts.heartbeatMs ? { intervalMs: opts.heartbeatMs, records: new HeartbeatRecords('__debezium-heartbeat', 'shop', false) } : undefined,
+  });
+  void session.run('');
+  await Promise.resolve();
+  return {
+    session, get handler() { return handler; }, published, statuses,
+    release: () => { for (const r of held.splice(0)) r(); },
+    feed: (walStart, ...events) => { next = events; handler.xlogData(lsn(walStart), lsn(walStart), Buffer.alloc(0)); },
+  };
+}
+
+const settle = () => new Promise<void>((r) => setImmediate(r));
+const parsed = (r: SinkRecord) => (r.value === null ? null : JSON.parse(r.value.toString()) as Record<string, unknown>);
+
+describe('StreamSession: transaction metadata', () => {
+  it('BEGIN before the events, END after them, ids in one sequence; blocks count per table', async () => {
+    const h = await harness({ metadata: true });
+    try {
+      h.feed(100n, { kind: 'begin', xid: 5, finalLsn: lsn(190), commitTimeUs: 1_000_000n });
+      h.feed(110n, { kind: 'insert', lsn: lsn(110), relation: A, after: ['1'] });
+      h.feed(120n, { kind: 'insert', lsn: lsn(120), relation: B, after: ['2'] });
+      h.feed(130n, { kind: 'insert', lsn: lsn(130), relation: A, after: ['3'] });
+      h.feed(190n, { kind: 'commit', commitLsn: lsn(190), endLsn: lsn(200), commitTimeUs: 1_000_000n });
+      await settle();
+      expect(h.published.map((r) => [r.topic, r.id])).toEqual([
+        ['shop.transaction', '0/BE:0'], ['shop.public.a', '0/BE:1'], ['shop.public.bb', '0/BE:2'], ['shop.public.a', '0/BE:3'], ['shop.transaction', '0/BE:4'],
+      ]);
+      expect(h.published[0]!.key!.toString()).toBe('{"id":"5:100"}');
+      expect(parsed(h.published[0]!)).toEqual({ status: 'BEGIN', id: '5:100', event_count: null, data_collections: null, ts_ms: 1000 });
+      expect(h.published.slice(1, 4).map((r) => parsed(r)!.transaction)).toEqual([
+        { id: '5:110', total_order: 1, data_collection_order: 1 },
+        { id: '5:120', total_order: 2, data_collection_order: 1 },
+        { id: '5:130', total_order: 3, data_collection_order: 2 },
+      ]);
+      expect(parsed(h.published[4]!)).toMatchObject({ status: 'END', id: '5:200', event_count: 3 });
+      // The commit is confirmed once every record, BEGIN and END included, is acked.
+      expect(h.session.tracker.confirmed).toBe(lsn(200));
+    } finally {
+      await h.session.stop('test');
+    }
+  });
+
+  it('without it: no transaction records, null blocks', async () => {
+    const h = await harness();
+    try {
+      h.feed(100n, { kind: 'begin', xid: 5, finalLsn: lsn(190), commitTimeUs: 1_000_000n });
+      h.feed(110n, { kind: 'insert', lsn: lsn(110), relation: A, after: ['1'] });
+      h.feed(190n, { kind: 'commit', commitLsn: lsn(190), endLsn: lsn(200), commitTimeUs: 1_000_000n });
+      await settle();
+      expect(h.published.map((r) => [r.topic, r.id, parsed(r)!.transaction])).toEqual([['shop.public.a', '0/BE:0', null]]);
+    } finally {
+      await h.session.stop('test');
+    }
+  });
+});
+
+describe('StreamSession: heartbeats and the idle slot', () => {
+  it('publishes heartbeat records on the heartbeat topic', async () => {
+    const h = await harness({ heartbeatMs: 20 });
+    try {
+      const deadline = Date.now() + 5000;
+      while (h.published.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(h.published.length).toBeGreaterThanOrEqual(2);
+      expect(h.published[0]!.topic).toBe('__debezium-heartbeat.shop');
+      expect(h.published[0]!.key!.toString()).toBe('{"serverName":"shop"}');
+      expect(h.published[0]!.id).toMatch(/^heartbeat:\d+$/);
+    } finally {
+      await h.session.stop('test');
+    }
+  });
+
+  it('confirms a keepalive\'s WAL end only when nothing is unacknowledged; a heartbeat retries it', async () => {
+    const h = await harness({ hold: true, heartbeatMs: 30 });
+    try {
+      h.feed(100n, { kind: 'begin', xid: 5, finalLsn: lsn(190), commitTimeUs: 1_000_000n });
+      h.feed(110n, { kind: 'insert', lsn: lsn(110), relation: A, after: ['1'] });
+      h.feed(190n, { kind: 'commit', commitLsn: lsn(190), endLsn: lsn(200), commitTimeUs: 1_000_000n });
+      await settle();
+      h.handler.keepalive(lsn(500), false);
+      // The insert is not acked: neither its commit nor the keepalive's position may be confirmed.
+      expect(h.session.tracker.confirmed).toBe(lsn(1));
+      h.release();
+      await settle();
+      expect(h.session.tracker.confirmed).toBe(lsn(200));
+      // No new keepalive: the next heartbeat (everything acked by then) moves the idle slot to 500.
+      const deadline = Date.now() + 5000;
+      while (h.session.tracker.confirmed !== lsn(500) && Date.now() < deadline) {
+        h.release();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(h.session.tracker.confirmed).toBe(lsn(500));
+    } finally {
+      h.release();
+      await h.session.stop('test');
+    }
+  });
+});
