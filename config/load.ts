@@ -112,6 +112,8 @@ function deriveDefaults(c: Obj): string[] {
   setIfEmpty(c, 'topicPrefix', 'topicPrefix', name);
   setIfEmpty(sink.nats as Obj, 'stream', 'sink.nats.stream', name);
   setIfEmpty(sink.kafka as Obj, 'clientId', 'sink.kafka.clientId', name === '' ? 'walcast' : `walcast-${name}`);
+  // Avro schemas derive from the Kafka Connect schemas, which the envelope stage writes with schemas on.
+  if (sink.type === 'kafka' && (sink.kafka as Obj).format === 'avro' && isObj(c.envelope)) (c.envelope as Obj).schemas = true;
   return derived;
 }
 

@@ -9,7 +9,8 @@
  * "NaN"/"Infinity"/"-Infinity", maps with non-string keys are arrays of [key, value] pairs.
  */
 import avro from 'avsc';
-import { DECIMAL, type ConnectSchema } from './connect-schema-json';
+import type { ConnectMapSchema, ConnectSchema } from '../../../envelope/connect-schema';
+import { DECIMAL } from './connect-schema-json';
 import { avroSchemaOf } from './avro-schema';
 
 /**
@@ -80,7 +81,7 @@ const FLOAT_WORDS: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infi
 function toDatum(schema: ConnectSchema, v: unknown, path: string): unknown {
   if (v === null || v === undefined) {
     if (schema.optional) return null;
-    if (schema.default !== undefined && schema.default !== null) return toDatum(schema, schema.default, path);
+    if (schema.defaultValue !== undefined && schema.defaultValue !== null) return toDatum(schema, schema.defaultValue, path);
     throw new TypeError(`${path}: null for a required ${schema.type}`);
   }
   switch (schema.type) {
@@ -88,7 +89,7 @@ function toDatum(schema: ConnectSchema, v: unknown, path: string): unknown {
       return Number(v);
     case 'int64':
       return BigInt(v instanceof NumberText ? v.text : (v as string | number));
-    case 'float': case 'double':
+    case 'float32': case 'float64':
       return typeof v === 'number' ? v : (FLOAT_WORDS[String(v)] ?? Number(String(v)));
     case 'boolean': case 'string':
       return v;
@@ -100,28 +101,28 @@ function toDatum(schema: ConnectSchema, v: unknown, path: string): unknown {
       }
       throw new TypeError(`${path}: ${typeof v} for bytes`);
     case 'array':
-      return (v as unknown[]).map((item, i) => toDatum(schema.items!, item, `${path}[${i}]`));
+      return (v as unknown[]).map((item, i) => toDatum(schema.items, item, `${path}[${i}]`));
     case 'map':
       return mapDatum(schema, v, path);
     case 'struct': {
       const obj = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const f of schema.fields!) out[f.field] = toDatum(f, obj[f.field], `${path}.${f.field}`);
+      for (const f of schema.fields) out[f.name] = toDatum(f.schema, obj[f.name], `${path}.${f.name}`);
       return out;
     }
   }
 }
 
-function mapDatum(schema: ConnectSchema, v: unknown, path: string): unknown {
-  if (schema.keys!.type === 'string' && !schema.keys!.optional) {
+function mapDatum(schema: ConnectMapSchema, v: unknown, path: string): unknown {
+  if (schema.keys.type === 'string' && !schema.keys.optional) {
     const out: Record<string, unknown> = {};
-    for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = toDatum(schema.values!, item, `${path}.${k}`);
+    for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = toDatum(schema.values, item, `${path}.${k}`);
     return out;
   }
   // JsonConverter writes a map with non-string keys as [[key, value], ...].
   return (v as [unknown, unknown][]).map(([k, item], i) => ({
-    key: toDatum(schema.keys!, k, `${path}[${i}].key`),
-    value: toDatum(schema.values!, item, `${path}[${i}].value`),
+    key: toDatum(schema.keys, k, `${path}[${i}].key`),
+    value: toDatum(schema.values, item, `${path}[${i}].value`),
   }));
 }
 

@@ -1,5 +1,6 @@
 /**
- * Kafka Connect schema -> Avro schema, as Confluent's AvroConverter (AvroData.fromConnectSchema,
+ * Kafka Connect schema (the envelope stage's model, connector/envelope/connect-schema.ts) ->
+ * Avro schema, as Confluent's AvroConverter (AvroData.fromConnectSchema,
  * default settings: connect.meta.data on, enhanced Avro schema support off) converts the schemas
  * Debezium builds. What Debezium + AvroConverter register, and this reproduces:
  * - a struct is a record; its Connect name `p.public.t.Value` splits at the last dot into
@@ -19,7 +20,8 @@
  * Properties appear in the order Avro's Java writer prints them, so the registered text matches
  * Debezium's.
  */
-import { DATE, DECIMAL, TIME, TIMESTAMP, type ConnectSchema } from './connect-schema-json';
+import type { ConnectMapSchema, ConnectSchema, ConnectStructSchema } from '../../../envelope/connect-schema';
+import { DATE, DECIMAL, TIME, TIMESTAMP } from './connect-schema-json';
 
 /** An Avro schema as JSON (a type name, a union, or a complex type object). */
 export type AvroSchema = string | readonly AvroSchema[] | { readonly [k: string]: unknown };
@@ -30,7 +32,7 @@ const DEFAULT_NAME = 'ConnectDefault';
 const DEFAULT_DECIMAL_PRECISION = 64;
 
 const PRIMITIVE: Readonly<Record<string, string>> = {
-  int8: 'int', int16: 'int', int32: 'int', int64: 'long', float: 'float', double: 'double',
+  int8: 'int', int16: 'int', int32: 'int', int64: 'long', float32: 'float', float64: 'double',
   boolean: 'boolean', string: 'string', bytes: 'bytes',
 };
 
@@ -48,7 +50,7 @@ export function avroSchemaOf(schema: ConnectSchema): AvroSchema {
 function convert(schema: ConnectSchema, ctx: Context, enclosingNs: string | null): AvroSchema {
   const base = baseSchema(schema, ctx, enclosingNs);
   if (!schema.optional) return base;
-  return schema.default !== undefined && schema.default !== null ? [base, 'null'] : ['null', base];
+  return schema.defaultValue !== undefined && schema.defaultValue !== null ? [base, 'null'] : ['null', base];
 }
 
 function baseSchema(schema: ConnectSchema, ctx: Context, enclosingNs: string | null): AvroSchema {
@@ -57,12 +59,12 @@ function baseSchema(schema: ConnectSchema, ctx: Context, enclosingNs: string | n
   switch (schema.type) {
     case 'array':
       out.type = 'array';
-      out.items = convert(schema.items!, ctx, enclosingNs);
+      out.items = convert(schema.items, ctx, enclosingNs);
       break;
     case 'map':
-      if (schema.keys!.type === 'string' && !schema.keys!.optional) {
+      if (schema.keys.type === 'string' && !schema.keys.optional) {
         out.type = 'map';
-        out.values = convert(schema.values!, ctx, enclosingNs);
+        out.values = convert(schema.values, ctx, enclosingNs);
       } else {
         out.type = 'array';
         out.items = mapEntrySchema(schema, ctx, enclosingNs);
@@ -98,7 +100,7 @@ function addConnectMeta(out: Record<string, unknown>, schema: ConnectSchema): vo
   if (schema.doc !== undefined) out['connect.doc'] = schema.doc;
   if (schema.version !== undefined) out['connect.version'] = schema.version;
   if (schema.parameters !== undefined) out['connect.parameters'] = schema.parameters;
-  if (schema.default !== undefined && schema.default !== null) out['connect.default'] = avroDefault(schema, schema.default);
+  if (schema.defaultValue !== undefined && schema.defaultValue !== null) out['connect.default'] = avroDefault(schema, schema.defaultValue);
   if (schema.name !== undefined) out['connect.name'] = schema.name;
 }
 
@@ -112,7 +114,7 @@ function reference(namespace: string | null, name: string, enclosingNs: string |
   return namespace === enclosingNs || namespace === null ? name : `${namespace}.${name}`;
 }
 
-function recordSchema(schema: ConnectSchema, ctx: Context, enclosingNs: string | null): AvroSchema {
+function recordSchema(schema: ConnectStructSchema, ctx: Context, enclosingNs: string | null): AvroSchema {
   const fullName = schema.name ?? `${DEFAULT_NAMESPACE}.${DEFAULT_NAME}`;
   const { namespace, name } = splitName(fullName);
   if (ctx.defined.has(fullName)) return reference(namespace, name, enclosingNs);
@@ -120,10 +122,10 @@ function recordSchema(schema: ConnectSchema, ctx: Context, enclosingNs: string |
   const out: Record<string, unknown> = { type: 'record', name };
   if (namespace !== enclosingNs && namespace !== null) out.namespace = namespace;
   if (schema.doc !== undefined) out.doc = schema.doc;
-  out.fields = (schema.fields ?? []).map((f) => {
-    const field: Record<string, unknown> = { name: f.field, type: convert(f, ctx, namespace) };
+  out.fields = schema.fields.map(({ name: fieldName, schema: f }) => {
+    const field: Record<string, unknown> = { name: fieldName, type: convert(f, ctx, namespace) };
     if (f.doc !== undefined) field.doc = f.doc;
-    if (f.default !== undefined && f.default !== null) field.default = avroDefault(f, f.default);
+    if (f.defaultValue !== undefined && f.defaultValue !== null) field.default = avroDefault(f, f.defaultValue);
     else if (f.optional) field.default = null;
     return field;
   });
@@ -132,15 +134,15 @@ function recordSchema(schema: ConnectSchema, ctx: Context, enclosingNs: string |
   return out;
 }
 
-function mapEntrySchema(schema: ConnectSchema, ctx: Context, enclosingNs: string | null): AvroSchema {
+function mapEntrySchema(schema: ConnectMapSchema, ctx: Context, enclosingNs: string | null): AvroSchema {
   ctx.mapEntries += 1;
   const name = ctx.mapEntries === 1 ? 'MapEntry' : `MapEntry${ctx.mapEntries}`;
   ctx.defined.add(`${DEFAULT_NAMESPACE}.${name}`);
   const out: Record<string, unknown> = { type: 'record', name };
   if (enclosingNs !== DEFAULT_NAMESPACE) out.namespace = DEFAULT_NAMESPACE;
   out.fields = [
-    { name: 'key', type: convert(schema.keys!, ctx, DEFAULT_NAMESPACE) },
-    { name: 'value', type: convert(schema.values!, ctx, DEFAULT_NAMESPACE) },
+    { name: 'key', type: convert(schema.keys, ctx, DEFAULT_NAMESPACE) },
+    { name: 'value', type: convert(schema.values, ctx, DEFAULT_NAMESPACE) },
   ];
   return out;
 }

@@ -19,7 +19,7 @@
  */
 import { ConnectorError } from '../../../errors';
 import type { SinkRecord } from '../../port';
-import { asConnectSchema } from './connect-schema-json';
+import { parseConnectSchema } from './connect-schema-json';
 import { compileCodec, parsePayload, type AvroCodec } from './avro-codec';
 import type { SchemaRegistry } from './registry';
 
@@ -41,7 +41,7 @@ export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
   const codecOf = (schemaText: string, schema: unknown): AvroCodec => {
     let codec = codecs.get(schemaText);
     if (codec === undefined) {
-      codec = compileCodec(asConnectSchema(schema));
+      codec = compileCodec(parseConnectSchema(schema));
       if (codecs.size >= MAX_CACHED) codecs.delete(codecs.keys().next().value!);
       codecs.set(schemaText, codec);
     }

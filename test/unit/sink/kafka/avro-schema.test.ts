@@ -2,10 +2,15 @@
 // register (the expected texts are written from Debezium's documented registry contents and
 // Confluent AvroData's rules, not produced by the code under test).
 import avro from 'avsc';
-import { avroSchemaOf } from '../../../../connector/sink/kafka/avro/avro-schema';
-import type { ConnectField, ConnectSchema } from '../../../../connector/sink/kafka/avro/connect-schema-json';
+import { renderSchema } from '../../../../connector/envelope/connect-schema';
+import { SOURCE_SCHEMA } from '../../../../connector/envelope/debezium-schemas';
+import { avroSchemaOf as fromModel } from '../../../../connector/sink/kafka/avro/avro-schema';
+import { parseConnectSchema } from '../../../../connector/sink/kafka/avro/connect-schema-json';
 
-const value: ConnectSchema = {
+// Schemas below are written in the JsonConverter form (as envelope.schemas renders them).
+const avroSchemaOf = (json: object) => fromModel(parseConnectSchema(json));
+
+const value = {
   type: 'struct', optional: true, name: 'dbserver1.inventory.customers.Value',
   fields: [
     { type: 'int32', optional: false, field: 'id' },
@@ -13,7 +18,7 @@ const value: ConnectSchema = {
     { type: 'string', optional: true, field: 'email' },
   ],
 };
-const source: ConnectSchema = {
+const source = {
   type: 'struct', optional: false, name: 'io.debezium.connector.postgresql.Source',
   fields: [
     { type: 'string', optional: false, field: 'version' },
@@ -25,7 +30,7 @@ const source: ConnectSchema = {
     },
   ],
 };
-const block: ConnectSchema = {
+const block = {
   type: 'struct', optional: true, name: 'event.block', version: 1,
   fields: [
     { type: 'string', optional: false, field: 'id' },
@@ -33,13 +38,13 @@ const block: ConnectSchema = {
     { type: 'int64', optional: false, field: 'data_collection_order' },
   ],
 };
-const envelope: ConnectSchema = {
+const envelope = {
   type: 'struct', optional: false, name: 'dbserver1.inventory.customers.Envelope', version: 2,
   fields: [
-    { ...value, field: 'before' } as ConnectField,
-    { ...value, field: 'after' } as ConnectField,
-    { ...source, field: 'source' } as ConnectField,
-    { ...block, field: 'transaction' } as ConnectField,
+    { ...value, field: 'before' },
+    { ...value, field: 'after' },
+    { ...source, field: 'source' },
+    { ...block, field: 'transaction' },
     { type: 'string', optional: false, field: 'op' },
     { type: 'int64', optional: true, field: 'ts_ms' },
   ],
@@ -109,7 +114,7 @@ test('a Debezium envelope: records named by the Connect name, Value defined once
 });
 
 test('logical types: Connect Decimal/Date/Time/Timestamp get Avro logical types, Debezium time types only connect.name', () => {
-  const schema: ConnectSchema = {
+  const schema = {
     type: 'struct', optional: false, name: 'p.public.t.Value',
     fields: [
       { type: 'bytes', optional: false, name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: '2', 'connect.decimal.precision': '10' }, field: 'price' },
@@ -124,6 +129,7 @@ test('logical types: Connect Decimal/Date/Time/Timestamp get Avro logical types,
       { type: 'array', optional: true, items: { type: 'string', optional: true }, field: 'tags' },
       { type: 'map', optional: false, keys: { type: 'string', optional: false }, values: { type: 'string', optional: true }, field: 'h' },
       { type: 'double', optional: false, field: 'f' },
+      { type: 'float', optional: false, field: 'f32' },
     ],
   };
   const fields = (avroSchemaOf(schema) as { fields: { name: string; type: unknown; default?: unknown }[] }).fields;
@@ -140,6 +146,7 @@ test('logical types: Connect Decimal/Date/Time/Timestamp get Avro logical types,
     tags: ['null', { type: 'array', items: ['null', 'string'] }],
     h: { type: 'map', values: ['null', 'string'] },
     f: 'double',
+    f32: 'float',
   });
   expect(fields.find((f) => f.name === 'tags')!.default).toBeNull();
   expect(fields.find((f) => f.name === 'price')!).not.toHaveProperty('default');
@@ -152,4 +159,19 @@ test('a key schema; an unnamed struct is io.confluent.connect.avro.ConnectDefaul
     type: 'record', name: 'ConnectDefault', namespace: 'io.confluent.connect.avro',
     fields: [{ name: 'm', type: { type: 'array', items: { type: 'record', name: 'MapEntry', fields: [{ name: 'key', type: 'int' }, { name: 'value', type: 'string' }] } } }],
   });
+});
+
+test('the envelope stage\'s model reads back from its JSON rendering unchanged; Debezium\'s Source converts and avsc accepts it', () => {
+  expect(parseConnectSchema(JSON.parse(renderSchema(SOURCE_SCHEMA)))).toEqual(SOURCE_SCHEMA);
+  const source = fromModel(SOURCE_SCHEMA) as { name: string; namespace: string; fields: { name: string; type: unknown; default?: unknown }[] };
+  expect(source).toMatchObject({ name: 'Source', namespace: 'io.debezium.connector.postgresql', 'connect.name': 'io.debezium.connector.postgresql.Source' });
+  const snapshot = source.fields.find((f) => f.name === 'snapshot')!;
+  expect(snapshot.default).toBe('false');
+  expect(snapshot.type).toEqual([expect.objectContaining({ type: 'string', 'connect.default': 'false', 'connect.name': 'io.debezium.data.Enum' }), 'null']);
+  expect(() => avro.Type.forSchema(source as avro.Schema)).not.toThrow();
+});
+
+test('a wrong shape is refused with every problem and its path', () => {
+  expect(() => parseConnectSchema({ type: 'struct', fields: [{ type: 'int32' }, { type: 'uuid', field: 'u' }, { type: 'array', field: 'a' }] }))
+    .toThrow('not a Kafka Connect schema: $.fields[0].field: missing; $.u.type: "uuid" is not a Connect type; $.a.items: not an object');
 });
