@@ -5,8 +5,7 @@
  * message, and the next row is written with a newly registered schema version.
  */
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
-import { AvroDeserializer } from '@confluentinc/schemaregistry/dist/serde/avro';
-import { SerdeType } from '@confluentinc/schemaregistry/dist/serde/serde';
+import { avroDeserializers } from '../../infra/avro-consumer';
 import { kafkaFromInfra } from '../../infra/env';
 import { readTopic } from '../../infra/kafka';
 import { startSchemaRegistry, type SchemaRegistryHandle } from '../../infra/schema-registry';
@@ -48,8 +47,7 @@ describe('Avro through the whole pipeline', () => {
     // 4 creates, a delete and its tombstone.
     const messages = await readTopic(kafkaFromInfra().bootstrap, topic, { count: 6, timeoutMs: 60_000 });
     const client = new SchemaRegistryClient({ baseURLs: [registry.url] });
-    const keys = new AvroDeserializer(client, SerdeType.KEY, {});
-    const values = new AvroDeserializer(client, SerdeType.VALUE, {});
+    const { key: keys, value: values } = avroDeserializers(client);
     const decoded: { key: unknown; op: string | null; after: unknown; before: unknown }[] = [];
     for (const m of messages) {
       const v = m.value === null ? null : await values.deserialize(topic, m.value) as { op: string; after: unknown; before: unknown; source: { table: string } };

@@ -3,12 +3,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
-import { AvroDeserializer } from '@confluentinc/schemaregistry/dist/serde/avro';
-import { SerdeType } from '@confluentinc/schemaregistry/dist/serde/serde';
 import { isConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import { avroDeserializers } from '../../infra/avro-consumer';
 import { readTopic } from '../../infra/kafka-reader';
 import { uniqueName } from '../../infra/names';
 import { startSchemaRegistry, type SchemaRegistryHandle } from '../../infra/schema-registry';
@@ -72,8 +71,7 @@ function row(topic: string, columns: object[], after: Record<string, unknown>): 
 
 async function decodeAll(topic: string, count: number): Promise<{ key: unknown; value: unknown; valueId: number | null }[]> {
   const client = new SchemaRegistryClient({ baseURLs: [registry.url] });
-  const keys = new AvroDeserializer(client, SerdeType.KEY, {});
-  const values = new AvroDeserializer(client, SerdeType.VALUE, {});
+  const { key: keys, value: values } = avroDeserializers(client);
   const messages = await readTopic(kafka.info.bootstrap, topic, { count });
   const out = [];
   for (const m of messages) {

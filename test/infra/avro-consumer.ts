@@ -1,0 +1,23 @@
+import { AvroDeserializer } from '@confluentinc/schemaregistry/dist/serde/avro';
+import { SerdeType } from '@confluentinc/schemaregistry/dist/serde/serde';
+import type { Client } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
+import avro from 'avsc';
+
+/**
+ * Confluent's AvroDeserializer for keys and values, as a JavaScript consumer of Debezium's
+ * records must configure it: Avro longs as bigint (the deserializer takes avsc options; avsc's
+ * documented `LongType.__with`). With avsc's default long, `ts_ns` (~1.7e18) and int8 values
+ * beyond 2^53 fail to decode ("potential precision loss").
+ */
+export function avroDeserializers(client: Client): { key: AvroDeserializer; value: AvroDeserializer } {
+  const long = avro.types.LongType.__with({
+    fromBuffer: (b: Buffer) => b.readBigInt64LE(),
+    toBuffer: (n: bigint) => { const b = Buffer.alloc(8); b.writeBigInt64LE(n); return b; },
+    fromJSON: (v: unknown) => BigInt(v as string),
+    toJSON: (n: bigint) => Number(n),
+    isValid: (n: unknown) => typeof n === 'bigint',
+    compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+  });
+  const conf = { registry: { long } };
+  return { key: new AvroDeserializer(client, SerdeType.KEY, conf), value: new AvroDeserializer(client, SerdeType.VALUE, conf) };
+}
