@@ -4,6 +4,7 @@
  * helpers), listed here.
  */
 import type { Scenario } from '../lib/context';
+import { avro } from './avro';
 import { bigtx } from './bigtx';
 import { kafkaSink } from './kafka-sink';
 import { nats } from './nats';
@@ -11,4 +12,4 @@ import { snapshot } from './snapshot';
 import { spine } from './spine';
 import { wal2json } from './wal2json';
 
-export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink];
+export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink, avro];
