@@ -13,8 +13,8 @@
  * new Avro schema, registered as the subject's next version before the record is sent. A null
  * key or value (tombstone) stays null.
  *
- * Compiled schemas are cached by their Connect schema text, registered ids by subject and Avro
- * schema text (on top of the registry client's own cache), so the steady state is one string
+ * Compiled schemas are cached by their Connect schema text, registered ids per compiled schema
+ * and subject (on top of the registry client's own cache), so the steady state is one string
  * lookup and one Avro encoding per key and value.
  */
 import { ConnectorError } from '../../../errors';
@@ -28,7 +28,7 @@ export const MAGIC_BYTE = 0;
 /** Turns each record's key and value into the bytes the broker stores. */
 export type RecordSerializer = (records: readonly SinkRecord[]) => Promise<readonly SinkRecord[]>;
 
-/** Most distinct Connect schemas (per key/value) kept compiled; beyond it the oldest go. */
+/** Most distinct Connect schemas kept compiled (with their ids); beyond it the oldest go. */
 const MAX_CACHED = 1_000;
 
 const HEAD = '{"schema":';
@@ -36,7 +36,6 @@ const PAYLOAD = ',"payload":';
 
 export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
   const codecs = new Map<string, AvroCodec>();
-  const ids = new Map<string, Promise<number>>();
 
   const codecOf = (schemaText: string, schema: unknown): AvroCodec => {
     let codec = codecs.get(schemaText);
@@ -48,17 +47,20 @@ export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
     return codec;
   };
 
-  const idOf = (subject: string, codec: AvroCodec): Promise<number> => {
-    const key = `${subject}\n${codec.schemaText}`;
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = registry.register(subject, codec.schemaText);
+  // Registered ids per codec and subject: a number once known (no await), a promise meanwhile.
+  const ids = new WeakMap<AvroCodec, Map<string, number | Promise<number>>>();
+  const idOf = (subject: string, codec: AvroCodec): number | Promise<number> => {
+    let bySubject = ids.get(codec);
+    if (bySubject === undefined) ids.set(codec, (bySubject = new Map()));
+    const known = bySubject.get(subject);
+    if (known !== undefined) return known;
+    const pending = registry.register(subject, codec.schemaText).then(
+      (id) => { bySubject.set(subject, id); return id; },
       // A failed registration is tried again by the next record, not remembered.
-      id.catch(() => ids.delete(key));
-      if (ids.size >= MAX_CACHED) ids.delete(ids.keys().next().value!);
-      ids.set(key, id);
-    }
-    return id;
+      (e: unknown) => { bySubject.delete(subject); throw e; },
+    );
+    bySubject.set(subject, pending);
+    return pending;
   };
 
   const encode = async (data: Buffer | null, subject: string, what: string, r: SinkRecord): Promise<Buffer | null> => {
@@ -89,7 +91,8 @@ export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
         cause: e, retriable: false, context: { topic: r.topic, id: r.id },
       });
     }
-    const id = await idOf(subject, codec);
+    const known = idOf(subject, codec);
+    const id = typeof known === 'number' ? known : await known;
     const head = Buffer.allocUnsafe(5);
     head.writeUInt8(MAGIC_BYTE, 0);
     head.writeInt32BE(id, 1);
