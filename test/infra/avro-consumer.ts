@@ -6,7 +6,7 @@ import avro from 'avsc';
 /**
  * Confluent's AvroDeserializer for keys and values, as a JavaScript consumer of Debezium's
  * records must configure it: Avro longs as bigint (the deserializer takes avsc options; avsc's
- * documented `LongType.__with`). With avsc's default long, `ts_ns` (~1.7e18) and int8 values
+ * documented `LongType.__with`, given through a type hook). With avsc's default long, `ts_ns` (~1.7e18) and int8 values
  * beyond 2^53 fail to decode ("potential precision loss").
  */
 export function avroDeserializers(client: Client): { key: AvroDeserializer; value: AvroDeserializer } {
@@ -18,6 +18,9 @@ export function avroDeserializers(client: Client): { key: AvroDeserializer; valu
     isValid: (n: unknown) => typeof n === 'bigint',
     compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
   });
-  const conf = { registry: { long } };
+  // A type hook, not `registry: { long }`: avsc adds every named type to the registry object it
+  // is given, and the deserializer passes the same options for each schema it reads, so a second
+  // version of a subject would collide with the first ("duplicate type name").
+  const conf = { typeHook: (schema: unknown) => (schema === 'long' ? long : undefined) };
   return { key: new AvroDeserializer(client, SerdeType.KEY, conf), value: new AvroDeserializer(client, SerdeType.VALUE, conf) };
 }

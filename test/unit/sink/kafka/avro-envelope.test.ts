@@ -34,7 +34,8 @@ test('an insert and a delete with its tombstone, as Debezium + AvroConverter wou
     ...builder.records({ kind: 'delete', lsn: lsn(24023200), relation: orders, before: ['42', null, null, null, null, null, null, null, null], beforeIsKeyOnly: true }, TX, 1, 1700000000123456n),
   ];
   const client = new MockClient();
-  const out = await avroSerializer({ register: (s, schema) => client.register(s, { schemaType: 'AVRO', schema }), close: () => undefined })(records);
+  const serialize = avroSerializer({ register: (s, schema) => client.register(s, { schemaType: 'AVRO', schema }), close: () => undefined });
+  const out = await serialize(records);
   const { key: keys, value: values } = avroDeserializers(client);
   const topic = 'shop.public.orders';
   const created = await values.deserialize(topic, out[0]!.value!) as Record<string, unknown>;
@@ -57,4 +58,11 @@ test('an insert and a delete with its tombstone, as Debezium + AvroConverter wou
   expect(await keys.deserialize(topic, out[2]!.key!)).toEqual({ id: 42n });
   // One schema per subject although three records went through.
   expect(await client.getAllVersions(`${topic}-value`)).toEqual([1]);
+
+  // A column added (a new Relation): version 2, read by the same deserializer as version 1.
+  const wider: Relation = { ...orders, columns: [...orders.columns, col('note', 25)] };
+  const [next] = await serialize(builder.records({ kind: 'insert', lsn: lsn(24023300), relation: wider, after: [...row, 'hi'] }, TX, 3, 1700000000123456n));
+  expect(await client.getAllVersions(`${topic}-value`)).toEqual([1, 2]);
+  expect(((await values.deserialize(topic, next!.value!)) as { after: { note: string } }).after.note).toBe('hi');
+  expect(((await values.deserialize(topic, out[0]!.value!)) as { after: { status: string } }).after.status).toBe('new');
 });
