@@ -9,8 +9,6 @@
 import type { ConnectField, ConnectSchema, ConnectType } from '../../../envelope/connect-schema';
 import type { JsonValue } from '../../../envelope/json';
 
-export { type ConnectSchema } from '../../../envelope/connect-schema';
-
 /** Connect's logical type names that Avro has a logical type for. */
 export const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
 export const DATE = 'org.apache.kafka.connect.data.Date';
