@@ -30,6 +30,7 @@ import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotN
 import { messageTopicName } from './topic';
 import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts } from './schema-envelope';
 import type { OpenTransaction } from './transaction-metadata';
+import type { TableSchemas } from './connect-schema';
 
 export interface EnvelopeContext {
   readonly connectorName: string;
@@ -117,6 +118,8 @@ export class EnvelopeBuilder {
   private readonly schemas: SchemaEnvelopes | null;
   /** The transaction of the event being built (records()), for the `transaction` block. */
   private txMeta: OpenTransaction | null = null;
+  /** Builds and caches the Connect schemas for tableSchemas() (the same instance as `schemas` when on). */
+  private schemaSource: SchemaEnvelopes | null = null;
 
   constructor(private readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
@@ -127,6 +130,16 @@ export class EnvelopeBuilder {
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
     this.dbJson = quoteJson(ctx.database);
     this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(ctx, ctx.options.binaryHandling) : null;
+  }
+
+  /**
+   * Debezium's Kafka Connect schemas of a relation (key, value, envelope), built once per relation
+   * (per column set), whatever envelope.schemas says: other formats (Avro) derive theirs from them.
+   */
+  tableSchemas(relation: Relation): TableSchemas {
+    const state = this.states.get(relation);
+    this.schemaSource ??= this.schemas ?? new SchemaEnvelopes(this.ctx, this.ctx.options.binaryHandling);
+    return this.schemaSource.schemasOf(relation, state.topic, state);
   }
 
   /** Topic of a relation (cached with its converters). */

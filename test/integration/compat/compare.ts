@@ -103,7 +103,7 @@ function prepare(r: PeerOutput): Prepared {
     valueSchema,
     headers: r.headers,
     snapshot: op === 'r',
-    label: `${r.topic} ${JSON.stringify(r.key)} ${op}`,
+    label: `${r.topic} ${JSON.stringify(splitSchema(r.key)[0])} ${op}`,
   };
 }
 

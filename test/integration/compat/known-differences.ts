@@ -17,7 +17,7 @@ export interface KnownDifference {
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
-    path: /^(key|headers\.__debezium\.(old|new)key)\./,
+    path: /^(key|keySchema|headers\.__debezium\.(old|new)key)\./,
     record: /\.public\.idx_ri /,
     reason: 'REPLICA IDENTITY USING INDEX: Debezium keys by the primary key, which the old row of a delete or identity ' +
       'change lacks, so it routes them by the fallback key {"id":0} (and never deletes the row downstream); walcast keys ' +

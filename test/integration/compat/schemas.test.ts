@@ -70,4 +70,36 @@ describe('compat: walcast vs Debezium, schemas on', () => {
       await pair.stop();
     }
   });
+
+  it('column controls and message key columns: the same key and value schemas', async () => {
+    const db = await createTestDatabase('compat');
+    await db.query(`CREATE TABLE public.people (
+      id int NOT NULL, name varchar(40) NOT NULL DEFAULT 'anon', bio text, ssn text, secret text, age int DEFAULT 18, code char(3),
+      region text, PRIMARY KEY (id, name))`);
+    await db.query(`INSERT INTO public.people VALUES (1, 'Ann', 'Loves long walks', '123-45-6789', 's1', 41, 'abc', 'eu')`);
+    const pair = await startPair(db, {
+      tables: ['public.people'], schemas: true,
+      envelope: {
+        columnExclude: ['public.people.secret'], columnTruncate: ['public.people.bio=5'], columnMask: ['public.people.ssn=3'],
+        columnMaskWithHash: ['public.people.code'], columnHashSalt: 'pepper', messageKeyColumns: ['public.people:region,id'],
+      },
+      debeziumProps: {
+        'column.exclude.list': 'public.people.secret', 'column.truncate.to.5.chars': 'public.people.bio',
+        'column.mask.with.3.chars': 'public.people.ssn', 'column.mask.hash.v2.SHA-256.with.salt.pepper': 'public.people.code',
+        'message.key.columns': 'public.people:region,id',
+      },
+    });
+    try {
+      await db.query("INSERT INTO public.people VALUES (2, 'Bob', 'abcdef', '000', 'x', 1, 'xyz', NULL)");
+      await db.query("UPDATE public.people SET bio = 'changed bio' WHERE id = 1");
+      await db.query('DELETE FROM public.people WHERE id = 2');
+      await db.query("INSERT INTO public.people (id, region) VALUES (3, 'end')");
+      const done = (rs: readonly Rec[]) => payloads(rs).some((r) => JSON.stringify(r.value).includes('"end"'));
+      await pair.debezium.waitForRecords(done, 60_000);
+      await pair.walcast.waitForRecords(done, 60_000);
+      expect(unexplainedDifferences('schemas-columns', pair)).toBe('');
+    } finally {
+      await pair.stop();
+    }
+  });
 });

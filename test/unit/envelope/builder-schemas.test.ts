@@ -48,6 +48,14 @@ describe('EnvelopeBuilder with envelope.schemas', () => {
     expect(after.map((f) => [f.field, f.optional, f.default])).toEqual([['id', false, undefined], ['status', false, 'new'], ['amount', true, undefined]]);
   });
 
+  it('tableSchemas gives the schemas the records carry, with schemas off too', () => {
+    const [r] = make({ schemas: true }).records(insert, TX, 0, NOW);
+    const s = make({}).tableSchemas(orders);
+    expect((JSON.parse(r!.value!.toString()) as Wrapped).schema.name).toBe(s.envelope.name);
+    expect(s.key!.fields.map((f) => f.name)).toEqual(['id']);
+    expect(s.value.fields.map((f) => [f.name, f.schema.type, f.schema.optional])).toEqual([['id', 'int64', false], ['status', 'string', false], ['amount', 'bytes', true]]);
+  });
+
   it('a tombstone stays null; its key is wrapped', () => {
     const del = { kind: 'delete' as const, lsn: lsn(24023200), relation: orders, before: ['42', null, null], beforeIsKeyOnly: true };
     const rs = make({ schemas: true }).records(del, TX, 0, NOW);
