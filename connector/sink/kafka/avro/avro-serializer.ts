@@ -33,6 +33,8 @@ const MAX_CACHED = 1_000;
 
 const HEAD = '{"schema":';
 const PAYLOAD = ',"payload":';
+const HEAD_BYTES = Buffer.from(HEAD);
+const PAYLOAD_BYTES = Buffer.from(PAYLOAD);
 
 export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
   const codecs = new Map<string, AvroCodec>();
@@ -63,24 +65,36 @@ export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
     return pending;
   };
 
+  // The schema bytes last seen per subject and their codec: a table's records repeat the same
+  // schema, and comparing bytes costs less than decoding and hashing the schema text.
+  const lastBySubject = new Map<string, { readonly schema: Buffer; readonly codec: AvroCodec }>();
+  const fastCodec = (subject: string, schemaBytes: Buffer): AvroCodec | undefined => {
+    const last = lastBySubject.get(subject);
+    if (last !== undefined && last.schema.equals(schemaBytes)) return last.codec;
+    const schemaText = schemaBytes.toString('utf8');
+    let codec = codecs.get(schemaText);
+    if (codec === undefined) {
+      const schema = tryParse(schemaText);
+      if (schema === undefined) return undefined;
+      codec = codecOf(schemaText, schema);
+    }
+    lastBySubject.set(subject, { schema: Buffer.from(schemaBytes), codec });
+    return codec;
+  };
+
   const encode = async (data: Buffer | null, subject: string, what: string, r: SinkRecord): Promise<Buffer | null> => {
     if (data === null) return null;
     let codec: AvroCodec;
     let body: Buffer;
     try {
-      const text = data.toString('utf8');
-      const fast = splitFast(text);
       let parsed: { codec: AvroCodec; payload: unknown } | undefined;
-      if (fast !== undefined) {
-        const cached = codecs.get(fast.schemaText);
-        if (cached !== undefined) parsed = { codec: cached, payload: parsePayload(fast.payloadText) };
-        else {
-          const schema = tryParse(fast.schemaText);
-          if (schema !== undefined) parsed = { codec: codecOf(fast.schemaText, schema), payload: parsePayload(fast.payloadText) };
-        }
+      const at = payloadAt(data);
+      if (at !== undefined) {
+        const codecHere = fastCodec(subject, data.subarray(HEAD.length, at));
+        if (codecHere !== undefined) parsed = { codec: codecHere, payload: parsePayload(data.toString('utf8', at + PAYLOAD.length, data.length - 1)) };
       }
       if (parsed === undefined) {
-        const doc = parseWhole(text, what, r);
+        const doc = parseWhole(data.toString('utf8'), what, r);
         parsed = { codec: codecOf(JSON.stringify(doc.schema), doc.schema), payload: doc.payload };
       }
       codec = parsed.codec;
@@ -113,15 +127,17 @@ export function avroSerializer(registry: SchemaRegistry): RecordSerializer {
 }
 
 /**
- * Splits `{"schema":S,"payload":P}` without parsing S (its text is the cache key). The first
- * `,"payload":` ends S: inside a Connect schema that text could only be an object key, and
- * Connect schema keys are a fixed set without "payload" (in string values the quote would be
- * escaped). A split that is not valid JSON, or another shape, falls back to parsing it whole.
+ * Where P starts in `{"schema":S,"payload":P}`, found without parsing S (its bytes are the cache
+ * key). The first `,"payload":` ends S: inside a Connect schema that text could only be an
+ * object key, and Connect schema keys are a fixed set without "payload" (in string values the
+ * quote would be escaped). A split whose S is not JSON, or another shape, falls back to parsing
+ * the record whole.
  */
-function splitFast(text: string): { schemaText: string; payloadText: string } | undefined {
-  const at = text.indexOf(PAYLOAD);
-  if (!text.startsWith(HEAD) || at < 0 || !text.endsWith('}')) return undefined;
-  return { schemaText: text.slice(HEAD.length, at), payloadText: text.slice(at + PAYLOAD.length, -1) };
+function payloadAt(data: Buffer): number | undefined {
+  if (data.length < HEAD.length + PAYLOAD.length + 1 || data[data.length - 1] !== 0x7d /* } */) return undefined;
+  if (!data.subarray(0, HEAD.length).equals(HEAD_BYTES)) return undefined;
+  const at = data.indexOf(PAYLOAD_BYTES, HEAD.length);
+  return at < 0 ? undefined : at;
 }
 
 /** The parsed JSON, undefined when `text` is not JSON. */
