@@ -129,7 +129,7 @@ export class EnvelopeBuilder {
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
     this.dbJson = quoteJson(ctx.database);
-    this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(ctx, ctx.options.binaryHandling) : null;
+    this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(ctx, ctx.options.binaryHandling, columnControls(ctx.options)) : null;
   }
 
   /**
@@ -138,7 +138,7 @@ export class EnvelopeBuilder {
    */
   tableSchemas(relation: Relation): TableSchemas {
     const state = this.states.get(relation);
-    this.schemaSource ??= this.schemas ?? new SchemaEnvelopes(this.ctx, this.ctx.options.binaryHandling);
+    this.schemaSource ??= this.schemas ?? new SchemaEnvelopes(this.ctx, this.ctx.options.binaryHandling, columnControls(this.ctx.options));
     return this.schemaSource.schemasOf(relation, state.topic, state);
   }
 

@@ -11,8 +11,15 @@ import { parseColumnPattern, parseTablePattern } from '../source/tables';
 import type { JsonValue } from './json';
 
 type ColumnPattern = ReturnType<typeof parseColumnPattern>;
-/** A value mapper: `constant` replaces every value, null included; `map` sees non-null values. */
-export type ValueMapper = { readonly kind: 'constant'; readonly value: JsonValue } | { readonly kind: 'map'; map(v: JsonValue): JsonValue };
+/**
+ * A value mapper: `constant` replaces every value, null included; `map` sees non-null values.
+ * `parameters`: what Debezium's mapper adds to the column's Connect schema parameters.
+ */
+export type ValueMapper =
+  | { readonly kind: 'constant'; readonly value: JsonValue; readonly parameters?: Readonly<Record<string, string>> }
+  | { readonly kind: 'map'; map(v: JsonValue): JsonValue; readonly parameters?: Readonly<Record<string, string>> };
+
+const MASKED: Readonly<Record<string, string>> = Object.freeze({ masked: 'true' });
 
 /** Character types Debezium's string mappers apply to: text, varchar, bpchar (char(n)). */
 const CHARACTER_TYPES = new Set([25, 1043, 1042]);
@@ -82,15 +89,17 @@ export function columnControls(o: Pick<EnvelopeConfig, ColumnOptions>): ColumnCo
       if (!CHARACTER_TYPES.has(typeOid)) return null;
       const m = mask.find((x) => x.pattern.matches(s, t, c));
       // Debezium masks null values too.
-      if (m !== undefined) return { kind: 'constant', value: '*'.repeat(m.n) };
+      if (m !== undefined) return { kind: 'constant', value: '*'.repeat(m.n), parameters: MASKED };
       if (hashed.some((p) => p.matches(s, t, c))) {
         // Debezium cuts the digest to the column's declared length (varchar(n), char(n)): typmod n + 4.
         const length = typeMod >= 4 ? typeMod - 4 : Infinity;
-        return { kind: 'map', map: (v) => { const h = hash(v); return typeof h === 'string' && h.length > length ? h.slice(0, length) : h; } };
+        return { kind: 'map', parameters: MASKED, map: (v) => { const h = hash(v); return typeof h === 'string' && h.length > length ? h.slice(0, length) : h; } };
       }
       const cut = truncate.find((x) => x.pattern.matches(s, t, c));
       // Java's String.substring counts UTF-16 units, as JavaScript's does.
-      if (cut !== undefined) return { kind: 'map', map: (v) => (typeof v === 'string' && v.length > cut.n ? v.slice(0, cut.n) : v) };
+      if (cut !== undefined) {
+        return { kind: 'map', parameters: { truncateLength: String(cut.n) }, map: (v) => (typeof v === 'string' && v.length > cut.n ? v.slice(0, cut.n) : v) };
+      }
       return null;
     },
   };

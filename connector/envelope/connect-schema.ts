@@ -110,6 +110,11 @@ export interface TableSchemaContext {
   readonly notNull?: ReadonlySet<string>;
   /** Column defaults in their JSON form, for the columns whose default Debezium reads. */
   readonly defaults?: ReadonlyMap<string, JsonValue>;
+  /**
+   * Schema parameters column mappers add, value fields only (Debezium maps no key column):
+   * `masked: "true"` (mask, hash), `truncateLength: "N"` (truncate).
+   */
+  readonly valueParameters?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** Debezium's schemas of one captured table; `key` is null for a table without key columns. */
@@ -129,17 +134,20 @@ export interface TableSchemas {
 export function tableSchemas(
   relation: Relation, topic: string, keyIndexes: readonly number[], valueIndexes: readonly number[], ctx: TableSchemaContext,
 ): TableSchemas {
-  const field = (i: number): ConnectField => {
+  const field = (i: number, inValue: boolean): ConnectField => {
     const c = relation.columns[i]!;
     const optional = ctx.notNull === undefined ? !c.isKey : !ctx.notNull.has(c.name);
-    const schema = columnSchema(c.typeOid, c.typeMod, optional, ctx.options, ctx.userTypes);
+    let schema = columnSchema(c.typeOid, c.typeMod, optional, ctx.options, ctx.userTypes);
     const def = ctx.defaults?.get(c.name);
-    return { name: c.name, schema: def === undefined ? schema : { ...schema, defaultValue: def } };
+    if (def !== undefined) schema = { ...schema, defaultValue: def };
+    const extra = inValue ? ctx.valueParameters?.get(c.name) : undefined;
+    if (extra !== undefined) schema = { ...schema, parameters: { ...schema.parameters, ...extra } };
+    return { name: c.name, schema };
   };
   const key: ConnectStructSchema | null = keyIndexes.length === 0
     ? null
-    : { type: 'struct', optional: false, name: `${topic}.Key`, fields: keyIndexes.map(field) };
-  const value: ConnectStructSchema = { type: 'struct', optional: true, name: `${topic}.Value`, fields: valueIndexes.map(field) };
+    : { type: 'struct', optional: false, name: `${topic}.Key`, fields: keyIndexes.map((i) => field(i, false)) };
+  const value: ConnectStructSchema = { type: 'struct', optional: true, name: `${topic}.Value`, fields: valueIndexes.map((i) => field(i, true)) };
   const int64 = (name: string): ConnectField => ({ name, schema: { type: 'int64', optional: true } });
   const envelope: ConnectStructSchema = {
     type: 'struct', optional: false, name: `${topic}.Envelope`, version: ENVELOPE_VERSION,

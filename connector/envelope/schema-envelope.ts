@@ -11,6 +11,7 @@ import type { Relation } from '../decode/change';
 import { makeConverter, type UserTypes, type ValueOptions } from '../decode/values';
 import { renderSchema, tableSchemas, type ConnectStructSchema, type TableSchemas } from './connect-schema';
 import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, MESSAGE_KEY_SCHEMA, TRANSACTION_KEY_SCHEMA, TRANSACTION_VALUE_SCHEMA, messageValueSchema } from './debezium-schemas';
+import type { ColumnControls } from './column-controls';
 import type { JsonValue } from './json';
 import type { NotNullColumns, RelationState } from './row';
 
@@ -55,7 +56,7 @@ export class SchemaEnvelopes {
   private readonly cache = new WeakMap<Relation, RelationHeads>();
   readonly messageValue: Buffer;
 
-  constructor(private readonly ctx: SchemaEnvelopeContext, binary: BinaryHandling) {
+  constructor(private readonly ctx: SchemaEnvelopeContext, binary: BinaryHandling, private readonly controls?: ColumnControls) {
     this.messageValue = head(messageValueSchema(binary));
   }
 
@@ -79,11 +80,23 @@ export class SchemaEnvelopes {
         userTypes: this.ctx.userTypes,
         notNull: this.ctx.notNullColumns?.get(id),
         defaults: this.defaults(relation, this.ctx.columnDefaults?.get(id)),
+        valueParameters: this.mapperParameters(relation),
       });
       h = { schemas, key: schemas.key === null ? null : head(schemas.key), value: head(schemas.envelope) };
       this.cache.set(relation, h);
     }
     return h;
+  }
+
+  /** Schema parameters of the columns a column control maps (masked, truncateLength). */
+  private mapperParameters(relation: Relation): ReadonlyMap<string, Readonly<Record<string, string>>> | undefined {
+    if (this.controls === undefined) return undefined;
+    const out = new Map<string, Readonly<Record<string, string>>>();
+    for (const c of relation.columns) {
+      const p = this.controls.mapper(relation.schema, relation.table, c.name, c.typeOid, c.typeMod)?.parameters;
+      if (p !== undefined) out.set(c.name, p);
+    }
+    return out;
   }
 
   /** Literal defaults converted as the column's values are (a default the converter rejects is left out). */

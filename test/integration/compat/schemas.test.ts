@@ -93,6 +93,7 @@ describe('compat: walcast vs Debezium, schemas on', () => {
       await db.query("INSERT INTO public.people VALUES (2, 'Bob', 'abcdef', '000', 'x', 1, 'xyz', NULL)");
       await db.query("UPDATE public.people SET bio = 'changed bio' WHERE id = 1");
       await db.query('DELETE FROM public.people WHERE id = 2');
+      await db.query("INSERT INTO public.people (id, name, age) VALUES (4, 'Nul', NULL)"); // an explicit NULL in a column with a default
       await db.query("INSERT INTO public.people (id, region) VALUES (3, 'end')");
       const done = (rs: readonly Rec[]) => payloads(rs).some((r) => JSON.stringify(r.value).includes('"end"'));
       await pair.debezium.waitForRecords(done, 60_000);

@@ -19,7 +19,9 @@ interface TxValue { id?: string; source?: { txId?: number | null } }
  */
 function workloadTransactions<R extends PeerOutput>(records: R[]): R[] {
   const isTx = (r: R) => r.topic.endsWith('.transaction');
-  const txIds = new Set(records.filter((r) => !isTx(r)).map((r) => (r.value as TxValue | null)?.source?.txId).filter((t) => t != null).map(String));
+  // Change events only: a snapshot row's txId is the snapshot's xmax, which may be a probe's transaction.
+  const changes = records.filter((r) => !isTx(r) && (r.value as { op?: string } | null)?.op !== 'r');
+  const txIds = new Set(changes.map((r) => (r.value as TxValue | null)?.source?.txId).filter((t) => t != null).map(String));
   return records.filter((r) => !isTx(r) || txIds.has(String((r.value as TxValue).id).split(':')[0]!));
 }
 

@@ -56,6 +56,16 @@ describe('EnvelopeBuilder with envelope.schemas', () => {
     expect(s.value.fields.map((f) => [f.name, f.schema.type, f.schema.optional])).toEqual([['id', 'int64', false], ['status', 'string', false], ['amount', 'bytes', true]]);
   });
 
+  it('column mappers add Debezium\'s parameters to value fields only (masked, truncateLength)', () => {
+    const withKeyStatus = make({ columnMask: ['public.orders.status=3'], messageKeyColumns: ['public.orders:status'] }).tableSchemas(orders);
+    expect(withKeyStatus.value.fields.find((f) => f.name === 'status')!.schema.parameters).toEqual({ masked: 'true' });
+    expect(withKeyStatus.key!.fields.find((f) => f.name === 'status')!.schema.parameters).toBeUndefined();
+    const hashed = make({ columnMaskWithHash: ['public.orders.status'] }).tableSchemas(orders);
+    expect(hashed.value.fields.find((f) => f.name === 'status')!.schema.parameters).toEqual({ masked: 'true' });
+    const cut = make({ columnTruncate: ['public.orders.status=5'] }).tableSchemas(orders);
+    expect(cut.value.fields.find((f) => f.name === 'status')!.schema.parameters).toEqual({ truncateLength: '5' });
+  });
+
   it('a tombstone stays null; its key is wrapped', () => {
     const del = { kind: 'delete' as const, lsn: lsn(24023200), relation: orders, before: ['42', null, null], beforeIsKeyOnly: true };
     const rs = make({ schemas: true }).records(del, TX, 0, NOW);
