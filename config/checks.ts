@@ -156,12 +156,32 @@ function checkKafka(k: Obj): string[] {
   if ((k.sslCertFile === '') !== (k.sslKeyFile === '') && typeof k.sslCertFile === 'string' && typeof k.sslKeyFile === 'string') {
     problems.push('sink.kafka.sslCertFile and sink.kafka.sslKeyFile: set both (mutual TLS) or neither');
   }
+  problems.push(...checkSchemaRegistry(k));
   if (Array.isArray(k.topicConfig)) {
     for (const entry of k.topicConfig) {
       if (typeof entry === 'string' && !/^\s*[a-z0-9._-]+\s*=/i.test(entry)) {
         problems.push(`sink.kafka.topicConfig: ${JSON.stringify(entry)} is not name=value`);
       }
     }
+  }
+  return problems;
+}
+
+function checkSchemaRegistry(k: Obj): string[] {
+  const problems: string[] = [];
+  const r = (typeof k.schemaRegistry === 'object' && k.schemaRegistry !== null ? k.schemaRegistry : {}) as Obj;
+  const url = typeof r.url === 'string' ? r.url : '';
+  if (k.format === 'avro' && url === '') problems.push('sink.kafka.schemaRegistry.url: required with sink.kafka.format avro');
+  if (url !== '') {
+    let parsed: URL | undefined;
+    try { parsed = new URL(url); } catch { /* reported below */ }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      problems.push(`sink.kafka.schemaRegistry.url: ${JSON.stringify(url)} is not an http:// or https:// URL`);
+    }
+    if (k.format !== 'avro') problems.push('sink.kafka.schemaRegistry.url: set while sink.kafka.format is not avro');
+  }
+  if ((r.username === '') !== (r.password === '') && typeof r.username === 'string' && typeof r.password === 'string') {
+    problems.push('sink.kafka.schemaRegistry.username and .password: set both (basic auth) or neither');
   }
   return problems;
 }

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { columnRegexToPattern, schemaRegexToPattern, splitList, tableRegexToPattern } from './debezium-regex';
+import { mapRecordFormat } from './debezium-format';
 import { expandEnv, parseProperties } from './java-properties';
 
 type Obj = Record<string, unknown>;
@@ -83,10 +84,7 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
   mapColumns(props, get, set, problems);
   mapSink(get, set, choice, boolean, problems);
 
-  const format = get('debezium.format.value');
-  if (format !== undefined && format.trim().toLowerCase() !== 'json') problems.push(`debezium.format.value: "${format}" is not supported: walcast writes JSON`);
-  const keyFormat = get('debezium.format.key');
-  if (keyFormat !== undefined && keyFormat.trim().toLowerCase() !== 'json') problems.push(`debezium.format.key: "${keyFormat}" is not supported: walcast writes JSON`);
+  mapRecordFormat(get, set, problems);
   mapSchemasEnable(get, set, problems);
 
   const ignored = [...props.keys()].filter((k) => !used.has(k)).sort();

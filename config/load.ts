@@ -87,6 +87,8 @@ function rememberSecrets(c: Obj, env: NodeJS.ProcessEnv): void {
   };
   walk(schema, c);
   if (typeof url === 'string') rememberUrlSecrets(url);
+  const registryUrl = (((c.sink as Obj | undefined)?.kafka as Obj | undefined)?.schemaRegistry as Obj | undefined)?.url;
+  if (typeof registryUrl === 'string') rememberUrlSecrets(registryUrl);
   rememberSecret(env.PGPASSWORD);
   rememberSecret(process.env.PGPASSWORD);
 }
@@ -110,6 +112,8 @@ function deriveDefaults(c: Obj): string[] {
   setIfEmpty(c, 'topicPrefix', 'topicPrefix', name);
   setIfEmpty(sink.nats as Obj, 'stream', 'sink.nats.stream', name);
   setIfEmpty(sink.kafka as Obj, 'clientId', 'sink.kafka.clientId', name === '' ? 'walcast' : `walcast-${name}`);
+  // Avro schemas derive from the Kafka Connect schemas, which the envelope stage writes with schemas on.
+  if (sink.type === 'kafka' && (sink.kafka as Obj).format === 'avro' && isObj(c.envelope)) (c.envelope as Obj).schemas = true;
   return derived;
 }
 

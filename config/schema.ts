@@ -127,6 +127,12 @@ export const schema = {
       saslMechanism: key('sink.kafka.saslMechanism', 'SASL mechanism.', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'none'),
       saslUsername: str('sink.kafka.saslUsername', 'SASL user name.', ''),
       saslPassword: str('sink.kafka.saslPassword', 'SASL password.', '', true),
+      format: key('sink.kafka.format', 'Record format: json (Debezium JSON) or avro (Confluent wire format, schemas in sink.kafka.schemaRegistry; key and value both Avro).', ['json', 'avro'], 'json'),
+      schemaRegistry: {
+        url: str('sink.kafka.schemaRegistry.url', 'Schema registry base URL (Confluent REST API, e.g. http://registry:8081 or Apicurio\'s http://host:8080/apis/ccompat/v7). Required with format avro.', ''),
+        username: str('sink.kafka.schemaRegistry.username', 'Schema registry basic-auth user (empty: no auth).', ''),
+        password: str('sink.kafka.schemaRegistry.password', 'Schema registry basic-auth password.', '', true),
+      },
     },
     nats: {
       servers: list('sink.nats.servers', 'NATS servers (env: comma-separated).', ['127.0.0.1:4222']),

@@ -69,6 +69,18 @@ export interface KafkaConfig {
   readonly saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   readonly saslUsername: string;
   readonly saslPassword: string;
+  /** json: Debezium's JSON as the envelope stage writes it; avro: Confluent wire format + schema registry. */
+  readonly format: KafkaFormat;
+  readonly schemaRegistry: KafkaSchemaRegistryConfig;
+}
+
+export type KafkaFormat = 'json' | 'avro';
+
+/** The schema registry of format avro (Confluent REST API). */
+export interface KafkaSchemaRegistryConfig {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
 }
 
 export interface NatsConfig {

@@ -4,6 +4,7 @@
  * helpers), listed here.
  */
 import type { Scenario } from '../lib/context';
+import { avro } from './avro';
 import { bigtx } from './bigtx';
 import { debezium } from './debezium';
 import { kafkaSink } from './kafka-sink';
@@ -13,4 +14,4 @@ import { snapshot } from './snapshot';
 import { spine } from './spine';
 import { wal2json } from './wal2json';
 
-export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink, latency, debezium];
+export const SCENARIOS: readonly Scenario[] = [spine, wal2json, nats, snapshot, bigtx, kafkaSink, avro, latency, debezium];

@@ -56,6 +56,7 @@ export const kafkaSink: Scenario = {
       brokers: [bootstrap], clientId: 'walcast-bench-sink', partitions: PARTITIONS, replicationFactor: 1, createTopics: true,
       compression: 'none', topicConfig: [], batchMaxRecords: BATCH, requestTimeoutMs: 30_000,
       ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '',
+    format: 'json', schemaRegistry: { url: '', username: '', password: '' },
     };
     const sinkTopic = `bench.sink.${process.pid}`;
     const rawTopic = `bench.raw.${process.pid}`;

@@ -20,6 +20,8 @@ import type { Sink, SinkRecord } from '../port';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
 import { describeError as describe, isPermanent } from './client-errors';
 import { logBrokerEvents } from './log-adapter';
+import type { RegistryOptions } from './avro/registry';
+import { createRecordFormat, type RecordFormat } from './record-format';
 import { SendQueue } from './send-queue';
 import { ensureTopicsExist } from './topics';
 
@@ -34,6 +36,8 @@ export interface KafkaSinkDeps {
   readonly deliveryTimeoutMs?: number;
   /** How long stop() waits for in-flight records. Default 5 s. */
   readonly stopFlushTimeoutMs?: number;
+  /** Schema registry retries and timeout of format avro (tests inject fast ones). */
+  readonly registry?: RegistryOptions;
 }
 
 type Message = MessageToProduce<Buffer, Buffer, string, string>;
@@ -60,6 +64,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
   const knownTopics = new Set<string>();
   let state: State = 'new';
   let clients: Clients | undefined;
+  let format: RecordFormat | undefined;
 
   const to = (next: State): void => {
     if (!TRANSITIONS[state].includes(next)) {
@@ -99,7 +104,8 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
     send: async (batch) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
       const topics = new Set<string>();
-      const messages = batch.map((r) => {
+      const encoded = format?.serialize ? await format.serialize(batch) : batch;
+      const messages = encoded.map((r) => {
         topics.add(r.topic);
         return toMessage(r);
       });
@@ -107,7 +113,11 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       await clients.producer.send({ messages });
     },
     toError: (cause, batch, timedOut) => {
-      if (cause instanceof ConnectorError) return cause;
+      if (cause instanceof ConnectorError) {
+        // The Avro serializer's failures (schema registry, a value that does not fit its schema).
+        if (cause.code === 'SINK_SEND') logger.error({ err: cause, firstId: batch[0]?.id }, 'Kafka records could not be serialized; sink stops accepting records');
+        return cause;
+      }
       const topics = [...new Set(batch.map((r) => r.topic))].join(',');
       const err = new ConnectorError(
         'SINK_SEND',
@@ -124,6 +134,12 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
 
     async start(): Promise<void> {
       to('starting');
+      try {
+        format = await createRecordFormat(config, deps.registry);
+      } catch (e) {
+        to('stopped');
+        throw new ConnectorError('SINK_CONNECT', `cannot set up the ${config.format} record format: ${describe(e)}`, { cause: e, retriable: false });
+      }
       const producer = new Producer(producerOptions(config, retry));
       const admin = new Admin(clientOptions(config, retry));
       const clientLogger = logger.child({ component: 'kafka-client' });
@@ -135,6 +151,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
         await producer.initIdempotentProducer({});
       } catch (e) {
         to('stopped');
+        format.close();
         await closeClients(started);
         throw new ConnectorError('SINK_CONNECT', `cannot connect to Kafka ${config.brokers.join(',')}: ${describe(e)}`, {
           cause: e,
@@ -173,6 +190,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       queue.fail(new ConnectorError('SINK_SEND', 'kafka sink stopped before these records were acknowledged'));
       const closing = clients;
       clients = undefined;
+      format?.close();
       // Closing waits for in-flight requests; a broker that went away mid-request must not hold
       // a stop (SIGTERM, a session restart) forever.
       let timer: NodeJS.Timeout | undefined;

@@ -172,7 +172,7 @@ describe('mapDebeziumProperties', () => {
     const m = map([
       `${S}connector.class=io.debezium.connector.mysql.MySqlConnector`, `${S}plugin.name=decoderbufs`, `${S}snapshot.mode=custom`,
       `${S}decimal.handling.mode=exact`, `${S}tombstones.on.delete=yes`, `${S}table.include.list=public.(a|b)`,
-      `${S}hstore.handling.mode=map`, 'debezium.sink.type=kinesis', 'debezium.format.value=avro',
+      `${S}hstore.handling.mode=map`, 'debezium.sink.type=kinesis', 'debezium.format.value=protobuf',
     ].join('\n'));
     expect(m.problems).toEqual([
       `${S}connector.class: "io.debezium.connector.mysql.MySqlConnector" is not supported: walcast is a PostgreSQL connector (io.debezium.connector.postgresql.PostgresConnector)`,
@@ -183,7 +183,7 @@ describe('mapDebeziumProperties', () => {
       `${S}tombstones.on.delete: "yes" must be true or false`,
       `${S}hstore.handling.mode: "map" is not supported: walcast writes hstore as json (the default)`,
       'debezium.sink.type: "kinesis" is not supported (walcast writes to kafka or nats-jetstream)',
-      'debezium.format.value: "avro" is not supported: walcast writes JSON',
+      'debezium.format.value: "protobuf" is not supported (walcast writes json or avro)',
     ]);
   });
 

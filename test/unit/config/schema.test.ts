@@ -9,7 +9,7 @@ describe('config schema', () => {
   const leaves = leafEntries(schema as unknown as Node);
 
   it('gives every key a doc, a format, a default and a WALCAST_ env name', () => {
-    expect(leaves.length).toBe(78); // every leaf of WalcastConfig (the schema `satisfies` its shape)
+    expect(leaves.length).toBe(82); // every leaf of WalcastConfig (the schema `satisfies` its shape)
     for (const [, v] of leaves) {
       expect(typeof v.doc).toBe('string');
       expect(v.format).toBeDefined();
@@ -30,6 +30,6 @@ describe('config schema', () => {
 
   it('marks exactly the secrets sensitive', () => {
     expect(leaves.filter(([, v]) => v.sensitive === true).map(([k]) => k).sort())
-      .toEqual(['envelope.columnHashSalt', 'sink.kafka.saslPassword', 'sink.nats.nkeySeed', 'sink.nats.pass', 'sink.nats.token', 'source.url']);
+      .toEqual(['envelope.columnHashSalt', 'sink.kafka.saslPassword', 'sink.kafka.schemaRegistry.password', 'sink.nats.nkeySeed', 'sink.nats.pass', 'sink.nats.token', 'source.url']);
   });
 });

@@ -15,6 +15,7 @@ const base: KafkaConfig = {
   compression: 'none', topicConfig: [], batchMaxRecords: 1000, requestTimeoutMs: 12_000,
   ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
   saslMechanism: 'none', saslUsername: '', saslPassword: '',
+    format: 'json', schemaRegistry: { url: '', username: '', password: '' },
 };
 
 let dir: string;
