@@ -157,9 +157,7 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   choice(s('binary.handling.mode'), 'envelope.binaryHandling', { bytes: 'bytes', base64: 'base64', 'base64-url-safe': 'base64-url-safe', hex: 'hex' });
   choice(s('interval.handling.mode'), 'envelope.intervalHandling', { numeric: 'numeric', string: 'string' });
   boolean(s('tombstones.on.delete'), 'envelope.tombstonesOnDelete');
-  // walcast writes hstore as Debezium's default json; map is not offered.
-  const hstore = get(s('hstore.handling.mode'));
-  if (hstore !== undefined && hstore.trim().toLowerCase() !== 'json') problems.push(`${s('hstore.handling.mode')}: "${hstore}" is not supported: walcast writes hstore as json (the default)`);
+  choice(s('hstore.handling.mode'), 'envelope.hstoreHandling', { json: 'json', map: 'map' });
   mapSkippedOperations(get(s('skipped.operations')), set, problems);
   boolean(s('provide.transaction.metadata'), 'envelope.transactionMetadata');
   const heartbeatMs = get(s('heartbeat.interval.ms'));

@@ -158,6 +158,7 @@ export const schema = {
       ['adaptive', 'adaptive_time_microseconds', 'connect', 'isostring'], 'adaptive'),
     binaryHandling: key('envelope.binaryHandling', 'bytea values.', ['bytes', 'base64', 'base64-url-safe', 'hex'], 'bytes'),
     intervalHandling: key('envelope.intervalHandling', 'interval values: numeric (microseconds) or string (ISO 8601).', ['numeric', 'string'], 'numeric'),
+    hstoreHandling: key('envelope.hstoreHandling', 'hstore values: json (a JSON object text, io.debezium.data.Json) or map (a map of string to optional string), as Debezium hstore.handling.mode.', ['json', 'map'], 'json'),
     skippedOperations: list('envelope.skippedOperations', 'Change kinds not to emit, as Debezium skipped.operations: any of c (insert), u (update, key changes included), d (delete, with its tombstone), t (truncate). Debezium\'s default is t; walcast\'s is none.', []),
     messagePrefixInclude: list('envelope.messagePrefixInclude', 'Emit only logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.include.list). Empty: all.', []),
     columnInclude: list('envelope.columnInclude', 'Only these columns in before/after, as schema.table.column patterns (* within a part, "..." quotes a part); empty: all. Debezium column.include.list.', []),

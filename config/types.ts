@@ -10,6 +10,7 @@ export type DecimalHandling = 'precise' | 'double' | 'string';
 export type TimePrecision = 'adaptive' | 'adaptive_time_microseconds' | 'connect' | 'isostring';
 export type BinaryHandling = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
 export type IntervalHandling = 'numeric' | 'string';
+export type HstoreHandling = 'json' | 'map';
 /** Debezium `skipped.operations`: c create, u update, d delete, t truncate. */
 export type SkippableOperation = 'c' | 'u' | 'd' | 't';
 
@@ -111,6 +112,11 @@ export interface EnvelopeConfig {
   readonly timePrecision: TimePrecision;
   readonly binaryHandling: BinaryHandling;
   readonly intervalHandling: IntervalHandling;
+  /**
+   * hstore values: json (an io.debezium.data.Json string) or map (a Connect map of string to
+   * optional string), Debezium hstore.handling.mode. Always set by config/load.ts; absent means json.
+   */
+  readonly hstoreHandling?: HstoreHandling;
   /** Change kinds not emitted (Debezium skipped.operations); a skipped delete takes its tombstone along. */
   readonly skippedOperations: readonly SkippableOperation[];
   /** Logical-message prefixes to emit: regexes matching the whole prefix; empty = all. */

@@ -16,7 +16,8 @@
  *   timestamp(p) adaptive(_time_microseconds): Timestamp (p <= 3) or MicroTimestamp; connect
  *                Timestamp; isostring IsoTimestamp
  *   timetz ZonedTime, timestamptz ZonedTimestamp, interval MicroDuration | Interval (string)
- *   uuid Uuid, json/jsonb Json, xml Xml, tsvector Tsvector, ltree Ltree, hstore Json,
+ *   uuid Uuid, json/jsonb Json, xml Xml, tsvector Tsvector, ltree Ltree, hstore Json (map mode:
+ *   map of string to optional string, no name),
  *   point io.debezium.data.geometry.Point {x, y, wkb, srid}, enum Enum {allowed},
  *   domains as their base type, arrays ARRAY of the element (items optional; enum items not)
  *   bytea        bytes, or string under binary.handling.mode base64 / base64-url-safe / hex
@@ -162,7 +163,11 @@ function userTypeSchema(typeOid: number, optional: boolean, options: ValueOption
     const enumSchema = named('string', 'io.debezium.data.Enum', optional);
     return t.labels === undefined ? enumSchema : { ...enumSchema, parameters: { allowed: t.labels.join(',') } };
   }
-  if (t.name === 'hstore') return named('string', 'io.debezium.data.Json', optional);
+  if (t.name === 'hstore') {
+    return options.hstoreHandling === 'map'
+      ? { type: 'map', optional, keys: { type: 'string', optional: false }, values: { type: 'string', optional: true } }
+      : named('string', 'io.debezium.data.Json', optional);
+  }
   if (t.name === 'ltree') return named('string', 'io.debezium.data.Ltree', optional);
   if (t.kind === 'b' && t.elementOid !== 0) {
     const element = userTypes?.get(t.elementOid);

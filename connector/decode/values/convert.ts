@@ -20,7 +20,8 @@
  *   interval                          -> see interval.ts (interval.handling.mode)
  *   built-in arrays                   -> ARRAY of the element mapping (array.ts)
  *   inet, cidr, macaddr, point, ranges, tsvector, pg_lsn, enums, domains, extension
- *   types (hstore, ltree, citext, PostGIS) and anything else -> the text form as a STRING
+ *   types (ltree, citext, PostGIS) and anything else -> the text form as a STRING
+ *   hstore                            -> see hstore.ts (hstore.handling.mode)
  */
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../../envelope/json';
@@ -95,7 +96,7 @@ function userTypeConverter(typeOid: number, options: ValueOptions, userTypes: Us
   if (t.kind === 'd') return makeConverter(t.baseOid, t.baseTypeMod, options, userTypes);
   if (t.kind === 'e') return identity;
   if (t.kind === 'c') return null;
-  if (t.name === 'hstore') return makeHstoreConverter();
+  if (t.name === 'hstore') return makeHstoreConverter(options.hstoreHandling);
   if (STRING_EXTENSION_TYPES.has(t.name) || TEXT_FOR_NOW_EXTENSION_TYPES.has(t.name)) return identity;
   if (t.kind === 'b' && t.elementOid !== 0) {
     const element = userTypes?.get(t.elementOid);
@@ -193,7 +194,8 @@ export const UNAVAILABLE_VALUE_PLACEHOLDER = '__debezium_unavailable_value';
  * the string for scalars; its UTF-8 bytes for bytea (under binary.handling.mode); for int4[],
  * date[] and int8[] the list of those bytes as numbers; for text-like, json(b) and bytea arrays a
  * one-element array of the element's placeholder; for uuid[] the name-based (v3) UUID of the
- * bytes; for hstore a Json object mapping the placeholder to itself; for other arrays null
+ * bytes; for hstore an object mapping the placeholder to itself (as Json text, or under
+ * hstore.handling.mode=map the map itself); for other arrays null
  * (Debezium cannot read the placeholder string as one: seen for numeric[], float8[],
  * timestamptz[]).
  */
@@ -220,7 +222,10 @@ export function unavailablePlaceholder(typeOid: number, options: ValueOptions, u
       break;
   }
   const user = userTypes?.get(typeOid);
-  if (user?.name === 'hstore') return JSON.stringify({ [UNAVAILABLE_VALUE_PLACEHOLDER]: UNAVAILABLE_VALUE_PLACEHOLDER });
+  if (user?.name === 'hstore') {
+    const map = { [UNAVAILABLE_VALUE_PLACEHOLDER]: UNAVAILABLE_VALUE_PLACEHOLDER };
+    return options.hstoreHandling === 'map' ? map : JSON.stringify(map);
+  }
   if (ARRAY_ELEMENT.has(typeOid) || (user !== undefined && user.kind === 'b' && user.elementOid !== 0)) return null;
   return UNAVAILABLE_VALUE_PLACEHOLDER;
 }

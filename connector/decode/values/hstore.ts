@@ -1,5 +1,7 @@
 /**
- * hstore -> io.debezium.data.Json (hstore.handling.mode=json, the default): a JSON object text.
+ * hstore -> io.debezium.data.Json (hstore.handling.mode=json, the default): a JSON object text;
+ * under hstore.handling.mode=map a Connect map of string to optional string, which JsonConverter
+ * writes as the same JSON object (not as a string holding it).
  *
  * Debezium reads the value into PgJDBC's HStoreConverter map, a java.util.HashMap, and writes
  * the entries in that map's iteration order. We reproduce that order: a HashMap with the default
@@ -8,6 +10,8 @@
  * insertion order (the order PostgreSQL printed them). Buckets of 8+ entries that Java turns
  * into trees are not modelled.
  */
+import type { HstoreHandling } from '../../../config/types';
+import { RawJson } from '../../envelope/json';
 import type { Converter } from './types';
 import { badValue } from './fail';
 
@@ -82,13 +86,20 @@ export function hashMapOrder(keys: readonly string[]): string[] {
     .map((e) => e.k);
 }
 
-export function makeHstoreConverter(): Converter {
-  return (text) => {
-    const entries = parseHstore(text);
-    const map = new Map<string, string | null>();
-    for (const [k, v] of entries) map.set(k, v); // hstore keys are unique; the last wins anyway
-    // Written by hand: a JS object would move integer-like keys ("1") to the front.
-    const members = hashMapOrder([...map.keys()]).map((k) => `${JSON.stringify(k)}:${JSON.stringify(map.get(k))}`);
-    return `{${members.join(',')}}`;
-  };
+/** The hstore text as a JSON object, members in java.util.HashMap order. */
+export function hstoreJsonText(text: string): string {
+  const entries = parseHstore(text);
+  const map = new Map<string, string | null>();
+  for (const [k, v] of entries) map.set(k, v); // hstore keys are unique; the last wins anyway
+  // Written by hand: a JS object would move integer-like keys ("1") to the front.
+  const members = hashMapOrder([...map.keys()]).map((k) => `${JSON.stringify(k)}:${JSON.stringify(map.get(k))}`);
+  return `{${members.join(',')}}`;
+}
+
+/**
+ * json: the object's text as a JSON string; map: the object itself, kept as RawJson so the
+ * member order (HashMap's, integer-like keys included) survives serialization.
+ */
+export function makeHstoreConverter(mode: HstoreHandling = 'json'): Converter {
+  return mode === 'map' ? (text) => new RawJson(hstoreJsonText(text)) : hstoreJsonText;
 }

@@ -4,7 +4,7 @@ import type { JsonValue } from '../../envelope/json';
 /** The handling modes value conversion depends on (Debezium's *.handling.mode options). */
 export type ValueOptions = Pick<
   EnvelopeConfig,
-  'decimalHandling' | 'timePrecision' | 'binaryHandling' | 'intervalHandling'
+  'decimalHandling' | 'timePrecision' | 'binaryHandling' | 'intervalHandling' | 'hstoreHandling'
 >;
 
 /** Converts one non-null PostgreSQL text-form value of a fixed column type. */

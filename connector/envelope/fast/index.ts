@@ -20,6 +20,8 @@ const COVERED: Readonly<Record<keyof EnvelopeConfig, (value: unknown) => boolean
   timePrecision: () => true,
   binaryHandling: () => true,
   intervalHandling: () => true,
+  // Both modes: the converter writes the hstore (text or map) as a RawJson the fast path copies.
+  hstoreHandling: () => true,
   skippedOperations: () => true,
   messagePrefixInclude: () => true,
   messagePrefixExclude: () => true,

@@ -30,9 +30,9 @@ const GROUPS: readonly ModeGroup[] = [
     debezium: { 'decimal.handling.mode': 'string', 'time.precision.mode': 'connect', 'binary.handling.mode': 'hex' },
   },
   {
-    label: 'binary base64-url-safe, time isostring',
-    envelope: { binaryHandling: 'base64-url-safe', timePrecision: 'isostring' },
-    debezium: { 'binary.handling.mode': 'base64-url-safe', 'time.precision.mode': 'isostring' },
+    label: 'binary base64-url-safe, time isostring, hstore map',
+    envelope: { binaryHandling: 'base64-url-safe', timePrecision: 'isostring', hstoreHandling: 'map' },
+    debezium: { 'binary.handling.mode': 'base64-url-safe', 'time.precision.mode': 'isostring', 'hstore.handling.mode': 'map' },
   },
 ];
 

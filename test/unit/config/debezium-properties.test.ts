@@ -83,7 +83,7 @@ describe('mapDebeziumProperties', () => {
       `${S}topic.prefix=shop.prod`, `${S}slot.name=dbz_slot`, `${S}publication.name=dbz_pub`, `${S}publication.autocreate.mode=all_tables`,
       `${S}plugin.name=pgoutput`, `${S}table.include.list=public.orders,public.items`, `${S}table.exclude.list=public.items`,
       `${S}snapshot.mode=no_data`, `${S}decimal.handling.mode=string`, `${S}time.precision.mode=connect`,
-      `${S}binary.handling.mode=base64-url-safe`, `${S}interval.handling.mode=string`, `${S}tombstones.on.delete=false`,
+      `${S}binary.handling.mode=base64-url-safe`, `${S}interval.handling.mode=string`, `${S}hstore.handling.mode=map`, `${S}tombstones.on.delete=false`,
       `${S}offset.storage.file.filename=/var/lib/dbz/offsets.dat`,
     ].join('\n'));
     expect(m.problems).toEqual([]);
@@ -98,7 +98,7 @@ describe('mapDebeziumProperties', () => {
       },
       snapshot: { mode: 'never' },
       envelope: {
-        decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'base64-url-safe', intervalHandling: 'string', tombstonesOnDelete: false,
+        decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'base64-url-safe', intervalHandling: 'string', hstoreHandling: 'map', tombstonesOnDelete: false,
         skippedOperations: ['t'], // Debezium's default
         schemas: true, // Debezium Server's JSON: JsonConverter's default schemas.enable=true
       },
@@ -172,7 +172,7 @@ describe('mapDebeziumProperties', () => {
     const m = map([
       `${S}connector.class=io.debezium.connector.mysql.MySqlConnector`, `${S}plugin.name=decoderbufs`, `${S}snapshot.mode=custom`,
       `${S}decimal.handling.mode=exact`, `${S}tombstones.on.delete=yes`, `${S}table.include.list=public.(a|b)`,
-      `${S}hstore.handling.mode=map`, 'debezium.sink.type=kinesis', 'debezium.format.value=protobuf',
+      `${S}hstore.handling.mode=hash`, 'debezium.sink.type=kinesis', 'debezium.format.value=protobuf',
     ].join('\n'));
     expect(m.problems).toEqual([
       `${S}connector.class: "io.debezium.connector.mysql.MySqlConnector" is not supported: walcast is a PostgreSQL connector (io.debezium.connector.postgresql.PostgresConnector)`,
@@ -181,7 +181,7 @@ describe('mapDebeziumProperties', () => {
       `${S}snapshot.mode: "custom" is not supported: walcast has no snapshot plug-ins`,
       `${S}decimal.handling.mode: "exact" is not supported (walcast accepts precise, double, string)`,
       `${S}tombstones.on.delete: "yes" must be true or false`,
-      `${S}hstore.handling.mode: "map" is not supported: walcast writes hstore as json (the default)`,
+      `${S}hstore.handling.mode: "hash" is not supported (walcast accepts json, map)`,
       'debezium.sink.type: "kinesis" is not supported (walcast writes to kafka or nats-jetstream)',
       'debezium.format.value: "protobuf" is not supported (walcast writes json or avro)',
     ]);

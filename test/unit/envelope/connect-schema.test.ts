@@ -94,6 +94,20 @@ describe('columnSchema (torture columns, defaults)', () => {
   });
 });
 
+describe('columnSchema, hstore.handling.mode=map', () => {
+  it('hstore is a nameless map of required string keys to optional string values (PostgresValueConverter.hstoreSchema)', () => {
+    const types = new Map<number, UserType>([
+      [70010, { oid: 70010, name: 'hstore', kind: 'b', baseOid: 0, baseTypeMod: -1, elementOid: 0 }],
+      [70011, { oid: 70011, name: '_hstore', kind: 'b', baseOid: 0, baseTypeMod: -1, elementOid: 70010 }],
+    ]);
+    const options = { ...DEFAULTS, hstoreHandling: 'map' as const };
+    const map = '{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"string","optional":true},"optional":true}';
+    expect(renderSchema(columnSchema(70010, -1, true, options, types))).toBe(map);
+    expect(renderSchema(columnSchema(70011, -1, false, options, types))).toBe(`{"type":"array","items":${map},"optional":false}`);
+    expect(renderSchema(columnSchema(70010, -1, true, DEFAULTS, types))).toBe('{"type":"string","optional":true,"name":"io.debezium.data.Json","version":1}');
+  });
+});
+
 describe('fixed schemas', () => {
   it('message, transaction and heartbeat records', () => {
     expect(parsed(MESSAGE_KEY_SCHEMA)).toEqual(FIXTURE.message!.key);

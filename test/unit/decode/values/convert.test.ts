@@ -174,5 +174,8 @@ describe('placeholders for unchanged TOAST', () => {
     expect(unavailablePlaceholder(1022, DEFAULTS)).toBeNull(); // float8[]
     const hstore = new Map([[16400, { oid: 16400, name: 'hstore', kind: 'b', baseOid: 0, baseTypeMod: -1, elementOid: 0 }]]);
     expect(unavailablePlaceholder(16400, DEFAULTS, hstore)).toBe('{"__debezium_unavailable_value":"__debezium_unavailable_value"}');
+    // hstore.handling.mode=map: Debezium's placeholder map itself.
+    expect(unavailablePlaceholder(16400, { ...DEFAULTS, hstoreHandling: 'map' }, hstore))
+      .toEqual({ __debezium_unavailable_value: '__debezium_unavailable_value' });
   });
 });

@@ -5,6 +5,7 @@
 import { isDroppedType, makeConverter, type UserType, type UserTypes } from '../../../../connector/decode/values';
 import { hashMapOrder, javaStringHash } from '../../../../connector/decode/values/hstore';
 import { DEFAULTS } from './convert-helper';
+import { toJson } from '../../../../connector/envelope/json';
 
 const t = (oid: number, name: string, kind: string, extra: Partial<UserType> = {}): [number, UserType] =>
   [oid, { oid, name, kind, baseOid: 0, baseTypeMod: -1, elementOid: 0, ...extra }];
@@ -26,6 +27,17 @@ describe('user types', () => {
     expect(conv(16400, '"a"=>"1", "b"=>NULL')).toBe('{"a":"1","b":null}');
     expect(conv(16400, '"x"=>"\\\\", "k k"=>"v,v"')).toBe('{"k k":"v,v","x":"\\\\"}');
     expect(conv(16400, '')).toBe('{}');
+  });
+
+  test('hstore under hstore.handling.mode=map -> the object itself, HashMap order, integer-like keys kept in place', () => {
+    const map = (text: string) => toJson(makeConverter(16400, -1, { ...DEFAULTS, hstoreHandling: 'map' }, TYPES)(text));
+    expect(map('"a"=>"1", "b"=>NULL')).toBe('{"a":"1","b":null}');
+    // "b" hashes to bucket 2, "1" to bucket 1: a JS object would print "1" first regardless.
+    expect(map('"b"=>"x", "1"=>"y"')).toBe('{"1":"y","b":"x"}');
+    expect(map('"x"=>"\\\\", "k k"=>"v,v"')).toBe('{"k k":"v,v","x":"\\\\"}');
+    expect(map('')).toBe('{}');
+    // hstore[] elements are maps too.
+    expect(toJson(makeConverter(16401, -1, { ...DEFAULTS, hstoreHandling: 'map' }, TYPES)('{"\\"a\\"=>\\"1\\"",NULL}'))).toBe('[{"a":"1"},null]');
   });
 
   test('HashMap order: String.hashCode buckets, growing past 12 entries', () => {
