@@ -158,6 +158,7 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   choice(s('interval.handling.mode'), 'envelope.intervalHandling', { numeric: 'numeric', string: 'string' });
   boolean(s('tombstones.on.delete'), 'envelope.tombstonesOnDelete');
   choice(s('hstore.handling.mode'), 'envelope.hstoreHandling', { json: 'json', map: 'map' });
+  choice(s('schema.name.adjustment.mode'), 'envelope.schemaNameAdjustment', { none: 'none', avro: 'avro', avro_unicode: 'avro_unicode' });
   mapSkippedOperations(get(s('skipped.operations')), set, problems);
   boolean(s('provide.transaction.metadata'), 'envelope.transactionMetadata');
   const heartbeatMs = get(s('heartbeat.interval.ms'));

@@ -113,7 +113,11 @@ function deriveDefaults(c: Obj): string[] {
   setIfEmpty(sink.nats as Obj, 'stream', 'sink.nats.stream', name);
   setIfEmpty(sink.kafka as Obj, 'clientId', 'sink.kafka.clientId', name === '' ? 'walcast' : `walcast-${name}`);
   // Avro schemas derive from the Kafka Connect schemas, which the envelope stage writes with schemas on.
-  if (sink.type === 'kafka' && (sink.kafka as Obj).format === 'avro' && isObj(c.envelope)) (c.envelope as Obj).schemas = true;
+  const avro = sink.type === 'kafka' && (sink.kafka as Obj).format === 'avro';
+  if (avro && isObj(c.envelope)) (c.envelope as Obj).schemas = true;
+  // auto: Avro needs valid names (Debezium + AvroConverter would fail on `my-prefix`); the
+  // adjustment leaves valid names as they are, so it changes nothing Debezium would accept.
+  if (isObj(c.envelope) && c.envelope.schemaNameAdjustment === 'auto') c.envelope.schemaNameAdjustment = avro ? 'avro' : 'none';
   return derived;
 }
 

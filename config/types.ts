@@ -11,6 +11,8 @@ export type TimePrecision = 'adaptive' | 'adaptive_time_microseconds' | 'connect
 export type BinaryHandling = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
 export type IntervalHandling = 'numeric' | 'string';
 export type HstoreHandling = 'json' | 'map';
+/** Debezium schema.name.adjustment.mode (config/load.ts resolves the key's `auto`). */
+export type SchemaNameAdjustment = 'none' | 'avro' | 'avro_unicode';
 /** Debezium `skipped.operations`: c create, u update, d delete, t truncate. */
 export type SkippableOperation = 'c' | 'u' | 'd' | 't';
 
@@ -117,6 +119,12 @@ export interface EnvelopeConfig {
    * optional string), Debezium hstore.handling.mode. Always set by config/load.ts; absent means json.
    */
   readonly hstoreHandling?: HstoreHandling;
+  /**
+   * How the record names of the Connect schemas (`<topic>.Key|Value|Envelope`) are made valid
+   * Avro names (Debezium schema.name.adjustment.mode). config/load.ts resolves `auto`: avro with
+   * sink.kafka.format avro, else none. Absent means none.
+   */
+  readonly schemaNameAdjustment?: SchemaNameAdjustment;
   /** Change kinds not emitted (Debezium skipped.operations); a skipped delete takes its tombstone along. */
   readonly skippedOperations: readonly SkippableOperation[];
   /** Logical-message prefixes to emit: regexes matching the whole prefix; empty = all. */

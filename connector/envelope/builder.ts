@@ -28,7 +28,8 @@ import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
-import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts } from './schema-envelope';
+import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts, type SchemaEnvelopeContext } from './schema-envelope';
+import { createSchemaNameAdjuster } from './schema-name';
 import type { OpenTransaction } from './transaction-metadata';
 import type { TableSchemas } from './connect-schema';
 
@@ -120,6 +121,8 @@ export class EnvelopeBuilder {
   private txMeta: OpenTransaction | null = null;
   /** Builds and caches the Connect schemas for tableSchemas() (the same instance as `schemas` when on). */
   private schemaSource: SchemaEnvelopes | null = null;
+  /** The context of both: one name adjuster per connector (it remembers names, for conflicts). */
+  private readonly schemaCtx: SchemaEnvelopeContext;
 
   constructor(private readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
@@ -129,7 +132,8 @@ export class EnvelopeBuilder {
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
     this.dbJson = quoteJson(ctx.database);
-    this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(ctx, ctx.options.binaryHandling, columnControls(ctx.options)) : null;
+    this.schemaCtx = { ...ctx, adjustName: createSchemaNameAdjuster(ctx.options.schemaNameAdjustment ?? 'none') };
+    this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(this.schemaCtx, ctx.options.binaryHandling, columnControls(ctx.options)) : null;
   }
 
   /**
@@ -138,7 +142,7 @@ export class EnvelopeBuilder {
    */
   tableSchemas(relation: Relation): TableSchemas {
     const state = this.states.get(relation);
-    this.schemaSource ??= this.schemas ?? new SchemaEnvelopes(this.ctx, this.ctx.options.binaryHandling, columnControls(this.ctx.options));
+    this.schemaSource ??= this.schemas ?? new SchemaEnvelopes(this.schemaCtx, this.ctx.options.binaryHandling, columnControls(this.ctx.options));
     return this.schemaSource.schemasOf(relation, state.topic, state);
   }
 

@@ -115,6 +115,8 @@ export interface TableSchemaContext {
    * `masked: "true"` (mask, hash), `truncateLength: "N"` (truncate).
    */
   readonly valueParameters?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** schema.name.adjustment.mode applied to the record names (schema-name.ts); absent: names as they are. */
+  readonly adjustName?: (name: string) => string;
 }
 
 /** Debezium's schemas of one captured table; `key` is null for a table without key columns. */
@@ -144,13 +146,14 @@ export function tableSchemas(
     if (extra !== undefined) schema = { ...schema, parameters: { ...schema.parameters, ...extra } };
     return { name: c.name, schema };
   };
+  const named = ctx.adjustName ?? ((n: string) => n);
   const key: ConnectStructSchema | null = keyIndexes.length === 0
     ? null
-    : { type: 'struct', optional: false, name: `${topic}.Key`, fields: keyIndexes.map((i) => field(i, false)) };
-  const value: ConnectStructSchema = { type: 'struct', optional: true, name: `${topic}.Value`, fields: valueIndexes.map((i) => field(i, true)) };
+    : { type: 'struct', optional: false, name: named(`${topic}.Key`), fields: keyIndexes.map((i) => field(i, false)) };
+  const value: ConnectStructSchema = { type: 'struct', optional: true, name: named(`${topic}.Value`), fields: valueIndexes.map((i) => field(i, true)) };
   const int64 = (name: string): ConnectField => ({ name, schema: { type: 'int64', optional: true } });
   const envelope: ConnectStructSchema = {
-    type: 'struct', optional: false, name: `${topic}.Envelope`, version: ENVELOPE_VERSION,
+    type: 'struct', optional: false, name: named(`${topic}.Envelope`), version: ENVELOPE_VERSION,
     fields: [
       { name: 'before', schema: value },
       { name: 'after', schema: value },

@@ -23,6 +23,8 @@ export interface SchemaEnvelopeContext {
   readonly userTypes?: UserTypes;
   readonly notNullColumns?: NotNullColumns;
   readonly columnDefaults?: ColumnDefaultTexts;
+  /** schema.name.adjustment.mode for the record names (schema-name.ts). */
+  readonly adjustName?: (name: string) => string;
 }
 
 const TAIL = Buffer.from('}');
@@ -81,6 +83,7 @@ export class SchemaEnvelopes {
         notNull: this.ctx.notNullColumns?.get(id),
         defaults: this.defaults(relation, this.ctx.columnDefaults?.get(id)),
         valueParameters: this.mapperParameters(relation),
+        adjustName: this.ctx.adjustName,
       });
       h = { schemas, key: schemas.key === null ? null : head(schemas.key), value: head(schemas.envelope) };
       this.cache.set(relation, h);

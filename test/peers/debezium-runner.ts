@@ -157,7 +157,7 @@ export async function startDebezium(db: TestDatabase, opts: DebeziumOptions): Pr
   }
 
   return {
-    slot, publication, topicPrefix, records, stderr, stop,
+    slot, publication, topicPrefix: props['topic.prefix'] ?? topicPrefix, records, stderr, stop,
     waitForRecords: (predicate, timeoutMs = 60_000) => waitFor(() => {
       if (child.exitCode !== null) throw new Error(`Debezium exited (code ${child.exitCode})`);
       const rs = records();

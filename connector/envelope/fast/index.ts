@@ -22,6 +22,8 @@ const COVERED: Readonly<Record<keyof EnvelopeConfig, (value: unknown) => boolean
   intervalHandling: () => true,
   // Both modes: the converter writes the hstore (text or map) as a RawJson the fast path copies.
   hstoreHandling: () => true,
+  // Record names appear in schemas only, which the generic builder writes.
+  schemaNameAdjustment: () => true,
   skippedOperations: () => true,
   messagePrefixInclude: () => true,
   messagePrefixExclude: () => true,

@@ -59,7 +59,8 @@ export async function startWalcast(db: TestDatabase, opts: {
   heartbeat?: Partial<HeartbeatConfig>;
 }): Promise<WalcastPeer> {
   const stateDir = mkdtempSync(join(tmpdir(), 'walcast-compat-'));
-  const slot = `wc_${opts.topicPrefix}`.slice(0, 63);
+  // A slot name takes [a-z0-9_] only; the prefix may hold '-' (schema-names.test.ts).
+  const slot = `wc_${opts.topicPrefix}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
   const config = loadConfig({
     env: {},
     overrides: {

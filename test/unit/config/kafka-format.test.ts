@@ -36,6 +36,27 @@ describe('sink.kafka.format / schemaRegistry', () => {
     expect(c.envelope.schemas).toBe(false);
   });
 
+  it('envelope.schemaNameAdjustment auto: avro with format avro, none otherwise; an explicit value is kept', () => {
+    const avro = { kafka: { format: 'avro', schemaRegistry: { url: 'http://reg:8081' } } };
+    expect(loadConfig({ env: {}, overrides: { ...base, sink: avro } }).envelope.schemaNameAdjustment).toBe('avro');
+    expect(loadConfig({ env: {}, overrides: base }).envelope.schemaNameAdjustment).toBe('none');
+    expect(loadConfig({ env: {}, overrides: { ...base, sink: { type: 'nats' } } }).envelope.schemaNameAdjustment).toBe('none');
+    expect(loadConfig({ env: {}, overrides: { ...base, sink: avro, envelope: { schemaNameAdjustment: 'avro_unicode' } } }).envelope.schemaNameAdjustment).toBe('avro_unicode');
+    expect(loadConfig({ env: { WALCAST_ENVELOPE_SCHEMA_NAME_ADJUSTMENT: 'avro' }, overrides: base }).envelope.schemaNameAdjustment).toBe('avro');
+    expect(problemsOf({ ...base, envelope: { schemaNameAdjustment: 'avro-ish' } })).toEqual([
+      expect.stringMatching(/^envelope\.schemaNameAdjustment: /),
+    ]);
+  });
+
+  it('Debezium schema.name.adjustment.mode maps to envelope.schemaNameAdjustment', () => {
+    const m = mapDebeziumProperties(parseProperties('debezium.source.schema.name.adjustment.mode=avro_unicode'), {});
+    expect(m.problems).toEqual([]);
+    expect(m.config).toMatchObject({ envelope: { schemaNameAdjustment: 'avro_unicode' } });
+    expect(mapDebeziumProperties(parseProperties('debezium.source.schema.name.adjustment.mode=avro2'), {}).problems).toEqual([
+      'debezium.source.schema.name.adjustment.mode: "avro2" is not supported (walcast accepts none, avro, avro_unicode)',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     expect(problemsOf({ ...base, sink: { kafka: { format: 'avro', schemaRegistry: { username: 'u' } } } })).toEqual([
       'sink.kafka.schemaRegistry.url: required with sink.kafka.format avro',
