@@ -52,7 +52,7 @@ export const avro: Scenario = {
     const json = build(n, false);
     const withSchemas = build(n, true);
     const client = new MockClient();
-    const serialize = avroSerializer({ register: (s, schema) => client.register(s, { schemaType: 'AVRO', schema }), close: () => undefined });
+    const serialize = avroSerializer({ register: (s, schema) => client.register(s, { schemaType: 'AVRO', schema }), check: async () => 0, close: () => undefined });
     await serialize(withSchemas.slice(0, BATCH)); // warm-up: registration, compilation, JIT
     ctx.progress(`avro: serializing ${n.toLocaleString('en-US')} records`);
     let avroBytes = 0;

@@ -1,7 +1,9 @@
 /**
  * Broker reachability for `walcast validate --connect`: connect with the configured options
- * (TLS, SASL, NATS auth), ask one question, disconnect. Kafka: cluster metadata. NATS: the
- * JetStream account info (a server without JetStream fails it). Never creates anything.
+ * (TLS, SASL, NATS auth), ask one question, disconnect. Kafka: cluster metadata, and with
+ * format avro the schema registry's subject list (the URL answers with the Confluent API, the
+ * credentials are accepted). NATS: the JetStream account info (a server without JetStream
+ * fails it). Never creates anything.
  */
 import type { WalcastConfig } from '../../config/types';
 import { errorMessage } from '../observe/log-error';
@@ -18,7 +20,13 @@ export type ProbeBroker = (config: WalcastConfig, timeoutMs?: number) => Promise
 export const probeBroker: ProbeBroker = async (config, timeoutMs = 5_000) => {
   switch (config.sink.type) {
     case 'stdout': return null;
-    case 'kafka': return probeKafka(config, timeoutMs);
+    case 'kafka': {
+      const [broker, registry] = await Promise.all([
+        probeKafka(config, timeoutMs),
+        config.sink.kafka.format === 'avro' ? probeRegistry(config, timeoutMs) : Promise.resolve(null),
+      ]);
+      return registry === null ? broker : { ok: broker.ok && registry.ok, detail: `${broker.detail}; ${registry.detail}` };
+    }
     case 'nats': return probeNats(config, timeoutMs);
   }
 };
@@ -41,6 +49,22 @@ async function probeKafka(config: WalcastConfig, timeoutMs: number): Promise<Bro
     }
   } catch (e) {
     return { ok: false, detail: `${where}: ${errorMessage(e)}` };
+  }
+}
+
+async function probeRegistry(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
+  const r = config.sink.kafka.schemaRegistry;
+  const { createSchemaRegistry } = await import('./kafka/avro/registry');
+  // One try: validate reports what it finds now.
+  const registry = await createSchemaRegistry(r, { maxRetries: 0, requestTimeoutMs: timeoutMs });
+  try {
+    const n = await registry.check();
+    return { ok: true, detail: `schema registry ${r.url} (${n} subject${n === 1 ? '' : 's'})` };
+  } catch (e) {
+    // check() rejects with a ConnectorError whose message names the URL and the reason.
+    return { ok: false, detail: e instanceof Error ? e.message : errorMessage(e) };
+  } finally {
+    registry.close();
   }
 }
 

@@ -138,7 +138,10 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
         format = await createRecordFormat(config, deps.registry);
       } catch (e) {
         to('stopped');
-        throw new ConnectorError('SINK_CONNECT', `cannot set up the ${config.format} record format: ${describe(e)}`, { cause: e, retriable: false });
+        // The registry check says whether trying again can help (a registry still starting).
+        throw new ConnectorError('SINK_CONNECT', `cannot set up the ${config.format} record format: ${describe(e)}`, {
+          cause: e, retriable: e instanceof ConnectorError && e.retriable,
+        });
       }
       const producer = new Producer(producerOptions(config, retry));
       const admin = new Admin(clientOptions(config, retry));

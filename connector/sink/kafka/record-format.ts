@@ -16,5 +16,12 @@ export interface RecordFormat {
 export async function createRecordFormat(config: KafkaConfig, registryOptions?: RegistryOptions): Promise<RecordFormat> {
   if (config.format !== 'avro') return { close: () => undefined };
   const registry = await createSchemaRegistry(config.schemaRegistry, registryOptions);
+  try {
+    // A wrong URL or refused credentials fail the start, not the first send.
+    await registry.check();
+  } catch (e) {
+    registry.close();
+    throw e;
+  }
   return { serialize: avroSerializer(registry), close: () => registry.close() };
 }

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import { isConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
+import { loadConfig } from '../../../config/load';
 import { createKafkaSink } from '../../../connector/sink/kafka';
+import { probeBroker } from '../../../connector/sink/probe';
 import type { Sink, SinkRecord } from '../../../connector/sink/port';
 import { avroDeserializers } from '../../infra/avro-consumer';
 import { readTopic } from '../../infra/kafka-reader';
@@ -131,13 +133,17 @@ test('schema evolution mid-stream: add, drop and retype a column; each change a 
   expect(schema).toMatchObject({ name: 'Envelope', namespace: topic, 'connect.name': `${topic}.Envelope`, 'connect.version': 2 });
 });
 
-/** A proxy in front of the registry: basic auth required; the first `failFirst` requests get a 503. */
-async function authProxy(user: string, pass: string, failFirst = 0): Promise<{ url: string; requests: () => number }> {
+/**
+ * A proxy in front of the registry: basic auth required (the password can change, as when
+ * credentials are revoked); the first `failFirst` requests get a 503.
+ */
+async function authProxy(user: string, pass: string, failFirst = 0): Promise<{ url: string; requests: () => number; setPassword: (p: string) => void }> {
   const target = new URL(registry.url);
   let n = 0;
+  let password = pass;
   const server = http.createServer((req, res) => {
     n += 1;
-    if (req.headers.authorization !== `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`) {
+    if (req.headers.authorization !== `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"error_code":401,"message":"Unauthorized"}');
       return;
     }
@@ -151,23 +157,78 @@ async function authProxy(user: string, pass: string, failFirst = 0): Promise<{ u
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/apis/ccompat/v7`, requests: () => n };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/apis/ccompat/v7`, requests: () => n, setPassword: (p) => { password = p; } };
 }
 
-test('basic auth is sent; 503s are retried; wrong credentials fail the publish as permanent, naming the subject', async () => {
+test('basic auth is sent; 503s are retried; credentials refused after start fail the publish as permanent, naming the subject', async () => {
   const proxy = await authProxy('walcast', 'reg-secret', 2);
   const sink = await avroSink({ url: proxy.url, username: 'walcast', password: 'reg-secret' });
   const topic = uniqueName('avro.public.auth');
   await sink.ensureTopics([topic]);
   await sink.publish([row(topic, [ID, NAME], { id: 1, name: 'x' })]);
   expect((await decodeAll(topic, 1))[0].value).toMatchObject({ after: { id: 1, name: 'x' } });
-  expect(proxy.requests()).toBeGreaterThanOrEqual(4); // 2 refused with 503, then key and value
+  expect(proxy.requests()).toBeGreaterThanOrEqual(5); // 2 refused with 503, the start check, then key and value
 
-  const wrong = await avroSink({ url: proxy.url, username: 'walcast', password: 'not-it' });
+  proxy.setPassword('rotated');
   const other = uniqueName('avro.public.auth');
-  await wrong.ensureTopics([other]);
-  const err = await wrong.publish([row(other, [ID, NAME], { id: 2, name: 'y' })]).catch((e: unknown) => e);
+  await sink.ensureTopics([other]);
+  const err = await sink.publish([row(other, [ID, NAME], { id: 2, name: 'y' })]).catch((e: unknown) => e);
   expect(isConnectorError(err, 'SINK_SEND')).toBe(true);
   expect((err as Error).message).toMatch(new RegExp(`cannot register the Avro schema of subject ${other.replace(/\./g, '\\.')}-(key|value) .*refused the credentials`));
   expect((err as { retriable: boolean }).retriable).toBe(false);
+});
+
+describe('the registry is checked at start', () => {
+  const startError = async (over: { url?: string; username?: string; password?: string }): Promise<{ message: string; retriable: boolean; requests?: number }> => {
+    const err = await avroSink(over).then(() => undefined, (e: unknown) => e);
+    expect(isConnectorError(err, 'SINK_CONNECT')).toBe(true);
+    return err as { message: string; retriable: boolean };
+  };
+
+  it('refused credentials: a permanent start error naming the settings, before any record', async () => {
+    const proxy = await authProxy('walcast', 'reg-secret');
+    const err = await startError({ url: proxy.url, username: 'walcast', password: 'not-it' });
+    expect(err.message).toMatch(/cannot use the schema registry at http:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7: the registry refused the credentials \(HTTP 401; sink\.kafka\.schemaRegistry\.username\/password\)/);
+    expect(err.message).not.toContain('not-it');
+    expect(err.retriable).toBe(false);
+  });
+
+  it('a URL that is not the Confluent API (Apicurio without /apis/ccompat/v7): a permanent start error saying so', async () => {
+    const base = registry.url.replace(/\/apis\/ccompat\/v7$/, '');
+    const err = await startError({ url: `${base}/apis/nothing-here` });
+    expect(err.message).toMatch(/HTTP 404: no Confluent schema registry API at this URL/);
+    expect(err.retriable).toBe(false);
+  });
+
+  it('nothing listening: a retriable start error (a registry still starting)', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const err = await startError({ url: `http://127.0.0.1:${port}` });
+    expect(err.message).toMatch(new RegExp(`cannot use the schema registry at http://127\\.0\\.0\\.1:${port}: no answer \\(ECONNREFUSED`));
+    expect(err.retriable).toBe(true);
+  });
+});
+
+describe('validate --connect probes the registry (probeBroker)', () => {
+  const configWith = (registryOver: { url?: string; username?: string; password?: string }) => loadConfig({
+    env: {},
+    overrides: {
+      name: 'probe', source: { url: 'postgres://u@127.0.0.1:1/db' },
+      sink: { type: 'kafka', kafka: { brokers: [kafka.info.bootstrap], format: 'avro', schemaRegistry: { url: registry.url, ...registryOver } } },
+    },
+  });
+
+  it('reachable: the broker and the registry, with its subject count', async () => {
+    const probe = await probeBroker(configWith({}));
+    expect(probe).toEqual({ ok: true, detail: expect.stringMatching(new RegExp(`^kafka .* \\(1 broker\\); schema registry ${registry.url.replace(/[.]/g, '\\.')} \\(\\d+ subjects?\\)$`)) });
+  });
+
+  it('refused credentials fail the probe, saying why', async () => {
+    const proxy = await authProxy('walcast', 'reg-secret');
+    const probe = await probeBroker(configWith({ url: proxy.url, username: 'walcast', password: 'wrong-one' }));
+    expect(probe?.ok).toBe(false);
+    expect(probe?.detail).toMatch(/\(1 broker\); cannot use the schema registry at .*: the registry refused the credentials/);
+  });
 });

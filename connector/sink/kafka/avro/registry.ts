@@ -13,6 +13,12 @@ import { ConnectorError } from '../../../errors';
 export interface SchemaRegistry {
   /** The id of `schemaText` (Avro) under `subject`, registering it when new. */
   register(subject: string, schemaText: string): Promise<number>;
+  /**
+   * Asks the registry one question (`GET /subjects`, as credentialed as a registration) so a
+   * wrong URL or refused credentials show at start, not at the first record. Resolves to the
+   * number of subjects; rejects with registryCheckError's ConnectorError.
+   */
+  check(): Promise<number>;
   close(): void;
 }
 
@@ -48,15 +54,46 @@ export async function createSchemaRegistry(config: KafkaSchemaRegistryConfig, op
         throw registryError(e, subject, config.url);
       }
     },
+    async check() {
+      try {
+        return (await client.getAllSubjects()).length;
+      } catch (e) {
+        throw registryCheckError(e, config.url);
+      }
+    },
     close: () => client.close(),
   };
 }
 
 interface HttpFailure { readonly status?: number; readonly errorCode?: number; readonly message?: string; readonly code?: string }
 
+const failureOf = (e: unknown): HttpFailure => (typeof e === 'object' && e !== null ? e : {}) as HttpFailure;
+
+/**
+ * The start-time check failed. Refused credentials and an answer that is not the Confluent API
+ * (404: a wrong path, e.g. Apicurio's without /apis/ccompat/v7; other 4xx) are permanent; no
+ * answer, 408, 429 and 5xx retriable (a registry still starting).
+ */
+export function registryCheckError(e: unknown, url: string): ConnectorError {
+  const f = failureOf(e);
+  const status = typeof f.status === 'number' ? f.status : undefined;
+  const retriable = status === undefined || status === 408 || status === 429 || status >= 500;
+  const why = status === 401 || status === 403
+    ? `the registry refused the credentials (HTTP ${status}; sink.kafka.schemaRegistry.username/password)`
+    : status === 404
+      ? 'HTTP 404: no Confluent schema registry API at this URL (sink.kafka.schemaRegistry.url is the API base, ' +
+        'e.g. http://host:8081 for Confluent, http://host:8080/apis/ccompat/v7 for Apicurio)'
+      : status === undefined ? `no answer (${f.code ?? f.message ?? String(e)})` : `HTTP ${status}${f.message ? `: ${f.message}` : ''}`;
+  return new ConnectorError('SINK_CONNECT', `cannot use the schema registry at ${url}: ${why}`, {
+    cause: e,
+    retriable,
+    context: { status, errorCode: f.errorCode },
+  });
+}
+
 /** 401/403/409/422 and other 4xx are permanent; no answer, 408, 429 and 5xx are retriable. */
 export function registryError(e: unknown, subject: string, url: string): ConnectorError {
-  const f = (typeof e === 'object' && e !== null ? e : {}) as HttpFailure;
+  const f = failureOf(e);
   const status = typeof f.status === 'number' ? f.status : undefined;
   const retriable = status === undefined || status === 408 || status === 429 || status >= 500;
   const why = status === 409

@@ -34,7 +34,7 @@ test('an insert and a delete with its tombstone, as Debezium + AvroConverter wou
     ...builder.records({ kind: 'delete', lsn: lsn(24023200), relation: orders, before: ['42', null, null, null, null, null, null, null, null], beforeIsKeyOnly: true }, TX, 1, 1700000000123456n),
   ];
   const client = new MockClient();
-  const serialize = avroSerializer({ register: (s, schema) => client.register(s, { schemaType: 'AVRO', schema }), close: () => undefined });
+  const serialize = avroSerializer({ register: (s, schema) => client.register(s, { schemaType: 'AVRO', schema }), check: async () => 0, close: () => undefined });
   const out = await serialize(records);
   const { key: keys, value: values } = avroDeserializers(client);
   const topic = 'shop.public.orders';

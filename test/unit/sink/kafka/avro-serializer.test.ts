@@ -17,6 +17,7 @@ function registryOver(client: MockClient, calls: string[] = []): SchemaRegistry 
       calls.push(subject);
       return client.register(subject, { schemaType: 'AVRO', schema });
     },
+    check: async () => 0,
     close: () => undefined,
   };
 }
@@ -128,6 +129,7 @@ test('a failed registration is not cached: the next record registers again', asy
       if (fail) return Promise.reject(new Error('registry down'));
       return client.register(subject, { schemaType: 'AVRO', schema });
     },
+    check: async () => 0,
     close: () => undefined,
   };
   const serialize = avroSerializer(registry);
