@@ -325,6 +325,10 @@ function mapSink(get: Get, set: Set, choice: Choice, boolean: Bool, problems: st
   set('sink.type', t === 'kafka' ? 'kafka' : 'nats');
 }
 
+const PASS_THROUGH_SERIALIZERS: ReadonlySet<string> = new Set([
+  'org.apache.kafka.common.serialization.StringSerializer', 'org.apache.kafka.common.serialization.ByteArraySerializer',
+]);
+
 function mapKafka(get: Get, set: Set, choice: Choice, problems: string[]): void {
   const p = (k: string) => `debezium.sink.kafka.producer.${k}`;
   const brokers = get(p('bootstrap.servers'));
@@ -332,6 +336,14 @@ function mapKafka(get: Get, set: Set, choice: Choice, problems: string[]): void 
   const clientId = get(p('client.id'));
   if (clientId !== undefined) set('sink.kafka.clientId', clientId);
   choice(p('compression.type'), 'sink.kafka.compression', { none: 'none', gzip: 'gzip', snappy: 'snappy', lz4: 'lz4', zstd: 'zstd' });
+  // Debezium Server requires both; the ones that send the converter's bytes as they are (what
+  // walcast does) are accepted, anything else would change the bytes.
+  for (const k of ['key.serializer', 'value.serializer']) {
+    const v = get(p(k));
+    if (v !== undefined && !PASS_THROUGH_SERIALIZERS.has(v.trim())) {
+      problems.push(`${p(k)}: "${v}" is not supported: walcast sends the converter's output as it is (StringSerializer or ByteArraySerializer)`);
+    }
+  }
 
   const protocol = get(p('security.protocol'))?.trim().toUpperCase();
   if (protocol !== undefined) {

@@ -138,7 +138,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       config.envelope.schemas === true ? loadColumnDefaults(client) : undefined,
     ]).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types, NOT NULL columns and defaults failed'); });
     const builder = createEnvelopeBuilder({
-      connectorName: config.name, topicPrefix: config.topicPrefix, database: inspection.database,
+      // source.name is the topic prefix, as Debezium's logical name (connector name and prefix may differ).
+      connectorName: config.topicPrefix, topicPrefix: config.topicPrefix, database: inspection.database,
       version: WALCAST_VERSION, options: config.envelope, userTypes, notNullColumns, columnDefaults,
     });
 

@@ -150,15 +150,24 @@ describe('mapDebeziumProperties', () => {
       `${k}sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="cdc" password="s3cr\\\\\\"et";`,
       `${k}ssl.truststore.type=PEM`, `${k}ssl.truststore.location=/etc/ca.pem`, `${k}compression.type=gzip`, `${k}client.id=dbz`,
       `${k}key.serializer=org.apache.kafka.common.serialization.StringSerializer`,
+      `${k}value.serializer=org.apache.kafka.common.serialization.ByteArraySerializer`,
     ].join('\n'));
     expect(m.problems).toEqual([]);
-    expect(m.ignored).toEqual([`${k}key.serializer`]);
+    // The serializers that send the converter's bytes unchanged are what walcast does: taken, not ignored.
+    expect(m.ignored).toEqual([]);
     expect(m.config).toMatchObject({
       sink: {
         type: 'kafka',
         kafka: { brokers: ['k1:9092', 'k2:9092'], ssl: true, saslMechanism: 'scram-sha-512', saslUsername: 'cdc', saslPassword: 's3cr"et', sslCaFile: '/etc/ca.pem', compression: 'gzip', clientId: 'dbz' },
       },
     });
+  });
+
+  it('refuses a serializer that would change the bytes', () => {
+    const k = 'debezium.sink.kafka.producer.';
+    expect(map(['debezium.sink.type=kafka', `${k}value.serializer=io.confluent.kafka.serializers.KafkaAvroSerializer`].join('\n')).problems).toEqual([
+      `${k}value.serializer: "io.confluent.kafka.serializers.KafkaAvroSerializer" is not supported: walcast sends the converter's output as it is (StringSerializer or ByteArraySerializer)`,
+    ]);
   });
 
   it('maps the nats-jetstream sink with Debezium\'s defaults (stream DebeziumStream, not created)', () => {
