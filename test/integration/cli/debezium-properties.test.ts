@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { createTestDatabase, natsFromInfra, pgFromInfra, type TestDatabase } from '../../infra/env';
+import { createTestDatabase, kafkaFromInfra, natsFromInfra, pgFromInfra, type TestDatabase } from '../../infra/env';
 import { readSubject } from '../../infra/nats';
 import { uniqueName } from '../../infra/names';
 import { tempDir } from '../../infra/temp-dirs';
@@ -18,6 +18,7 @@ import { runCli, startCli } from '../support/cli-process';
 import { dropSlotAndPublication } from '../support/connector';
 
 const FIXTURE = resolve(__dirname, '../../fixtures/debezium/application.properties');
+const KAFKA_FIXTURE = resolve(__dirname, '../../fixtures/debezium/application-kafka.properties');
 
 let db: TestDatabase;
 
@@ -50,6 +51,18 @@ test('validate --debezium-properties accepts the file and names the ignored keys
   expect(r.stderr).toMatch(new RegExp(`^warning: \\S*${IGNORED_WARNING.source}`, 'm'));
   expect(r.stderr.match(/warning:/g)).toHaveLength(1);
   expect(r.stdout).toContain(`config OK (${FIXTURE})`);
+  expect(r.code).toBe(0);
+});
+
+test('validate --connect --debezium-properties accepts the documented Kafka example and reaches the test Kafka', async () => {
+  const env = {
+    WALCAST_NAME: uniqueName('dbzk'), WALCAST_SOURCE_URL: db.url, WALCAST_SINK_KAFKA_BROKERS: kafkaFromInfra().bootstrap,
+    WALCAST_OFFSETS_STATE_DIR: tempDir('walcast-dbz-state-'), WALCAST_HTTP_PORT: '0',
+  };
+  const r = await runCli(['validate', '--connect', '--debezium-properties', KAFKA_FIXTURE], env);
+  expect(r.stderr).toMatch(/warning: \S*application-kafka\.properties: ignoring 2 Debezium properties walcast has no equivalent for: debezium\.source\.offset\.flush\.interval\.ms, quarkus\.log\.console\.json/);
+  expect(r.stdout).toContain(`config OK (${KAFKA_FIXTURE})`);
+  expect(r.stdout).toMatch(/broker OK: kafka \S+ \(1 broker\)/);
   expect(r.code).toBe(0);
 });
 
