@@ -84,7 +84,7 @@ export class RelationStates {
     const notNull = this.notNull?.get(`${schema}\0${table}`);
     // Key columns too: a message key column (messageKeyColumns) outside the replica identity is
     // missing from a key-only old row like any other column.
-    const fallbacks = cols.map((c) => (notNull?.has(c.name) === true ? notNullFallback(c.typeOid, c.typeMod, this.options) : undefined));
+    const fallbacks = cols.map((c) => (notNull?.has(c.name) === true ? notNullFallback(c.typeOid, c.typeMod, this.options, this.userTypes) : undefined));
     return {
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),

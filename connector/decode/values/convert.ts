@@ -245,7 +245,9 @@ function nameUuidFromBytes(bytes: Buffer): string {
  * only. Values as Debezium 3.6.1 wrote them (test/integration/compat); undefined for a type
  * whose fallback we have not seen, which then stays null.
  */
-export function notNullFallback(typeOid: number, typeMod: number, options: ValueOptions): JsonValue | undefined {
+export function notNullFallback(typeOid: number, typeMod: number, options: ValueOptions, userTypes?: UserTypes): JsonValue | undefined {
+  // hstore: PostgresValueConverter's fallback is "{}" (json) or an empty map (map).
+  if (userTypes?.get(typeOid)?.name === 'hstore') return options.hstoreHandling === 'map' ? {} : '{}';
   switch (typeOid) {
     case Oid.bool:
       return false;

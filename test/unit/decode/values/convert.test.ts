@@ -1,4 +1,4 @@
-import { unavailablePlaceholder, type ValueOptions } from '../../../../connector/decode/values';
+import { notNullFallback, unavailablePlaceholder, type ValueOptions } from '../../../../connector/decode/values';
 import { Oid } from '../../../../connector/decode/values/oids';
 import { conv, DEFAULTS } from './convert-helper';
 import { RawJson, toJson, type JsonValue } from '../../../../connector/envelope/json';
@@ -174,6 +174,9 @@ describe('placeholders for unchanged TOAST', () => {
     expect(unavailablePlaceholder(1022, DEFAULTS)).toBeNull(); // float8[]
     const hstore = new Map([[16400, { oid: 16400, name: 'hstore', kind: 'b', baseOid: 0, baseTypeMod: -1, elementOid: 0 }]]);
     expect(unavailablePlaceholder(16400, DEFAULTS, hstore)).toBe('{"__debezium_unavailable_value":"__debezium_unavailable_value"}');
+    // A NOT NULL hstore a key-only old row lacks: Debezium's fallback, "{}" or an empty map.
+    expect(notNullFallback(16400, -1, DEFAULTS, hstore)).toBe('{}');
+    expect(notNullFallback(16400, -1, { ...DEFAULTS, hstoreHandling: 'map' }, hstore)).toEqual({});
     // hstore.handling.mode=map: Debezium's placeholder map itself.
     expect(unavailablePlaceholder(16400, { ...DEFAULTS, hstoreHandling: 'map' }, hstore))
       .toEqual({ __debezium_unavailable_value: '__debezium_unavailable_value' });
