@@ -29,7 +29,7 @@ import { quoteJson } from './json';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
 import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts, type SchemaEnvelopeContext } from './schema-envelope';
-import { createSchemaNameAdjuster } from './schema-name';
+import { createSchemaNameAdjuster, type OnSchemaNameAdjusted } from './schema-name';
 import type { OpenTransaction } from './transaction-metadata';
 import type { TableSchemas } from './connect-schema';
 
@@ -45,6 +45,8 @@ export interface EnvelopeContext {
   readonly notNullColumns?: NotNullColumns;
   /** Literal column defaults (PostgreSQL text) for the Connect schemas (envelope.schemas). */
   readonly columnDefaults?: ColumnDefaultTexts;
+  /** Told once per record name envelope.schemaNameAdjustment changed (Debezium logs a warning). */
+  readonly onSchemaNameAdjusted?: OnSchemaNameAdjusted;
 }
 
 export interface TxContext {
@@ -132,7 +134,7 @@ export class EnvelopeBuilder {
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;
     this.dbJson = quoteJson(ctx.database);
-    this.schemaCtx = { ...ctx, adjustName: createSchemaNameAdjuster(ctx.options.schemaNameAdjustment ?? 'none') };
+    this.schemaCtx = { ...ctx, adjustName: createSchemaNameAdjuster(ctx.options.schemaNameAdjustment ?? 'none', ctx.onSchemaNameAdjusted) };
     this.schemas = ctx.options.schemas === true ? new SchemaEnvelopes(this.schemaCtx, ctx.options.binaryHandling, columnControls(ctx.options)) : null;
   }
 

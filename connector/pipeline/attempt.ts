@@ -141,6 +141,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       // source.name is the topic prefix, as Debezium's logical name (connector name and prefix may differ).
       connectorName: config.topicPrefix, topicPrefix: config.topicPrefix, database: inspection.database,
       version: WALCAST_VERSION, options: config.envelope, userTypes, notNullColumns, columnDefaults,
+      onSchemaNameAdjusted: (original, adjusted) => logger.warn({ original, adjusted, mode: config.envelope.schemaNameAdjustment },
+        'schema name is not a valid Avro name: replaced (envelope.schemaNameAdjustment)'),
     });
 
     if (ctx.tail) {

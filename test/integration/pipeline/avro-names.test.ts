@@ -53,5 +53,8 @@ describe('Avro names with characters Avro does not allow', () => {
     expect(JSON.parse(latest.schema)).toMatchObject({ name: 'Envelope', namespace: adjusted, 'connect.name': `${adjusted}.Envelope` });
     const latestKey = await (await fetch(`${registry.url}/subjects/${encodeURIComponent(`${topic}-key`)}/versions/latest`)).json() as { schema: string };
     expect(JSON.parse(latestKey.schema)).toMatchObject({ name: 'Key', namespace: adjusted });
+    // Told once per adjusted name (Key, Value and Envelope), not per record.
+    const warned = r.logs.filter((l) => String(l.msg).includes('not a valid Avro name')).map((l) => String(l.fields.adjusted)).sort();
+    expect(warned).toEqual([`${adjusted}.Envelope`, `${adjusted}.Key`, `${adjusted}.Value`]);
   });
 });
