@@ -56,6 +56,11 @@ export function checkConfig(c: Obj): string[] {
 
   add(range(snapshot.parallelism, 'snapshot.parallelism', 1, 64));
   add(range(snapshot.chunkRows, 'snapshot.chunkRows', 1, 10_000_000));
+  if (snapshot.deleteMissing === true && sink.type !== 'kafka') {
+    problems.push(sink.type === 'nats'
+      ? 'snapshot.deleteMissing: not supported with the NATS sink: a stream keeps all rows of a table on one subject with the key in a header, so JetStream has no last message per key to compare with the table; use the kafka sink, or leave it off'
+      : `snapshot.deleteMissing: needs the kafka sink (it reads each table's topic); sink.type is ${String(sink.type)}`);
+  }
 
   add(range(kafka.partitions, 'sink.kafka.partitions', 1, 100_000));
   add(range(kafka.replicationFactor, 'sink.kafka.replicationFactor', 1, 32_767));

@@ -107,6 +107,7 @@ export const schema = {
     mode: key('snapshot.mode', 'When to snapshot existing rows.', ['initial', 'always', 'never', 'initial_only', 'when_needed'], 'initial'),
     parallelism: int('snapshot.parallelism', 'Reader connections sharing the exported snapshot.', 1),
     chunkRows: int('snapshot.chunkRows', 'Rows per chunk: tables are read in key ranges (ctid page ranges without a key) of about this size.', 10000),
+    deleteMissing: bool('snapshot.deleteMissing', 'Kafka sink: after each snapshot, publish a delete (and a tombstone when tombstones are on) for every key a table\'s topic held before the snapshot and the snapshot did not produce, i.e. rows deleted while walcast could not see them (a re-snapshot after the slot was lost). Reads each topic twice; about 16 bytes of memory per key of the largest topic.', false),
   },
   sink: {
     type: key('sink.type', 'Where envelopes go.', ['kafka', 'nats', 'stdout'], 'kafka'),

@@ -47,6 +47,11 @@ export interface SnapshotConfig {
   readonly mode: SnapshotMode;
   readonly parallelism: number;
   readonly chunkRows: number;
+  /**
+   * Kafka only: after a snapshot, delete (op d + tombstone) every key the table's topic held
+   * before it and the snapshot did not produce: rows deleted while walcast could not see them.
+   */
+  readonly deleteMissing: boolean;
 }
 
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
