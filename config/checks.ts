@@ -47,6 +47,7 @@ export function checkConfig(c: Obj): string[] {
   add(range(source.heartbeatMs, 'source.heartbeatMs', 100, 600_000));
   add(range(source.maxInFlightEvents, 'source.maxInFlightEvents', 1, 10_000_000));
   add(range(source.streamSpillMemoryBytes, 'source.streamSpillMemoryBytes', 1024, 4 * 1024 * 1024 * 1024));
+  add(range(source.streamSpillMaxBytes, 'source.streamSpillMaxBytes', 0, Number.MAX_SAFE_INTEGER));
   add(range(source.retryInitialMs, 'source.retryInitialMs', 1, 3_600_000));
   add(range(source.retryMaxMs, 'source.retryMaxMs', 1, 3_600_000));
   add(range(source.lagPollMs, 'source.lagPollMs', 0, 3_600_000));

@@ -36,6 +36,8 @@ export interface SourceConfig {
   readonly streamInProgress: boolean;
   /** Memory for streamed in-progress transactions, all together; beyond it they go to local disk. */
   readonly streamSpillMemoryBytes: number;
+  /** Local disk for streamed in-progress transactions, all together; 0: no quota. Past it: SPILL_QUOTA. */
+  readonly streamSpillMaxBytes: number;
   /** Backoff bounds when the slot is held by another process or the connection drops. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;

@@ -216,7 +216,7 @@ function streamedTransactions(ctx: AttemptContext, serverVersion: number): Strea
   const dir = ctx.tail
     ? join(tmpdir(), `walcast-${config.name}-tail-${process.pid}.spill`)
     : join(config.offsets.stateDir, `${config.name}.spill`);
-  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes), logger);
+  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes, config.source.streamSpillMaxBytes), logger);
 }
 
 /** True when the state says a slot creation was started and its answer never came. */

@@ -117,4 +117,37 @@ describe('SpillStore', () => {
     expect(() => tx.append({ kind: 'insert', lsn: lsn(1), relation: rel(['id']), after: ['1'] }, 1)).toThrow(/discarded/);
     store.close();
   });
+
+  it('stops at the disk quota with SPILL_QUOTA naming the remedies; freed space counts again', () => {
+    const store = SpillStore.open(join(root, 'q'), 64, 4096); // 64 B memory: every change goes to disk
+    const r = rel(['id', 'v']);
+    const row = (n: number): DataEvent => ({ kind: 'insert', lsn: lsn(n), relation: r, after: [String(n), 'x'.repeat(200)] });
+    const a = store.create(1);
+    let n = 0;
+    let caught: unknown = null;
+    try {
+      for (; n < 1000; n++) a.append(row(n), 1);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: 'SPILL_QUOTA', retriable: false, context: { xid: 1, maxBytes: 4096 } });
+    expect((caught as Error).message).toMatch(/source\.streamSpillMaxBytes \(4096 bytes\).*Raise source\.streamSpillMaxBytes.*source\.streamInProgress = false/);
+    expect(n).toBeGreaterThan(5);
+    expect(store.diskBytes).toBeLessThanOrEqual(4096);
+    a.discard();
+    expect(store.diskBytes).toBe(0);
+    // The quota is for all open transactions together, and a discarded one gave its space back.
+    const b = store.create(2);
+    for (let i = 0; i < 5; i++) b.append(row(i), 2);
+    expect(store.diskBytes).toBeGreaterThan(0);
+    store.close();
+  });
+
+  it('no quota by default (0)', () => {
+    const store = SpillStore.open(join(root, 'u'), 64);
+    const tx = store.create(1);
+    for (let i = 0; i < 200; i++) tx.append({ kind: 'insert', lsn: lsn(i), relation: rel(['id', 'v']), after: [String(i), 'x'.repeat(200)] }, 1);
+    expect(store.diskBytes).toBeGreaterThan(40_000);
+    store.close();
+  });
 });
