@@ -29,6 +29,7 @@
  * again and runs the pass again; deletes already published are then absent keys, and a delete
  * for a key with no row is harmless.
  */
+import type { Client } from 'pg';
 import type { KafkaConfig } from '../../config/types';
 import type { EnvelopeBuilder } from '../envelope/builder';
 import { topicName } from '../envelope/topic';
@@ -47,7 +48,7 @@ export interface DeleteMissingOptions {
   readonly topicPrefix: string;
   readonly tables: ReadonlyArray<{ readonly schema: string; readonly table: string }>;
   /** A normal connection, for the tables' definitions. */
-  readonly client: Queryable;
+  readonly client: Pick<Client, 'query'>;
   readonly builder: EnvelopeBuilder;
   readonly sink: Sink;
   readonly logger: Logger;
@@ -66,6 +67,16 @@ export interface DeleteMissingResult {
 
 function topicsOf(o: Pick<DeleteMissingOptions, 'topicPrefix' | 'tables'>): string[] {
   return o.tables.map((t) => topicName(o.topicPrefix, t.schema, t.table));
+}
+
+/** The catalog reader wants every value as text (as the snapshot readers return them): no type parsers. */
+function textQueries(client: Pick<Client, 'query'>): Queryable {
+  return {
+    async query<R extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+      const result = await client.query<R>({ text, values: params, types: { getTypeParser: () => (value: string) => value } });
+      return { rows: result.rows };
+    },
+  };
 }
 
 /** Step 1: the end offsets before the snapshot publishes anything. */
@@ -108,7 +119,7 @@ export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMa
     const missing = keys.size;
     const setBytes = keys.bytes;
     if (missing > 0) {
-      const { relation } = await loadTable(o.client, i, t.schema, t.table);
+      const { relation } = await loadTable(textQueries(o.client), i, t.schema, t.table);
       let failure: ConnectorError | null = null;
       const pub = new SnapshotPublisher(o.sink, { batchRecords: 500, maxInFlightRecords: o.maxInFlightRecords, onError: (e) => { failure = e; } });
       const idPrefix = `${formatLsn(o.lsn)}:d:${t.schema}.${t.table}:`;
