@@ -74,6 +74,25 @@ describe('SpillStore', () => {
     expect(existsSync(join(root, 's'))).toBe(false);
   });
 
+  it('replays a spill of several read chunks in order, in small slices (records straddle chunk ends)', async () => {
+    const store = SpillStore.open(join(root, 's'), 1024);
+    const tx = store.create(4);
+    const r = rel(['id', 'v']);
+    const n = 30_000; // ~3.5 MB on disk: four 1 MiB reads, then the in-memory tail
+    for (let i = 0; i < n; i++) tx.append({ kind: 'insert', lsn: lsn(i), relation: r, after: [String(i), 'y'.repeat(90 + (i % 13))] }, 4);
+    tx.append({ kind: 'insert', lsn: lsn(n), relation: r, after: [String(n), 'tail'] }, 4); // stays in memory
+    expect(tx.fileBytes).toBeGreaterThan(3 * 1024 * 1024);
+    const sizes: number[] = [];
+    const ids: number[] = [];
+    for await (const events of tx.read()) {
+      sizes.push(events.length);
+      for (const e of events) ids.push(e.kind === 'insert' ? Number(e.after[0]) : -1);
+    }
+    expect(ids).toEqual(Array.from({ length: n + 1 }, (_, i) => i));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256);
+    store.close();
+  });
+
   it('reads a record larger than one read chunk', async () => {
     const store = SpillStore.open(join(root, 's'), 1024);
     const tx = store.create(3);
