@@ -6,8 +6,9 @@
  * enough to be promoted; so the peak RSS of a long run at full speed was mostly garbage the GC
  * had not needed to collect yet: 363-405 MB for a 1M-row transaction, of which 90-111 MB
  * old-space objects and 140-153 MB heap in use (bench bigtx). A small young generation and a
- * 1 GB old-space cap (which also makes V8 grow the old space in smaller steps) keep it near
- * 200 MB at the same CPU time; see README "Memory".
+ * 1 GB old-space cap (which also makes V8 grow the old space in smaller steps) keep it under
+ * 200 MB (182-185 MB), at the price of more collector work: about +55% process CPU in that
+ * bench. See README "Memory".
  *
  * The flags must be given to node at start (V8 reads them when it creates the heap): the image's
  * ENTRYPOINT, scripts/walcast.sh and the bench pass them; both are allowed in NODE_OPTIONS for
