@@ -47,6 +47,7 @@ export function checkConfig(c: Obj): string[] {
   add(range(source.heartbeatMs, 'source.heartbeatMs', 100, 600_000));
   add(range(source.maxInFlightEvents, 'source.maxInFlightEvents', 1, 10_000_000));
   add(range(source.streamSpillMemoryBytes, 'source.streamSpillMemoryBytes', 1024, 4 * 1024 * 1024 * 1024));
+  add(range(source.streamSpillMaxBytes, 'source.streamSpillMaxBytes', 0, Number.MAX_SAFE_INTEGER));
   add(range(source.retryInitialMs, 'source.retryInitialMs', 1, 3_600_000));
   add(range(source.retryMaxMs, 'source.retryMaxMs', 1, 3_600_000));
   add(range(source.lagPollMs, 'source.lagPollMs', 0, 3_600_000));
@@ -56,6 +57,11 @@ export function checkConfig(c: Obj): string[] {
 
   add(range(snapshot.parallelism, 'snapshot.parallelism', 1, 64));
   add(range(snapshot.chunkRows, 'snapshot.chunkRows', 1, 10_000_000));
+  if (snapshot.deleteMissing === true && sink.type !== 'kafka') {
+    problems.push(sink.type === 'nats'
+      ? 'snapshot.deleteMissing: not supported with the NATS sink: a stream keeps all rows of a table on one subject with the key in a header, so JetStream has no last message per key to compare with the table; use the kafka sink, or leave it off'
+      : `snapshot.deleteMissing: needs the kafka sink (it reads each table's topic); sink.type is ${String(sink.type)}`);
+  }
 
   add(range(kafka.partitions, 'sink.kafka.partitions', 1, 100_000));
   add(range(kafka.replicationFactor, 'sink.kafka.replicationFactor', 1, 32_767));

@@ -36,6 +36,8 @@ export interface SourceConfig {
   readonly streamInProgress: boolean;
   /** Memory for streamed in-progress transactions, all together; beyond it they go to local disk. */
   readonly streamSpillMemoryBytes: number;
+  /** Local disk for streamed in-progress transactions, all together; 0: no quota. Past it: SPILL_QUOTA. */
+  readonly streamSpillMaxBytes: number;
   /** Backoff bounds when the slot is held by another process or the connection drops. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
@@ -47,6 +49,11 @@ export interface SnapshotConfig {
   readonly mode: SnapshotMode;
   readonly parallelism: number;
   readonly chunkRows: number;
+  /**
+   * Kafka only: after a snapshot, delete (op d + tombstone) every key the table's topic held
+   * before it and the snapshot did not produce: rows deleted while walcast could not see them.
+   */
+  readonly deleteMissing: boolean;
 }
 
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

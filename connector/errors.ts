@@ -26,6 +26,8 @@ export const ErrorCodes = {
   SINK_SETUP: { retriable: false },
   SNAPSHOT: { retriable: true },
   STATE: { retriable: false },
+  /** Streamed in-progress transactions need more local disk than source.streamSpillMaxBytes allows. */
+  SPILL_QUOTA: { retriable: false },
   ABORTED: { retriable: false },
 } as const;
 

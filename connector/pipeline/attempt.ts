@@ -37,6 +37,7 @@ import { createSlot } from '../source/slot';
 import { runSnapshot } from '../source/snapshot';
 import type { Lifecycle } from './lifecycle';
 import { Inspection, inspectServer } from './prepare';
+import { deleteMissingRows, markTopics } from './delete-missing';
 import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
 import { confirmRecorder, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
 import { judgeSlot, SlotVerdict } from './slot-verdict';
@@ -239,7 +240,7 @@ function streamedTransactions(ctx: AttemptContext, serverVersion: number): Strea
   const dir = ctx.tail
     ? join(tmpdir(), `walcast-${config.name}-tail-${process.pid}.spill`)
     : join(config.offsets.stateDir, `${config.name}.spill`);
-  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes), logger);
+  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes, config.source.streamSpillMaxBytes), logger);
 }
 
 /** True when the state says a slot creation was started and its answer never came. */
@@ -265,6 +266,10 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
   if (slot.startLsn === 0n) throw new ConnectorError('STATE', 'refusing to record a snapshot at 0/0', { context: { slot: config.source.slot } });
   const record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
+  const deletePass = config.snapshot.deleteMissing && config.sink.type === 'kafka'
+    ? { kafka: config.sink.kafka, topicPrefix: config.topicPrefix, tables: inspection.tables, client, builder, sink, logger, lsn: snapshotLsn, maxInFlightRecords: config.source.maxInFlightEvents, signal: ctx.signal }
+    : null;
+  const marks = deletePass ? await markTopics(deletePass) : null;
   const result = await runSnapshot({
     url: config.source.url,
     snapshotName: slot.snapshotName,
@@ -278,6 +283,7 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
     metrics: ctx.metrics,
     signal: ctx.signal,
   });
+  if (deletePass && marks) await deleteMissingRows(deletePass, marks);
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
   logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');
 }

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       tables: ['public.*'], excludeTables: [], heartbeatMs: 10000, maxInFlightEvents: 5000, messages: true,
       retryInitialMs: 500, retryMaxMs: 30000,
     });
-    expect(c.snapshot).toEqual({ mode: 'initial', parallelism: 1, chunkRows: 10000 });
+    expect(c.snapshot).toEqual({ mode: 'initial', parallelism: 1, chunkRows: 10000, deleteMissing: false });
     expect(c.sink.type).toBe('kafka');
     expect(c.sink.kafka).toMatchObject({
       brokers: ['127.0.0.1:9092'], clientId: 'walcast-shop', partitions: 1, replicationFactor: 1, createTopics: true,
@@ -181,6 +181,14 @@ describe('loadConfig', () => {
     expect(nats({ tlsKeyFile: '/etc/walcast/client-key.pem' })).toEqual(['sink.nats.tlsCertFile, sink.nats.tlsKeyFile: set both or neither']);
     expect(loadConfig({ file: file({ ...minimal, sink: { type: 'nats', nats: { tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' } } }), env: {} }).sink.nats)
       .toMatchObject({ tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' });
+  });
+
+  it('snapshot.deleteMissing: off by default, Kafka only, with a clear reason for NATS', () => {
+    expect(loadConfig({ file: file(minimal), env: {} }).snapshot.deleteMissing).toBe(false);
+    expect(loadConfig({ file: file(minimal), env: { WALCAST_SNAPSHOT_DELETE_MISSING: 'true' } }).snapshot.deleteMissing).toBe(true);
+    const problems = (type: string) => problemsOf(() => loadConfig({ file: file({ ...minimal, sink: { type }, snapshot: { deleteMissing: true } }), env: {} }));
+    expect(problems('nats')).toEqual([expect.stringMatching(/^snapshot\.deleteMissing: not supported with the NATS sink: .*no last message per key/)]);
+    expect(problems('stdout')).toEqual(['snapshot.deleteMissing: needs the kafka sink (it reads each table\'s topic); sink.type is stdout']);
   });
 
   it('does not echo a malformed URL', () => {
