@@ -110,6 +110,9 @@ function deriveDefaults(c: Obj): string[] {
   setIfEmpty(c, 'topicPrefix', 'topicPrefix', name);
   setIfEmpty(sink.nats as Obj, 'stream', 'sink.nats.stream', name);
   setIfEmpty(sink.kafka as Obj, 'clientId', 'sink.kafka.clientId', name === '' ? 'walcast' : `walcast-${name}`);
+  // Stable per connector and slot: a restart (or a second instance) presents the same id, so
+  // the broker fences the older producer and aborts its open transaction.
+  setIfEmpty(sink.kafka as Obj, 'transactionalId', 'sink.kafka.transactionalId', `walcast-${name}-${String(source.slot)}`);
   return derived;
 }
 

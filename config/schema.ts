@@ -127,6 +127,8 @@ export const schema = {
       saslMechanism: key('sink.kafka.saslMechanism', 'SASL mechanism.', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'none'),
       saslUsername: str('sink.kafka.saslUsername', 'SASL user name.', ''),
       saslPassword: str('sink.kafka.saslPassword', 'SASL password.', '', true),
+      exactlyOnce: bool('sink.kafka.exactlyOnce', 'Exactly-once delivery: records of whole PostgreSQL transactions (and snapshot batches) are committed in Kafka transactions together with an offset record in offsets.topic; read the topics with isolation.level=read_committed. Needs the broker state store.', false),
+      transactionalId: str('sink.kafka.transactionalId', 'Kafka transactional.id of the exactly-once producer; a second instance with the same id fences the first. Default walcast-<name>-<source.slot>.', ''),
     },
     nats: {
       servers: list('sink.nats.servers', 'NATS servers (env: comma-separated).', ['127.0.0.1:4222']),

@@ -27,6 +27,8 @@ export const ErrorCodes = {
   SNAPSHOT: { retriable: true },
   STATE: { retriable: false },
   ABORTED: { retriable: false },
+  /** Another producer with the same Kafka transactional.id took over (exactly-once): this instance must stop, not retry. */
+  SINK_FENCED: { retriable: false },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -55,7 +55,7 @@ export const kafkaSink: Scenario = {
     const config: KafkaConfig = {
       brokers: [bootstrap], clientId: 'walcast-bench-sink', partitions: PARTITIONS, replicationFactor: 1, createTopics: true,
       compression: 'none', topicConfig: [], batchMaxRecords: BATCH, requestTimeoutMs: 30_000,
-      ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '',
+      ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     };
     const sinkTopic = `bench.sink.${process.pid}`;
     const rawTopic = `bench.raw.${process.pid}`;

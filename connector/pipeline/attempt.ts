@@ -25,7 +25,7 @@ import type { Metrics } from '../observe/metrics';
 import { type ConnectorState, type StateStore, updateState } from '../offsets/state-store';
 import { Lsn, formatLsn, parseLsn } from '../protocol/lsn';
 import type { SinkFactory } from '../sink/factory';
-import type { Sink, SinkRecord } from '../sink/port';
+import type { Sink, SinkCheckpoint, SinkRecord } from '../sink/port';
 import { applyPublicationPlan } from '../source/publication';
 import { ReplicationConnection } from '../source/replication-connection';
 import { createSlot } from '../source/slot';
@@ -74,8 +74,9 @@ function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
     type: sink.type,
     start: () => sink.start(),
     ensureTopics: (t) => sink.ensureTopics(t),
-    publish: (records: readonly SinkRecord[]) => { if (records.length > 0) published = true; return sink.publish(records); },
+    publish: (records: readonly SinkRecord[], checkpoint?: SinkCheckpoint) => { if (records.length > 0) published = true; return sink.publish(records, checkpoint); },
     stop: () => sink.stop(),
+    ...(sink.committedOffset ? { committedOffset: sink.committedOffset } : {}),
   };
   return { sink: watched, published: () => published };
 }
@@ -171,6 +172,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       onConfirmed: ctx.onConfirmed,
       metrics: ctx.metrics,
       streamed: streamed ?? undefined,
+      // Exactly-once: skip what the committed offset covers. A slot this attempt created has
+      // replayed nothing yet: everything it sends starts after its consistent point.
+      exactlyOnce: sink.committedOffset ? { committed: slotStart.created ? null : sink.committedOffset() } : undefined,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());

@@ -1,3 +1,5 @@
+import type { Lsn } from '../protocol/lsn';
+
 /**
  * The sink port: the only thing the pipeline knows about brokers. No Kafka or NATS client type
  * crosses it.
@@ -15,6 +17,23 @@ export interface SinkRecord {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Exactly-once: the end of a unit the sink may commit (a Kafka transaction ends here, with an
+ * offset record). Sinks without transactions ignore it.
+ */
+export interface SinkCheckpoint {
+  /** The records end whole PostgreSQL transactions: the last one's positions. Absent for snapshot rows. */
+  readonly lsn?: CommittedOffset;
+}
+
+/** The stream position committed with the data (exactly-once). */
+export interface CommittedOffset {
+  /** Commit LSN of the last PostgreSQL transaction (or LSN of a non-transactional message). */
+  readonly commitLsn: Lsn;
+  /** End LSN of its commit record. */
+  readonly endLsn: Lsn;
+}
+
 export interface Sink {
   readonly type: 'kafka' | 'nats' | 'stdout';
   /** Connect and verify/prepare the destination (create stream, check permissions). */
@@ -28,7 +47,12 @@ export interface Sink {
    * Rejects with a ConnectorError (code SINK_SEND) when any record could not be stored after
    * the sink's own retries; the pipeline then restarts from the slot's confirmed position.
    */
-  publish(records: readonly SinkRecord[]): Promise<void>;
+  publish(records: readonly SinkRecord[], checkpoint?: SinkCheckpoint): Promise<void>;
+  /**
+   * Exactly-once sinks: the offset committed with the data, as read (read_committed) by
+   * start(); null when none was committed yet. Absent on at-least-once sinks.
+   */
+  readonly committedOffset?: () => CommittedOffset | null;
   /** Flush what is in flight (best effort) and disconnect. */
   stop(): Promise<void>;
 }

@@ -8,17 +8,20 @@
  * A failed send does not change the state but latches the queue: every later publish() rejects
  * with that error until the sink is stopped and recreated.
  *
- * Exactly-once (transactions) would sit in `send` below: the same queue, with each batch cut at
- * PostgreSQL transaction boundaries and sent as producer.beginTransaction() -> send -> offset
- * record -> commit(); a failed or fenced commit latches the queue the same way.
+ * Exactly-once (deps.exactlyOnce, transactions.ts): the same queue with checkpoints: each batch
+ * is cut at PostgreSQL transaction (or snapshot batch) boundaries and sent inside a Kafka
+ * transaction, committed with an offset record; a failed or fenced commit latches the queue
+ * the same way (fenced: SINK_FENCED, which the supervisor does not retry).
  */
 import { Admin, Producer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
+import { formatLsn } from '../../protocol/lsn';
 import type { Logger } from '../../observe/logger';
-import type { Sink, SinkRecord } from '../port';
+import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../port';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
-import { describeError as describe, isPermanent } from './client-errors';
+import { describeError as describe, isFenced, isPermanent } from './client-errors';
+import { type ExactlyOnceOptions, readCommittedOffset, Transactions } from './transactions';
 import { logBrokerEvents } from './log-adapter';
 import { SendQueue } from './send-queue';
 import { ensureTopicsExist } from './topics';
@@ -34,6 +37,8 @@ export interface KafkaSinkDeps {
   readonly deliveryTimeoutMs?: number;
   /** How long stop() waits for in-flight records. Default 5 s. */
   readonly stopFlushTimeoutMs?: number;
+  /** Exactly-once: transactions with an offset record (sink.kafka.exactlyOnce). */
+  readonly exactlyOnce?: ExactlyOnceOptions;
 }
 
 type Message = MessageToProduce<Buffer, Buffer, string, string>;
@@ -52,6 +57,7 @@ interface Clients {
   readonly producer: Producer<Buffer, Buffer, string, string>;
   readonly admin: Admin;
   readonly unsubscribe: () => void;
+  readonly transactions: Transactions | null;
 }
 
 export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink {
@@ -93,10 +99,12 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
     }
   };
 
-  const queue = new SendQueue<SinkRecord>({
+  const eos = deps.exactlyOnce;
+  const queue = new SendQueue<SinkRecord, SinkCheckpoint>({
     maxBatchRecords: config.batchMaxRecords,
+    checkpoints: eos !== undefined,
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
-    send: async (batch) => {
+    send: async (batch, checkpoint) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
       const topics = new Set<string>();
       const messages = batch.map((r) => {
@@ -104,10 +112,18 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
         return toMessage(r);
       });
       await ensureKnown(clients, [...topics]);
-      await clients.producer.send({ messages });
+      if (clients.transactions) await clients.transactions.send(messages, checkpoint);
+      else await clients.producer.send({ messages });
     },
     toError: (cause, batch, timedOut) => {
       if (cause instanceof ConnectorError) return cause;
+      if (eos && isFenced(cause)) {
+        // Said once, by the session and the supervisor that stops on it; not logged here too.
+        return new ConnectorError('SINK_FENCED',
+          `Kafka fenced this producer: another producer initialised transactional.id "${eos.transactionalId}" (a second walcast instance for this connector, `
+          + 'e.g. after this one lost its slot ownership, or a transaction that outlived the transaction timeout); this instance stops writing and does not retry',
+          { cause, context: { transactionalId: eos.transactionalId } });
+      }
       const topics = [...new Set(batch.map((r) => r.topic))].join(',');
       const err = new ConnectorError(
         'SINK_SEND',
@@ -124,15 +140,24 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
 
     async start(): Promise<void> {
       to('starting');
-      const producer = new Producer(producerOptions(config, retry));
+      const producer = new Producer(eos ? { ...producerOptions(config, retry), transactionalId: eos.transactionalId } : producerOptions(config, retry));
       const admin = new Admin(clientOptions(config, retry));
       const clientLogger = logger.child({ component: 'kafka-client' });
       const unsubscribe = [logBrokerEvents(producer, clientLogger), logBrokerEvents(admin, clientLogger)];
-      const started: Clients = { producer, admin, unsubscribe: () => unsubscribe.forEach((u) => u()) };
+      let started: Clients = { producer, admin, unsubscribe: () => unsubscribe.forEach((u) => u()), transactions: null };
       try {
-        // The client connects lazily; getting a producer id proves the brokers answer, the
-        // credentials work and the principal may write idempotently (IDEMPOTENT_WRITE).
-        await producer.initIdempotentProducer({});
+        if (eos) {
+          // InitProducerId with the transactional.id: fences every earlier producer of it and
+          // aborts a transaction one left open, so the offsets read next are final.
+          const init = await producer.beginTransaction();
+          await init.cancel();
+          const committed = await readCommittedOffset(clientOptions(config, retry), eos, 60_000);
+          started = { ...started, transactions: new Transactions(producer, eos, committed) };
+        } else {
+          // The client connects lazily; getting a producer id proves the brokers answer, the
+          // credentials work and the principal may write idempotently (IDEMPOTENT_WRITE).
+          await producer.initIdempotentProducer({});
+        }
       } catch (e) {
         to('stopped');
         await closeClients(started);
@@ -144,12 +169,18 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       }
       clients = started;
       to('running');
-      logger.info({ brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId) }, 'connected to Kafka');
+      const committed = started.transactions?.committed;
+      logger.info({
+        brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId),
+        ...(eos ? { transactionalId: eos.transactionalId, producerEpoch: producer.producerEpoch, committedLsn: committed ? formatLsn(committed.commitLsn) : null } : {}),
+      }, eos ? 'connected to Kafka (exactly-once: earlier producers of this transactional.id fenced)' : 'connected to Kafka');
     },
+
+    ...(eos ? { committedOffset: (): CommittedOffset | null => clients?.transactions?.committed ?? null } : {}),
 
     ensureTopics,
 
-    publish(records: readonly SinkRecord[]): Promise<void> {
+    publish(records: readonly SinkRecord[], checkpoint?: SinkCheckpoint): Promise<void> {
       if (state === 'stopping' || state === 'stopped') {
         return Promise.reject(new ConnectorError('SINK_SEND', `kafka sink is ${state}`, { context: { state } }));
       }
@@ -158,7 +189,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       } catch (e) {
         return Promise.reject(e);
       }
-      return queue.enqueue(records);
+      return queue.enqueue(records, checkpoint);
     },
 
     async stop(): Promise<void> {
@@ -171,6 +202,8 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       const flushed = await queue.whenIdle(deps.stopFlushTimeoutMs ?? 5_000);
       if (!flushed) logger.warn({ pending: queue.pending }, 'kafka sink stopped with records not acknowledged');
       queue.fail(new ConnectorError('SINK_SEND', 'kafka sink stopped before these records were acknowledged'));
+      // Records sent in a transaction not committed yet: abort it (the next producer would).
+      await clients?.transactions?.abort();
       const closing = clients;
       clients = undefined;
       // Closing waits for in-flight requests; a broker that went away mid-request must not hold

@@ -71,7 +71,9 @@ export class SnapshotPublisher {
     const batch = this.buffer;
     this.buffer = [];
     this.inFlight += batch.length;
-    const p: Promise<void> = this.sink.publish(batch).then(
+    // Each batch is a checkpoint: with exactly-once the sink commits a Kafka transaction per
+    // batch, so a snapshot never holds one transaction open for long.
+    const p: Promise<void> = this.sink.publish(batch, {}).then(
       () => {
         this.inFlight -= batch.length;
         this.ackedCount += batch.length;

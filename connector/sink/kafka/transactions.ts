@@ -1,0 +1,114 @@
+/**
+ * Exactly-once (KIP-618 style, as Kafka Connect does for source connectors): the at-least-once
+ * rule plus Kafka transactions.
+ *
+ * - One transactional.id per connector (`sink.kafka.transactionalId`, default
+ *   `walcast-<name>-<slot>`). start() initialises it (InitProducerId): the broker bumps the
+ *   epoch, aborts a transaction an earlier incarnation left open, and fences that incarnation
+ *   (its next transactional request fails with PRODUCER_FENCED / INVALID_PRODUCER_EPOCH).
+ * - Then the offset record is read with read_committed (committed-reader.ts): key
+ *   `<name>.offset` in `offsets.topic`, value
+ *   `{"version":1,"slot","commitLsn","endLsn","committedAt"}`.
+ * - Records go out inside a transaction; at a checkpoint (the end of whole PostgreSQL
+ *   transactions, or of a snapshot batch) the offset record is added and the transaction
+ *   committed. Snapshot checkpoints repeat the last stream offset.
+ * - Any failure aborts the open transaction (best effort: a fenced producer cannot) and fails
+ *   the send; the pipeline restarts from the slot, and the new producer's InitProducerId aborts
+ *   whatever is still open.
+ */
+import type { AdminOptions, MessageToProduce, Producer } from '@platformatic/kafka';
+import { formatLsn, parseLsn } from '../../protocol/lsn';
+import type { CommittedOffset, SinkCheckpoint } from '../port';
+import { readCommitted } from './committed-reader';
+
+export interface ExactlyOnceOptions {
+  readonly transactionalId: string;
+  /** The compacted state topic (`offsets.topic`). */
+  readonly offsetsTopic: string;
+  /** The offset record's key: `<name>.offset` (connector names hold no dot). */
+  readonly offsetKey: string;
+  readonly slot: string;
+}
+
+type WalcastProducer = Producer<Buffer, Buffer, string, string>;
+type Message = MessageToProduce<Buffer, Buffer, string, string>;
+/** The library does not export its Transaction class from the package root; its type is what beginTransaction() resolves to. */
+type Transaction = Awaited<ReturnType<WalcastProducer['beginTransaction']>>;
+
+export function offsetKeyOf(name: string): string {
+  return `${name}.offset`;
+}
+
+export function encodeOffset(slot: string, offset: CommittedOffset | null, now = new Date()): Buffer {
+  return Buffer.from(JSON.stringify({
+    version: 1,
+    slot,
+    commitLsn: offset ? formatLsn(offset.commitLsn) : null,
+    endLsn: offset ? formatLsn(offset.endLsn) : null,
+    committedAt: now.toISOString(),
+  }));
+}
+
+/** The offset of an offset record; null when it holds none, or names another slot. */
+export function decodeOffset(value: Buffer | null, slot: string): CommittedOffset | null {
+  if (value === null || value.length === 0) return null;
+  const parsed = JSON.parse(value.toString('utf8')) as { version?: unknown; slot?: unknown; commitLsn?: unknown; endLsn?: unknown };
+  if (parsed.version !== 1) throw new Error(`unknown offset record version ${String(parsed.version)}`);
+  if (parsed.slot !== slot || typeof parsed.commitLsn !== 'string' || typeof parsed.endLsn !== 'string') return null;
+  return { commitLsn: parseLsn(parsed.commitLsn), endLsn: parseLsn(parsed.endLsn) };
+}
+
+/** The last committed offset record of `options.offsetKey` (read_committed). */
+export async function readCommittedOffset(client: AdminOptions, options: ExactlyOnceOptions, timeoutMs: number): Promise<CommittedOffset | null> {
+  let last: Buffer | null = null;
+  await readCommitted(client, options.offsetsTopic, 0, (r) => {
+    if (r.key?.toString('utf8') === options.offsetKey) last = r.value;
+  }, timeoutMs);
+  return decodeOffset(last, options.slot);
+}
+
+/** The producer's transactions: one open at a time, committed at checkpoints. */
+export class Transactions {
+  private open: Transaction | null = null;
+  private offset: CommittedOffset | null;
+
+  constructor(private readonly producer: WalcastProducer, private readonly options: ExactlyOnceOptions, committed: CommittedOffset | null) {
+    this.offset = committed;
+  }
+
+  /** The offset of the last commit (or as read at start). */
+  get committed(): CommittedOffset | null {
+    return this.offset;
+  }
+
+  get inTransaction(): boolean {
+    return this.open !== null;
+  }
+
+  /** Sends `messages` in the open transaction (beginning one), committing at a checkpoint. */
+  async send(messages: Message[], checkpoint: SinkCheckpoint | undefined): Promise<void> {
+    try {
+      if (messages.length > 0) {
+        this.open ??= await this.producer.beginTransaction();
+        await this.open.send({ messages });
+      }
+      if (checkpoint === undefined || this.open === null) return;
+      const offset = checkpoint.lsn ?? this.offset;
+      await this.open.send({ messages: [{ topic: this.options.offsetsTopic, partition: 0, key: Buffer.from(this.options.offsetKey), value: encodeOffset(this.options.slot, offset) }] });
+      await this.open.commit();
+      this.open = null;
+      this.offset = offset;
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  /** Aborts the open transaction, if any; never rejects (a fenced producer cannot abort). */
+  async abort(): Promise<void> {
+    const tx = this.open;
+    this.open = null;
+    if (!tx || tx.completed) return;
+    await tx.abort().catch(() => tx.cancel().catch(() => undefined));
+  }
+}
