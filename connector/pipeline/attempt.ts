@@ -30,6 +30,7 @@ import { applyPublicationPlan } from '../source/publication';
 import { ReplicationConnection } from '../source/replication-connection';
 import { createSlot } from '../source/slot';
 import { runSnapshot } from '../source/snapshot';
+import { progressFor, type SnapshotProgressRecord } from '../source/snapshot/resume';
 import type { Lifecycle } from './lifecycle';
 import { Inspection, inspectServer } from './prepare';
 import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
@@ -77,6 +78,7 @@ function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
     publish: (records: readonly SinkRecord[], checkpoint?: SinkCheckpoint) => { if (records.length > 0) published = true; return sink.publish(records, checkpoint); },
     stop: () => sink.stop(),
     ...(sink.committedOffset ? { committedOffset: sink.committedOffset } : {}),
+    ...(sink.committedSnapshot ? { committedSnapshot: sink.committedSnapshot } : {}),
   };
   return { sink: watched, published: () => published };
 }
@@ -243,7 +245,17 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
       'keeping the replication slot: a fresh snapshot is read, then changes since the slot position are replayed');
   }
   if (slot.startLsn === 0n) throw new ConnectorError('STATE', 'refusing to record a snapshot at 0/0', { context: { slot: config.source.slot } });
-  const record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
+  let record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
+  // Exactly-once: an interrupted snapshot on the kept slot resumes from what it committed (its
+  // progress rides in the offset record); a new slot or another snapshot starts from scratch.
+  let resume: SnapshotProgressRecord | null = null;
+  if (sink.committedSnapshot && !slot.created) {
+    const prior = (await ctx.stateStore.read())?.snapshot;
+    if (prior?.status === 'in_progress' && prior.slot === record.slot && prior.consistentPoint === record.consistentPoint) {
+      resume = progressFor(sink.committedSnapshot(), prior.startedAt);
+      if (resume) record = { ...record, startedAt: prior.startedAt };
+    }
+  }
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
   const result = await runSnapshot({
     url: config.source.url,
@@ -257,6 +269,7 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
     progress: 'auto',
     metrics: ctx.metrics,
     signal: ctx.signal,
+    exactlyOnce: sink.committedSnapshot ? { startedAt: record.startedAt, resume } : undefined,
   });
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
   logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');

@@ -24,6 +24,11 @@ export interface SinkRecord {
 export interface SinkCheckpoint {
   /** The records end whole PostgreSQL transactions: the last one's positions. Absent for snapshot rows. */
   readonly lsn?: CommittedOffset;
+  /**
+   * Snapshot progress to commit with these records (JSON; the snapshot reader's format): read
+   * back by the next start to resume an interrupted snapshot from its last committed chunk.
+   */
+  readonly snapshot?: Readonly<Record<string, unknown>>;
 }
 
 /** The stream position committed with the data (exactly-once). */
@@ -53,6 +58,8 @@ export interface Sink {
    * start(); null when none was committed yet. Absent on at-least-once sinks.
    */
   readonly committedOffset?: () => CommittedOffset | null;
+  /** Exactly-once sinks: the snapshot progress committed last (null once streaming committed). */
+  readonly committedSnapshot?: () => Readonly<Record<string, unknown>> | null;
   /** Flush what is in flight (best effort) and disconnect. */
   stop(): Promise<void>;
 }

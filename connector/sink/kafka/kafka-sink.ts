@@ -176,7 +176,10 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       }, eos ? 'connected to Kafka (exactly-once: earlier producers of this transactional.id fenced)' : 'connected to Kafka');
     },
 
-    ...(eos ? { committedOffset: (): CommittedOffset | null => clients?.transactions?.committed ?? null } : {}),
+    ...(eos ? {
+      committedOffset: (): CommittedOffset | null => clients?.transactions?.committed ?? null,
+      committedSnapshot: (): Readonly<Record<string, unknown>> | null => clients?.transactions?.committedSnapshot ?? null,
+    } : {}),
 
     ensureTopics,
 

@@ -8,10 +8,12 @@
  *   (its next transactional request fails with PRODUCER_FENCED / INVALID_PRODUCER_EPOCH).
  * - Then the offset record is read with read_committed (committed-reader.ts): key
  *   `<name>.offset` in `offsets.topic`, value
- *   `{"version":1,"slot","commitLsn","endLsn","committedAt"}`.
+ *   `{"version":1,"slot","commitLsn","endLsn","committedAt","snapshot"?}` (snapshot: the
+ *   progress of a snapshot being taken, see source/snapshot/resume.ts).
  * - Records go out inside a transaction; at a checkpoint (the end of whole PostgreSQL
  *   transactions, or of a snapshot batch) the offset record is added and the transaction
- *   committed. Snapshot checkpoints repeat the last stream offset.
+ *   committed. Snapshot checkpoints repeat the last stream offset and carry the snapshot's
+ *   progress; the first stream checkpoint drops it.
  * - Any failure aborts the open transaction (best effort: a fenced producer cannot) and fails
  *   the send; the pipeline restarts from the slot, and the new producer's InitProducerId aborts
  *   whatever is still open.
@@ -39,27 +41,43 @@ export function offsetKeyOf(name: string): string {
   return `${name}.offset`;
 }
 
-export function encodeOffset(slot: string, offset: CommittedOffset | null, now = new Date()): Buffer {
+type SnapshotProgress = Readonly<Record<string, unknown>>;
+
+/** What an offset record holds. */
+export interface OffsetRecord {
+  readonly offset: CommittedOffset | null;
+  /** Progress of a snapshot being taken; null once a stream checkpoint was committed. */
+  readonly snapshot: SnapshotProgress | null;
+}
+
+export function encodeOffset(slot: string, record: OffsetRecord, now = new Date()): Buffer {
+  const { offset, snapshot } = record;
   return Buffer.from(JSON.stringify({
     version: 1,
     slot,
     commitLsn: offset ? formatLsn(offset.commitLsn) : null,
     endLsn: offset ? formatLsn(offset.endLsn) : null,
     committedAt: now.toISOString(),
+    ...(snapshot ? { snapshot } : {}),
   }));
 }
 
-/** The offset of an offset record; null when it holds none, or names another slot. */
-export function decodeOffset(value: Buffer | null, slot: string): CommittedOffset | null {
-  if (value === null || value.length === 0) return null;
-  const parsed = JSON.parse(value.toString('utf8')) as { version?: unknown; slot?: unknown; commitLsn?: unknown; endLsn?: unknown };
+/** An offset record's content; empty when there is none, or it names another slot. */
+export function decodeOffset(value: Buffer | null, slot: string): OffsetRecord {
+  const none: OffsetRecord = { offset: null, snapshot: null };
+  if (value === null || value.length === 0) return none;
+  const parsed = JSON.parse(value.toString('utf8')) as { version?: unknown; slot?: unknown; commitLsn?: unknown; endLsn?: unknown; snapshot?: unknown };
   if (parsed.version !== 1) throw new Error(`unknown offset record version ${String(parsed.version)}`);
-  if (parsed.slot !== slot || typeof parsed.commitLsn !== 'string' || typeof parsed.endLsn !== 'string') return null;
-  return { commitLsn: parseLsn(parsed.commitLsn), endLsn: parseLsn(parsed.endLsn) };
+  if (parsed.slot !== slot) return none;
+  const offset = typeof parsed.commitLsn === 'string' && typeof parsed.endLsn === 'string'
+    ? { commitLsn: parseLsn(parsed.commitLsn), endLsn: parseLsn(parsed.endLsn) }
+    : null;
+  const snapshot = typeof parsed.snapshot === 'object' && parsed.snapshot !== null ? parsed.snapshot as SnapshotProgress : null;
+  return { offset, snapshot };
 }
 
 /** The last committed offset record of `options.offsetKey` (read_committed). */
-export async function readCommittedOffset(client: AdminOptions, options: ExactlyOnceOptions, timeoutMs: number): Promise<CommittedOffset | null> {
+export async function readCommittedOffset(client: AdminOptions, options: ExactlyOnceOptions, timeoutMs: number): Promise<OffsetRecord> {
   let last: Buffer | null = null;
   await readCommitted(client, options.offsetsTopic, 0, (r) => {
     if (r.key?.toString('utf8') === options.offsetKey) last = r.value;
@@ -71,14 +89,21 @@ export async function readCommittedOffset(client: AdminOptions, options: Exactly
 export class Transactions {
   private open: Transaction | null = null;
   private offset: CommittedOffset | null;
+  private snapshot: SnapshotProgress | null;
 
-  constructor(private readonly producer: WalcastProducer, private readonly options: ExactlyOnceOptions, committed: CommittedOffset | null) {
-    this.offset = committed;
+  constructor(private readonly producer: WalcastProducer, private readonly options: ExactlyOnceOptions, committed: OffsetRecord) {
+    this.offset = committed.offset;
+    this.snapshot = committed.snapshot;
   }
 
   /** The offset of the last commit (or as read at start). */
   get committed(): CommittedOffset | null {
     return this.offset;
+  }
+
+  /** The snapshot progress of the last commit (or as read at start). */
+  get committedSnapshot(): SnapshotProgress | null {
+    return this.snapshot;
   }
 
   get inTransaction(): boolean {
@@ -93,11 +118,15 @@ export class Transactions {
         await this.open.send({ messages });
       }
       if (checkpoint === undefined || this.open === null) return;
-      const offset = checkpoint.lsn ?? this.offset;
-      await this.open.send({ messages: [{ topic: this.options.offsetsTopic, partition: 0, key: Buffer.from(this.options.offsetKey), value: encodeOffset(this.options.slot, offset) }] });
+      // A stream checkpoint ends the snapshot's business; a snapshot one keeps the stream offset.
+      const next: OffsetRecord = checkpoint.lsn
+        ? { offset: checkpoint.lsn, snapshot: null }
+        : { offset: this.offset, snapshot: checkpoint.snapshot ?? this.snapshot };
+      await this.open.send({ messages: [{ topic: this.options.offsetsTopic, partition: 0, key: Buffer.from(this.options.offsetKey), value: encodeOffset(this.options.slot, next) }] });
       await this.open.commit();
       this.open = null;
-      this.offset = offset;
+      this.offset = next.offset;
+      this.snapshot = next.snapshot;
     } catch (e) {
       await this.abort();
       throw e;
