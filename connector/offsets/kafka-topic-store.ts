@@ -18,6 +18,7 @@ import { ConnectorError } from '../errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions } from '../sink/kafka/client-options';
 import { describeError } from '../sink/kafka/client-errors';
 import { readCommitted } from '../sink/kafka/committed-reader';
+import { initTransactions } from '../sink/kafka/transactions';
 import { ensureTopicsExist } from '../sink/kafka/topics';
 import { type ConnectorState, parseState, type StateStore } from './state-store';
 
@@ -115,8 +116,7 @@ export class KafkaTopicStateStore implements StateStore {
     const k = this.options.kafka;
     const producer = new Producer({ ...producerOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-fence`, transactionalId });
     try {
-      const tx = await producer.beginTransaction();
-      await tx.cancel();
+      await initTransactions(producer);
     } finally {
       await producer.close().catch(() => undefined);
     }

@@ -21,7 +21,7 @@ import type { Logger } from '../../observe/logger';
 import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../port';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
 import { describeError as describe, isFenced, isPermanent } from './client-errors';
-import { type ExactlyOnceOptions, readCommittedOffset, Transactions } from './transactions';
+import { type ExactlyOnceOptions, initTransactions, readCommittedOffset, Transactions } from './transactions';
 import { logBrokerEvents } from './log-adapter';
 import { SendQueue } from './send-queue';
 import { ensureTopicsExist } from './topics';
@@ -149,8 +149,12 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
         if (eos) {
           // InitProducerId with the transactional.id: fences every earlier producer of it and
           // aborts a transaction one left open, so the offsets read next are final.
-          const init = await producer.beginTransaction();
-          await init.cancel();
+          await initTransactions(producer);
+          // The offsets topic is the state store's; a sink may start before the store wrote.
+          await ensureTopicsExist({ admin, metadata: (o) => admin.metadata(o) }, [eos.offsetsTopic], {
+            createTopics: true, partitions: 1, replicationFactor: config.replicationFactor, requestTimeoutMs: config.requestTimeoutMs,
+            topicConfig: ['cleanup.policy=compact'],
+          });
           const committed = await readCommittedOffset(clientOptions(config, retry), eos, 60_000);
           started = { ...started, transactions: new Transactions(producer, eos, committed) };
         } else {

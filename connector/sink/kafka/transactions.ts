@@ -85,6 +85,19 @@ export async function readCommittedOffset(client: AdminOptions, options: Exactly
   return decodeOffset(last, options.slot);
 }
 
+/**
+ * InitProducerId for the transactional.id of `producer`: fences every earlier producer of it and
+ * aborts a transaction one left open. Leaves no transaction open.
+ *
+ * The producer id and epoch are passed as -1 ("a new producer"): the library's default is 0/0,
+ * which the coordinator takes as "I am producer 0, epoch 0" and answers PRODUCER_FENCED once the
+ * transactional.id belongs to another producer id or epoch (every start after the first).
+ */
+export async function initTransactions(producer: WalcastProducer): Promise<void> {
+  const init = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+  await init.cancel();
+}
+
 /** The producer's transactions: one open at a time, committed at checkpoints. */
 export class Transactions {
   private open: Transaction | null = null;
