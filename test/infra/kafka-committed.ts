@@ -22,7 +22,7 @@ const SOURCE = path.join(__dirname, 'kafka', 'ReadCommitted.java');
 /** Every committed record of `topics` (all partitions, from the beginning to the last stable offset). */
 export async function readCommittedJava(bootstrap: string, topics: readonly string[]): Promise<CommittedMessage[]> {
   const { classpath } = await kafkaClasspath();
-  const { stdout } = await promisify(execFile)('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', classpath, SOURCE, bootstrap, ...topics],
+  const { stdout } = await promisify(execFile)('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', classpath, SOURCE, bootstrap, ...topics],
     { timeout: 120_000, maxBuffer: 512 << 20 });
   const lines = stdout.split('\n');
   if (!lines.includes('END')) throw new Error(`ReadCommitted.java did not finish: ${stdout.slice(-500)}`);

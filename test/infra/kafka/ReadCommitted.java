@@ -22,7 +22,7 @@ public class ReadCommitted {
     p.put("key.deserializer", ByteArrayDeserializer.class.getName());
     p.put("value.deserializer", ByteArrayDeserializer.class.getName());
     Base64.Encoder b64 = Base64.getEncoder();
-    StringBuilder out = new StringBuilder();
+    java.io.PrintStream out = new java.io.PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       List<TopicPartition> parts = new ArrayList<>();
       for (int i = 1; i < args.length; i++) {
@@ -38,14 +38,14 @@ public class ReadCommitted {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
           if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) continue;
           Header id = r.headers().lastHeader("walcast.id");
-          out.append(r.topic()).append('\t').append(r.partition()).append('\t').append(r.offset()).append('\t')
-            .append(r.key() == null ? "-" : b64.encodeToString(r.key())).append('\t')
-            .append(r.value() == null ? "-" : b64.encodeToString(r.value())).append('\t')
-            .append(id == null ? "" : new String(id.value(), StandardCharsets.UTF_8)).append('\n');
+          out.print(r.topic() + "\t" + r.partition() + "\t" + r.offset() + "\t"
+            + (r.key() == null ? "-" : b64.encodeToString(r.key())) + "\t"
+            + (r.value() == null ? "-" : b64.encodeToString(r.value())) + "\t"
+            + (id == null ? "" : new String(id.value(), StandardCharsets.UTF_8)) + "\n");
         }
       }
     }
-    System.out.print(out);
-    System.out.println("END");
+    out.println("END");
+    out.flush();
   }
 }
