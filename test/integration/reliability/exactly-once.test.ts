@@ -82,9 +82,9 @@ function workload(db: TestDatabase): { stop(): Promise<number> } {
     await writer.connect();
     while (!stop) {
       n += 1;
-      if (n % 40 === 0) {
+      if (n % 100 === 0) {
         // 2000 rows in one transaction: 1000 updates and 1000 inserts.
-        const from = n % 80 === 0 ? 1 : 1001;
+        const from = n % 200 === 0 ? 1 : 1001;
         await writer.query(`BEGIN; UPDATE t SET v = v + 1 WHERE id BETWEEN ${from} AND ${from + 999};
           INSERT INTO t SELECT g, 0 FROM generate_series(${1_000_000 + n * 1000}, ${1_000_000 + n * 1000 + 999}) g; COMMIT;`);
       } else if (n % 5 === 0) {
@@ -164,9 +164,17 @@ describe('exactly-once into Kafka', () => {
       const last = start(file);
       await waitFor(() => /"to":"streaming"/.test(last.stderr()), { timeoutMs: 60_000, message: () => last.stderr().slice(-3000) });
       await new Promise((r) => setTimeout(r, 1000));
+      expect(last.stderr().length).toBeLessThan(1 << 20);
     } finally {
       transactions = await load.stop();
     }
+    const finalLog = procs[procs.length - 1]!.stderr();
+    const byMsg = new Map<string, number>();
+    for (const line of finalLog.split('\n')) {
+      const msg = /"msg":"([^"]{0,80})/.exec(line)?.[1];
+      if (msg) byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
+    }
+    console.log(`[eos storm] final process: ${finalLog.length} bytes of log, top messages ${JSON.stringify([...byMsg].sort((a, b) => b[1] - a[1]).slice(0, 6))}`);
     const v = await verdictAfter(topic, config, procs[procs.length - 1]!);
     console.log(`[eos storm] ${KILLS} kills, ${transactions} workload transactions, ${v.messages} committed records, replayed transactions skipped in ${skippedLogs} restarts`);
     expect(v.duplicates.slice(0, 10)).toEqual([]);
