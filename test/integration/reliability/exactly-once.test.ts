@@ -82,9 +82,11 @@ function workload(db: TestDatabase): { stop(): Promise<number> } {
     await writer.connect();
     while (!stop) {
       n += 1;
-      if (n % 100 === 0) {
+      // Paced (not a throughput test): the backlog a kill leaves must be worked off in seconds.
+      await new Promise((r) => setTimeout(r, 4));
+      if (n % 200 === 0) {
         // 2000 rows in one transaction: 1000 updates and 1000 inserts.
-        const from = n % 200 === 0 ? 1 : 1001;
+        const from = n % 400 === 0 ? 1 : 1001;
         await writer.query(`BEGIN; UPDATE t SET v = v + 1 WHERE id BETWEEN ${from} AND ${from + 999};
           INSERT INTO t SELECT g, 0 FROM generate_series(${1_000_000 + n * 1000}, ${1_000_000 + n * 1000 + 999}) g; COMMIT;`);
       } else if (n % 5 === 0) {
@@ -148,6 +150,8 @@ describe('exactly-once into Kafka', () => {
     const load = workload(db);
     let skippedLogs = 0;
     let transactions = 0;
+    // Per restart: reached streaming (S) and the offset it read: progress across the storm.
+    const trail: string[] = [];
     try {
       first.child.kill('SIGKILL');
       await first.exited;
@@ -159,6 +163,7 @@ describe('exactly-once into Kafka', () => {
         p.child.kill('SIGKILL');
         await p.exited;
         if (/skipped \d+ replayed transaction/.test(p.stderr())) skippedLogs += 1;
+        trail.push(`${/"to":"streaming"/.test(p.stderr()) ? 'S' : '-'}${/"committedLsn":"([^"]+)"/.exec(p.stderr())?.[1] ?? '?'}`);
         expect(p.stderr()).not.toMatch(/SINK_FENCED/);
       }
       const last = start(file);
@@ -174,6 +179,7 @@ describe('exactly-once into Kafka', () => {
       const msg = /"msg":"([^"]{0,80})/.exec(line)?.[1];
       if (msg) byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
     }
+    console.log(`[eos storm] restarts (streaming?, committed offset read): ${trail.join(' ')}`);
     console.log(`[eos storm] final process: ${finalLog.length} bytes of log, top messages ${JSON.stringify([...byMsg].sort((a, b) => b[1] - a[1]).slice(0, 6))}`);
     const v = await verdictAfter(topic, config, procs[procs.length - 1]!);
     console.log(`[eos storm] ${KILLS} kills, ${transactions} workload transactions, ${v.messages} committed records, replayed transactions skipped in ${skippedLogs} restarts`);
