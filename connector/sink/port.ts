@@ -1,9 +1,9 @@
-import type { Lsn } from '../protocol/lsn';
-
 /**
  * The sink port: the only thing the pipeline knows about brokers. No Kafka or NATS client type
  * crosses it.
  */
+import type { Lsn } from '../protocol/lsn';
+
 export interface SinkRecord {
   /** Kafka topic or NATS subject, already sanitised: `<topicPrefix>.<schema>.<table>`. */
   readonly topic: string;
