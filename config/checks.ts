@@ -74,6 +74,14 @@ export function checkConfig(c: Obj): string[] {
   add(matches(offsets.bucket, 'offsets.bucket', /^[-\w]{1,255}$/, 'letters, digits, _ and - only (a JetStream key-value bucket name)'));
   add(matches(offsets.topic, 'offsets.topic', /^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, ., _ and - only (a Kafka topic name)'));
   if (sink.type === 'kafka') problems.push(...checkKafka(kafka));
+  if (kafka.exactlyOnce === true) {
+    if (sink.type !== 'kafka') problems.push(`sink.kafka.exactlyOnce: needs sink.type kafka (sink.type is ${String(sink.type)})`);
+    // The offset record is written in the sink's Kafka transactions: it must live in offsets.topic.
+    if (offsets.store === 'file') problems.push('sink.kafka.exactlyOnce: needs the broker state store (offsets.store auto or broker); the offset record is committed in offsets.topic with the data');
+    if (typeof kafka.transactionalId === 'string' && (kafka.transactionalId.length > 249 || /\s/.test(kafka.transactionalId))) {
+      problems.push('sink.kafka.transactionalId: at most 249 characters, no whitespace');
+    }
+  }
   if (sink.type === 'nats') problems.push(...checkNats(nats));
 
   add(matches(c.topicPrefix, 'topicPrefix', TOPIC_PREFIX, 'must be dot-separated tokens of letters, digits, _ and -'));

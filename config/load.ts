@@ -114,6 +114,9 @@ function deriveDefaults(c: Obj): string[] {
   setIfEmpty(sink.kafka as Obj, 'clientId', 'sink.kafka.clientId', name === '' ? 'walcast' : `walcast-${name}`);
   // Avro schemas derive from the Kafka Connect schemas, which the envelope stage writes with schemas on.
   if (sink.type === 'kafka' && (sink.kafka as Obj).format === 'avro' && isObj(c.envelope)) (c.envelope as Obj).schemas = true;
+  // Stable per connector and slot: a restart (or a second instance) presents the same id, so
+  // the broker fences the older producer and aborts its open transaction.
+  setIfEmpty(sink.kafka as Obj, 'transactionalId', 'sink.kafka.transactionalId', `walcast-${name}-${String(source.slot)}`);
   return derived;
 }
 

@@ -135,6 +135,8 @@ export const schema = {
         username: str('sink.kafka.schemaRegistry.username', 'Schema registry basic-auth user (empty: no auth).', ''),
         password: str('sink.kafka.schemaRegistry.password', 'Schema registry basic-auth password.', '', true),
       },
+      exactlyOnce: bool('sink.kafka.exactlyOnce', 'Exactly-once delivery: records of whole PostgreSQL transactions (and snapshot batches) are committed in Kafka transactions together with an offset record in offsets.topic; read the topics with isolation.level=read_committed. Needs the broker state store.', false),
+      transactionalId: str('sink.kafka.transactionalId', 'Kafka transactional.id of the exactly-once producer; a second instance with the same id fences the first. Default walcast-<name>-<source.slot>.', ''),
     },
     nats: {
       servers: list('sink.nats.servers', 'NATS servers (env: comma-separated).', ['127.0.0.1:4222']),

@@ -76,6 +76,10 @@ export interface KafkaConfig {
   readonly saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   readonly saslUsername: string;
   readonly saslPassword: string;
+  /** Records of whole PostgreSQL transactions committed in Kafka transactions with an offset record. */
+  readonly exactlyOnce: boolean;
+  /** transactional.id of the exactly-once producer; derived from name and slot when empty. */
+  readonly transactionalId: string;
   /** json: Debezium's JSON as the envelope stage writes it; avro: Confluent wire format + schema registry. */
   readonly format: KafkaFormat;
   readonly schemaRegistry: KafkaSchemaRegistryConfig;

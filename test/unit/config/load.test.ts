@@ -38,6 +38,7 @@ describe('loadConfig', () => {
     expect(c.sink.kafka).toMatchObject({
       brokers: ['127.0.0.1:9092'], clientId: 'walcast-shop', partitions: 1, replicationFactor: 1, createTopics: true,
       compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 30000, ssl: false, saslMechanism: 'none',
+      exactlyOnce: false, transactionalId: 'walcast-shop-walcast_shop',
     });
     expect(c.sink.nats).toMatchObject({ servers: ['127.0.0.1:4222'], stream: 'shop', createStream: true, duplicateWindowMs: 120000, maxInFlight: 256 });
     expect(c.topicPrefix).toBe('shop');
@@ -238,5 +239,20 @@ describe('loadConfig', () => {
       const c = loadConfig({ file: join(examples, f), env: {} });
       expect(c.sink.type).toBe(f.replace('.json', ''));
     }
+  });
+
+  it('exactly-once: kafka sink and the broker state store only, every problem listed at once', () => {
+    const p = problemsOf(() => loadConfig({
+      file: file({ ...minimal, sink: { type: 'nats', kafka: { exactlyOnce: true, transactionalId: 'a b' } }, offsets: { store: 'file' } }),
+      env: {},
+    }));
+    expect(p).toEqual(expect.arrayContaining([
+      'sink.kafka.exactlyOnce: needs sink.type kafka (sink.type is nats)',
+      'sink.kafka.exactlyOnce: needs the broker state store (offsets.store auto or broker); the offset record is committed in offsets.topic with the data',
+      'sink.kafka.transactionalId: at most 249 characters, no whitespace',
+    ]));
+    const ok = loadConfig({ file: file({ ...minimal, source: { url: URL_OK, slot: 'orders' }, sink: { kafka: { exactlyOnce: true } } }), env: {} });
+    expect(ok.sink.kafka).toMatchObject({ exactlyOnce: true, transactionalId: 'walcast-shop-orders' });
+    expect(loadConfig({ file: file({ ...minimal, sink: { kafka: { exactlyOnce: true, transactionalId: 'mine' } } }), env: {} }).sink.kafka.transactionalId).toBe('mine');
   });
 });
