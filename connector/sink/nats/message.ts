@@ -1,8 +1,8 @@
 /**
  * SinkRecord -> JetStream message headers.
  *
- * - `Nats-Msg-Id`: record.id (`<commit_lsn>:<index>`), set through the publish `msgID` option;
- *   JetStream drops a second copy within the stream's duplicate window and acks it as duplicate.
+ * - `Nats-Msg-Id`: record.id (`<commit_lsn>:<index>`); JetStream drops a second copy within the
+ *   stream's duplicate window and acks it as duplicate.
  * - every entry of record.headers verbatim (e.g. `walcast-op`).
  * - `walcast-key`: the serialized key as text (for the JSON serializer, the key's JSON, e.g.
  *   `{"id":42}`); absent when the table has no key. NATS header values cannot hold CR/LF: they are
@@ -13,11 +13,13 @@
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { SinkRecord } from '../port';
 
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
 export const KEY_HEADER = 'walcast-key';
 export const KEY_ENCODING_HEADER = 'walcast-key-encoding';
 
 export function recordHeaders(record: SinkRecord): MsgHdrs {
   const h = headers();
+  h.set(MSG_ID_HEADER, record.id);
   if (record.headers !== undefined) {
     for (const [k, v] of Object.entries(record.headers)) h.set(k, v.replace(/[\r\n]/g, ' '));
   }

@@ -3,6 +3,7 @@ import { recordHeaders } from '../../../../connector/sink/nats/message';
 describe('recordHeaders', () => {
   it('carries the record headers and the key JSON text', () => {
     const h = recordHeaders({ topic: 't.s.x', id: '0/1:0', key: Buffer.from('{"id":42}'), value: Buffer.from('{}'), headers: { 'walcast-op': 'c' } });
+    expect(h.get('Nats-Msg-Id')).toBe('0/1:0');
     expect(h.get('walcast-op')).toBe('c');
     expect(h.get('walcast-key')).toBe('{"id":42}');
     expect(h.has('walcast-key-encoding')).toBe(false);
