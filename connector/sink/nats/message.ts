@@ -18,21 +18,27 @@ export const KEY_HEADER = 'walcast-key';
 export const KEY_ENCODING_HEADER = 'walcast-key-encoding';
 
 export function recordHeaders(record: SinkRecord): MsgHdrs {
+  // A fresh set of headers: append is set without the search for an earlier value.
   const h = headers();
-  h.set(MSG_ID_HEADER, record.id);
+  h.append(MSG_ID_HEADER, record.id);
   if (record.headers !== undefined) {
-    for (const [k, v] of Object.entries(record.headers)) h.set(k, v.replace(/[\r\n]/g, ' '));
+    for (const k in record.headers) h.append(k, oneLine(record.headers[k]!));
   }
   if (record.key !== null) {
     const text = printableUtf8(record.key);
     if (text !== null) {
-      h.set(KEY_HEADER, text.replace(/[\r\n]/g, ' '));
+      h.append(KEY_HEADER, oneLine(text));
     } else {
-      h.set(KEY_HEADER, record.key.toString('base64'));
-      h.set(KEY_ENCODING_HEADER, 'base64');
+      h.append(KEY_HEADER, record.key.toString('base64'));
+      h.append(KEY_ENCODING_HEADER, 'base64');
     }
   }
   return h;
+}
+
+/** CR and LF (which header values cannot hold) as spaces. */
+function oneLine(v: string): string {
+  return v.includes('\n') || v.includes('\r') ? v.replace(/[\r\n]/g, ' ') : v;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -107,6 +107,32 @@ describe('JetStreamPublisher', () => {
     sub.unsubscribe();
   });
 
+  it('reads odd PubAcks right: an error beside a stream, an empty stream, "duplicate" inside a stream name', async () => {
+    const subject = `${uniqueName('p')}.x`;
+    const answers: Record<string, string> = {
+      errorAfterStream: '{"stream":"s","seq":0,"error":{"code":500,"err_code":10049,"description":"stream store failed"}}',
+      emptyStream: '{"stream":"","seq":1}',
+      quotedName: '{"stream":"a\\"duplicate\\":true","seq":1}',
+      domainThenDuplicate: '{"stream":"s","seq":1,"domain":"hub","duplicate":true}',
+      duplicateFalse: '{"stream":"s","seq":1,"duplicate" : false}',
+    };
+    const sub = responder.subscribe(subject, { callback: (_e, m) => { m.respond(new TextEncoder().encode(answers[m.string()])); } });
+    await responder.flush();
+    const p = new JetStreamPublisher(nc, 5000);
+    const c = collector(p);
+    for (const id of Object.keys(answers)) c.send(subject, id);
+    await waitFor(() => c.results.every((r) => r.length > 0), { timeoutMs: 5000 });
+    const [err, empty, quoted, dup, notDup] = c.results.map((r) => r[0]!);
+    expect(err!.error).toBeInstanceOf(JetStreamApiError);
+    expect(err!.error!.message).toBe('stream store failed');
+    expect(isRetriableNatsError(err!.error)).toBe(false);
+    expect(empty!.error?.message).toBe('invalid ack response');
+    expect(quoted).toEqual({ error: null, duplicate: false });
+    expect(dup).toEqual({ error: null, duplicate: true });
+    expect(notDup).toEqual({ error: null, duplicate: false });
+    sub.unsubscribe();
+  });
+
   it('failAll fails what is in flight and every later publish, once each', async () => {
     const subject = `${uniqueName('p')}.x`;
     const held: Msg[] = [];
