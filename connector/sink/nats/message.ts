@@ -43,10 +43,23 @@ function oneLine(v: string): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The buffer as text when it is valid UTF-8 without control characters other than whitespace. */
+/**
+ * The buffer as text when it is valid UTF-8 without control characters other than whitespace
+ * (TAB, LF, CR). Control characters are single bytes in UTF-8 (every byte of a multi-byte
+ * sequence is >= 0x80), so one byte scan finds them; an all-ASCII buffer needs no decoder.
+ */
 function printableUtf8(buf: Buffer): string | null {
-  let text: string;
-  try { text = utf8.decode(buf); } catch { return null; }
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? null : text;
+  let ascii = true;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (b < 0x20) {
+      if (b !== 0x09 && b !== 0x0a && b !== 0x0d) return null;
+    } else if (b === 0x7f) {
+      return null;
+    } else if (b >= 0x80) {
+      ascii = false;
+    }
+  }
+  if (ascii) return buf.toString('latin1');
+  try { return utf8.decode(buf); } catch { return null; }
 }
