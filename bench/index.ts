@@ -1,8 +1,8 @@
 /**
- * `npm run bench -- [--only spine,nats] [--rows 100k] [--kafka mock|real] [--list]`
+ * `npm run bench -- [--only spine,nats] [--rows 100k] [--list]`
  *
  * Starts a throwaway PostgreSQL 15 (settings for a 1M-row workload), and an Apache Kafka 4 broker
- * (or, with --kafka mock, librdkafka's mock) / a nats-server when a scenario asks for one, runs the scenarios one after the other, prints a
+ * / a nats-server when a scenario asks for one, runs the scenarios one after the other, prints a
  * table per scenario on stdout (progress on stderr) and removes everything it started.
  * The machine is shared and noisy: each scenario compares walcast with a physical limit
  * measured in the same run, and the ratio is the number to track.
@@ -15,7 +15,7 @@ import { PgServer, startPostgres } from '../test/infra/postgres';
 import { BenchArgs, DEFAULT_ROWS, parseArgs } from './lib/args';
 import { killAllTrackedSync } from './lib/children';
 import type { BenchContext } from './lib/context';
-import { KafkaMock, startKafka, startRealKafka } from './lib/kafka';
+import { KafkaBroker, startRealKafka } from './lib/kafka';
 import { renderTable } from './lib/table';
 import { profileWalcastInto } from './lib/walcast-process';
 import { SCENARIOS } from './scenarios';
@@ -33,11 +33,10 @@ const PG_SETTINGS: Record<string, string> = {
   autovacuum: 'off',
 };
 
-const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rows N] [--kafka mock|real] [--list]
+const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rows N] [--list]
   --rows N   workload rows (default ${DEFAULT_ROWS.toLocaleString('en-US')}; 100k for a quick run; k/m suffixes)
   --only     comma-separated scenarios (default: all)
-  --kafka    real (Apache Kafka 4, KRaft, one broker; default) or mock (librdkafka's mock cluster:
-             the idempotent sink cannot start on it)
+  --kafka    real: Apache Kafka 4, KRaft, one broker (the only kind; kept for old command lines)
   --list     print the scenarios and exit
   --profile D  V8 CPU profiles of the walcast processes into D (summary: node dist/bench/profile.js D/<file>)`;
 
@@ -66,7 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'walcast-bench-'));
   let pg: PgServer | null = null;
   // Brokers start on first use; a holder object, so the closures' assignments are seen below.
-  const brokers: { kafka?: Promise<KafkaMock>; nats?: Promise<NatsServerHandle> } = {};
+  const brokers: { kafka?: Promise<KafkaBroker>; nats?: Promise<NatsServerHandle> } = {};
   const cleanupSync = (): void => {
     killAllTrackedSync();
     pg?.stopSync();
@@ -87,7 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
       pg: server,
       tmpDir,
       progress,
-      kafka: async () => (await (brokers.kafka ??= args.kafka === 'real' ? startRealKafka() : startKafka())).bootstrap,
+      kafka: async () => (await (brokers.kafka ??= startRealKafka())).bootstrap,
       kafkaKind: args.kafka,
       nats: async () => (await (brokers.nats ??= startNats())).info.url,
     };

@@ -47,6 +47,7 @@ export function checkConfig(c: Obj): string[] {
   add(range(source.heartbeatMs, 'source.heartbeatMs', 100, 600_000));
   add(range(source.maxInFlightEvents, 'source.maxInFlightEvents', 1, 10_000_000));
   add(range(source.streamSpillMemoryBytes, 'source.streamSpillMemoryBytes', 1024, 4 * 1024 * 1024 * 1024));
+  add(range(source.streamSpillMaxBytes, 'source.streamSpillMaxBytes', 0, Number.MAX_SAFE_INTEGER));
   add(range(source.retryInitialMs, 'source.retryInitialMs', 1, 3_600_000));
   add(range(source.retryMaxMs, 'source.retryMaxMs', 1, 3_600_000));
   add(range(source.lagPollMs, 'source.lagPollMs', 0, 3_600_000));
@@ -56,6 +57,11 @@ export function checkConfig(c: Obj): string[] {
 
   add(range(snapshot.parallelism, 'snapshot.parallelism', 1, 64));
   add(range(snapshot.chunkRows, 'snapshot.chunkRows', 1, 10_000_000));
+  if (snapshot.deleteMissing === true && sink.type !== 'kafka') {
+    problems.push(sink.type === 'nats'
+      ? 'snapshot.deleteMissing: not supported with the NATS sink: a stream keeps all rows of a table on one subject with the key in a header, so JetStream has no last message per key to compare with the table; use the kafka sink, or leave it off'
+      : `snapshot.deleteMissing: needs the kafka sink (it reads each table's topic); sink.type is ${String(sink.type)}`);
+  }
 
   add(range(kafka.partitions, 'sink.kafka.partitions', 1, 100_000));
   add(range(kafka.replicationFactor, 'sink.kafka.replicationFactor', 1, 32_767));
@@ -68,6 +74,14 @@ export function checkConfig(c: Obj): string[] {
   add(matches(offsets.bucket, 'offsets.bucket', /^[-\w]{1,255}$/, 'letters, digits, _ and - only (a JetStream key-value bucket name)'));
   add(matches(offsets.topic, 'offsets.topic', /^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, ., _ and - only (a Kafka topic name)'));
   if (sink.type === 'kafka') problems.push(...checkKafka(kafka));
+  if (kafka.exactlyOnce === true) {
+    if (sink.type !== 'kafka') problems.push(`sink.kafka.exactlyOnce: needs sink.type kafka (sink.type is ${String(sink.type)})`);
+    // The offset record is written in the sink's Kafka transactions: it must live in offsets.topic.
+    if (offsets.store === 'file') problems.push('sink.kafka.exactlyOnce: needs the broker state store (offsets.store auto or broker); the offset record is committed in offsets.topic with the data');
+    if (typeof kafka.transactionalId === 'string' && (kafka.transactionalId.length > 249 || /\s/.test(kafka.transactionalId))) {
+      problems.push('sink.kafka.transactionalId: at most 249 characters, no whitespace');
+    }
+  }
   if (sink.type === 'nats') problems.push(...checkNats(nats));
 
   add(matches(c.topicPrefix, 'topicPrefix', TOPIC_PREFIX, 'must be dot-separated tokens of letters, digits, _ and -'));

@@ -118,6 +118,9 @@ function deriveDefaults(c: Obj): string[] {
   // auto: Avro needs valid names (Debezium + AvroConverter would fail on `my-prefix`); the
   // adjustment leaves valid names as they are, so it changes nothing Debezium would accept.
   if (isObj(c.envelope) && c.envelope.schemaNameAdjustment === 'auto') c.envelope.schemaNameAdjustment = avro ? 'avro' : 'none';
+  // Stable per connector and slot: a restart (or a second instance) presents the same id, so
+  // the broker fences the older producer and aborts its open transaction.
+  setIfEmpty(sink.kafka as Obj, 'transactionalId', 'sink.kafka.transactionalId', `walcast-${name}-${String(source.slot)}`);
   return derived;
 }
 

@@ -99,6 +99,7 @@ export const schema = {
     messages: bool('source.messages', 'Emit logical decoding messages (pg_logical_emit_message) as op m.', true),
     streamInProgress: bool('source.streamInProgress', 'pgoutput on PostgreSQL 14+: receive large transactions while they run (proto_version 2, streaming on), keep them on local disk, publish at COMMIT. Off, or with wal2json or PostgreSQL < 14: the server holds each transaction until COMMIT.', true),
     streamSpillMemoryBytes: int('source.streamSpillMemoryBytes', 'Bytes of streamed in-progress transactions kept in memory (all together); the rest is spilled to <offsets.stateDir>/<name>.spill/.', 8 * 1024 * 1024),
+    streamSpillMaxBytes: int('source.streamSpillMaxBytes', 'Local disk quota for streamed in-progress transactions, all together, in bytes; 0: none. Past it walcast stops with SPILL_QUOTA (exit 2) instead of filling the disk.', 0),
     retryInitialMs: int('source.retryInitialMs', 'First backoff delay in ms when the slot is busy or the connection drops.', 500),
     retryMaxMs: int('source.retryMaxMs', 'Largest backoff delay in ms.', 30000),
     lagPollMs: int('source.lagPollMs', 'How often the slot\'s lag (walcast_lag_bytes: pg_current_wal_lsn() - confirmed_flush_lsn) is read from the server, in ms; 0 disables.', 10000),
@@ -107,6 +108,7 @@ export const schema = {
     mode: key('snapshot.mode', 'When to snapshot existing rows.', ['initial', 'always', 'never', 'initial_only', 'when_needed'], 'initial'),
     parallelism: int('snapshot.parallelism', 'Reader connections sharing the exported snapshot.', 1),
     chunkRows: int('snapshot.chunkRows', 'Rows per chunk: tables are read in key ranges (ctid page ranges without a key) of about this size.', 10000),
+    deleteMissing: bool('snapshot.deleteMissing', 'Kafka sink: after each snapshot, publish a delete (and a tombstone when tombstones are on) for every key a table\'s topic held before the snapshot and the snapshot did not produce, i.e. rows deleted while walcast could not see them (a re-snapshot after the slot was lost). Reads each topic twice; about 16 bytes of memory per key of the largest topic.', false),
   },
   sink: {
     type: key('sink.type', 'Where envelopes go.', ['kafka', 'nats', 'stdout'], 'kafka'),
@@ -133,6 +135,8 @@ export const schema = {
         username: str('sink.kafka.schemaRegistry.username', 'Schema registry basic-auth user (empty: no auth).', ''),
         password: str('sink.kafka.schemaRegistry.password', 'Schema registry basic-auth password.', '', true),
       },
+      exactlyOnce: bool('sink.kafka.exactlyOnce', 'Exactly-once delivery: records of whole PostgreSQL transactions (and snapshot batches) are committed in Kafka transactions together with an offset record in offsets.topic; read the topics with isolation.level=read_committed. Needs the broker state store.', false),
+      transactionalId: str('sink.kafka.transactionalId', 'Kafka transactional.id of the exactly-once producer; a second instance with the same id fences the first. Default walcast-<name>-<source.slot>.', ''),
     },
     nats: {
       servers: list('sink.nats.servers', 'NATS servers (env: comma-separated).', ['127.0.0.1:4222']),

@@ -39,6 +39,8 @@ export interface SourceConfig {
   readonly streamInProgress: boolean;
   /** Memory for streamed in-progress transactions, all together; beyond it they go to local disk. */
   readonly streamSpillMemoryBytes: number;
+  /** Local disk for streamed in-progress transactions, all together; 0: no quota. Past it: SPILL_QUOTA. */
+  readonly streamSpillMaxBytes: number;
   /** Backoff bounds when the slot is held by another process or the connection drops. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
@@ -50,6 +52,11 @@ export interface SnapshotConfig {
   readonly mode: SnapshotMode;
   readonly parallelism: number;
   readonly chunkRows: number;
+  /**
+   * Kafka only: after a snapshot, delete (op d + tombstone) every key the table's topic held
+   * before it and the snapshot did not produce: rows deleted while walcast could not see them.
+   */
+  readonly deleteMissing: boolean;
 }
 
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -72,6 +79,10 @@ export interface KafkaConfig {
   readonly saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   readonly saslUsername: string;
   readonly saslPassword: string;
+  /** Records of whole PostgreSQL transactions committed in Kafka transactions with an offset record. */
+  readonly exactlyOnce: boolean;
+  /** transactional.id of the exactly-once producer; derived from name and slot when empty. */
+  readonly transactionalId: string;
   /** json: Debezium's JSON as the envelope stage writes it; avro: Confluent wire format + schema registry. */
   readonly format: KafkaFormat;
   readonly schemaRegistry: KafkaSchemaRegistryConfig;

@@ -1,10 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024
 /**
  * `walcast run | validate | status | tail` (package.json bin). See connector/cli/program.ts.
- * --max-semi-space-size=16 (also in deploy/Dockerfile's ENTRYPOINT and the bench's walcast
- * children): Node 24 sizes the young generation from the heap limit (64 MB semi-spaces on a
- * 4 GB heap); at the hot path's allocation rate that kept ~130 MB more resident than 16 MB
- * semi-spaces, at no CPU cost (measured with the Kafka client's record encoding).
+ * The shebang's V8 heap sizing is connector/cli/memory-flags.ts's MEMORY_FLAGS (also in
+ * deploy/Dockerfile's ENTRYPOINT, scripts/walcast.sh and the bench's walcast children).
  */
 import { watchOutputClosed } from './cli/io';
 import { runCli } from './cli/program';

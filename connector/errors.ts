@@ -26,7 +26,11 @@ export const ErrorCodes = {
   SINK_SETUP: { retriable: false },
   SNAPSHOT: { retriable: true },
   STATE: { retriable: false },
+  /** Streamed in-progress transactions need more local disk than source.streamSpillMaxBytes allows. */
+  SPILL_QUOTA: { retriable: false },
   ABORTED: { retriable: false },
+  /** Another producer with the same Kafka transactional.id took over (exactly-once): this instance must stop, not retry. */
+  SINK_FENCED: { retriable: false },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench -- [--only spine,wal2json,nats,snapshot,bigtx] [--rows N]`: the benchmarks (bench/).
-# Same preparation as scripts/test.sh (system packages, Node 24, node_modules, the Kafka mock broker),
+# Same preparation as scripts/test.sh (system packages, Node 24, node_modules),
 # then a build, then dist/bench/index.js with the given arguments. Tables on stdout, progress
 # on stderr; every server it needs is started and removed by the bench itself.
 set -euo pipefail
@@ -12,9 +12,5 @@ source scripts/node-env.sh
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund >&2
 fi
-# The helper's path is the last line on stdout (progress on stderr). dist/test/infra/kafka.js
-# looks for the build script relative to itself, so the bench takes the path from here.
-WALCAST_KAFKA_MOCK_BIN="$(bash scripts/build-kafka-mock.sh | tail -n 1)"
-export WALCAST_KAFKA_MOCK_BIN
 npm run --silent build >&2
 exec node dist/bench/index.js "$@"

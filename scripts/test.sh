@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test, .ci/run): system packages, Node 24 (scripts/node-env.sh),
-# node_modules, Apache Kafka's jars and the Kafka mock broker, typecheck, lint, unit tests,
-# integration tests (real PostgreSQL, Apache Kafka, NATS; the librdkafka mock for fault injection).
+# node_modules, Apache Kafka's jars, typecheck, lint, unit tests,
+# integration tests (real PostgreSQL, Apache Kafka, NATS).
 # Every step runs even after an earlier one failed, so one run shows all problems; exits 1 if
 # anything failed. The last line is "<N> passed, <N> failed": jest test counts, where a failed
 # non-test step (typecheck, lint, build) or a suite that could not run counts as one failure.
@@ -87,10 +87,6 @@ fi
 if [ -f scripts/fetch-kafka.sh ]; then
   # Maven resolves Kafka into ~/.m2 once; prints the cached classpath file's path on stdout.
   step "fetch Apache Kafka" bash -c 'bash scripts/fetch-kafka.sh >/dev/null'
-fi
-if [ -f scripts/build-kafka-mock.sh ]; then
-  # The script prints the helper's path on stdout; progress goes to stderr.
-  step "build Kafka mock broker" bash -c 'bash scripts/build-kafka-mock.sh >/dev/null'
 fi
 
 if [ -f scripts/build-debezium-runner.sh ]; then

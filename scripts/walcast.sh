@@ -16,4 +16,5 @@ if [ ! -f "$root/dist/connector/cli.js" ]; then
     npm run --silent build >&2
   )
 fi
-exec node "$root/dist/connector/cli.js" "$@"
+# V8 heap sizing that keeps RSS near 200 MB under full load (connector/cli/memory-flags.ts).
+exec node --max-semi-space-size=8 --max-old-space-size=1024 "$root/dist/connector/cli.js" "$@"

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/load';
+import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
 import { endChild, tail, track } from './children';
 import { readCpuSeconds, readMemory, sampleMemory } from './proc';
 import { BenchDb, confirmedFlushLsn } from './workload';
@@ -20,11 +21,11 @@ import { BenchDb, confirmedFlushLsn } from './workload';
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
 
 /**
- * Node flags for the walcast children: those the `walcast` bin's shebang and the Docker image's
- * ENTRYPOINT give it (connector/cli.ts); bench --profile adds --cpu-prof.
+ * Node flags for the walcast children: the V8 heap sizing the bin, the image and scripts/walcast.sh
+ * use (connector/cli/memory-flags.ts; WALCAST_BENCH_DEFAULT_HEAP=1 leaves V8's defaults, to
+ * compare); bench --profile adds --cpu-prof.
  */
-export const WALCAST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
-const nodeFlags: string[] = [...WALCAST_NODE_FLAGS];
+const nodeFlags: string[] = process.env.WALCAST_BENCH_DEFAULT_HEAP === '1' ? [] : [...MEMORY_FLAGS];
 
 /** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
 export function profileWalcastInto(dir: string): void {

@@ -13,7 +13,9 @@
  *   - walcast's peak RSS (VmHWM) and the bytes it kept on its own disk (its log).
  * logical_decoding_work_mem stays at the bench cluster's 64MB (PostgreSQL's default).
  */
+import { freePort } from '../../test/infra/nats';
 import { benchConfig } from '../lib/config';
+import { sampleHeap, type HeapPeaks } from '../lib/heap-sampler';
 import type { BenchContext, Scenario } from '../lib/context';
 import { MB } from '../lib/proc';
 import { ResultTable } from '../lib/table';
@@ -33,6 +35,7 @@ interface ModeResult {
   readonly cpuSeconds: number | null;
   readonly cpuAtCommitSeconds: number | null;
   readonly localSpillBytes: number | null;
+  readonly heap: HeapPeaks;
 }
 
 async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<ModeResult> {
@@ -49,7 +52,11 @@ async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<Mo
     stateDir: ctx.tmpDir, sink: { type: 'kafka', kafka: { brokers: [bootstrap] } },
   });
   (config.source as Record<string, unknown>).streamInProgress = streamInProgress;
+  const port = await freePort();
+  config.http = { port };
   const walcast = startWalcast({ label: `walcast-bigtx-${mode}`, config, configDir: ctx.tmpDir, db, slot });
+  const heapSampler = sampleHeap(port);
+  let heap: HeapPeaks | null = null;
   try {
     await walcast.streaming();
     ctx.progress(`bigtx (${mode}): one transaction of ${ctx.rows.toLocaleString('en-US')} rows`);
@@ -80,6 +87,7 @@ async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<Mo
     const peakRssBytes = walcast.peakRssBytes();
     const cpuSeconds = walcast.cpuSeconds();
     const local = /"spilledBytes":(\d+)/.exec(walcast.log());
+    heap = heapSampler.stop();
     await walcast.stop();
     const [stats] = await db.query<{ spill_txns: string; spill_bytes: string; stream_txns: string; stream_bytes: string }>(
       `SELECT spill_txns::text, spill_bytes::text, stream_txns::text, stream_bytes::text
@@ -89,8 +97,10 @@ async function runMode(ctx: BenchContext, streamInProgress: boolean): Promise<Mo
       spillTxns: Number(stats?.spill_txns ?? 0), spillBytes: Number(stats?.spill_bytes ?? 0),
       streamTxns: Number(stats?.stream_txns ?? 0), streamBytes: Number(stats?.stream_bytes ?? 0),
       peakRssBytes, peakRssAtCommitBytes: peakAtCommit, cpuSeconds, cpuAtCommitSeconds: cpuAtCommit, localSpillBytes: local ? Number(local[1]) : streamInProgress ? null : 0,
+      heap,
     };
   } finally {
+    heapSampler.stop();
     await walcast.stop();
     await dropSlots(db, [slot]);
   }
@@ -104,15 +114,17 @@ export const bigtx: Scenario = {
     const mb = (n: number | null): number | null => (n === null ? null : Math.round(n / MB));
     return [{
       title: `bigtx: one transaction of ${ctx.rows.toLocaleString('en-US')} rows, pgoutput -> kafka (${ctx.kafkaKind}), logical_decoding_work_mem 64MB`,
-      columns: ['streamInProgress', 'txn s', 'commit -> last ack s', 'server spill txns', 'server spill MB', 'server stream txns', 'server stream MB', 'walcast spill MB', 'CPU s at commit', 'CPU s', 'peak RSS MB at commit', 'peak RSS MB'],
+      columns: ['streamInProgress', 'txn s', 'commit -> last ack s', 'server spill txns', 'server spill MB', 'server stream txns', 'server stream MB', 'walcast spill MB', 'CPU s at commit', 'CPU s', 'peak RSS MB at commit', 'peak RSS MB', 'heap used MB', 'heap total MB', 'external MB', 'old space MB'],
       rows: results.map((r) => [r.mode, r.txSeconds, r.commitToAckSeconds, r.spillTxns, mb(r.spillBytes), r.streamTxns, mb(r.streamBytes),
-        mb(r.localSpillBytes), r.cpuAtCommitSeconds, r.cpuSeconds, mb(r.peakRssAtCommitBytes), mb(r.peakRssBytes)]),
+        mb(r.localSpillBytes), r.cpuAtCommitSeconds, r.cpuSeconds, mb(r.peakRssAtCommitBytes), mb(r.peakRssBytes),
+        mb(r.heap.heapUsedBytes), mb(r.heap.heapTotalBytes), mb(r.heap.externalBytes), mb(r.heap.oldSpaceUsedBytes)]),
       notes: [
         'txn s: BEGIN to COMMIT returning (the INSERT of every row); commit -> last ack: COMMIT returning to confirmed_flush_lsn past the commit',
         '  (walcast confirms only when every record of the transaction is acked; status updates every 100 ms + 50 ms polling).',
         'server spill/stream: pg_stat_replication_slots of the walcast slot after walcast stopped. walcast spill: bytes it wrote to',
         '  <stateDir>/<name>.spill/ (from its log). CPU (user+system) and peak RSS (VmHWM) of the walcast process until COMMIT',
         '  returned, and until the last ack. The machine is shared: run it more than once; compare within a run.',
+        'heap used/total, external, old space: peaks of the process\'s own /metrics (prom-client default metrics) polled every 200 ms.',
       ],
     }];
   },

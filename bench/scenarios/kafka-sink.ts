@@ -4,6 +4,9 @@
  * `op` and the sink's `walcast.id`), idempotent with acks=-1, 1000 records per publish call and
  * per produce request. Reference: @platformatic/kafka's producer on its own, the same messages
  * prebuilt, one send of 1000 at a time: what the client costs without walcast's sink around it.
+ * Beside them, the sink with exactly-once (sink.kafka.exactlyOnce): each call of 1000 is one
+ * PostgreSQL transaction, so one Kafka transaction (AddPartitionsToTxn, the records, the offset
+ * record, EndTxn) per 1000 messages.
  */
 import { ProduceAcks, Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types';
@@ -11,6 +14,8 @@ import { silentLogger } from '../../connector/observe/logger';
 import { createKafkaSink, ID_HEADER } from '../../connector/sink/kafka';
 import { javaCompatiblePartitioner } from '../../connector/sink/kafka/partitioner';
 import type { SinkRecord } from '../../connector/sink/port';
+import { lsn } from '../../connector/protocol/lsn';
+import { offsetKeyOf } from '../../connector/sink/kafka/transactions';
 import type { BenchContext, Scenario } from '../lib/context';
 import { ResultTable } from '../lib/table';
 
@@ -55,7 +60,7 @@ export const kafkaSink: Scenario = {
     const config: KafkaConfig = {
       brokers: [bootstrap], clientId: 'walcast-bench-sink', partitions: PARTITIONS, replicationFactor: 1, createTopics: true,
       compression: 'none', topicConfig: [], batchMaxRecords: BATCH, requestTimeoutMs: 30_000,
-      ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '',
+      ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },
     };
     const sinkTopic = `bench.sink.${process.pid}`;
@@ -70,6 +75,23 @@ export const kafkaSink: Scenario = {
       viaSink = await measure(n, (from) => sink.publish(records(sinkTopic, from, BATCH)));
     } finally {
       await sink.stop();
+    }
+
+    ctx.progress(`kafka-sink: ${n.toLocaleString('en-US')} messages through walcast's sink, exactly-once`);
+    const txTopic = `bench.tx.${process.pid}`;
+    const eosSink = createKafkaSink(config, {
+      logger: silentLogger,
+      exactlyOnce: { transactionalId: `walcast-bench-${process.pid}`, offsetsTopic: `bench.state.${process.pid}`, offsetKey: offsetKeyOf('bench'), slot: 'bench' },
+    });
+    await eosSink.start();
+    let transactional: Measured;
+    try {
+      await eosSink.ensureTopics([txTopic]);
+      transactional = await measure(n, (from) => eosSink.publish(records(txTopic, from, BATCH), {
+        lsn: { commitLsn: lsn(1_000_000 + from), endLsn: lsn(1_000_000 + from + 1) },
+      }));
+    } finally {
+      await eosSink.stop();
     }
 
     ctx.progress(`kafka-sink: ${n.toLocaleString('en-US')} messages through the bare producer`);
@@ -94,6 +116,7 @@ export const kafkaSink: Scenario = {
       columns: ['', 'CPU us/message', 'messages/s', 'CPU vs bare producer'],
       rows: [
         ['walcast Kafka sink', viaSink.cpuUsPerMessage, Math.round(viaSink.messagesPerSecond), viaSink.cpuUsPerMessage / bare.cpuUsPerMessage],
+        ['walcast Kafka sink, exactly-once (1 transaction / 1000)', transactional.cpuUsPerMessage, Math.round(transactional.messagesPerSecond), transactional.cpuUsPerMessage / bare.cpuUsPerMessage],
         ['@platformatic/kafka producer alone', bare.cpuUsPerMessage, Math.round(bare.messagesPerSecond), 1],
       ],
       notes: [

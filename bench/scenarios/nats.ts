@@ -6,7 +6,7 @@
  */
 import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { afterStartup, benchConfig, rate, ratio } from '../lib/config';
+import { afterStartup, benchConfig, cpuPerRow, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
 import { MB } from '../lib/proc';
 import { ResultTable } from '../lib/table';
@@ -48,7 +48,7 @@ export const nats: Scenario = {
       const nc = await connect({ servers: url, name: 'walcast-bench', noAsyncTraces: true });
       let sample: Sample;
       let stored: number;
-      let plain: { seconds: number };
+      let plain: { seconds: number; cpuSeconds: number };
       try {
         const jsm = await jetstreamManager(nc);
         const info = await jsm.streams.info(WALCAST_STREAM);
@@ -62,13 +62,15 @@ export const nats: Scenario = {
 
       const wcRate = rate(w.rows, wc.seconds);
       const plainRate = rate(w.rows, plain.seconds);
+      const wcCpu = cpuPerRow(w.rows, wc.cpuSeconds, wc.startupCpuSeconds);
+      const plainUs = (plain.cpuSeconds * 1e6) / w.rows;
       return [{
         title: `nats: ${w.rows.toLocaleString('en-US')} messages, JetStream file storage, window ${MAX_IN_FLIGHT}`,
-        columns: ['publisher', 'seconds', 'msgs/s', 'vs plain', 'startup s', 'CPU s', 'peak RSS MB'],
+        columns: ['publisher', 'seconds', 'msgs/s', 'vs plain', 'startup s', 'CPU s', 'CPU µs/row', 'peak RSS MB'],
         rows: [
-          ['plain @nats-io/jetstream publisher', plain.seconds, Math.round(plainRate), '1.00x', null, null, null],
+          ['plain @nats-io/jetstream publisher', plain.seconds, Math.round(plainRate), '1.00x', null, plain.cpuSeconds, Math.round(plainUs * 10) / 10, null],
           ['walcast (slot -> nats)', wc.seconds, Math.round(wcRate), ratio(wcRate, plainRate),
-            wc.startupSeconds, wc.cpuSeconds, Math.round(wc.peakRssBytes / MB)],
+            wc.startupSeconds, wc.cpuSeconds, wcCpu.usPerRow === null ? null : Math.round(wcCpu.usPerRow * 10) / 10, Math.round(wc.peakRssBytes / MB)],
         ],
         notes: [
           `message: ${sample.data.length} bytes payload + headers ${sample.headers.map(([k]) => k).join(', ')}, Nats-Msg-Id;`
@@ -76,6 +78,8 @@ export const nats: Scenario = {
           'walcast: spawn until confirmed_flush_lsn passed the last commit (startup, PostgreSQL decoding included).',
           afterStartup('walcast', w.rows, wc.seconds, wc.startupSeconds, plainRate) + ' (plain publisher)',
           'plain: one in-process connection, first publish to last PubAck, at most 256 unacked publishes.',
+          'CPU µs/row: process CPU time ÷ rows; walcast from its "connector streaming" log line to the last confirm'
+            + ' (pgoutput decoding, envelopes, NATS client), plain: the bench process from first publish to last PubAck (NATS client only).',
         ],
       }];
     } finally {
@@ -96,11 +100,12 @@ async function sampleMessage(jsm: JetStreamManager, seq: number, storedBytes: nu
 }
 
 /** Publishes `count` copies of the sample with unique Nats-Msg-Id, at most MAX_IN_FLIGHT unacked. */
-async function plainPublisher(nc: NatsConnection, jsm: JetStreamManager, count: number, sample: Sample): Promise<{ seconds: number }> {
+async function plainPublisher(nc: NatsConnection, jsm: JetStreamManager, count: number, sample: Sample): Promise<{ seconds: number; cpuSeconds: number }> {
   await jsm.streams.add({ name: PLAIN_STREAM, subjects: ['plain.>'], storage: StorageType.File });
   const js = jetstream(nc);
   const subject = 'plain.public.bench';
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await new Promise<void>((resolve, reject) => {
     let next = 0;
     let acked = 0;
@@ -123,5 +128,7 @@ async function plainPublisher(nc: NatsConnection, jsm: JetStreamManager, count: 
     };
     pump();
   });
-  return { seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }

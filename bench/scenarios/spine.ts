@@ -2,7 +2,7 @@
  * spine: the streaming path against its physical limit. One workload, two pgoutput slots created
  * at the same point before it, so both consumers decode the same WAL, one after the other:
  *   (a) pg_recvlogical --endpos L to /dev/null: server-side decoding + transfer, nothing else;
- *   (b) walcast (child process, sink kafka -> mock broker) until the slot's confirmed_flush_lsn
+ *   (b) walcast (child process, sink kafka -> Apache Kafka) until the slot's confirmed_flush_lsn
  *       passes L: decode, envelope, produce, broker ack, confirm.
  * L is pg_current_wal_lsn() read inside the last workload transaction before its COMMIT.
  */
@@ -20,7 +20,7 @@ const SLOT_RECV = 'bench_spine_recvlogical';
 
 export const spine: Scenario = {
   name: 'spine',
-  summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Kafka (mock, or Apache Kafka with --kafka real; rows/s, ratio, peak RSS)',
+  summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Apache Kafka (rows/s, ratio, peak RSS)',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const db = await createBenchDatabase(ctx.pg, 'bench_spine');
     await createBenchTable(db);

@@ -26,6 +26,7 @@ import type { SinkRecord } from '../sink/port';
 import { columnControls } from './column-controls';
 import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
+import { rowJsonFromKey } from './missing-row';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
 import { messageTopicName } from './topic';
 import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts, type SchemaEnvelopeContext } from './schema-envelope';
@@ -232,6 +233,21 @@ export class EnvelopeBuilder {
     this.txMeta = null;
     const d = this.draft(state.topic, utf8(keyJson(state, row, null)), null, after, source, 'r', nowUs);
     return { ...d, ...(this.schemas === null ? {} : this.schemas.wrap(relation, state.topic, state, d.key, d.value)), id };
+  }
+
+  /**
+   * A delete for a row the table no longer has, known only by `key` as a topic holds it (the
+   * re-snapshot's delete pass): op 'd', `before` from the key (missing-row.ts; null when the key
+   * is not a JSON object), source at `lsn` with snapshot "false" and no txId; then a tombstone
+   * when tombstones are on. Ids `<id>` and `<id>:tombstone`.
+   */
+  missingRowDelete(relation: Relation, key: Buffer, lsn: Lsn, id: string, nowUs: bigint): SinkRecord[] {
+    const state = this.states.get(relation);
+    const before = rowJsonFromKey(state, key.toString('utf8'), relation.columns.map((c) => c.name));
+    const source: SourceInfo = { tsUs: nowUs, snapshot: 'false', lastLsn: null, lsn, schemaJson: state.schemaJson, tableJson: state.tableJson, txId: null };
+    const out: SinkRecord[] = [{ ...this.draft(state.topic, key, before, null, source, 'd', nowUs), id }];
+    if (this.ctx.options.tombstonesOnDelete) out.push({ topic: state.topic, key, value: null, headers: OP_HEADERS.d, id: `${id}:tombstone` });
+    return out;
   }
 
   private update(event: UpdateEvent, tx: TxContext, nowUs: bigint, out: Draft[]): void {

@@ -44,6 +44,8 @@ export interface RelationState {
   readonly fallbacks: readonly (JsonValue | undefined)[];
   /** The same for before: column controls apply to it (a hashed column hashes its fallback, as Debezium does). */
   readonly valueFallbacks: readonly (JsonValue | undefined)[];
+  /** Per column: the column control's mapping of a converted value (truncate, mask with hash), or undefined. */
+  readonly valueMaps: readonly (((v: JsonValue) => JsonValue) | undefined)[];
 }
 
 export class RelationStates {
@@ -100,6 +102,7 @@ export class RelationStates {
       keyIndexes,
       valueIndexes,
       fallbacks,
+      valueMaps: mappers.map((m) => (m?.kind === 'map' ? (v: JsonValue) => m.map(v) : undefined)),
       valueFallbacks: fallbacks.map((f, i) => {
         const m = mappers[i];
         return f === undefined || m?.kind !== 'map' ? f : m.map(f);

@@ -2,8 +2,9 @@
  * Connector state in a compacted Kafka topic (`offsets.topic`, one partition, keyed by connector
  * name), beside the data: a lost local disk or a second pod reads the same truth.
  *
- * - read: the first read consumes the topic from the beginning up to its end as of that moment
- *   (the last record of our key wins; a tombstone means "no state") and keeps the result; later
+ * - read: the first read consumes the topic from the beginning up to its last stable offset as
+ *   of that moment, read_committed (the last record of our key wins; a tombstone means "no
+ *   state") and keeps the result; later
  *   reads return what this store last read or wrote. That is sound because only the slot's owner
  *   writes (the advisory lock), and a new owner starts with a new store.
  * - write: an idempotent produce with acks=-1 to partition 0; durable when it resolves.
@@ -11,11 +12,13 @@
  * The topic is created when missing: one partition, `cleanup.policy=compact`, the sink's
  * replication factor.
  */
-import { Admin, Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions } from '../sink/kafka/client-options';
 import { describeError } from '../sink/kafka/client-errors';
+import { readCommitted } from '../sink/kafka/committed-reader';
+import { initTransactions } from '../sink/kafka/transactions';
 import { ensureTopicsExist } from '../sink/kafka/topics';
 import { type ConnectorState, parseState, type StateStore } from './state-store';
 
@@ -24,8 +27,10 @@ export interface KafkaTopicStoreOptions {
   readonly topic: string;
   /** The key: the connector name. */
   readonly name: string;
-  /** How long the first read may take (topic creation, group join, reading). Default 60 s. */
+  /** How long the first read may take (topic creation, reading). Default 60 s. */
   readonly readTimeoutMs?: number;
+  /** Exactly-once: the sink's transactional.id, fenced before the first read. */
+  readonly transactionalId?: string;
 }
 
 export class KafkaTopicStateStore implements StateStore {
@@ -89,38 +94,31 @@ export class KafkaTopicStateStore implements StateStore {
     }
   }
 
-  /** The value of the last record of our key up to the topic's end now; null when none or a tombstone. */
+  /**
+   * The value of the last committed record of our key up to the topic's last stable offset
+   * now; null when none or a tombstone. With exactly-once the sink's transactions write the
+   * offset record here too, so the topic holds transaction markers and aborted records: it is
+   * read as read_committed (committed-reader.ts), after fencing the transactional.id so a
+   * transaction a killed instance left open is aborted instead of holding the stable offset back.
+   */
   private async lastValue(): Promise<string | null> {
     const k = this.options.kafka;
-    const consumer = new Consumer<Buffer, Buffer, string, string>({
-      ...clientOptions(k, DEFAULT_KAFKA_RETRY),
-      clientId: `${k.clientId}-state-reader`,
-      // A throwaway group: nothing is committed, every read starts at the beginning.
-      groupId: `walcast-state-${this.options.name}-${process.pid}-${Date.now()}`,
-      autocommit: false,
-      maxWaitTime: 100,
-    });
+    if (this.options.transactionalId) await this.fence(this.options.transactionalId);
+    let last: string | null = null;
+    await readCommitted({ ...clientOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-reader` }, this.options.topic, 0, (r) => {
+      if (r.key?.toString() === this.options.name) last = r.value && r.value.length > 0 ? r.value.toString() : null;
+    }, this.options.readTimeoutMs ?? 60_000);
+    return last;
+  }
+
+  /** InitProducerId for `transactionalId`: the broker aborts its open transaction and fences its producer. */
+  private async fence(transactionalId: string): Promise<void> {
+    const k = this.options.kafka;
+    const producer = new Producer({ ...producerOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-fence`, transactionalId });
     try {
-      const offsets = await consumer.listOffsets({ topics: [this.options.topic] });
-      const end = offsets.get(this.options.topic)?.[0] ?? 0n;
-      if (end === 0n) return null;
-      const stream = await consumer.consume({ topics: [this.options.topic], mode: MessagesStreamModes.EARLIEST });
-      let last: string | null = null;
-      const deadline = setTimeout(() => { void stream.close(); }, this.options.readTimeoutMs ?? 60_000);
-      let reached = false;
-      try {
-        for await (const m of stream) {
-          if (m.key?.toString() === this.options.name) last = m.value && m.value.length > 0 ? m.value.toString() : null;
-          if (m.offset + 1n >= end) { reached = true; break; }
-        }
-      } finally {
-        clearTimeout(deadline);
-        await stream.close().catch(() => undefined);
-      }
-      if (!reached) throw new Error(`did not reach offset ${end} of the state topic in time`);
-      return last;
+      await initTransactions(producer);
     } finally {
-      await consumer.close(true).catch(() => undefined);
+      await producer.close().catch(() => undefined);
     }
   }
 

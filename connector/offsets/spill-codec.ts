@@ -137,9 +137,10 @@ export class SpillDecoder {
    * Decodes every whole record in `buf` into `out`; returns the offset of the first byte not
    * consumed (the start of a record that continues in the next chunk).
    */
-  decodeAll(buf: Buffer, out: SpilledChange[]): number {
+  decodeAll(buf: Buffer, out: SpilledChange[], maxChanges = Infinity): number {
     let pos = 0;
-    while (buf.length - pos >= 4) {
+    const stop = out.length + maxChanges;
+    while (buf.length - pos >= 4 && out.length < stop) {
       const n = buf.readUInt32BE(pos);
       if (buf.length - pos - 4 < n) break;
       const change = this.decodeRecord(new BufferReader(buf, pos + 4, pos + 4 + n));

@@ -11,6 +11,10 @@
  * V8's young generation while they fill, and would pile up in old space until a full GC (this
  * showed as +60 MB peak RSS on a 1M-row transaction).
  *
+ * Disk is bounded too when `maxDiskBytes` > 0: a write that would take the spill files of all
+ * open transactions together past it fails with SPILL_QUOTA (not retriable: the same
+ * transaction would need the same space again), naming the transaction and both remedies.
+ *
  * The directory belongs to one connector and holds nothing durable: a spill is only useful to
  * the session that wrote it (after a restart PostgreSQL streams the transaction again from its
  * start), so the directory is emptied when opened and removed when closed; a transaction's file
@@ -29,25 +33,36 @@ const INITIAL_BUFFER = 64 * 1024;
 const TX_BUFFER_MAX = 256 * 1024;
 /** Bytes read from a spill file per step of a replay. */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Changes handed to the replay at a time. A whole 1 MiB chunk decoded at once (~4,000 changes,
+ * several MB of objects) outlives a young-generation collection and is promoted to old space as
+ * garbage-to-be; small slices die young.
+ */
+const YIELD_CHANGES = 256;
 
 export class SpillStore {
   private readonly open = new Set<SpilledTx>();
   private buffered = 0;
   private seq = 0;
+  /** Bytes in the files of open transactions. */
+  private onDisk = 0;
   /** Bytes written to disk since the store opened (for logs and metrics). */
   bytesWritten = 0;
 
-  private constructor(readonly dir: string, readonly memoryBytes: number) {}
+  private constructor(readonly dir: string, readonly memoryBytes: number, readonly maxDiskBytes: number) {}
 
-  /** Empties (or creates) `dir`: whatever a previous process left there is stale. */
-  static open(dir: string, memoryBytes: number): SpillStore {
+  /**
+   * Empties (or creates) `dir`: whatever a previous process left there is stale. `maxDiskBytes`
+   * 0: no disk quota.
+   */
+  static open(dir: string, memoryBytes: number, maxDiskBytes = 0): SpillStore {
     try {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
     } catch (e) {
       throw spillError(`cannot prepare the spill directory ${dir}`, e, dir);
     }
-    return new SpillStore(dir, memoryBytes);
+    return new SpillStore(dir, memoryBytes, maxDiskBytes);
   }
 
   /** Starts the spill of one transaction. */
@@ -68,9 +83,32 @@ export class SpillStore {
     if (this.buffered > this.memoryBytes) for (const tx of this.open) tx.flush();
   }
 
+  /** @internal A transaction's file grew by `n` bytes. */
+  wrote(n: number): void {
+    this.onDisk += n;
+    this.bytesWritten += n;
+  }
+
+  /** Bytes in the spill files of open transactions. */
+  get diskBytes(): number {
+    return this.onDisk;
+  }
+
+  /** @internal SpilledTx asks before writing `n` more bytes to its file; throws past the quota. */
+  checkDisk(tx: SpilledTx, n: number): void {
+    if (this.maxDiskBytes > 0 && this.onDisk + n > this.maxDiskBytes) {
+      throw new ConnectorError('SPILL_QUOTA',
+        `streamed in-progress transactions need more than source.streamSpillMaxBytes (${this.maxDiskBytes} bytes) of local disk in ${this.dir}: `
+        + `transaction ${tx.xid} has ${tx.changes} changes so far and the open transactions hold ${this.onDisk} bytes on disk. `
+        + 'Raise source.streamSpillMaxBytes (the disk must have that much room), or set source.streamInProgress = false so that PostgreSQL keeps such transactions on its own disk until COMMIT',
+        { context: { spillDir: this.dir, xid: tx.xid, spillBytes: this.onDisk, maxBytes: this.maxDiskBytes } });
+    }
+  }
+
   /** @internal */
   released(tx: SpilledTx, buffered: number): void {
     this.buffered -= buffered;
+    this.onDisk -= tx.fileBytes;
     this.open.delete(tx);
   }
 
@@ -112,6 +150,7 @@ export class SpilledTx {
   flush(): void {
     const n = this.writer.length;
     if (n === 0 || this.discarded) return;
+    this.store.checkDisk(this, n);
     try {
       this.fd ??= openSync(this.path, 'w+', 0o600);
       const view = this.writer.view();
@@ -120,13 +159,13 @@ export class SpilledTx {
       throw spillError(`cannot write the spill of transaction ${this.xid} to ${this.path}`, e, this.store.dir);
     }
     this.fileBytes += n;
-    this.store.bytesWritten += n;
+    this.store.wrote(n);
     this.writer.reset();
     this.store.grew(-n);
   }
 
   /**
-   * The transaction's changes in order, in arrays of about 1 MiB encoded, without those of
+   * The transaction's changes in order, in arrays of at most YIELD_CHANGES, without those of
    * aborted subtransactions. Nothing may be appended while reading.
    */
   async *read(): AsyncGenerator<DataEvent[]> {
@@ -155,23 +194,32 @@ export class SpilledTx {
           if (bytesRead === 0) throw new ConnectorError('STATE', `spill ${this.path} ended at ${position} of ${this.fileBytes} bytes`);
           position += bytesRead;
           const filled = carry + bytesRead;
-          const changes: SpilledChange[] = [];
-          const used = decoder.decodeAll(buf.subarray(0, filled), changes);
+          let used = 0;
+          for (;;) {
+            const changes: SpilledChange[] = [];
+            used += decoder.decodeAll(buf.subarray(used, filled), changes, YIELD_CHANGES);
+            const events = take(changes);
+            if (events.length > 0) yield events;
+            if (changes.length < YIELD_CHANGES) break; // the rest of the chunk is an incomplete record
+          }
           buf.copy(buf, 0, used, filled);
           carry = filled - used;
-          const events = take(changes);
-          if (events.length > 0) yield events;
         }
         if (carry > 0) throw new ConnectorError('STATE', `spill ${this.path} ends inside a record`);
       } finally {
         await handle.close();
       }
     }
-    const changes: SpilledChange[] = [];
     const tail = this.writer.view();
-    if (decoder.decodeAll(tail, changes) !== tail.length) throw new ConnectorError('STATE', `spill buffer of transaction ${this.xid} ends inside a record`);
-    const events = take(changes);
-    if (events.length > 0) yield events;
+    let used = 0;
+    for (;;) {
+      const changes: SpilledChange[] = [];
+      used += decoder.decodeAll(tail.subarray(used), changes, YIELD_CHANGES);
+      const events = take(changes);
+      if (events.length > 0) yield events;
+      if (changes.length < YIELD_CHANGES) break;
+    }
+    if (used !== tail.length) throw new ConnectorError('STATE', `spill buffer of transaction ${this.xid} ends inside a record`);
   }
 
   /** Drops the buffer and the file (after commit or abort). */

@@ -25,7 +25,10 @@ export function createStateStore(config: WalcastConfig, logger: Logger): Closabl
   const kind = stateStoreKind(config);
   if (kind === 'file') return Object.assign(file, { close: async () => undefined });
   const broker = kind === 'kafka'
-    ? new KafkaTopicStateStore({ kafka: config.sink.kafka, topic: config.offsets.topic, name: config.name })
+    ? new KafkaTopicStateStore({
+      kafka: config.sink.kafka, topic: config.offsets.topic, name: config.name,
+      transactionalId: config.sink.kafka.exactlyOnce ? config.sink.kafka.transactionalId : undefined,
+    })
     : new NatsKvStateStore({ nats: config.sink.nats, bucket: config.offsets.bucket, name: config.name });
   return withMigration(broker, file, logger);
 }

@@ -30,13 +30,15 @@ import type { Metrics } from '../observe/metrics';
 import { type ConnectorState, type StateStore, updateState } from '../offsets/state-store';
 import { Lsn, formatLsn, parseLsn } from '../protocol/lsn';
 import type { SinkFactory } from '../sink/factory';
-import type { Sink, SinkRecord } from '../sink/port';
+import type { Sink, SinkCheckpoint, SinkRecord } from '../sink/port';
 import { applyPublicationPlan } from '../source/publication';
 import { ReplicationConnection } from '../source/replication-connection';
 import { createSlot } from '../source/slot';
 import { runSnapshot } from '../source/snapshot';
+import { progressFor, type SnapshotProgressRecord } from '../source/snapshot/resume';
 import type { Lifecycle } from './lifecycle';
 import { Inspection, inspectServer } from './prepare';
+import { deleteMissingRows, markTopics } from './delete-missing';
 import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
 import { confirmRecorder, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
 import { judgeSlot, SlotVerdict } from './slot-verdict';
@@ -79,8 +81,10 @@ function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
     type: sink.type,
     start: () => sink.start(),
     ensureTopics: (t) => sink.ensureTopics(t),
-    publish: (records: readonly SinkRecord[]) => { if (records.length > 0) published = true; return sink.publish(records); },
+    publish: (records: readonly SinkRecord[], checkpoint?: SinkCheckpoint) => { if (records.length > 0) published = true; return sink.publish(records, checkpoint); },
     stop: () => sink.stop(),
+    ...(sink.committedOffset ? { committedOffset: sink.committedOffset } : {}),
+    ...(sink.committedSnapshot ? { committedSnapshot: sink.committedSnapshot } : {}),
   };
   return { sink: watched, published: () => published };
 }
@@ -197,6 +201,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
           action: action === null ? undefined : () => action.run(),
         }
         : undefined,
+      // Exactly-once: skip what the committed offset covers. A slot this attempt created has
+      // replayed nothing yet: everything it sends starts after its consistent point.
+      exactlyOnce: sink.committedOffset ? { committed: slotStart.created ? null : sink.committedOffset() } : undefined,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());
@@ -242,7 +249,7 @@ function streamedTransactions(ctx: AttemptContext, serverVersion: number): Strea
   const dir = ctx.tail
     ? join(tmpdir(), `walcast-${config.name}-tail-${process.pid}.spill`)
     : join(config.offsets.stateDir, `${config.name}.spill`);
-  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes), logger);
+  return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes, config.source.streamSpillMaxBytes), logger);
 }
 
 /** True when the state says a slot creation was started and its answer never came. */
@@ -266,8 +273,22 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
       'keeping the replication slot: a fresh snapshot is read, then changes since the slot position are replayed');
   }
   if (slot.startLsn === 0n) throw new ConnectorError('STATE', 'refusing to record a snapshot at 0/0', { context: { slot: config.source.slot } });
-  const record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
+  let record = { slot: config.source.slot, consistentPoint: formatLsn(slot.startLsn), startedAt: new Date().toISOString() };
+  // Exactly-once: an interrupted snapshot on the kept slot resumes from what it committed (its
+  // progress rides in the offset record); a new slot or another snapshot starts from scratch.
+  let resume: SnapshotProgressRecord | null = null;
+  if (sink.committedSnapshot && !slot.created) {
+    const prior = (await ctx.stateStore.read())?.snapshot;
+    if (prior?.status === 'in_progress' && prior.slot === record.slot && prior.consistentPoint === record.consistentPoint) {
+      resume = progressFor(sink.committedSnapshot(), prior.startedAt);
+      if (resume) record = { ...record, startedAt: prior.startedAt };
+    }
+  }
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
+  const deletePass = config.snapshot.deleteMissing && config.sink.type === 'kafka'
+    ? { kafka: config.sink.kafka, topicPrefix: config.topicPrefix, tables: inspection.tables, client, builder, sink, logger, lsn: snapshotLsn, maxInFlightRecords: config.source.maxInFlightEvents, signal: ctx.signal }
+    : null;
+  const marks = deletePass ? await markTopics(deletePass) : null;
   const result = await runSnapshot({
     url: config.source.url,
     snapshotName: slot.snapshotName,
@@ -280,7 +301,9 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
     progress: 'auto',
     metrics: ctx.metrics,
     signal: ctx.signal,
+    exactlyOnce: sink.committedSnapshot ? { startedAt: record.startedAt, resume } : undefined,
   });
+  if (deletePass && marks) await deleteMissingRows(deletePass, marks);
   await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
   logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');
 }

@@ -53,7 +53,7 @@ export function decideSnapshot(mode: SnapshotMode, verdict: SlotVerdict, state: 
         return {
           action: 'snapshot', slot: 'create', dropFirst: verdict.slot !== null,
           reason: `${verdict.detail}; snapshot.mode is ${mode}: re-snapshotting on a new slot`,
-          warning: `${verdict.detail}. Re-snapshotting on a new slot (snapshot.mode = ${mode}); rows deleted while the slot was gone stay in the topics`,
+          warning: `${verdict.detail}. Re-snapshotting on a new slot (snapshot.mode = ${mode}); rows deleted while the slot was gone stay in the topics unless snapshot.deleteMissing is on (Kafka)`,
         };
       }
       return {

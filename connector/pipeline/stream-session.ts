@@ -18,7 +18,7 @@ import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../deco
 import type { EnvelopeBuilder } from '../envelope/builder';
 import { OpenTransaction, transactionRecord, type TransactionRecordText } from '../envelope/transaction-metadata';
 import type { HeartbeatRecords } from '../envelope/heartbeat-record';
-import type { Sink, SinkRecord } from '../sink/port';
+import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../sink/port';
 import { AckTracker } from '../offsets/ack-tracker';
 import { LSN_ZERO, Lsn, formatLsn } from '../protocol/lsn';
 import type { Logger } from '../observe/logger';
@@ -60,6 +60,12 @@ export interface SessionDeps {
   readonly transactionMetadata?: { readonly topic: string; readonly schemas: boolean };
   /** heartbeat.intervalMs > 0: a heartbeat record (and the action query, if any) every intervalMs. */
   readonly heartbeat?: { readonly intervalMs: number; readonly records: HeartbeatRecords; readonly action?: () => Promise<void> };
+  /**
+   * Exactly-once (the sink commits Kafka transactions at checkpoints): every PostgreSQL
+   * transaction is published with a checkpoint at its end, and `committed` is the offset the
+   * sink read at start: replayed transactions at or below it are skipped (see skips()).
+   */
+  readonly exactlyOnce?: { readonly committed: CommittedOffset | null };
 }
 
 interface OpenTx {
@@ -77,6 +83,22 @@ interface OpenTx {
   /** envelope.transactionMetadata: counters, and whether BEGIN still waits for a position (replays). */
   meta?: OpenTransaction;
   beginPending?: boolean;
+  /** Exactly-once: already committed to Kafka (at or below the committed offset): no records. */
+  readonly skip: boolean;
+  /** Records of this transaction were handed out (the commit needs a checkpoint). */
+  emitted: boolean;
+}
+
+/**
+ * The skip rule (exactly-once). The offset record holds the commit LSN C and end LSN E of the
+ * last PostgreSQL transaction committed to Kafka (or a non-transactional message's LSN as both).
+ * The slot replays transactions in commit order; a transaction T' after it has its commit
+ * record after E, so commitLsn(T') >= E > C. Hence a replayed transaction (its BEGIN carries its
+ * commit LSN) or non-transactional message is already in Kafka exactly when its commit LSN
+ * (message LSN) <= C.
+ */
+export function alreadyCommitted(commitLsn: Lsn, committed: CommittedOffset | null): boolean {
+  return committed !== null && commitLsn <= committed.commitLsn;
 }
 
 export class StreamSession {
@@ -87,6 +109,8 @@ export class StreamSession {
   /** Commit time (µs) of the newest transaction with records in `batch`: behind-source metric. */
   private batchCommitUs = 0n;
   private readonly tally = new EventTally();
+  /** Exactly-once: replayed transactions skipped so far (logged when the first new one starts). */
+  private skipped = 0;
   private flushScheduled = false;
   private tx: OpenTx | null = null;
   private lastCommitLsn: Lsn | null = null;
@@ -190,8 +214,11 @@ export class StreamSession {
 
   private onEvent(ev: ChangeEvent, nowUs: bigint): void {
     switch (ev.kind) {
-      case 'begin':
-        this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0, counts: false };
+      case 'begin': {
+        const skip = this.deps.exactlyOnce !== undefined && alreadyCommitted(ev.finalLsn, this.deps.exactlyOnce.committed);
+        if (skip) this.skipped++;
+        else this.noteSkipped();
+        this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0, counts: false, skip, emitted: false };
         this.tracker.begin();
         if (this.deps.transactionMetadata) {
           this.tx.meta = new OpenTransaction(ev.xid, ev.commitTimeUs / 1000n);
@@ -200,11 +227,15 @@ export class StreamSession {
           else this.pushTxRecord(this.tx, this.tx.meta.begin(this.walStart));
         }
         return;
+      }
       case 'commit':
         if (this.tx?.meta) {
           if (this.tx.beginPending) this.pushTxRecord(this.tx, this.tx.meta.begin(ev.endLsn));
           this.pushTxRecord(this.tx, this.tx.meta.end(ev.endLsn));
         }
+        // Exactly-once: the transaction's records (its last one at least, see flush) go out
+        // with a checkpoint, where the sink commits its Kafka transaction with this offset.
+        if (this.deps.exactlyOnce && this.tx?.emitted) this.flush({ lsn: { commitLsn: this.tx.commitLsn, endLsn: ev.endLsn } });
         // Records of this transaction still sitting in `batch` are already reserved in the tracker.
         this.tracker.commit(ev.endLsn);
         // Debezium's source.sequence[0] is the LSN the walsender stamped on the last COMMIT
@@ -234,7 +265,11 @@ export class StreamSession {
 
   private onData(ev: DataEvent, nowUs: bigint): void {
     // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
-    const tx = this.tx ?? { xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0, counts: false };
+    const outside = this.tx === null;
+    const tx = this.tx ?? {
+      xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0, counts: false, emitted: false,
+      skip: this.deps.exactlyOnce !== undefined && alreadyCommitted(ev.lsn, this.deps.exactlyOnce.committed),
+    };
     // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
     // (once emitted: a filtered-out one leaves it as it was).
     const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;
@@ -252,8 +287,13 @@ export class StreamSession {
     if (!this.deps.builder.isSkippedOperation(ev)) tx.counts = true;
     if (records.length === 0) return;
     this.lastCommitLsn = lastCommitLsn;
+    // Built all the same (envelope state such as source.sequence must match the first delivery).
+    if (tx.skip) return;
     if (this.deps.metrics) this.tally.add(ev);
     this.push(records, tx.commitTimeUs);
+    tx.emitted = true;
+    // A non-transactional message is a unit of its own.
+    if (outside && this.deps.exactlyOnce) this.flush({ lsn: { commitLsn: ev.lsn, endLsn: ev.lsn } });
   }
 
   /** Reserves `records` in the tracker (stream order) and queues them for the next flush. */
@@ -264,10 +304,22 @@ export class StreamSession {
     for (const r of records) this.batch.push(r);
   }
 
+  private noteSkipped(): void {
+    if (this.skipped === 0) return;
+    const committed = this.deps.exactlyOnce?.committed;
+    this.deps.logger.info({ skipped: this.skipped, committedLsn: committed ? formatLsn(committed.commitLsn) : null },
+      `skipped ${this.skipped} replayed transaction(s) already committed to Kafka (commit LSN at or below ${committed ? formatLsn(committed.commitLsn) : '-'})`);
+    this.skipped = 0;
+  }
+
   /** A BEGIN or END record of envelope.transactionMetadata, with the transaction's next id. */
   private pushTxRecord(tx: OpenTx, text: TransactionRecordText): void {
     const meta = this.deps.transactionMetadata!;
-    this.push([transactionRecord(meta.topic, text, `${formatLsn(tx.commitLsn)}:${tx.index++}`, meta.schemas)], tx.commitTimeUs);
+    const record = transactionRecord(meta.topic, text, `${formatLsn(tx.commitLsn)}:${tx.index++}`, meta.schemas);
+    // Exactly-once: a replayed transaction already in Kafka sends neither its data nor BEGIN/END.
+    if (tx.skip) return;
+    this.push([record], tx.commitTimeUs);
+    tx.emitted = true;
   }
 
   private streamedTxs(): StreamedTransactions {
@@ -320,13 +372,23 @@ export class StreamSession {
     });
   }
 
-  private flush(): void {
+  private flush(checkpoint?: SinkCheckpoint): void {
     this.flushScheduled = false;
     if (this.batch.length === 0 || this.failure) return;
-    const records = this.batch;
+    let records = this.batch;
     const first = this.batchStart;
     const commitUs = this.batchCommitUs;
     this.batch = [];
+    if (this.deps.exactlyOnce && checkpoint === undefined && this.tx !== null) {
+      // Mid-transaction: the sink acks pieces of an open Kafka transaction as they are sent, so
+      // the transaction's last record stays here until its commit goes out with the checkpoint:
+      // the tracker then cannot confirm the commit before Kafka committed it.
+      const held = records[records.length - 1]!;
+      records = records.slice(0, -1);
+      this.batch = [held];
+      this.batchStart = first + records.length;
+      if (records.length === 0) return;
+    }
     if (this.deps.metrics) {
       this.tally.flush(this.deps.metrics);
       this.deps.metrics.inflightEvents(this.tracker.inFlight);
@@ -341,7 +403,7 @@ export class StreamSession {
       gate.then(() => { if (this.topicGate === gate) this.topicGate = null; }, () => undefined);
       gate.catch(() => { for (const t of newTopics) this.deps.knownTopics.delete(t); });
     }
-    const sent = this.topicGate ? this.topicGate.then(() => this.deps.sink.publish(records)) : this.deps.sink.publish(records);
+    const sent = this.topicGate ? this.topicGate.then(() => this.deps.sink.publish(records, checkpoint)) : this.deps.sink.publish(records, checkpoint);
     const tracked = sent.then(
       () => this.onAcked(first, records.length, commitUs),
       (e: unknown) => {

@@ -3,6 +3,7 @@ import type { WalcastConfig } from '../../config/types';
 import type { Logger } from '../observe/logger';
 import type { Sink } from './port';
 import { createKafkaSink } from './kafka';
+import { offsetKeyOf } from './kafka/transactions';
 import { createNatsSink } from './nats';
 import { createStdoutSink } from './stdout';
 
@@ -17,7 +18,12 @@ export type SinkFactory = (config: WalcastConfig, deps: SinkFactoryDeps) => Sink
 export const createSink: SinkFactory = (config, deps) => {
   switch (config.sink.type) {
     case 'kafka':
-      return createKafkaSink(config.sink.kafka, { logger: deps.logger.child({ sink: 'kafka' }) });
+      return createKafkaSink(config.sink.kafka, {
+        logger: deps.logger.child({ sink: 'kafka' }),
+        exactlyOnce: config.sink.kafka.exactlyOnce
+          ? { transactionalId: config.sink.kafka.transactionalId, offsetsTopic: config.offsets.topic, offsetKey: offsetKeyOf(config.name), slot: config.source.slot }
+          : undefined,
+      });
     case 'nats':
       return createNatsSink(config.sink.nats, { logger: deps.logger.child({ sink: 'nats' }), subjectsPrefix: config.topicPrefix });
     case 'stdout':

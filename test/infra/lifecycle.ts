@@ -8,8 +8,8 @@ import { PgServer, startPostgres } from './postgres';
 // Starts and stops the servers of one integration run: PostgreSQL, one real Apache Kafka broker
 // (kafka-broker.ts) and nats-server (nats.ts). The Kafka and NATS modules are optional: when the
 // file is absent the service is skipped. Their contract: `startKafka()` / `startNats()` resolve
-// with `{ info, stop() }` where `info` is JSON-serialisable. Tests that need the librdkafka mock
-// (fault injection) or a 3-broker cluster start their own.
+// with `{ info, stop() }` where `info` is JSON-serialisable. Tests that stop or kill a broker, or
+// need a 3-broker cluster, start their own.
 
 /** Handle contract of the optional service modules. */
 export interface ServiceHandle {

@@ -65,3 +65,15 @@ export function describeError(e: unknown): string {
   const root = reasons.length > 0 ? reasons[reasons.length - 1] : undefined;
   return root && root !== e.message ? `${e.message} Cause: ${root}` : e.message;
 }
+
+/**
+ * The broker fenced this producer: another one initialised the same transactional.id (a newer
+ * epoch), so this one may never write again. PRODUCER_FENCED from the coordinator,
+ * INVALID_PRODUCER_EPOCH from a partition leader.
+ */
+export function isFenced(e: unknown): boolean {
+  return some(e, (x) => {
+    const id = (x as { apiId?: unknown }).apiId;
+    return id === 'PRODUCER_FENCED' || id === 'INVALID_PRODUCER_EPOCH';
+  });
+}

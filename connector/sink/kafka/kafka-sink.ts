@@ -8,17 +8,20 @@
  * A failed send does not change the state but latches the queue: every later publish() rejects
  * with that error until the sink is stopped and recreated.
  *
- * Exactly-once (transactions) would sit in `send` below: the same queue, with each batch cut at
- * PostgreSQL transaction boundaries and sent as producer.beginTransaction() -> send -> offset
- * record -> commit(); a failed or fenced commit latches the queue the same way.
+ * Exactly-once (deps.exactlyOnce, transactions.ts): the same queue with checkpoints: each batch
+ * is cut at PostgreSQL transaction (or snapshot batch) boundaries and sent inside a Kafka
+ * transaction, committed with an offset record; a failed or fenced commit latches the queue
+ * the same way (fenced: SINK_FENCED, which the supervisor does not retry).
  */
 import { Admin, Producer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../config/types';
 import { ConnectorError } from '../../errors';
+import { formatLsn } from '../../protocol/lsn';
 import type { Logger } from '../../observe/logger';
-import type { Sink, SinkRecord } from '../port';
+import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../port';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
-import { describeError as describe, isPermanent } from './client-errors';
+import { describeError as describe, isFenced, isPermanent } from './client-errors';
+import { type ExactlyOnceOptions, initTransactions, readCommittedOffset, Transactions } from './transactions';
 import { logBrokerEvents } from './log-adapter';
 import type { RegistryOptions } from './avro/registry';
 import { createRecordFormat, type RecordFormat } from './record-format';
@@ -38,6 +41,8 @@ export interface KafkaSinkDeps {
   readonly stopFlushTimeoutMs?: number;
   /** Schema registry retries and timeout of format avro (tests inject fast ones). */
   readonly registry?: RegistryOptions;
+  /** Exactly-once: transactions with an offset record (sink.kafka.exactlyOnce). */
+  readonly exactlyOnce?: ExactlyOnceOptions;
 }
 
 type Message = MessageToProduce<Buffer, Buffer, string, string>;
@@ -56,6 +61,7 @@ interface Clients {
   readonly producer: Producer<Buffer, Buffer, string, string>;
   readonly admin: Admin;
   readonly unsubscribe: () => void;
+  readonly transactions: Transactions | null;
 }
 
 export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink {
@@ -98,10 +104,12 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
     }
   };
 
-  const queue = new SendQueue<SinkRecord>({
+  const eos = deps.exactlyOnce;
+  const queue = new SendQueue<SinkRecord, SinkCheckpoint>({
     maxBatchRecords: config.batchMaxRecords,
+    checkpoints: eos !== undefined,
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
-    send: async (batch) => {
+    send: async (batch, checkpoint) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
       const topics = new Set<string>();
       const encoded = format?.serialize ? await format.serialize(batch) : batch;
@@ -110,13 +118,21 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
         return toMessage(r);
       });
       await ensureKnown(clients, [...topics]);
-      await clients.producer.send({ messages });
+      if (clients.transactions) await clients.transactions.send(messages, checkpoint);
+      else await clients.producer.send({ messages });
     },
     toError: (cause, batch, timedOut) => {
       if (cause instanceof ConnectorError) {
         // The Avro serializer's failures (schema registry, a value that does not fit its schema).
         if (cause.code === 'SINK_SEND') logger.error({ err: cause, firstId: batch[0]?.id }, 'Kafka records could not be serialized; sink stops accepting records');
         return cause;
+      }
+      if (eos && isFenced(cause)) {
+        // Said once, by the session and the supervisor that stops on it; not logged here too.
+        return new ConnectorError('SINK_FENCED',
+          `Kafka fenced this producer: another producer initialised transactional.id "${eos.transactionalId}" (a second walcast instance for this connector, `
+          + 'e.g. after this one lost its slot ownership, or a transaction that outlived the transaction timeout); this instance stops writing and does not retry',
+          { cause, context: { transactionalId: eos.transactionalId } });
       }
       const topics = [...new Set(batch.map((r) => r.topic))].join(',');
       const err = new ConnectorError(
@@ -143,15 +159,28 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
           cause: e, retriable: e instanceof ConnectorError && e.retriable,
         });
       }
-      const producer = new Producer(producerOptions(config, retry));
+      const producer = new Producer(eos ? { ...producerOptions(config, retry), transactionalId: eos.transactionalId } : producerOptions(config, retry));
       const admin = new Admin(clientOptions(config, retry));
       const clientLogger = logger.child({ component: 'kafka-client' });
       const unsubscribe = [logBrokerEvents(producer, clientLogger), logBrokerEvents(admin, clientLogger)];
-      const started: Clients = { producer, admin, unsubscribe: () => unsubscribe.forEach((u) => u()) };
+      let started: Clients = { producer, admin, unsubscribe: () => unsubscribe.forEach((u) => u()), transactions: null };
       try {
-        // The client connects lazily; getting a producer id proves the brokers answer, the
-        // credentials work and the principal may write idempotently (IDEMPOTENT_WRITE).
-        await producer.initIdempotentProducer({});
+        if (eos) {
+          // InitProducerId with the transactional.id: fences every earlier producer of it and
+          // aborts a transaction one left open, so the offsets read next are final.
+          await initTransactions(producer);
+          // The offsets topic is the state store's; a sink may start before the store wrote.
+          await ensureTopicsExist({ admin, metadata: (o) => admin.metadata(o) }, [eos.offsetsTopic], {
+            createTopics: true, partitions: 1, replicationFactor: config.replicationFactor, requestTimeoutMs: config.requestTimeoutMs,
+            topicConfig: ['cleanup.policy=compact'],
+          });
+          const committed = await readCommittedOffset(clientOptions(config, retry), eos, 60_000);
+          started = { ...started, transactions: new Transactions(producer, eos, committed) };
+        } else {
+          // The client connects lazily; getting a producer id proves the brokers answer, the
+          // credentials work and the principal may write idempotently (IDEMPOTENT_WRITE).
+          await producer.initIdempotentProducer({});
+        }
       } catch (e) {
         to('stopped');
         format.close();
@@ -164,12 +193,21 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       }
       clients = started;
       to('running');
-      logger.info({ brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId) }, 'connected to Kafka');
+      const committed = started.transactions?.committed;
+      logger.info({
+        brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId),
+        ...(eos ? { transactionalId: eos.transactionalId, producerEpoch: producer.producerEpoch, committedLsn: committed ? formatLsn(committed.commitLsn) : null } : {}),
+      }, eos ? 'connected to Kafka (exactly-once: earlier producers of this transactional.id fenced)' : 'connected to Kafka');
     },
+
+    ...(eos ? {
+      committedOffset: (): CommittedOffset | null => clients?.transactions?.committed ?? null,
+      committedSnapshot: (): Readonly<Record<string, unknown>> | null => clients?.transactions?.committedSnapshot ?? null,
+    } : {}),
 
     ensureTopics,
 
-    publish(records: readonly SinkRecord[]): Promise<void> {
+    publish(records: readonly SinkRecord[], checkpoint?: SinkCheckpoint): Promise<void> {
       if (state === 'stopping' || state === 'stopped') {
         return Promise.reject(new ConnectorError('SINK_SEND', `kafka sink is ${state}`, { context: { state } }));
       }
@@ -178,7 +216,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       } catch (e) {
         return Promise.reject(e);
       }
-      return queue.enqueue(records);
+      return queue.enqueue(records, checkpoint);
     },
 
     async stop(): Promise<void> {
@@ -191,6 +229,8 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
       const flushed = await queue.whenIdle(deps.stopFlushTimeoutMs ?? 5_000);
       if (!flushed) logger.warn({ pending: queue.pending }, 'kafka sink stopped with records not acknowledged');
       queue.fail(new ConnectorError('SINK_SEND', 'kafka sink stopped before these records were acknowledged'));
+      // Records sent in a transaction not committed yet: abort it (the next producer would).
+      await clients?.transactions?.abort();
       const closing = clients;
       clients = undefined;
       format?.close();

@@ -18,21 +18,35 @@
  * recreated. Nothing after a failed batch is ever sent, so no later record can be acked (and
  * overtake, per key, a record that was not stored); the pipeline restarts from the slot's
  * confirmed LSN and PostgreSQL resends everything after it, the failed batch included.
+ *
+ * Checkpoints (exactly-once): a call may carry a checkpoint, meaning "my last item ends a unit
+ * that may be committed" (whole PostgreSQL transactions, a snapshot batch). With
+ * `checkpoints: true` a batch ends at the last checkpoint it reaches, and send() is told that
+ * checkpoint (it commits the Kafka transaction there); a batch that reaches none is a piece of
+ * one unit, sent inside the open transaction. Items of such a piece count as acked once sent:
+ * the unit's last item only acks with the commit, and the pipeline confirms a PostgreSQL commit
+ * only when every record up to its last one is acked. A call of no items with a checkpoint
+ * commits what earlier pieces sent.
  */
 import { ConnectorError } from '../../errors';
 
-export interface SendQueueOptions<T> {
+export interface SendQueueOptions<T, C = never> {
   readonly maxBatchRecords: number;
+  /** Cut batches at checkpoints (see above). Default false: checkpoints are ignored. */
+  readonly checkpoints?: boolean;
   /** A batch not acked within this long fails the queue (the client library may still be retrying). */
   readonly deliveryTimeoutMs: number;
   /** Stores the batch; resolves once the broker acked all of it. */
-  readonly send: (batch: readonly T[]) => Promise<void>;
+  readonly send: (batch: readonly T[], checkpoint: C | undefined) => Promise<void>;
   /** Turns a send failure (or timeout) into the error every pending call rejects with. */
   readonly toError: (cause: unknown, batch: readonly T[], timedOut: boolean) => ConnectorError;
 }
 
-interface PendingCall<T> {
+interface PendingCall<T, C> {
   readonly items: readonly T[];
+  readonly checkpoint: C | undefined;
+  /** A batch that ended at (or after) this call's checkpoint was sent: the unit is committed. */
+  committed: boolean;
   /** Items handed to send() so far. */
   taken: number;
   /** Items acked so far. */
@@ -41,13 +55,13 @@ interface PendingCall<T> {
   readonly reject: (err: ConnectorError) => void;
 }
 
-export class SendQueue<T> {
-  private readonly calls: PendingCall<T>[] = [];
+export class SendQueue<T, C = never> {
+  private readonly calls: PendingCall<T, C>[] = [];
   private sending = false;
   private failure: ConnectorError | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: SendQueueOptions<T>) {
+  constructor(private readonly options: SendQueueOptions<T, C>) {
     if (!(options.maxBatchRecords >= 1)) throw new RangeError('maxBatchRecords must be >= 1');
   }
 
@@ -62,11 +76,12 @@ export class SendQueue<T> {
   }
 
   /** Resolves when every item is acked; rejects with the latched error otherwise. */
-  enqueue(items: readonly T[]): Promise<void> {
+  enqueue(items: readonly T[], checkpoint?: C): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (items.length === 0) return Promise.resolve();
+    const cut = this.options.checkpoints === true && checkpoint !== undefined;
+    if (items.length === 0 && !cut) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.calls.push({ items, taken: 0, acked: 0, resolve, reject });
+      this.calls.push({ items, checkpoint: cut ? checkpoint : undefined, committed: false, taken: 0, acked: 0, resolve, reject });
       this.pump();
     });
   }
@@ -103,36 +118,58 @@ export class SendQueue<T> {
 
   private pump(): void {
     if (this.sending || this.failure || this.calls.length === 0) return;
-    const batch: T[] = [];
-    const segments: { call: PendingCall<T>; count: number }[] = [];
+    const max = this.options.maxBatchRecords;
+    // Plan: how many items of each call from the head, then (with checkpoints) cut back to the
+    // last checkpoint reached, so a committed batch never holds part of a later unit.
+    const plan: { call: PendingCall<T, C>; count: number }[] = [];
+    let size = 0;
+    let cutAt = -1;
     for (const call of this.calls) {
-      if (batch.length >= this.options.maxBatchRecords) break;
-      const count = Math.min(call.items.length - call.taken, this.options.maxBatchRecords - batch.length);
-      if (count === 0) continue;
+      const rest = call.items.length - call.taken;
+      if (size >= max && !(rest === 0 && call.checkpoint !== undefined)) break;
+      const count = Math.min(rest, max - size);
+      plan.push({ call, count });
+      size += count;
+      if (call.checkpoint !== undefined && count === rest) cutAt = plan.length;
+      if (count < rest) break;
+    }
+    if (this.options.checkpoints === true && cutAt > 0) plan.length = cutAt;
+    const last = plan[plan.length - 1];
+    const checkpoint = this.options.checkpoints === true && last && last.count === last.call.items.length - last.call.taken ? last.call.checkpoint : undefined;
+    const batch: T[] = [];
+    const segments: { call: PendingCall<T, C>; count: number }[] = [];
+    for (const { call, count } of plan) {
       for (let i = call.taken; i < call.taken + count; i++) batch.push(call.items[i]);
       call.taken += count;
       segments.push({ call, count });
     }
+    if (batch.length === 0 && checkpoint === undefined) return;
     this.sending = true;
-    void this.sendOne(batch).then((err) => {
+    void this.sendOne(batch, checkpoint).then((err) => {
       this.sending = false;
       if (err) {
         this.fail(err);
         return;
       }
-      for (const { call, count } of segments) call.acked += count;
-      while (this.calls.length > 0 && this.calls[0].acked === this.calls[0].items.length) {
-        this.calls.shift()?.resolve();
+      for (const { call, count } of segments) {
+        call.acked += count;
+        // Every checkpointed call in a committed batch is in it whole (the cut above).
+        if (checkpoint !== undefined) call.committed = true;
       }
+      while (this.calls.length > 0 && this.done(this.calls[0])) this.calls.shift()?.resolve();
       this.notifyIdle();
       this.pump();
     });
   }
 
+  private done(call: PendingCall<T, C>): boolean {
+    return call.acked === call.items.length && (call.checkpoint === undefined || call.committed);
+  }
+
   /** Resolves with the error instead of rejecting, so the pump has one code path. */
-  private async sendOne(batch: readonly T[]): Promise<ConnectorError | undefined> {
+  private async sendOne(batch: readonly T[], checkpoint: C | undefined): Promise<ConnectorError | undefined> {
     let timer: NodeJS.Timeout | undefined;
-    const sent = this.options.send(batch).then(
+    const sent = this.options.send(batch, checkpoint).then(
       () => undefined,
       (e: unknown) => this.options.toError(e, batch, false),
     );

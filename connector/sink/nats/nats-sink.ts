@@ -7,7 +7,7 @@
  * drive, and Debezium Server's NATS JetStream sink skips them the same way. They count as
  * delivered at once so the LSN watermark is not held back.
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
 import { Logger } from '../../observe/logger';
@@ -17,8 +17,13 @@ import { DEFAULT_RETRY, RetryPolicy } from './backoff';
 import { natsConnectOptions } from './connect-options';
 import { recordHeaders } from './message';
 import { isAuthError, isNoResponders, isRetriableNatsError, tlsCertificateProblem } from './nats-errors';
-import { PublishWindow } from './publish-window';
+import { JetStreamPublisher } from './jetstream-publisher';
+import { PublishWindow, type SendDone, type SendResult } from './publish-window';
 import { checkSubjectsCovered, prepareStream } from './stream-setup';
+
+const EMPTY = new Uint8Array(0);
+const STORED: SendResult = { duplicate: false };
+const DUPLICATE: SendResult = { duplicate: true };
 
 export interface NatsSinkDeps {
   readonly logger: Logger;
@@ -36,23 +41,20 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
   const logger = deps.logger.child({ sink: 'nats', stream: config.stream });
   const ackTimeoutMs = deps.ackTimeoutMs ?? 5000;
   let nc: NatsConnection | null = null;
-  let js: JetStreamClient | null = null;
+  let publisher: JetStreamPublisher | null = null;
   let jsm: JetStreamManager | null = null;
   let window: PublishWindow<SinkRecord> | null = null;
   let stopped = false;
 
-  const sendOne = async (r: SinkRecord): Promise<{ duplicate: boolean }> => {
-    if (js === null) throw new ConnectorError('STATE', 'nats sink not started');
+  const sendOne = (r: SinkRecord, done: SendDone): void => {
+    if (publisher === null) { queueMicrotask(() => done(new ConnectorError('STATE', 'nats sink not started'), null)); return; }
     // record.value is non-null here: tombstones never reach the window.
-    try {
-      const ack = await js.publish(r.topic, r.value ?? undefined, { msgID: r.id, headers: recordHeaders(r), timeout: ackTimeoutMs });
-      return { duplicate: ack.duplicate };
-    } catch (e) {
-      // The client reports "jetstream is not enabled" for no responders; for a publish it almost
-      // always means no stream stores the subject (or JetStream is briefly away). Still retriable.
-      if (isNoResponders(e)) throw new Error(`no JetStream stream answered for subject "${r.topic}" (no responders)`, { cause: e });
-      throw e;
-    }
+    publisher.publish(r.topic, r.value ?? EMPTY, recordHeaders(r), (e, duplicate) => {
+      // The server answers "no responders" when no stream stores the subject (or JetStream is
+      // briefly away). Still retriable.
+      if (e !== null && isNoResponders(e)) done(new Error(`no JetStream stream answered for subject "${r.topic}" (no responders)`, { cause: e }), null);
+      else done(e, e === null ? (duplicate ? DUPLICATE : STORED) : null);
+    });
   };
 
   const watchStatus = async (conn: NatsConnection): Promise<void> => {
@@ -62,7 +64,9 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         logger.warn({ server: s.server }, 'nats disconnected');
         // See connect-options.ts: never continue on another connection; fail and let the
         // pipeline resend from the last confirmed position, in order.
-        window?.abort(new ConnectorError('SINK_SEND', `nats connection to ${s.server} lost; resending from the last confirmed position`));
+        const lost = new ConnectorError('SINK_SEND', `nats connection to ${s.server} lost; resending from the last confirmed position`);
+        window?.abort(lost);
+        publisher?.failAll(lost);
         if (!conn.isClosed()) void conn.close().catch(() => undefined);
       }
     }
@@ -91,10 +95,10 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         const err = new ConnectorError('SINK_SEND', `nats connection closed${e ? `: ${e.message}` : ''}`, { cause: e });
         logger.error({ err: err.message }, 'nats connection closed unexpectedly');
         window?.abort(err);
+        publisher?.failAll(err);
       });
       try {
         jsm = await jetstreamManager(conn, { timeout: ackTimeoutMs });
-        js = jetstream(conn, { timeout: ackTimeoutMs });
         await prepareStream(jsm, config, deps.subjectsPrefix, logger);
       } catch (e) {
         stopped = true; // a failed start leaves nothing open
@@ -102,6 +106,7 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         if (e instanceof ConnectorError) throw e;
         throw new ConnectorError('SINK_SETUP', `JetStream unavailable on ${config.servers.join(',')}: ${(e as Error).message}`, { cause: e });
       }
+      publisher = new JetStreamPublisher(conn, ackTimeoutMs);
       window = new PublishWindow<SinkRecord>({
         maxInFlight: config.maxInFlight,
         retry: deps.retry ?? DEFAULT_RETRY,
@@ -134,7 +139,9 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([w.whenIdle(), new Promise<void>((r) => { timer = setTimeout(r, ackTimeoutMs); })]);
         clearTimeout(timer);
-        w.abort(new ConnectorError('SINK_SEND', 'nats sink stopped before these records were acked'));
+        const err = new ConnectorError('SINK_SEND', 'nats sink stopped before these records were acked');
+        w.abort(err);
+        publisher?.failAll(err);
       }
       if (nc !== null && !nc.isClosed()) {
         const conn = nc;

@@ -26,12 +26,14 @@ import { backoffDelay } from '../../retry';
 import type { RetryPolicy } from './backoff';
 
 export interface SendResult { duplicate: boolean }
+export type SendDone = (error: unknown, result: SendResult | null) => void;
 
 export interface PublishWindowOptions<T> {
   readonly maxInFlight: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
-  send(item: T): Promise<SendResult>;
+  /** Sends `item`; calls `done` exactly once, never synchronously, with the error (null on success) and the result. */
+  send(item: T, done: SendDone): void;
   isRetriable(error: unknown): boolean;
   /** Context for logs and errors (subject, id); never the payload. */
   describe(item: T): ErrorContext;
@@ -113,10 +115,7 @@ export class PublishWindow<T> {
       else if (this.head >= 4096 && this.head * 2 >= this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
       this.inFlight++;
       entry.attempts++;
-      this.opts.send(entry.item).then(
-        () => this.onSettled(entry, null),
-        (e: unknown) => this.onSettled(entry, e === null ? new Error('null rejection') : e),
-      );
+      this.opts.send(entry.item, (e) => this.onSettled(entry, e === null || e === undefined ? null : e));
     }
     this.maybeRecover();
     this.notifyIdle();
@@ -162,7 +161,7 @@ export class PublishWindow<T> {
         if (this.fatal !== null) { this.settle(entry, this.fatal); break; }
         entry.attempts++;
         try {
-          const r = await this.opts.send(entry.item);
+          const r = await this.sendAsync(entry.item);
           if (r.duplicate) maxStoredEarlier = Math.max(maxStoredEarlier, entry.index);
           else fresh.push(entry);
           this.settle(entry, null);
@@ -183,6 +182,13 @@ export class PublishWindow<T> {
         'nats publish retried after a later message was stored: stream order may differ from change order for these subjects',
       );
     }
+  }
+
+  private sendAsync(item: T): Promise<SendResult> {
+    return new Promise((resolve, reject) => this.opts.send(item, (e, r) => {
+      if (e !== null && e !== undefined) reject(e);
+      else resolve(r ?? { duplicate: false });
+    }));
   }
 
   private giveUp(entry: Entry<T>, error: unknown): void {

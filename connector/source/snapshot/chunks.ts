@@ -9,6 +9,7 @@
  * settings (SESSION_OPTIONS) make every text form round-trip (extra_float_digits=3, UTC, ISO).
  */
 import { qualifiedName, quoteIdent } from '../sql';
+import type { DoneRange } from './resume';
 import type { SnapshotTable } from './types';
 
 export type Chunk =
@@ -71,7 +72,7 @@ export function boundarySql(t: SnapshotTable, chunkRows: number): Sql {
  * The SELECT of one chunk. Keyless tables read `ctid::text` first (the record id); columns
  * follow in Relation order, so a row maps to a Tuple like pgoutput's.
  */
-export function chunkSql(t: SnapshotTable, chunk: Chunk): Sql {
+export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneRange[] = []): Sql {
   const columns = t.relation.columns.map((c) => quoteIdent(c.name));
   const keyless = t.primaryKey.length === 0;
   const select = (keyless ? ['ctid::text', ...columns] : columns).join(', ');
@@ -96,6 +97,24 @@ export function chunkSql(t: SnapshotTable, chunk: Chunk): Sql {
   } else if (chunk.kind === 'pages') {
     if (chunk.fromPage > 0) where.push(`ctid >= ${param(`(${chunk.fromPage},0)`, '"pg_catalog"."tid"')}`);
     if (chunk.toPage !== null) where.push(`ctid < ${param(`(${chunk.toPage},0)`, '"pg_catalog"."tid"')}`);
+  }
+  // Ranges an interrupted run of this snapshot already committed (exactly-once resume).
+  for (const done of exclude) {
+    const inside: string[] = [];
+    if (done.kind === 'all') { where.push('false'); continue; }
+    if (done.kind === 'keys') {
+      const n = t.primaryKey.length;
+      // Recorded under another key (the table's key changed since): cannot apply.
+      if (n === 0 || (done.lower && done.lower.length !== n) || (done.upper && done.upper.length !== n)) continue;
+      const row = `(${t.primaryKey.map((k) => quoteIdent(k.name)).join(', ')})`;
+      const bound = (vals: readonly string[]): string => `(${vals.map((v, i) => param(v, t.primaryKey[i]!.typeSql)).join(', ')})`;
+      if (done.lower) inside.push(`${row} > ${bound(done.lower)}`);
+      if (done.upper) inside.push(`${row} <= ${bound(done.upper)}`);
+    } else {
+      if (done.fromPage > 0) inside.push(`ctid >= ${param(`(${done.fromPage},0)`, '"pg_catalog"."tid"')}`);
+      if (done.toPage !== null) inside.push(`ctid < ${param(`(${done.toPage},0)`, '"pg_catalog"."tid"')}`);
+    }
+    where.push(inside.length === 0 ? 'false' : `NOT (${inside.join(' AND ')})`);
   }
   const text = `SELECT ${select} FROM ${from}` + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
   return { text, values };

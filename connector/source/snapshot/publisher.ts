@@ -6,7 +6,7 @@
  * waiters reject with it, and `onError` is told once.
  */
 import { ConnectorError } from '../../errors';
-import type { Sink, SinkRecord } from '../../sink/port';
+import type { Sink, SinkCheckpoint, SinkRecord } from '../../sink/port';
 
 export interface PublisherOptions {
   readonly batchRecords: number;
@@ -50,6 +50,16 @@ export class SnapshotPublisher {
     if (this.buffer.length >= this.batchRecords) this.send();
   }
 
+  /**
+   * Exactly-once: publishes `records` (one snapshot chunk) as one unit, committed with
+   * `checkpoint`, after what is buffered.
+   */
+  pushUnit(records: readonly SinkRecord[], checkpoint: SinkCheckpoint): void {
+    if (this.error) throw this.error;
+    this.send();
+    this.publish([...records], checkpoint);
+  }
+
   /** Resolves once there is room for more records; rejects after a publish failure. */
   waitForRoom(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
@@ -70,8 +80,12 @@ export class SnapshotPublisher {
     if (this.error || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
+    this.publish(batch, undefined);
+  }
+
+  private publish(batch: SinkRecord[], checkpoint: SinkCheckpoint | undefined): void {
     this.inFlight += batch.length;
-    const p: Promise<void> = this.sink.publish(batch).then(
+    const p: Promise<void> = this.sink.publish(batch, checkpoint).then(
       () => {
         this.inFlight -= batch.length;
         this.ackedCount += batch.length;

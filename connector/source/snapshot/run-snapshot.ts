@@ -19,12 +19,30 @@ import { meteredProgress } from './metered-progress';
 import { createProgress, type SnapshotProgress } from './progress';
 import { SnapshotPublisher } from './publisher';
 import { SnapshotReader, type RawRow } from './reader';
+import { doneRangeOf, SnapshotProgressLedger } from './resume';
+import type { SinkRecord } from '../../sink/port';
 import type { SnapshotOptions, SnapshotResult, SnapshotTable } from './types';
 import { WorkQueue } from './work-queue';
 
 interface PendingRow {
   readonly table: SnapshotTable;
   readonly row: RawRow;
+  /** Exactly-once: the chunk the row belongs to. */
+  readonly unit: ChunkUnit | null;
+}
+
+/**
+ * Exactly-once: one chunk's records, published as one unit once every row read was emitted
+ * (the markers hold a table's last row back until the next one or the table's end).
+ */
+interface ChunkUnit {
+  readonly table: string;
+  readonly chunk: Chunk;
+  records: SinkRecord[];
+  read: number;
+  emitted: number;
+  readDone: boolean;
+  published: boolean;
 }
 
 export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
@@ -110,6 +128,19 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
       onAcked: options.metrics ? (n) => options.metrics!.acked(n) : undefined,
     });
     publisher = pub;
+    const eos = options.exactlyOnce;
+    const ledger = eos ? new SnapshotProgressLedger(eos.startedAt, eos.resume) : null;
+    const tableKey = (t: SnapshotTable): string => `${t.relation.schema}.${t.relation.table}`;
+    if (ledger && eos?.resume) {
+      logger.info({ startedAt: eos.startedAt, tables: Object.keys(eos.resume.tables).length },
+        'resuming the interrupted snapshot: chunks committed to Kafka before are not read again');
+    }
+    const settle = (unit: ChunkUnit): void => {
+      if (!ledger || unit.published || !unit.readDone || unit.emitted !== unit.read) return;
+      unit.published = true;
+      pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, doneRangeOf(unit.chunk)) });
+      unit.records = [];
+    };
     const idPrefix = `${formatLsn(options.consistentPoint)}:r:`;
     const tablePrefixes = tables.map((t) => `${idPrefix}${t.relation.schema}.${t.relation.table}:`);
     const markers = new SnapshotMarkers<PendingRow>((p: PendingRow, marker: SnapshotMarker) => {
@@ -118,20 +149,36 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
       const tuple = keyless ? p.row.slice(1) : p.row;
       const record = options.builder.snapshotRecord(t.relation, tuple, marker, options.consistentPoint, '', BigInt(Date.now()) * 1000n, snapshotTxId);
       const suffix = keyless ? (p.row[0] ?? '') : (record.key?.toString('utf8') ?? '');
-      pub.push({ ...record, id: tablePrefixes[t.index] + suffix });
+      const out = { ...record, id: tablePrefixes[t.index] + suffix };
+      if (p.unit) {
+        p.unit.records.push(out);
+        p.unit.emitted++;
+        settle(p.unit);
+      } else {
+        pub.push(out);
+      }
     });
 
     const readChunk = async (reader: SnapshotReader, chunk: Chunk): Promise<void> => {
       const table = tables[chunk.table]!;
-      await reader.stream(chunkSql(table, chunk), fetchRows, async (rows) => {
+      const unit: ChunkUnit | null = ledger
+        ? { table: tableKey(table), chunk, records: [], read: 0, emitted: 0, readDone: false, published: false }
+        : null;
+      const sql = chunkSql(table, chunk, ledger ? eos?.resume?.tables[tableKey(table)] ?? [] : []);
+      await reader.stream(sql, fetchRows, async (rows) => {
         for (const row of rows) {
           check();
           if (pub.full) await pub.waitForRoom();
-          markers.row(table.index, { table, row });
+          if (unit) unit.read++;
+          markers.row(table.index, { table, row, unit });
         }
         prog.rows(table.index, rows.length);
       });
       check();
+      if (unit) {
+        unit.readDone = true;
+        settle(unit);
+      }
       if (q.chunkDone(chunk)) {
         markers.tableDone(table.index);
         prog.tableDone(table.index);

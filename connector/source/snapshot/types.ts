@@ -5,6 +5,7 @@ import type { Logger } from '../../observe/logger';
 import type { Metrics } from '../../observe/metrics';
 import type { Lsn } from '../../protocol/lsn';
 import type { Sink } from '../../sink/port';
+import type { SnapshotProgressRecord } from './resume';
 
 export type ProgressMode = 'auto' | 'bar' | 'log' | 'none';
 
@@ -39,6 +40,12 @@ export interface SnapshotOptions {
   readonly progressStream?: NodeJS.WriteStream;
   /** Snapshot rows done/estimated per table and op 'r' events, for /metrics. */
   readonly metrics?: Metrics;
+  /**
+   * Exactly-once: every chunk is published as one unit with the snapshot's progress
+   * (resume.ts), which the sink commits in one Kafka transaction; `resume` is the progress an
+   * interrupted run of the same snapshot committed (its ranges are not read again).
+   */
+  readonly exactlyOnce?: { readonly startedAt: string; readonly resume: SnapshotProgressRecord | null };
 }
 
 export interface SnapshotResult {

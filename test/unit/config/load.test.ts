@@ -33,11 +33,12 @@ describe('loadConfig', () => {
       tables: ['public.*'], excludeTables: [], heartbeatMs: 10000, maxInFlightEvents: 5000, messages: true,
       retryInitialMs: 500, retryMaxMs: 30000,
     });
-    expect(c.snapshot).toEqual({ mode: 'initial', parallelism: 1, chunkRows: 10000 });
+    expect(c.snapshot).toEqual({ mode: 'initial', parallelism: 1, chunkRows: 10000, deleteMissing: false });
     expect(c.sink.type).toBe('kafka');
     expect(c.sink.kafka).toMatchObject({
       brokers: ['127.0.0.1:9092'], clientId: 'walcast-shop', partitions: 1, replicationFactor: 1, createTopics: true,
       compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 30000, ssl: false, saslMechanism: 'none',
+      exactlyOnce: false, transactionalId: 'walcast-shop-walcast_shop',
     });
     expect(c.sink.nats).toMatchObject({ servers: ['127.0.0.1:4222'], stream: 'shop', createStream: true, duplicateWindowMs: 120000, maxInFlight: 256 });
     expect(c.topicPrefix).toBe('shop');
@@ -183,6 +184,14 @@ describe('loadConfig', () => {
       .toMatchObject({ tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' });
   });
 
+  it('snapshot.deleteMissing: off by default, Kafka only, with a clear reason for NATS', () => {
+    expect(loadConfig({ file: file(minimal), env: {} }).snapshot.deleteMissing).toBe(false);
+    expect(loadConfig({ file: file(minimal), env: { WALCAST_SNAPSHOT_DELETE_MISSING: 'true' } }).snapshot.deleteMissing).toBe(true);
+    const problems = (type: string) => problemsOf(() => loadConfig({ file: file({ ...minimal, sink: { type }, snapshot: { deleteMissing: true } }), env: {} }));
+    expect(problems('nats')).toEqual([expect.stringMatching(/^snapshot\.deleteMissing: not supported with the NATS sink: .*no last message per key/)]);
+    expect(problems('stdout')).toEqual(['snapshot.deleteMissing: needs the kafka sink (it reads each table\'s topic); sink.type is stdout']);
+  });
+
   it('does not echo a malformed URL', () => {
     const p = problemsOf(() => loadConfig({ env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: 'postgres://u:pa ss word@' } }));
     expect(p.join()).not.toContain('pa ss');
@@ -230,5 +239,20 @@ describe('loadConfig', () => {
       const c = loadConfig({ file: join(examples, f), env: {} });
       expect(c.sink.type).toBe(f.replace('.json', ''));
     }
+  });
+
+  it('exactly-once: kafka sink and the broker state store only, every problem listed at once', () => {
+    const p = problemsOf(() => loadConfig({
+      file: file({ ...minimal, sink: { type: 'nats', kafka: { exactlyOnce: true, transactionalId: 'a b' } }, offsets: { store: 'file' } }),
+      env: {},
+    }));
+    expect(p).toEqual(expect.arrayContaining([
+      'sink.kafka.exactlyOnce: needs sink.type kafka (sink.type is nats)',
+      'sink.kafka.exactlyOnce: needs the broker state store (offsets.store auto or broker); the offset record is committed in offsets.topic with the data',
+      'sink.kafka.transactionalId: at most 249 characters, no whitespace',
+    ]));
+    const ok = loadConfig({ file: file({ ...minimal, source: { url: URL_OK, slot: 'orders' }, sink: { kafka: { exactlyOnce: true } } }), env: {} });
+    expect(ok.sink.kafka).toMatchObject({ exactlyOnce: true, transactionalId: 'walcast-shop-orders' });
+    expect(loadConfig({ file: file({ ...minimal, sink: { kafka: { exactlyOnce: true, transactionalId: 'mine' } } }), env: {} }).sink.kafka.transactionalId).toBe('mine');
   });
 });

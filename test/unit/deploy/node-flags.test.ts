@@ -1,17 +1,19 @@
 /**
- * walcast's Node flags (connector/cli.ts explains --max-semi-space-size) are the same wherever it
- * is started: the bin's shebang, the Docker image's ENTRYPOINT and the bench's walcast children
- * (which must measure walcast as it runs in production).
+ * walcast's Node flags (connector/cli/memory-flags.ts explains them) are the same wherever it is
+ * started: the bin's shebang, the Docker image's ENTRYPOINT, scripts/walcast.sh and the bench's
+ * walcast children (which must measure walcast as it runs in production).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WALCAST_NODE_FLAGS } from '../../../bench/lib/walcast-process';
+import { MEMORY_FLAGS } from '../../../connector/cli/memory-flags';
 import { dockerfileStages, ROOT } from '../../support/deploy-files';
 
-test('the bin, the Docker image and the bench start walcast with the same Node flags', () => {
+test('the bin, the Docker image, scripts/walcast.sh and the bench start walcast with the same Node flags', () => {
   const shebang = readFileSync(join(ROOT, 'connector', 'cli.ts'), 'utf8').split('\n')[0]!;
-  expect(shebang).toBe(`#!/usr/bin/env -S node ${WALCAST_NODE_FLAGS.join(' ')}`);
+  expect(shebang).toBe(`#!/usr/bin/env -S node ${MEMORY_FLAGS.join(' ')}`);
   const entry = dockerfileStages().at(-1)!.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
-  expect(entry?.exec).toEqual(['node', ...WALCAST_NODE_FLAGS, 'dist/connector/cli.js']);
-  expect(WALCAST_NODE_FLAGS).toContain('--max-semi-space-size=16');
+  expect(entry?.exec).toEqual(['node', ...MEMORY_FLAGS, 'dist/connector/cli.js']);
+  expect(readFileSync(join(ROOT, 'scripts', 'walcast.sh'), 'utf8')).toContain(`exec node ${MEMORY_FLAGS.join(' ')} "$root/dist/connector/cli.js"`);
+  expect(readFileSync(join(ROOT, 'bench', 'lib', 'walcast-process.ts'), 'utf8')).toMatch(/\[\.\.\.MEMORY_FLAGS\]/);
+  expect(MEMORY_FLAGS).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=/)]));
 });

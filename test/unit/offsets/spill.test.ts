@@ -74,6 +74,25 @@ describe('SpillStore', () => {
     expect(existsSync(join(root, 's'))).toBe(false);
   });
 
+  it('replays a spill of several read chunks in order, in small slices (records straddle chunk ends)', async () => {
+    const store = SpillStore.open(join(root, 's'), 1024);
+    const tx = store.create(4);
+    const r = rel(['id', 'v']);
+    const n = 30_000; // ~3.5 MB on disk: four 1 MiB reads, then the in-memory tail
+    for (let i = 0; i < n; i++) tx.append({ kind: 'insert', lsn: lsn(i), relation: r, after: [String(i), 'y'.repeat(90 + (i % 13))] }, 4);
+    tx.append({ kind: 'insert', lsn: lsn(n), relation: r, after: [String(n), 'tail'] }, 4); // stays in memory
+    expect(tx.fileBytes).toBeGreaterThan(3 * 1024 * 1024);
+    const sizes: number[] = [];
+    const ids: number[] = [];
+    for await (const events of tx.read()) {
+      sizes.push(events.length);
+      for (const e of events) ids.push(e.kind === 'insert' ? Number(e.after[0]) : -1);
+    }
+    expect(ids).toEqual(Array.from({ length: n + 1 }, (_, i) => i));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256);
+    store.close();
+  });
+
   it('reads a record larger than one read chunk', async () => {
     const store = SpillStore.open(join(root, 's'), 1024);
     const tx = store.create(3);
@@ -115,6 +134,39 @@ describe('SpillStore', () => {
     const tx = store.create(1);
     tx.discard();
     expect(() => tx.append({ kind: 'insert', lsn: lsn(1), relation: rel(['id']), after: ['1'] }, 1)).toThrow(/discarded/);
+    store.close();
+  });
+
+  it('stops at the disk quota with SPILL_QUOTA naming the remedies; freed space counts again', () => {
+    const store = SpillStore.open(join(root, 'q'), 64, 4096); // 64 B memory: every change goes to disk
+    const r = rel(['id', 'v']);
+    const row = (n: number): DataEvent => ({ kind: 'insert', lsn: lsn(n), relation: r, after: [String(n), 'x'.repeat(200)] });
+    const a = store.create(1);
+    let n = 0;
+    let caught: unknown = null;
+    try {
+      for (; n < 1000; n++) a.append(row(n), 1);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: 'SPILL_QUOTA', retriable: false, context: { xid: 1, maxBytes: 4096 } });
+    expect((caught as Error).message).toMatch(/source\.streamSpillMaxBytes \(4096 bytes\).*Raise source\.streamSpillMaxBytes.*source\.streamInProgress = false/);
+    expect(n).toBeGreaterThan(5);
+    expect(store.diskBytes).toBeLessThanOrEqual(4096);
+    a.discard();
+    expect(store.diskBytes).toBe(0);
+    // The quota is for all open transactions together, and a discarded one gave its space back.
+    const b = store.create(2);
+    for (let i = 0; i < 5; i++) b.append(row(i), 2);
+    expect(store.diskBytes).toBeGreaterThan(0);
+    store.close();
+  });
+
+  it('no quota by default (0)', () => {
+    const store = SpillStore.open(join(root, 'u'), 64);
+    const tx = store.create(1);
+    for (let i = 0; i < 200; i++) tx.append({ kind: 'insert', lsn: lsn(i), relation: rel(['id', 'v']), after: [String(i), 'x'.repeat(200)] }, 1);
+    expect(store.diskBytes).toBeGreaterThan(40_000);
     store.close();
   });
 });

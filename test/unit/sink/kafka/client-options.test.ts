@@ -14,7 +14,7 @@ const base: KafkaConfig = {
   brokers: ['b1:9092', 'b2:9092'], clientId: 'walcast-test', partitions: 3, replicationFactor: 1, createTopics: true,
   compression: 'none', topicConfig: [], batchMaxRecords: 1000, requestTimeoutMs: 12_000,
   ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
-  saslMechanism: 'none', saslUsername: '', saslPassword: '',
+  saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },
 };
 

@@ -26,7 +26,7 @@ test('keyed records get the Java partition; the sink uses this partitioner', () 
   const base = producerOptions({
     brokers: ['b:9092'], clientId: 'c', partitions: 1, replicationFactor: 1, createTopics: true, compression: 'none',
     topicConfig: [], batchMaxRecords: 1, requestTimeoutMs: 1000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
-    saslMechanism: 'none', saslUsername: '', saslPassword: '',
+    saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },
   }, DEFAULT_KAFKA_RETRY).partitioner!;
   const fresh = javaCompatiblePartitioner();

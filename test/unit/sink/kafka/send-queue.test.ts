@@ -102,3 +102,101 @@ test('empty calls resolve at once; whenIdle waits for in-flight records', async 
 test('rejects maxBatchRecords below 1', () => {
   expect(() => harness(0)).toThrow(RangeError);
 });
+
+describe('checkpoints (exactly-once)', () => {
+  function txHarness(maxBatchRecords: number) {
+    const sends: { batch: number[]; checkpoint: string | undefined; settle: (err?: Error) => void }[] = [];
+    const queue = new SendQueue<number, string>({
+      maxBatchRecords,
+      checkpoints: true,
+      deliveryTimeoutMs: 60_000,
+      send: (batch, checkpoint) =>
+        new Promise<void>((resolve, reject) => {
+          sends.push({ batch: [...batch], checkpoint, settle: (err) => (err ? reject(err) : resolve()) });
+        }),
+      toError: (cause) => new ConnectorError('SINK_SEND', `failed: ${(cause as Error).message}`, { cause }),
+    });
+    return { queue, sends };
+  }
+
+  test('a batch ends at the last checkpoint it reaches; the rest of a later unit waits for the next batch', async () => {
+    const { queue, sends } = txHarness(10);
+    const done: string[] = [];
+    // A is in flight while B, C and d queue up behind it.
+    const a = queue.enqueue(range(0, 3), 'A').then(() => done.push('A'));
+    const b = queue.enqueue(range(3, 4), 'B').then(() => done.push('B'));
+    const c = queue.enqueue(range(7, 2), 'C').then(() => done.push('C'));
+    const d = queue.enqueue(range(9, 5)).then(() => done.push('d'));
+    await flush();
+    expect(sends.map((s) => [s.batch, s.checkpoint])).toEqual([[range(0, 3), 'A']]);
+    sends[0].settle();
+    await a;
+    await flush();
+    // B and C whole (10 items would have taken a piece of d): cut at C's checkpoint.
+    expect(sends.slice(1).map((s) => [s.batch, s.checkpoint])).toEqual([[range(3, 6), 'C']]);
+    sends[1].settle();
+    await Promise.all([b, c]);
+    await flush();
+    // d carries no checkpoint: a piece, sent in the open transaction, acked once sent.
+    expect(sends[2]).toMatchObject({ batch: range(9, 5), checkpoint: undefined });
+    sends[2].settle();
+    await d;
+    expect(done).toEqual(['A', 'B', 'C', 'd']);
+  });
+
+  test('a unit larger than a batch goes out in pieces and resolves only with the commit at its checkpoint', async () => {
+    const { queue, sends } = txHarness(4);
+    let resolved = false;
+    const big = queue.enqueue(range(0, 10), 'T').then(() => (resolved = true));
+    await flush();
+    expect(sends[0]).toMatchObject({ batch: [0, 1, 2, 3], checkpoint: undefined });
+    sends[0].settle();
+    await flush();
+    expect(sends[1]).toMatchObject({ batch: [4, 5, 6, 7], checkpoint: undefined });
+    sends[1].settle();
+    await flush();
+    expect(resolved).toBe(false);
+    expect(sends[2]).toMatchObject({ batch: [8, 9], checkpoint: 'T' });
+    sends[2].settle();
+    await big;
+  });
+
+  test('a call of no items with a checkpoint commits what earlier pieces sent, and resolves only then', async () => {
+    const { queue, sends } = txHarness(4);
+    const first = queue.enqueue(range(0, 2), 'S');
+    const piece = queue.enqueue(range(2, 3));
+    let committed = false;
+    const end = queue.enqueue([], 'T').then(() => (committed = true));
+    await flush();
+    sends[0].settle();
+    await first;
+    await flush();
+    // The piece and the checkpoint after it in one batch.
+    expect(sends[1]).toMatchObject({ batch: [2, 3, 4], checkpoint: 'T' });
+    expect(committed).toBe(false);
+    sends[1].settle();
+    await Promise.all([piece, end]);
+    // A piece sent alone, then its empty checkpoint call commits it.
+    const alone = queue.enqueue(range(5, 2));
+    let later = false;
+    const closing = queue.enqueue([], 'U').then(() => (later = true));
+    await flush();
+    expect(sends[2]).toMatchObject({ batch: [5, 6], checkpoint: undefined });
+    sends[2].settle();
+    await alone;
+    await flush();
+    expect(later).toBe(false);
+    expect(sends[3]).toMatchObject({ batch: [], checkpoint: 'U' });
+    sends[3].settle();
+    await closing;
+  });
+
+  test('a failed commit rejects the unit and latches the queue', async () => {
+    const { queue, sends } = txHarness(4);
+    const unit = queue.enqueue(range(0, 2), 'T');
+    await flush();
+    sends[0].settle(new Error('PRODUCER_FENCED'));
+    await expect(unit).rejects.toThrow('failed: PRODUCER_FENCED');
+    await expect(queue.enqueue([5], 'U')).rejects.toThrow('failed: PRODUCER_FENCED');
+  });
+});

@@ -19,11 +19,11 @@ function harness(maxInFlight: number, maxAttempts = 3) {
     sleep: async () => undefined,
     isRetriable: (e) => e instanceof Retriable,
     describe: (item) => ({ id: item }),
-    send: (item) => new Promise<SendResult>((resolve, reject) => {
+    send: (item, done) => {
       sent.push(item);
-      pending.push({ item, resolve, reject });
+      pending.push({ item, resolve: (r) => done(null, r), reject: (e) => done(e, null) });
       maxSeen = Math.max(maxSeen, pending.length);
-    }),
+    },
   });
   const take = (item: string): Pending => {
     const i = pending.findIndex((p) => p.item === item);

@@ -93,3 +93,28 @@ describe('chunk SQL', () => {
     expect(chunkSql(keyless, { kind: 'all', table: 3 }).text).toBe('SELECT ctid::text, "a", "b" FROM "public"."Order Items"');
   });
 });
+
+describe('chunkSql excluding ranges an interrupted run committed (exactly-once resume)', () => {
+  it('leaves out committed key ranges, values as bind parameters cast to the key types', () => {
+    const sql = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [
+      { kind: 'keys', lower: null, upper: ['5', 'x'] },
+      { kind: 'keys', lower: ['7', 'a'], upper: ['9', 'b'] },
+    ]);
+    expect(sql.text).toBe(
+      'SELECT "order id", "li""ne", "sku" FROM "public"."Order Items" WHERE '
+      + 'NOT (("order id", "li""ne") <= ($1::"pg_catalog"."int4", $2::"pg_catalog"."text")) AND '
+      + 'NOT (("order id", "li""ne") > ($3::"pg_catalog"."int4", $4::"pg_catalog"."text") AND ("order id", "li""ne") <= ($5::"pg_catalog"."int4", $6::"pg_catalog"."text")) '
+      + 'ORDER BY "order id", "li""ne"',
+    );
+    expect(sql.values).toEqual(['5', 'x', '7', 'a', '9', 'b']);
+  });
+
+  it('leaves out page ranges of a keyless table; a whole table done reads nothing; a range of another key shape is ignored', () => {
+    const pages = chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 0, toPage: null }, [{ kind: 'pages', fromPage: 4, toPage: 8 }]);
+    expect(pages.text).toContain('WHERE NOT (ctid >= $1::"pg_catalog"."tid" AND ctid < $2::"pg_catalog"."tid")');
+    expect(pages.values).toEqual(['(4,0)', '(8,0)']);
+    expect(chunkSql(keyless, { kind: 'all', table: 3 }, [{ kind: 'all' }]).text).toContain('WHERE false');
+    const mismatch = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [{ kind: 'keys', lower: ['1'], upper: null }]);
+    expect(mismatch.text).not.toContain('WHERE');
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Reads one partition from its start up to its last stable offset as a read_committed consumer
+ * sees it: records of aborted transactions are dropped, control batches (commit/abort markers)
+ * advance the position but are not records.
+ *
+ * Why not the library's consumer stream: @platformatic/kafka 2.12 filters aborted records with
+ * one range per producer id per fetch response (its Consumer #filterUncommittedMessages). After
+ * a kill and restart every aborted transaction of a transactional.id has the same producer id,
+ * so a response holding two of them lets the first one's records through, and a transaction
+ * whose abort marker lies beyond the response is not filtered at all. Its stream also ends a
+ * partition only at a record, while the last entry of a transactional partition is a marker.
+ * So this reader fetches batches with the consumer's public fetch() and filters them as the
+ * Java consumer does (test/unit/offsets/committed-reader.test.ts checks the filter):
+ *   - the broker lists the aborted transactions (producer id, first offset) that overlap the
+ *     fetched range;
+ *   - walking batches in offset order, a producer becomes "aborting" at the first offset of
+ *     one of its aborted transactions, and stops at its ABORT marker;
+ *   - a transactional batch of an aborting producer is dropped.
+ * The library's own filter only ever removes batches that are aborted, so filtering again on
+ * its output is sound.
+ */
+import { Consumer, FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, ListOffsetTimestamps, type RecordsBatch } from '@platformatic/kafka';
+import type { AdminOptions } from '@platformatic/kafka';
+
+export interface CommittedRecord {
+  readonly offset: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface AbortedTransaction {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
+/** Control record key: version (int16), type (int16: 0 abort, 1 commit). */
+function isAbortMarker(batch: RecordsBatch): boolean {
+  const key = batch.records[0]?.key;
+  return key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0;
+}
+
+/** The committed records of `batches` (one fetch response of one partition), in offset order. */
+export function committedRecords(batches: readonly RecordsBatch[], aborted: readonly AbortedTransaction[]): CommittedRecord[] {
+  const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  const aborting = new Set<bigint>();
+  const out: CommittedRecord[] = [];
+  for (const batch of batches) {
+    const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+    while (pending.length > 0 && pending[0]!.firstOffset <= last) aborting.add(pending.shift()!.producerId);
+    if (batch.attributes & IS_CONTROL) {
+      if (isAbortMarker(batch)) aborting.delete(batch.producerId);
+      continue;
+    }
+    if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && aborting.has(batch.producerId)) continue;
+    for (const r of batch.records) {
+      out.push({ offset: batch.firstOffset + BigInt(r.offsetDelta), key: r.key, value: r.value });
+    }
+  }
+  return out;
+}
+
+/**
+ * Every committed record of `topic` partition `partition` from its log start up to its last
+ * stable offset as of the call. `onRecord` sees them in offset order.
+ */
+export async function readCommitted(
+  client: AdminOptions,
+  topic: string,
+  partition: number,
+  onRecord: (r: CommittedRecord) => void,
+  timeoutMs: number,
+): Promise<void> {
+  const consumer = new Consumer({
+    ...client,
+    // Never joins: fetch() and listOffsets() need no group membership.
+    groupId: `walcast-committed-reader-${process.pid}-${Date.now()}`,
+    autocommit: false,
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const partitions = { [topic]: [partition] };
+    const start = (await consumer.listOffsets({ topics: [topic], partitions, timestamp: ListOffsetTimestamps.EARLIEST })).get(topic)?.[partition] ?? 0n;
+    // LATEST under read_committed is the last stable offset: nothing of an open transaction.
+    const end = (await consumer.listOffsets({ topics: [topic], partitions, isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(topic)?.[partition] ?? 0n;
+    let next = start;
+    while (next < end) {
+      if (Date.now() > deadline) throw new Error(`did not reach offset ${end} of ${topic}/${partition} within ${timeoutMs} ms (at ${next})`);
+      const metadata = await consumer.metadata({ topics: [topic], forceUpdate: next !== start });
+      const t = metadata.topics.get(topic);
+      const leader = t?.partitions[partition]?.leader;
+      if (!t || leader === undefined || leader < 0) throw new Error(`${topic}/${partition} has no leader`);
+      const response = await consumer.fetch({
+        node: leader,
+        topics: [{ topicId: t.id, partitions: [{ partition, fetchOffset: next, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: 8 * 1024 * 1024 }] }],
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+        maxWaitTime: 100,
+        minBytes: 1,
+        maxBytes: 8 * 1024 * 1024,
+      });
+      const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
+      const batches = p?.records ?? [];
+      for (const r of committedRecords(batches, p?.abortedTransactions ?? [])) if (r.offset >= next && r.offset < end) onRecord(r);
+      const lastBatch = batches[batches.length - 1];
+      if (lastBatch) next = lastBatch.firstOffset + BigInt(lastBatch.lastOffsetDelta) + 1n;
+    }
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+}
