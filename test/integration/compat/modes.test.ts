@@ -4,39 +4,13 @@
  * per group of modes.
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat
  */
-import type { EnvelopeConfig } from '../../../config/types';
 import { createTestDatabase } from '../../infra/env';
+import { MODE_GROUPS } from './mode-groups';
 import { startPair, unexplainedDifferences } from './run-pair';
 import { createTortureSchema, seedTorture } from './torture';
 
-interface ModeGroup {
-  readonly label: string;
-  readonly envelope: Partial<EnvelopeConfig>;
-  readonly debezium: Record<string, string>;
-}
 
-const GROUPS: readonly ModeGroup[] = [
-  {
-    label: 'decimal double, time adaptive_time_microseconds, binary base64, interval string',
-    envelope: { decimalHandling: 'double', timePrecision: 'adaptive_time_microseconds', binaryHandling: 'base64', intervalHandling: 'string' },
-    debezium: {
-      'decimal.handling.mode': 'double', 'time.precision.mode': 'adaptive_time_microseconds',
-      'binary.handling.mode': 'base64', 'interval.handling.mode': 'string',
-    },
-  },
-  {
-    label: 'decimal string, time connect, binary hex',
-    envelope: { decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'hex' },
-    debezium: { 'decimal.handling.mode': 'string', 'time.precision.mode': 'connect', 'binary.handling.mode': 'hex' },
-  },
-  {
-    label: 'binary base64-url-safe, time isostring, hstore map',
-    envelope: { binaryHandling: 'base64-url-safe', timePrecision: 'isostring', hstoreHandling: 'map' },
-    debezium: { 'binary.handling.mode': 'base64-url-safe', 'time.precision.mode': 'isostring', 'hstore.handling.mode': 'map' },
-  },
-];
-
-describe.each(GROUPS)('compat: walcast vs Debezium, $label', ({ label, envelope, debezium }) => {
+describe.each(MODE_GROUPS)('compat: walcast vs Debezium, $label', ({ label, envelope, debezium }) => {
   it('snapshot and streaming of the torture rows give the same records', async () => {
     const db = await createTestDatabase('compat');
     await createTortureSchema(db);

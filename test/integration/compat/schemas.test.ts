@@ -6,9 +6,9 @@
  * handling modes on the torture rows.
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/schemas.test.ts
  */
-import type { EnvelopeConfig } from '../../../config/types';
 import { createTestDatabase } from '../../infra/env';
 import { splitSchema } from './compare';
+import { MODE_GROUPS } from './mode-groups';
 import { startPair, unexplainedDifferences } from './run-pair';
 import { SUITE_TABLES, createTortureSchema, hasEnd, seedOthers, seedTorture, streamingWorkload } from './torture';
 
@@ -33,28 +33,8 @@ describe('compat: walcast vs Debezium, schemas on', () => {
     }
   });
 
-  const GROUPS: ReadonlyArray<{ label: string; envelope: Partial<EnvelopeConfig>; debezium: Record<string, string> }> = [
-    {
-      label: 'decimal double, time adaptive_time_microseconds, binary base64, interval string',
-      envelope: { decimalHandling: 'double', timePrecision: 'adaptive_time_microseconds', binaryHandling: 'base64', intervalHandling: 'string' },
-      debezium: {
-        'decimal.handling.mode': 'double', 'time.precision.mode': 'adaptive_time_microseconds',
-        'binary.handling.mode': 'base64', 'interval.handling.mode': 'string',
-      },
-    },
-    {
-      label: 'decimal string, time connect, binary hex',
-      envelope: { decimalHandling: 'string', timePrecision: 'connect', binaryHandling: 'hex' },
-      debezium: { 'decimal.handling.mode': 'string', 'time.precision.mode': 'connect', 'binary.handling.mode': 'hex' },
-    },
-    {
-      label: 'binary base64-url-safe, time isostring, hstore map',
-      envelope: { binaryHandling: 'base64-url-safe', timePrecision: 'isostring', hstoreHandling: 'map' },
-      debezium: { 'binary.handling.mode': 'base64-url-safe', 'time.precision.mode': 'isostring', 'hstore.handling.mode': 'map' },
-    },
-  ];
 
-  it.each(GROUPS)('$label: the torture rows give the same schemas and payloads', async ({ label, envelope, debezium }) => {
+  it.each(MODE_GROUPS)('$label: the torture rows give the same schemas and payloads', async ({ label, envelope, debezium }) => {
     const db = await createTestDatabase('compat');
     await createTortureSchema(db);
     await seedTorture(db);

@@ -7,54 +7,35 @@
  */
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import { avroDeserializers } from '../../infra/avro-consumer';
-import { kafkaFromInfra } from '../../infra/env';
 import { readTopic } from '../../infra/kafka';
-import { startSchemaRegistry, type SchemaRegistryHandle } from '../../infra/schema-registry';
 import { uniqueName } from '../../infra/names';
-import { waitFor } from '../../infra/wait';
-import { dropSlotAndPublication, run, Running, scenario, Scenario } from '../support/connector';
+import { kafkaFromInfra } from '../../infra/env';
+import { useAvroConnector } from '../support/avro-connector';
 
 jest.setTimeout(180_000);
 
 describe('Avro names with characters Avro does not allow', () => {
-  let s: Scenario;
-  let r: Running;
-  let registry: SchemaRegistryHandle;
   const prefix = `${uniqueName('wc')}-dash`;
-
-  beforeAll(async () => {
-    registry = await startSchemaRegistry();
-    s = await scenario({ type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 1, format: 'avro', schemaRegistry: { url: registry.url } } },
-      { topicPrefix: prefix });
-    await s.db.query('CREATE TABLE "order-items" (id int PRIMARY KEY, qty int)');
-    r = run(s.config);
-    await waitFor(() => r.phases.includes('streaming'), { timeoutMs: 30_000, message: () => `connector did not start: ${JSON.stringify(r.logs.slice(-5))}` });
-  });
-
-  afterAll(async () => {
-    await r?.handle.stop('test done');
-    if (s) await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
-    await registry?.stop();
-  });
+  const avro = useAvroConnector('CREATE TABLE "order-items" (id int PRIMARY KEY, qty int)', { topicPrefix: prefix });
 
   it('records are written with adjusted record names and decode with Confluent\'s deserializer', async () => {
-    expect(s.config.envelope.schemaNameAdjustment).toBe('avro');
+    expect(avro.s.config.envelope.schemaNameAdjustment).toBe('avro');
     const topic = `${prefix}.public.order-items`;
-    await s.db.query('INSERT INTO "order-items" VALUES (1, 10)');
+    await avro.s.db.query('INSERT INTO "order-items" VALUES (1, 10)');
     const [m] = await readTopic(kafkaFromInfra().bootstrap, topic, { count: 1, timeoutMs: 60_000 });
-    const client = new SchemaRegistryClient({ baseURLs: [registry.url] });
+    const client = new SchemaRegistryClient({ baseURLs: [avro.registry.url] });
     const { key, value } = avroDeserializers(client);
     expect(await key.deserialize(topic, m!.key!)).toEqual({ id: 1 });
     expect(await value.deserialize(topic, m!.value!)).toMatchObject({ op: 'c', after: { id: 1, qty: 10 } });
     client.close();
 
     const adjusted = `${prefix.replace(/-/g, '_')}.public.order_items`;
-    const latest = await (await fetch(`${registry.url}/subjects/${encodeURIComponent(`${topic}-value`)}/versions/latest`)).json() as { schema: string };
+    const latest = await (await fetch(`${avro.registry.url}/subjects/${encodeURIComponent(`${topic}-value`)}/versions/latest`)).json() as { schema: string };
     expect(JSON.parse(latest.schema)).toMatchObject({ name: 'Envelope', namespace: adjusted, 'connect.name': `${adjusted}.Envelope` });
-    const latestKey = await (await fetch(`${registry.url}/subjects/${encodeURIComponent(`${topic}-key`)}/versions/latest`)).json() as { schema: string };
+    const latestKey = await (await fetch(`${avro.registry.url}/subjects/${encodeURIComponent(`${topic}-key`)}/versions/latest`)).json() as { schema: string };
     expect(JSON.parse(latestKey.schema)).toMatchObject({ name: 'Key', namespace: adjusted });
     // Told once per adjusted name (Key, Value and Envelope), not per record.
-    const warned = r.logs.filter((l) => String(l.msg).includes('not a valid Avro name')).map((l) => String(l.fields.adjusted)).sort();
+    const warned = avro.r.logs.filter((l) => String(l.msg).includes('not a valid Avro name')).map((l) => String(l.fields.adjusted)).sort();
     expect(warned).toEqual([`${adjusted}.Envelope`, `${adjusted}.Key`, `${adjusted}.Value`]);
   });
 });

@@ -6,47 +6,29 @@
  */
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import { avroDeserializers } from '../../infra/avro-consumer';
-import { kafkaFromInfra } from '../../infra/env';
 import { readTopic } from '../../infra/kafka';
-import { startSchemaRegistry, type SchemaRegistryHandle } from '../../infra/schema-registry';
-import { waitFor } from '../../infra/wait';
-import { dropSlotAndPublication, run, Running, scenario, Scenario } from '../support/connector';
+import { kafkaFromInfra } from '../../infra/env';
+import { useAvroConnector } from '../support/avro-connector';
 
 jest.setTimeout(180_000);
 
 describe('Avro through the whole pipeline', () => {
-  let s: Scenario;
-  let r: Running;
-  let registry: SchemaRegistryHandle;
-
-  beforeAll(async () => {
-    registry = await startSchemaRegistry();
-    s = await scenario({ type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 1, format: 'avro', schemaRegistry: { url: registry.url } } });
-    await s.db.query('CREATE TABLE items (id int PRIMARY KEY, name text, qty int NOT NULL)');
-    r = run(s.config);
-    await waitFor(() => r.phases.includes('streaming'), { timeoutMs: 30_000, message: () => `connector did not start: ${JSON.stringify(r.logs.slice(-5))}` });
-  });
-
-  afterAll(async () => {
-    await r?.handle.stop('test done');
-    if (s) await dropSlotAndPublication(s.db, s.config.source.slot, s.config.source.publication);
-    await registry?.stop();
-  });
+  const avro = useAvroConnector('CREATE TABLE items (id int PRIMARY KEY, name text, qty int NOT NULL)');
 
   it('add, drop and retype a column mid-stream: a new schema version each, every record decoded by Confluent\'s deserializer', async () => {
-    const topic = `${s.config.topicPrefix}.public.items`;
-    await s.db.query(`INSERT INTO items VALUES (1, 'one', 10)`);
-    await s.db.query('ALTER TABLE items ADD COLUMN price numeric(8,2)');
-    await s.db.query(`INSERT INTO items VALUES (2, 'two', 20, 12.50)`);
-    await s.db.query('ALTER TABLE items DROP COLUMN name');
-    await s.db.query(`INSERT INTO items VALUES (3, 30, 0.01)`);
-    await s.db.query('ALTER TABLE items ALTER COLUMN qty TYPE text');
-    await s.db.query(`INSERT INTO items VALUES (4, 'forty', NULL)`);
-    await s.db.query('DELETE FROM items WHERE id = 1');
+    const topic = `${avro.s.config.topicPrefix}.public.items`;
+    await avro.s.db.query(`INSERT INTO items VALUES (1, 'one', 10)`);
+    await avro.s.db.query('ALTER TABLE items ADD COLUMN price numeric(8,2)');
+    await avro.s.db.query(`INSERT INTO items VALUES (2, 'two', 20, 12.50)`);
+    await avro.s.db.query('ALTER TABLE items DROP COLUMN name');
+    await avro.s.db.query(`INSERT INTO items VALUES (3, 30, 0.01)`);
+    await avro.s.db.query('ALTER TABLE items ALTER COLUMN qty TYPE text');
+    await avro.s.db.query(`INSERT INTO items VALUES (4, 'forty', NULL)`);
+    await avro.s.db.query('DELETE FROM items WHERE id = 1');
 
     // 4 creates, a delete and its tombstone.
     const messages = await readTopic(kafkaFromInfra().bootstrap, topic, { count: 6, timeoutMs: 60_000 });
-    const client = new SchemaRegistryClient({ baseURLs: [registry.url] });
+    const client = new SchemaRegistryClient({ baseURLs: [avro.registry.url] });
     const { key: keys, value: values } = avroDeserializers(client);
     const decoded: { key: unknown; op: string | null; after: unknown; before: unknown }[] = [];
     for (const m of messages) {
@@ -65,9 +47,9 @@ describe('Avro through the whole pipeline', () => {
       { key: { id: 1 }, op: 'd', after: null, before: expect.objectContaining({ id: 1 }) },
       { key: { id: 1 }, op: null, after: null, before: null },
     ]);
-    const versions = await (await fetch(`${registry.url}/subjects/${topic}-value/versions`)).json() as number[];
+    const versions = await (await fetch(`${avro.registry.url}/subjects/${topic}-value/versions`)).json() as number[];
     expect(versions).toEqual([1, 2, 3, 4]);
-    const keyVersions = await (await fetch(`${registry.url}/subjects/${topic}-key/versions`)).json() as number[];
+    const keyVersions = await (await fetch(`${avro.registry.url}/subjects/${topic}-key/versions`)).json() as number[];
     expect(keyVersions).toEqual([1]);
     const ids = messages.filter((m) => m.value !== null).map((m) => m.value!.readInt32BE(1));
     expect(new Set(ids.slice(0, 4)).size).toBe(4);

@@ -112,15 +112,16 @@ describe('exactly-once into Kafka', () => {
     await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
   });
 
-  async function setUp(): Promise<{ file: string; topic: string; config: Record<string, unknown> }> {
+  /** Table t with `rows` rows and an exactly-once connector config on it (snapshot settings over the defaults). */
+  async function setUp(rows = SEED, snapshot: Record<string, unknown> = {}): Promise<{ file: string; topic: string; config: Record<string, unknown> }> {
     await db.query('DROP TABLE IF EXISTS t');
     await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
-    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${SEED}) g`);
+    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${rows}) g`);
     s = stdoutScenario(db);
     const config = s.config({
       sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 2, exactlyOnce: true } },
       offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
-      snapshot: { mode: 'initial', chunkRows: 500 },
+      snapshot: { mode: 'initial', chunkRows: 500, ...snapshot },
     });
     return { file: writeConfigFile(config), topic: `${s.name}.public.t`, config };
   }
@@ -217,17 +218,7 @@ describe('exactly-once into Kafka', () => {
 
   it('a kill in the middle of a snapshot: the restart resumes from the last committed chunk, every row read once', async () => {
     const ROWS = 20_000;
-    await db.query('DROP TABLE IF EXISTS t');
-    await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
-    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${ROWS}) g`);
-    s = stdoutScenario(db);
-    const config = s.config({
-      sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 2, exactlyOnce: true } },
-      offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
-      snapshot: { mode: 'initial', chunkRows: 500, parallelism: 2 },
-    });
-    const file = writeConfigFile(config);
-    const topic = `${s.name}.public.t`;
+    const { file, topic } = await setUp(ROWS, { parallelism: 2 });
     const snapshotPrefix = (m: CommittedMessage): string => m.id.split(':r:')[0]!;
 
     // Kill once part of the snapshot is committed (read_committed shows some rows, not all).

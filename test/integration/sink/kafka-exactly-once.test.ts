@@ -11,27 +11,15 @@ import { createMemoryLogger } from '../../../connector/observe/logger';
 import { lsn } from '../../../connector/protocol/lsn';
 import { readCommittedJava } from '../../infra/kafka-committed';
 import { uniqueName } from '../../infra/names';
-import { kafkaConfig, sharedKafka } from './kafka-support';
+import { kafkaConfig, useSharedKafka } from './kafka-support';
 
 jest.setTimeout(120_000);
 
-let kafka: Awaited<ReturnType<typeof sharedKafka>>;
-let bootstrap: string;
-const sinks: Sink[] = [];
-
-beforeAll(async () => {
-  kafka = await sharedKafka();
-  bootstrap = kafka.info.bootstrap;
-});
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((s) => s.stop()));
-});
-afterAll(async () => {
-  await kafka?.stop();
-});
+const shared = useSharedKafka();
+const { sinks } = shared;
 
 function eosSink(transactionalId: string, offsetsTopic: string, batchMaxRecords = 1000): Sink {
-  const sink = createKafkaSink(kafkaConfig(bootstrap, { partitions: 2, batchMaxRecords }), {
+  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap, { partitions: 2, batchMaxRecords }), {
     logger: createMemoryLogger(),
     exactlyOnce: { transactionalId, offsetsTopic, offsetKey: offsetKeyOf('eos'), slot: 'walcast_eos' },
     retry: { retries: 2, initialRetryTimeMs: 50, maxRetryTimeMs: 200 },
@@ -65,7 +53,7 @@ test('a second producer of the transactional.id fences the first, aborts what it
   await expect(fenced).rejects.toThrow(`another producer initialised transactional.id "${txId}"`);
 
   await b.publish([rec(topic, 7)], at(300));
-  const seen = await readCommittedJava(bootstrap, [topic]);
+  const seen = await readCommittedJava(shared.kafka.info.bootstrap, [topic]);
   expect(seen.map((m) => JSON.parse(m.value!.toString()).n).sort()).toEqual([1, 2, 3, 7]);
 
   const c = eosSink(txId, offsets);
@@ -81,12 +69,12 @@ test('a unit larger than a batch is one transaction: nothing of it is visible be
   await sink.ensureTopics([topic]);
   const first = Array.from({ length: 250 }, (_, i) => rec(topic, i));
   await sink.publish(first); // pieces, acked as sent, in the open transaction
-  expect(await readCommittedJava(bootstrap, [topic])).toHaveLength(0);
+  expect(await readCommittedJava(shared.kafka.info.bootstrap, [topic])).toHaveLength(0);
   await sink.publish([rec(topic, 250)], at(500));
-  const seen = await readCommittedJava(bootstrap, [topic]);
+  const seen = await readCommittedJava(shared.kafka.info.bootstrap, [topic]);
   expect(seen).toHaveLength(251);
   expect(new Set(seen.map((m) => m.id)).size).toBe(251);
   // The offset record is committed with them (read_committed, Java consumer).
-  const state = await readCommittedJava(bootstrap, [offsets]);
+  const state = await readCommittedJava(shared.kafka.info.bootstrap, [offsets]);
   expect(state.map((m) => JSON.parse(m.value!.toString()))).toEqual([expect.objectContaining({ version: 1, slot: 'walcast_eos', commitLsn: '0/1F4', endLsn: '0/1FC' })]);
 });

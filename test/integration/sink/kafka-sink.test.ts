@@ -6,34 +6,22 @@ import { readTopic } from '../../infra/kafka-reader';
 import { uniqueName } from '../../infra/names';
 import { javaPartition } from '../../unit/sink/kafka/java-murmur2';
 import { CODECS, storedBatches } from './kafka-log-segments';
-import { kafkaConfig, keyedRecords, partitionCount as topicPartitions, seqOf, sharedKafka } from './kafka-support';
+import { kafkaConfig, keyedRecords, partitionCount as topicPartitions, seqOf, useSharedKafka } from './kafka-support';
 
 jest.setTimeout(120_000);
 
 // Against real Apache Kafka (the run's shared broker, see kafka-support.ts).
-let kafka: Awaited<ReturnType<typeof sharedKafka>>;
-let bootstrap: string;
-const sinks: Sink[] = [];
-
-beforeAll(async () => {
-  kafka = await sharedKafka();
-  bootstrap = kafka.info.bootstrap;
-});
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((s) => s.stop()));
-});
-afterAll(async () => {
-  await kafka?.stop();
-});
+const shared = useSharedKafka();
+const { sinks } = shared;
 
 async function startedSink(over: Parameters<typeof kafkaConfig>[1] = {}): Promise<Sink> {
-  const sink = createKafkaSink(kafkaConfig(bootstrap, over), { logger: createMemoryLogger() });
+  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap, over), { logger: createMemoryLogger() });
   sinks.push(sink);
   await sink.start();
   return sink;
 }
 
-const partitionCount = (topic: string): Promise<number> => topicPartitions(bootstrap, topic);
+const partitionCount = (topic: string): Promise<number> => topicPartitions(shared.kafka.info.bootstrap, topic);
 
 test('records arrive with key, value, headers and the walcast.id header; null keys and tombstones too', async () => {
   const sink = await startedSink();
@@ -44,7 +32,7 @@ test('records arrive with key, value, headers and the walcast.id header; null ke
     { topic, id: '0/16B3748:1', key: Buffer.from('{"id":1}'), value: null },
     { topic, id: '0/16B3748:2', key: null, value: Buffer.from('{"op":"m"}'), headers: { 'walcast.id': 'spoofed' } },
   ]);
-  const got = await readTopic(bootstrap, topic, { count: 3 });
+  const got = await readTopic(shared.kafka.info.bootstrap, topic, { count: 3 });
   const byId = new Map(got.map((m) => [m.headers['walcast.id'], m]));
   expect(byId.get('0/16B3748:0')).toMatchObject({ key: Buffer.from('{"id":1}'), value: Buffer.from('{"op":"c"}'), headers: { op: 'c', 'walcast.id': '0/16B3748:0' } });
   expect(byId.get('0/16B3748:1')).toMatchObject({ key: Buffer.from('{"id":1}'), value: null });
@@ -71,7 +59,7 @@ test('publish creates a topic it was not told about', async () => {
   const topic = uniqueName('lazy');
   await sink.publish(keyedRecords(topic, 5));
   expect(await partitionCount(topic)).toBe(4);
-  expect(await readTopic(bootstrap, topic, { count: 5 })).toHaveLength(5);
+  expect(await readTopic(shared.kafka.info.bootstrap, topic, { count: 5 })).toHaveLength(5);
 });
 
 test('with createTopics false, missing topics fail with SINK_SETUP naming them', async () => {
@@ -96,7 +84,7 @@ test('per-key order holds across many concurrent publish calls; partitions match
   for (let at = 0, n = 1; at < all.length; at += n, n = (n * 7) % 97 + 1) calls.push(sink.publish(all.slice(at, at + n)));
   await Promise.all(calls);
 
-  const got = await readTopic(bootstrap, topic, { count: all.length });
+  const got = await readTopic(shared.kafka.info.bootstrap, topic, { count: all.length });
   expect(got).toHaveLength(all.length);
   const lastSeq = new Map<number, number>();
   for (const m of got) {
@@ -112,8 +100,8 @@ test('the producer is idempotent: every stored batch carries its producer id and
   const sink = await startedSink({ partitions: 1, batchMaxRecords: 40 });
   const topic = uniqueName('idem');
   await Promise.all([sink.publish(keyedRecords(topic, 100)), sink.publish(keyedRecords(topic, 100, { from: 100 }))]);
-  await readTopic(bootstrap, topic, { count: 200 });
-  const batches = await storedBatches(kafka.info.dir, 1, topic, 0); // one broker: node 1
+  await readTopic(shared.kafka.info.bootstrap, topic, { count: 200 });
+  const batches = await storedBatches(shared.kafka.info.dir, 1, topic, 0); // one broker: node 1
   expect(batches.reduce((n, b) => n + b.records, 0)).toBe(200);
   expect(batches.length).toBeGreaterThanOrEqual(5); // 40 records per produce request at most
   const producerIds = new Set(batches.map((b) => b.producerId));
@@ -135,9 +123,9 @@ test.each(CODECS)('compression %s: the broker stores batches with that codec; re
     value: Buffer.from(JSON.stringify({ before: null, after: { id: i, name: 'customer name '.repeat(10), note: 'x'.repeat(200) }, i })),
   }));
   await sink.publish(records);
-  const got = await readTopic(bootstrap, topic, { count: 200 });
+  const got = await readTopic(shared.kafka.info.bootstrap, topic, { count: 200 });
   expect(got.map((m) => m.value!.toString())).toEqual(records.map((r) => r.value.toString()));
-  const batches = await storedBatches(kafka.info.dir, 1, topic, 0); // one broker: node 1
+  const batches = await storedBatches(shared.kafka.info.dir, 1, topic, 0); // one broker: node 1
   expect(new Set(batches.map((b) => b.codec))).toEqual(new Set([codec]));
   const stored = batches.reduce((n, b) => n + b.bytes, 0);
   const raw = records.reduce((n, r) => n + r.value.length, 0);
@@ -149,14 +137,14 @@ test('topics are created with the configured replication factor and topic config
   const sink = await startedSink({ partitions: 2, topicConfig: ['max.message.bytes=2000', 'cleanup.policy=compact'] });
   const topic = uniqueName('configs');
   await sink.ensureTopics([topic]);
-  const [host, port] = bootstrap.split(',')[0].split(':');
+  const [host, port] = shared.kafka.info.bootstrap.split(',')[0].split(':');
   const meta = (await fetchMetadata(host, Number(port), [topic])).topics[0];
   expect(meta.partitions.map((p) => p.replicas.length)).toEqual([1, 1]);
   await sink.publish(keyedRecords(topic, 3));
   // A batch over the topic's max.message.bytes is refused for good: a permanent SINK_SEND.
   const big = { ...keyedRecords(topic, 1, { from: 3 })[0], value: Buffer.alloc(5000, 'x') };
   await expect(sink.publish([big])).rejects.toMatchObject({ code: 'SINK_SEND', retriable: false });
-  expect(await readTopic(bootstrap, topic)).toHaveLength(3);
+  expect(await readTopic(shared.kafka.info.bootstrap, topic)).toHaveLength(3);
 });
 
 test('a replication factor the cluster cannot meet fails with SINK_SETUP naming the topic', async () => {
@@ -169,7 +157,7 @@ test('a replication factor the cluster cannot meet fails with SINK_SETUP naming 
 });
 
 test('lifecycle: publish before start is a STATE error; after stop it is SINK_SEND; stop is idempotent', async () => {
-  const sink = createKafkaSink(kafkaConfig(bootstrap), { logger: createMemoryLogger() });
+  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap), { logger: createMemoryLogger() });
   await expect(sink.publish(keyedRecords('x', 1))).rejects.toMatchObject({ code: 'STATE' });
   await sink.start();
   await expect(sink.start()).rejects.toMatchObject({ code: 'STATE' });

@@ -1,6 +1,6 @@
 // Shared helpers of the Kafka sink integration tests.
 import type { KafkaConfig } from '../../../config/types';
-import type { SinkRecord } from '../../../connector/sink/port';
+import type { Sink, SinkRecord } from '../../../connector/sink/port';
 import { INFRA_ENV, testInfra } from '../../infra/env';
 import { startKafka } from '../../infra/kafka-broker';
 import { fetchMetadata } from '../../infra/kafka-metadata';
@@ -20,9 +20,34 @@ export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}):
  * else a broker of this test file's own. Tests that stop or kill a broker start their own
  * (startKafka / startKafkaCluster).
  */
-export async function sharedKafka(): Promise<{ info: { bootstrap: string; dir: string }; stop(): Promise<void> }> {
+export interface SharedKafka {
+  readonly info: { readonly bootstrap: string; readonly dir: string };
+  stop(): Promise<void>;
+}
+
+export async function sharedKafka(): Promise<SharedKafka> {
   if (process.env[INFRA_ENV] && testInfra().kafka) return { info: testInfra().kafka!, stop: async () => undefined };
   return startKafka();
+}
+
+/**
+ * A test file's view of the shared broker: registers the hooks that get it before the tests,
+ * stop the sinks a test pushed onto `sinks` after each test, and release the broker at the end.
+ * `kafka` is set once the tests run.
+ */
+export function useSharedKafka(): { readonly kafka: SharedKafka; readonly sinks: Sink[] } {
+  let kafka: SharedKafka | undefined;
+  const sinks: Sink[] = [];
+  beforeAll(async () => { kafka = await sharedKafka(); });
+  afterEach(async () => { await Promise.all(sinks.splice(0).map((s) => s.stop())); });
+  afterAll(async () => { await kafka?.stop(); });
+  return {
+    get kafka(): SharedKafka {
+      if (!kafka) throw new Error('useSharedKafka: the broker is read before beforeAll ran');
+      return kafka;
+    },
+    sinks,
+  };
 }
 
 /** Partitions of `topic` as the first broker of `bootstrap` reports them (0: no such topic). */
