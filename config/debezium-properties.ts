@@ -86,6 +86,7 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
 
   mapRecordFormat(get, set, problems);
   mapSchemasEnable(get, set, problems);
+  mapReplaceNullWithDefault(get, set, problems);
 
   const ignored = [...props.keys()].filter((k) => !used.has(k)).sort();
   return { config, ignored, problems };
@@ -97,22 +98,43 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
  * ConverterBuilder sets no other), so without these keys the records carry schemas.
  */
 function mapSchemasEnable(get: Get, set: Set, problems: string[]): void {
-  const keys = ['debezium.format.schemas.enable', 'debezium.format.key.schemas.enable', 'debezium.format.value.schemas.enable'];
+  const v = converterFlag(get, problems, 'schemas.enable', 'envelope.schemas', false);
+  if (v !== null) set('envelope.schemas', v ?? true);
+}
+
+/**
+ * JsonConverter replace.null.with.default (Debezium Server's debezium.format[.key|.value]. and
+ * Kafka Connect's key.converter. / value.converter.) → envelope.replaceNullWithDefault; absent:
+ * walcast's default, the converter's (true).
+ */
+function mapReplaceNullWithDefault(get: Get, set: Set, problems: string[]): void {
+  const v = converterFlag(get, problems, 'replace.null.with.default', 'envelope.replaceNullWithDefault', true);
+  if (v !== null && v !== undefined) set('envelope.replaceNullWithDefault', v);
+}
+
+/**
+ * A boolean converter setting: the key/value specific keys win over the common
+ * debezium.format.<setting>, as in Debezium Server. undefined when not given; null on a problem.
+ */
+function converterFlag(get: Get, problems: string[], setting: string, path: string, connectSpelling: boolean): boolean | null | undefined {
+  const common = `debezium.format.${setting}`;
+  const specificKeys = [`debezium.format.key.${setting}`, `debezium.format.value.${setting}`];
+  if (connectSpelling) specificKeys.push(`key.converter.${setting}`, `value.converter.${setting}`);
   const given: Array<[string, boolean]> = [];
-  for (const k of keys) {
+  let bad = false;
+  for (const k of [common, ...specificKeys]) {
     const v = get(k)?.trim().toLowerCase();
     if (v === undefined) continue;
-    if (v !== 'true' && v !== 'false') problems.push(`${k}: "${v}" must be true or false`);
-    else given.push([k, v === 'true']);
+    if (v !== 'true' && v !== 'false') { problems.push(`${k}: "${v}" must be true or false`); bad = true; } else given.push([k, v === 'true']);
   }
-  // The key/value specific keys win over the common one, as in Debezium Server.
-  const specific = given.filter(([k]) => k !== keys[0]);
+  if (bad) return null;
+  const specific = given.filter(([k]) => k !== common);
   const effective = specific.length > 0 ? specific : given;
   if (new Set(effective.map(([, v]) => v)).size > 1) {
-    problems.push(`${keys[1]}, ${keys[2]}: walcast writes keys and values alike (envelope.schemas); set both the same`);
-    return;
+    problems.push(`${effective.map(([k]) => k).join(', ')}: walcast writes keys and values alike (${path}); set both the same`);
+    return null;
   }
-  set('envelope.schemas', effective.length === 0 ? true : effective[0]![1]);
+  return effective[0]?.[1];
 }
 
 type Get = (key: string) => string | undefined;

@@ -176,6 +176,7 @@ export const schema = {
     messageKeyColumns: list('envelope.messageKeyColumns', 'schema.table:col1,col2 (table pattern, * within a part): these columns, in this order, are the message key of the matching tables instead of the primary key (Debezium message.key.columns). From env the comma list may continue a rule: public.orders:a,b.', []),
     messagePrefixExclude: list('envelope.messagePrefixExclude', 'Do not emit logical messages whose prefix fully matches one of these regular expressions (Debezium message.prefix.exclude.list).', []),
     schemas: bool('envelope.schemas', 'Kafka Connect JSON with schemas: each key and value is {"schema": ..., "payload": ...} with Debezium\'s schema names and semantic types (JsonConverter schemas.enable=true).', false),
+    replaceNullWithDefault: bool('envelope.replaceNullWithDefault', 'A null in a column with a literal default (\'x\'::text, 42, true) is written as that default, as Kafka Connect\'s JsonConverter does with its default replace.null.with.default=true (schemas on and off, Avro too). false: nulls stay null, as PostgreSQL holds them.', true),
     transactionMetadata: bool('envelope.transactionMetadata', 'BEGIN/END records with per-table event counts on <topicPrefix>.transaction, and the transaction block (id, total_order, data_collection_order) in change events (Debezium provide.transaction.metadata).', false),
   },
   heartbeat: {

@@ -169,6 +169,11 @@ export interface EnvelopeConfig {
    * the `transaction` block (id, total_order, data_collection_order) in change events.
    */
   readonly transactionMetadata?: boolean;
+  /**
+   * Kafka Connect JsonConverter replace.null.with.default: a null in a column with a literal
+   * default is written as the default. Absent means true (the converter's default).
+   */
+  readonly replaceNullWithDefault?: boolean;
 }
 
 /** Debezium heartbeats: a record on `<topicPrefix of heartbeats>.<topicPrefix>` every intervalMs. */

@@ -44,10 +44,18 @@ export interface EnvelopeContext {
   readonly userTypes?: UserTypes;
   /** NOT NULL columns per table, for Debezium's fallback values in key-only old rows. */
   readonly notNullColumns?: NotNullColumns;
-  /** Literal column defaults (PostgreSQL text) for the Connect schemas (envelope.schemas). */
+  /**
+   * Literal column defaults (PostgreSQL text): the Connect schemas carry them (envelope.schemas, Avro)
+   * and they replace nulls (envelope.replaceNullWithDefault).
+   */
   readonly columnDefaults?: ColumnDefaultTexts;
   /** Told once per record name envelope.schemaNameAdjustment changed (Debezium logs a warning). */
   readonly onSchemaNameAdjusted?: OnSchemaNameAdjusted;
+}
+
+/** The defaults that replace nulls: the loaded ones unless envelope.replaceNullWithDefault is false. */
+export function nullDefaults(ctx: EnvelopeContext): ColumnDefaultTexts | undefined {
+  return ctx.options.replaceNullWithDefault === false ? undefined : ctx.columnDefaults;
 }
 
 export interface TxContext {
@@ -130,7 +138,8 @@ export class EnvelopeBuilder {
   constructor(private readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
     this.skipped = new Set(ctx.options.skippedOperations);
-    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns, columnControls(ctx.options));
+    this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns, columnControls(ctx.options),
+      nullDefaults(ctx));
     this.messageTopic = messageTopicName(ctx.topicPrefix);
     this.sourceHead =
       `{"version":${quoteJson(ctx.version)},"connector":"postgresql","name":${quoteJson(ctx.connectorName)},"ts_ms":`;

@@ -14,6 +14,7 @@ import {
  */
 export type NotNullColumns = ReadonlyMap<string, ReadonlySet<string>>;
 import type { ColumnControls } from './column-controls';
+import { columnDefaultValues, type ColumnDefaultTexts } from './default-values';
 import { quoteJson, toJson, type JsonValue } from './json';
 import { topicName } from './topic';
 
@@ -44,6 +45,11 @@ export interface RelationState {
   readonly fallbacks: readonly (JsonValue | undefined)[];
   /** The same for before: column controls apply to it (a hashed column hashes its fallback, as Debezium does). */
   readonly valueFallbacks: readonly (JsonValue | undefined)[];
+  /**
+   * Per column: what a null is written as, the column's default (JsonConverter's
+   * replace.null.with.default, envelope.replaceNullWithDefault), or undefined: null.
+   */
+  readonly nullValues: readonly (JsonValue | undefined)[];
   /** Per column: the column control's mapping of a converted value (truncate, mask with hash), or undefined. */
   readonly valueMaps: readonly (((v: JsonValue) => JsonValue) | undefined)[];
 }
@@ -57,6 +63,8 @@ export class RelationStates {
     private readonly userTypes?: UserTypes,
     private readonly notNull?: NotNullColumns,
     private readonly controls?: ColumnControls,
+    /** Literal column defaults that replace nulls (envelope.replaceNullWithDefault); absent: nulls stay. */
+    private readonly nullDefaults?: ColumnDefaultTexts,
   ) {}
 
   get(relation: Relation): RelationState {
@@ -87,7 +95,9 @@ export class RelationStates {
     // Key columns too: a message key column (messageKeyColumns) outside the replica identity is
     // missing from a key-only old row like any other column.
     const fallbacks = cols.map((c) => (notNull?.has(c.name) === true ? notNullFallback(c.typeOid, c.typeMod, this.options, this.userTypes) : undefined));
+    const defaults = columnDefaultValues(relation, this.nullDefaults, this.options, this.userTypes);
     return {
+      nullValues: cols.map((c) => defaults?.get(c.name)),
       topic: topicName(this.topicPrefix, relation.schema, relation.table),
       members: cols.map((c) => quoteJson(c.name) + ':'),
       schemaJson: quoteJson(relation.schema),
@@ -140,7 +150,7 @@ export function rowJson(state: RelationState, tuple: Tuple, old: Tuple | null): 
   let out = '{';
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
-    out += (k === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old));
+    out += (k === 0 ? '' : ',') + members[i]! + toJson(convertAt(state, tuple, i, old) ?? state.nullValues[i] ?? null);
   }
   return out + '}';
 }
@@ -156,7 +166,7 @@ export function keyOnlyRowJson(state: RelationState, tuple: Tuple): string {
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     let v = convertAt(state, tuple, i, null);
-    if (v === null) v = state.valueFallbacks[i] ?? null;
+    if (v === null) v = state.valueFallbacks[i] ?? state.nullValues[i] ?? null;
     out += (k === 0 ? '' : ',') + members[i]! + toJson(v);
   }
   return out + '}';
@@ -175,6 +185,7 @@ export function keyJson(state: RelationState, tuple: Tuple, old: Tuple | null, k
     const i = idx[k]!;
     let v = keyValueAt(state, tuple, i, old);
     if (v === null && keyOnly) v = state.fallbacks[i] ?? null;
+    if (v === null) v = state.nullValues[i] ?? null;
     out += (k === 0 ? '' : ',') + state.members[i]! + toJson(v);
   }
   return out + '}';

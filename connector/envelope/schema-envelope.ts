@@ -8,15 +8,14 @@
  */
 import type { BinaryHandling } from '../../config/types';
 import type { Relation } from '../decode/change';
-import { makeConverter, type UserTypes, type ValueOptions } from '../decode/values';
+import type { UserTypes, ValueOptions } from '../decode/values';
+import { columnDefaultValues, type ColumnDefaultTexts } from './default-values';
 import { renderSchema, tableSchemas, type ConnectStructSchema, type TableSchemas } from './connect-schema';
 import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, MESSAGE_KEY_SCHEMA, TRANSACTION_KEY_SCHEMA, TRANSACTION_VALUE_SCHEMA, messageValueSchema } from './debezium-schemas';
 import type { ColumnControls } from './column-controls';
-import type { JsonValue } from './json';
 import type { NotNullColumns, RelationState } from './row';
 
-/** Column defaults as PostgreSQL text, per table (`schema \0 table`), per column (connector/source/column-defaults.ts). */
-export type ColumnDefaultTexts = ReadonlyMap<string, ReadonlyMap<string, string>>;
+export type { ColumnDefaultTexts };
 
 export interface SchemaEnvelopeContext {
   readonly options: ValueOptions;
@@ -81,7 +80,7 @@ export class SchemaEnvelopes {
         options: this.ctx.options,
         userTypes: this.ctx.userTypes,
         notNull: this.ctx.notNullColumns?.get(id),
-        defaults: this.defaults(relation, this.ctx.columnDefaults?.get(id)),
+        defaults: columnDefaultValues(relation, this.ctx.columnDefaults, this.ctx.options, this.ctx.userTypes),
         valueParameters: this.mapperParameters(relation),
         adjustName: this.ctx.adjustName,
       });
@@ -98,22 +97,6 @@ export class SchemaEnvelopes {
     for (const c of relation.columns) {
       const p = this.controls.mapper(relation.schema, relation.table, c.name, c.typeOid, c.typeMod)?.parameters;
       if (p !== undefined) out.set(c.name, p);
-    }
-    return out;
-  }
-
-  /** Literal defaults converted as the column's values are (a default the converter rejects is left out). */
-  private defaults(relation: Relation, texts: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, JsonValue> | undefined {
-    if (texts === undefined) return undefined;
-    const out = new Map<string, JsonValue>();
-    for (const c of relation.columns) {
-      const text = texts.get(c.name);
-      if (text === undefined) continue;
-      try {
-        out.set(c.name, makeConverter(c.typeOid, c.typeMod, this.ctx.options, this.ctx.userTypes)(text));
-      } catch {
-        // Not a value of the column's type as written: Debezium leaves such a default out too.
-      }
     }
     return out;
   }

@@ -139,7 +139,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     for (const t of topics) ctx.knownTopics.add(t);
     const [userTypes, notNullColumns, columnDefaults] = await Promise.all([
       loadUserTypes(client), loadNotNullColumns(client),
-      config.envelope.schemas === true ? loadColumnDefaults(client) : undefined,
+      // Defaults go into the Connect schemas and, by default, in place of nulls (envelope.replaceNullWithDefault).
+      config.envelope.schemas === true || config.envelope.replaceNullWithDefault !== false ? loadColumnDefaults(client) : undefined,
     ]).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types, NOT NULL columns and defaults failed'); });
     const builder = createEnvelopeBuilder({
       // source.name is the topic prefix, as Debezium's logical name (connector name and prefix may differ).

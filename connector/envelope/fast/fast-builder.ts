@@ -14,7 +14,7 @@ import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../..
 import type { Lsn } from '../../protocol/lsn';
 import { formatLsn } from '../../protocol/lsn';
 import type { SinkRecord } from '../../sink/port';
-import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../builder';
+import { EnvelopeBuilder, nullDefaults, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../builder';
 import { columnControls } from '../column-controls';
 import { eventFilter } from '../event-filter';
 import { quoteJson } from '../json';
@@ -63,7 +63,8 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
 
   constructor(private readonly context: EnvelopeContext) {
     super(context);
-    this.relationStates = new RelationStates(context.topicPrefix, context.options, context.userTypes, context.notNullColumns, columnControls(context.options));
+    this.relationStates = new RelationStates(context.topicPrefix, context.options, context.userTypes, context.notNullColumns, columnControls(context.options),
+      nullDefaults(context));
     this.keepEvent = eventFilter(context.options);
     this.sourceHeadText =
       `{"version":${quoteJson(context.version)},"connector":"postgresql","name":${quoteJson(context.connectorName)},"ts_ms":`;

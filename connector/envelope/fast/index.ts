@@ -35,6 +35,8 @@ const COVERED: Readonly<Record<keyof EnvelopeConfig, (value: unknown) => boolean
   columnHashAlgorithm: () => true,
   columnHashSalt: () => true,
   messageKeyColumns: () => true,
+  // Both values: the relation state's nullValues, which the relation encoder writes for a null.
+  replaceNullWithDefault: () => true,
   // Not reproduced: the {schema, payload} wrapping and the transaction block go through the
   // generic builder.
   schemas: (v) => v !== true,

@@ -25,6 +25,9 @@ export class RelationEncoder {
   private readonly valueMembers: readonly string[];
   /** Column index of each value position. */
   private readonly valueColumns: readonly number[];
+  /** Per key and value position: the JSON text written for a null (the column's default, else null). */
+  private readonly keyNulls: readonly string[];
+  private readonly valueNulls: readonly string[];
   /** Per value position: the JSON text of a constant (columnMask), else null. */
   private readonly valueConstants: readonly (string | null)[];
   private readonly valueWriters: readonly ColumnJson[];
@@ -46,6 +49,9 @@ export class RelationEncoder {
     this.keyMembers = state.keyIndexes.map((i, k) => (k === 0 ? '{' : ',') + state.members[i]!);
     this.keyWriters = state.keyIndexes.map(keyWriterOf);
     this.keyTexts = new Array<string>(state.keyIndexes.length).fill('');
+    const nullJson = (i: number): string => toJson(state.nullValues[i] ?? null);
+    this.keyNulls = state.keyIndexes.map(nullJson);
+    this.valueNulls = state.valueIndexes.map(nullJson);
     this.valueColumns = state.valueIndexes;
     this.valueMembers = state.valueIndexes.map((i, k) => (k === 0 ? '{' : ',') + state.members[i]!);
     this.valueConstants = state.valueIndexes.map((i) => {
@@ -75,7 +81,9 @@ export class RelationEncoder {
     let out = '';
     for (let k = 0; k < n; k++) {
       const text = tuple[cols[k]!];
-      const json = typeof text === 'string' ? this.keyWriters[k]!(text) : 'null';
+      let json = typeof text === 'string' ? this.keyWriters[k]!(text) : 'null';
+      // A null, or a value the converter writes as null (NaN under precise decimals): the default, if any.
+      if (json === 'null') json = this.keyNulls[k]!;
       this.keyTexts[k] = json;
       out += this.keyMembers[k]! + json;
     }
@@ -95,6 +103,7 @@ export class RelationEncoder {
         else {
           const text = tuple[cols[k]!];
           json = typeof text === 'string' ? this.valueWriters[k]!(text) : 'null';
+          if (json === 'null') json = this.valueNulls[k]!;
         }
       }
       out += this.valueMembers[k]! + json;

@@ -103,3 +103,40 @@ describe('EnvelopeBuilder with transaction metadata', () => {
     expect((JSON.parse(c!.value!.toString()) as { transaction: unknown }).transaction).toBeNull();
   });
 });
+
+describe('EnvelopeBuilder: nulls in columns with a default (JsonConverter replace.null.with.default)', () => {
+  const people: Relation = { oid: 16390, schema: 'public', table: 'people', replicaIdentity: 'default', columns: [col('id', 20, true), col('age', 23), col('name', 25)] };
+  const build = (options: Partial<EnvelopeConfig>, withDefaults = true): EnvelopeBuilder => new EnvelopeBuilder({
+    connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: { ...OPTIONS, ...options },
+    ...(withDefaults ? { columnDefaults: new Map([['public\0people', new Map([['age', '18']])]]) } : {}),
+  });
+  const nullInsert = { kind: 'insert' as const, lsn: lsn(24023128), relation: people, after: ['1', null, null] };
+  const keyOnlyDelete = { kind: 'delete' as const, lsn: lsn(24023128), relation: people, before: ['1', null, null], beforeIsKeyOnly: true };
+  const row = (b: EnvelopeBuilder, ev: typeof nullInsert | typeof keyOnlyDelete, side: 'after' | 'before', schemas = false): unknown => {
+    const v = JSON.parse(b.records(ev, TX, 0, NOW)[0]!.value!.toString()) as Record<string, unknown> & { payload?: Record<string, unknown> };
+    return (schemas ? v.payload! : v)[side];
+  };
+
+  it('writes the default for an explicit NULL and for a column a key-only old row lacks, schemas off and on', () => {
+    for (const options of [{}, { replaceNullWithDefault: true }]) {
+      expect(row(build(options), nullInsert, 'after')).toEqual({ id: 1, age: 18, name: null });
+      expect(row(build(options), keyOnlyDelete, 'before')).toEqual({ id: 1, age: 18, name: null });
+      expect(row(build({ ...options, schemas: true }), nullInsert, 'after', true)).toEqual({ id: 1, age: 18, name: null });
+      expect(row(build({ ...options, schemas: true }), keyOnlyDelete, 'before', true)).toEqual({ id: 1, age: 18, name: null });
+    }
+    // A value is kept.
+    expect(row(build({}), { ...nullInsert, after: ['1', '40', 'x'] }, 'after')).toEqual({ id: 1, age: 40, name: 'x' });
+  });
+
+  it('keeps null with replaceNullWithDefault false; the schema still carries the default', () => {
+    const b = build({ replaceNullWithDefault: false, schemas: true });
+    expect(row(b, nullInsert, 'after', true)).toEqual({ id: 1, age: null, name: null });
+    expect(row(b, keyOnlyDelete, 'before', true)).toEqual({ id: 1, age: null, name: null });
+    expect(b.tableSchemas(people).value.fields.find((f) => f.name === 'age')!.schema.defaultValue).toBe(18);
+    expect(row(build({ replaceNullWithDefault: false }), nullInsert, 'after')).toEqual({ id: 1, age: null, name: null });
+  });
+
+  it('a column without a (loaded) default keeps null', () => {
+    expect(row(build({}, false), nullInsert, 'after')).toEqual({ id: 1, age: null, name: null });
+  });
+});

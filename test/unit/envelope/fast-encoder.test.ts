@@ -106,6 +106,20 @@ describe('fast envelope encoder: byte-identical to the generic builder', () => {
     compare({ messageKeyColumns: ['public.nokey:c_numeric_10_2'] });
   });
 
+  test('nulls replaced by column defaults (replaceNullWithDefault), on and off', () => {
+    const defaults = new Map([
+      ['c_int2', '5'], ['c_bool', 't'], ['c_text', 'd'], ['c_varchar', "it's"], ['c_tstz', '2024-01-01 00:00:00+00'],
+      ['c_numeric_10_2', '1.50'], ['c_enum', 'happy'], ['c_bytea', '\\x01'], ['c_date', 'not a date'], ['c_int4', '9'],
+    ]);
+    const columnDefaults = new Map([['public\0torture', defaults], ['public\0nokey', defaults]]);
+    for (const replaceNullWithDefault of [true, false, undefined]) {
+      const options = replaceNullWithDefault === undefined ? {} : { replaceNullWithDefault };
+      expect(expectSameRecords({ ...CTX, columnDefaults }, options, [relation, keyless], ROWS)).toBeGreaterThan(ROWS.length * 10);
+      expect(expectSameRecords({ ...CTX, columnDefaults }, { ...options, messageKeyColumns: ['public.nokey:c_int2,c_text'], columnTruncate: ['public.torture.c_text=3'] }, [relation, keyless], ROWS))
+        .toBeGreaterThan(ROWS.length * 10);
+    }
+  });
+
   test('skipped operations and tombstones', () => {
     compare({ skippedOperations: ['c'] });
     compare({ skippedOperations: ['u', 'd'], tombstonesOnDelete: false });
