@@ -52,14 +52,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       'year ±290000; walcast writes "infinity" / "-infinity".',
   },
   {
-    path: /^value\.(before|after)\.[^.[]+$/,
-    walcast: /^null$/,
-    record: /\.public\.people /,
-    reason: 'A null in a column with a default (schemas-columns: age DEFAULT 18): Kafka Connect\'s JsonConverter, with its default ' +
-      'replace.null.with.default=true, writes the schema\'s default instead of null (seen for an explicit NULL and for a column a ' +
-      'key-only old row lacks). walcast writes null, what PostgreSQL holds.',
-  },
-  {
     path: /^value\.data_collections\[\d+\]\.data_collection$/,
     debezium: /LogicalDecodingMessageMonitor\$LogicalDecodingMessageId@/,
     reason: 'Transaction metadata END of a transaction with a logical message: Debezium names the message\'s data collection by a ' +

@@ -129,7 +129,7 @@ export async function createTortureSchema(db: TestDatabase): Promise<void> {
   await db.query(`CREATE TABLE full_ri (id integer PRIMARY KEY, n integer NOT NULL, t text NOT NULL DEFAULT 'd', v numeric(6,2))`);
   await db.query('ALTER TABLE full_ri REPLICA IDENTITY FULL');
   await db.query(`CREATE TABLE default_ri (id integer PRIMARY KEY, n integer NOT NULL, t text NOT NULL, b boolean NOT NULL,
-    d date NOT NULL, ts timestamp NOT NULL, tstz timestamptz NOT NULL, num numeric(6,2) NOT NULL, bin bytea NOT NULL, opt text)`);
+    d date NOT NULL, ts timestamp NOT NULL, tstz timestamptz NOT NULL, num numeric(6,2) NOT NULL, bin bytea NOT NULL, opt text DEFAULT 'none')`);
   await db.query(`CREATE TABLE toasty (id integer PRIMARY KEY, n integer, big text, bigb bytea, biga text[],
     bigi int4[], bigl int8[], bigd date[], bigu uuid[], bigh hstore, bigj jsonb[], bign numeric[], bigf float8[], bigt timestamptz[])`);
   await db.query(`CREATE TABLE toasty_full (id integer PRIMARY KEY, n integer, big text)`);
