@@ -50,6 +50,17 @@ describe('heartbeat and envelope metadata config', () => {
     expect(mapDebeziumProperties(parseProperties('debezium.format.schemas.enable=false')).config).toMatchObject({ envelope: { schemas: false } });
     expect(mapDebeziumProperties(parseProperties('debezium.format.value.schemas.enable=true\ndebezium.format.key.schemas.enable=false')).problems)
       .toEqual([expect.stringMatching(/set both the same/)]);
+    // JsonConverter replace.null.with.default, both spellings; absent: walcast's default (true) is kept.
+    expect(mapDebeziumProperties(parseProperties('debezium.format.value.replace.null.with.default=false\ndebezium.format.key.replace.null.with.default=false')).config)
+      .toMatchObject({ envelope: { replaceNullWithDefault: false } });
+    expect(mapDebeziumProperties(parseProperties('value.converter.replace.null.with.default=false\nkey.converter.replace.null.with.default=false')).config)
+      .toMatchObject({ envelope: { replaceNullWithDefault: false } });
+    expect(mapDebeziumProperties(parseProperties('debezium.format.replace.null.with.default=false')).config).toMatchObject({ envelope: { replaceNullWithDefault: false } });
+    expect(mapDebeziumProperties(parseProperties('debezium.format.schemas.enable=false')).config.envelope).not.toHaveProperty('replaceNullWithDefault');
+    expect(mapDebeziumProperties(parseProperties('value.converter.replace.null.with.default=false\nkey.converter.replace.null.with.default=true')).problems)
+      .toEqual([expect.stringMatching(/^key.converter.replace.null.with.default, value.converter.replace.null.with.default: .*set both the same/)]);
+    expect(mapDebeziumProperties(parseProperties('debezium.format.replace.null.with.default=maybe')).problems)
+      .toEqual(['debezium.format.replace.null.with.default: "maybe" must be true or false']);
     expect(mapDebeziumProperties(parseProperties('debezium.source.heartbeat.interval.ms=soon')).problems)
       .toEqual(['debezium.source.heartbeat.interval.ms: "soon" must be a number of milliseconds']);
   });

@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     });
     expect(c.sink.nats).toMatchObject({ servers: ['127.0.0.1:4222'], stream: 'shop', createStream: true, duplicateWindowMs: 120000, maxInFlight: 256 });
     expect(c.topicPrefix).toBe('shop');
-    expect(c.envelope).toEqual({ tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric', hstoreHandling: 'json', schemaNameAdjustment: 'none', skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [], schemas: false, transactionMetadata: false });
+    expect(c.envelope).toEqual({ tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric', hstoreHandling: 'json', schemaNameAdjustment: 'none', skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [], schemas: false, transactionMetadata: false, replaceNullWithDefault: true });
     expect(c.heartbeat).toEqual({ intervalMs: 0, topicPrefix: '__debezium-heartbeat', actionQuery: '' });
     expect(c.http.port).toBe(8083);
     expect(c.log.level).toBe('info');
