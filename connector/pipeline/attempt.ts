@@ -137,11 +137,17 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     const topics = inspection.tables.map((t) => topicName(config.topicPrefix, t.schema, t.table));
     await sink.ensureTopics(topics);
     for (const t of topics) ctx.knownTopics.add(t);
-    const [userTypes, notNullColumns, columnDefaults] = await Promise.all([
-      loadUserTypes(client), loadNotNullColumns(client),
+    // One after the other: a pg Client runs one query at a time (overlapping calls are deprecated
+    // and print a warning on stderr).
+    const readCatalog = async () => {
+      const userTypes = await loadUserTypes(client);
+      const notNullColumns = await loadNotNullColumns(client);
       // Defaults go into the Connect schemas and, by default, in place of nulls (envelope.replaceNullWithDefault).
-      config.envelope.schemas === true || config.envelope.replaceNullWithDefault !== false ? loadColumnDefaults(client) : undefined,
-    ]).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types, NOT NULL columns and defaults failed'); });
+      const columnDefaults = config.envelope.schemas === true || config.envelope.replaceNullWithDefault !== false ? await loadColumnDefaults(client) : undefined;
+      return { userTypes, notNullColumns, columnDefaults };
+    };
+    const { userTypes, notNullColumns, columnDefaults } = await readCatalog()
+      .catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'reading the database\'s types, NOT NULL columns and defaults failed'); });
     const builder = createEnvelopeBuilder({
       // source.name is the topic prefix, as Debezium's logical name (connector name and prefix may differ).
       connectorName: config.topicPrefix, topicPrefix: config.topicPrefix, database: inspection.database,
