@@ -25,6 +25,7 @@ import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
 import { EventTally } from './event-tally';
+import { openTx, type OpenTx } from './open-tx';
 import { replayCommitted, type StreamedTransactions } from './streamed-tx';
 
 export interface SessionOptions {
@@ -66,39 +67,6 @@ export interface SessionDeps {
    * sink read at start: replayed transactions at or below it are skipped (see skips()).
    */
   readonly exactlyOnce?: { readonly committed: CommittedOffset | null };
-}
-
-interface OpenTx {
-  readonly xid: number;
-  readonly commitLsn: Lsn;
-  readonly commitTimeUs: bigint;
-  index: number;
-  /**
-   * Whether the commit moves source.sequence[0]: Debezium's does not move for a transaction
-   * whose changes were all dropped by skipped.operations, and does for any other (one whose
-   * logical messages its prefix lists dropped, or a key change whose halves c and d dropped),
-   * as test/integration/compat/routing.test.ts shows.
-   */
-  counts: boolean;
-  /** envelope.transactionMetadata: counters, and whether BEGIN still waits for a position (replays). */
-  meta?: OpenTransaction;
-  beginPending?: boolean;
-  /** Exactly-once: already committed to Kafka (at or below the committed offset): no records. */
-  readonly skip: boolean;
-  /** Records of this transaction were handed out (the commit needs a checkpoint). */
-  emitted: boolean;
-}
-
-/**
- * The skip rule (exactly-once). The offset record holds the commit LSN C and end LSN E of the
- * last PostgreSQL transaction committed to Kafka (or a non-transactional message's LSN as both).
- * The slot replays transactions in commit order; a transaction T' after it has its commit
- * record after E, so commitLsn(T') >= E > C. Hence a replayed transaction (its BEGIN carries its
- * commit LSN) or non-transactional message is already in Kafka exactly when its commit LSN
- * (message LSN) <= C.
- */
-export function alreadyCommitted(commitLsn: Lsn, committed: CommittedOffset | null): boolean {
-  return committed !== null && commitLsn <= committed.commitLsn;
 }
 
 export class StreamSession {
@@ -215,10 +183,9 @@ export class StreamSession {
   private onEvent(ev: ChangeEvent, nowUs: bigint): void {
     switch (ev.kind) {
       case 'begin': {
-        const skip = this.deps.exactlyOnce !== undefined && alreadyCommitted(ev.finalLsn, this.deps.exactlyOnce.committed);
-        if (skip) this.skipped++;
+        this.tx = openTx(ev.xid, ev.finalLsn, ev.commitTimeUs, this.deps.exactlyOnce?.committed);
+        if (this.tx.skip) this.skipped++;
         else this.noteSkipped();
-        this.tx = { xid: ev.xid, commitLsn: ev.finalLsn, commitTimeUs: ev.commitTimeUs, index: 0, counts: false, skip, emitted: false };
         this.tracker.begin();
         if (this.deps.transactionMetadata) {
           this.tx.meta = new OpenTransaction(ev.xid, ev.commitTimeUs / 1000n);
@@ -266,10 +233,7 @@ export class StreamSession {
   private onData(ev: DataEvent, nowUs: bigint): void {
     // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
     const outside = this.tx === null;
-    const tx = this.tx ?? {
-      xid: 0, commitLsn: ev.lsn, commitTimeUs: nowUs, index: 0, counts: false, emitted: false,
-      skip: this.deps.exactlyOnce !== undefined && alreadyCommitted(ev.lsn, this.deps.exactlyOnce.committed),
-    };
+    const tx = this.tx ?? openTx(0, ev.lsn, nowUs, this.deps.exactlyOnce?.committed);
     // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
     // (once emitted: a filtered-out one leaves it as it was).
     const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;

@@ -1,4 +1,4 @@
-import { alreadyCommitted } from '../../../connector/pipeline/stream-session';
+import { alreadyCommitted } from '../../../connector/pipeline/open-tx';
 import { lsn } from '../../../connector/protocol/lsn';
 
 // The exactly-once skip rule: the offset holds the last committed transaction's commit LSN C and
