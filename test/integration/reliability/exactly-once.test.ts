@@ -9,6 +9,7 @@
  *   - a second instance started on the same config (a standby that takes over and fences).
  * The connector runs as the built CLI (kill -9 as in production) on the run's Kafka broker.
  */
+import { writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { loadConfig } from '../../../config/load';
 import { createTestDatabase, kafkaFromInfra, TestDatabase } from '../../infra/env';
@@ -37,9 +38,16 @@ interface Verdict {
  */
 function judge(expected: Map<string, Record<string, unknown>>, msgs: readonly CommittedMessage[]): Verdict {
   const asTopic: TopicMessage[] = msgs.map((m) => ({ key: m.key, value: m.value, headers: { 'walcast.id': m.id } }));
-  const ids = new Map<string, number>();
-  for (const m of msgs) ids.set(m.id, (ids.get(m.id) ?? 0) + 1);
-  const duplicates = [...ids].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`);
+  // Per id, where its copies are (partition@offset): adjacent offsets point at one produce sent
+  // twice, distant ones at a transaction replayed after a restart.
+  const ids = new Map<string, string[]>();
+  for (const m of msgs) {
+    const at = `${m.partition}@${m.offset}`;
+    const seen = ids.get(m.id);
+    if (seen) seen.push(at);
+    else ids.set(m.id, [at]);
+  }
+  const duplicates = [...ids].filter(([, at]) => at.length > 1).map(([id, at]) => `${id} x${at.length} at ${at.join(',')}`);
   const disorder: string[] = [];
   const perKey = new Map<string, CommittedMessage[]>();
   for (const m of msgs) {
@@ -181,8 +189,10 @@ describe('exactly-once into Kafka', () => {
       if (msg) byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
     }
     console.log(`[eos storm] restarts (streaming?, committed offset read): ${trail.join(' ')}`);
-    console.log(`[eos storm] final process: ${finalLog.length} bytes of log, top messages ${JSON.stringify([...byMsg].sort((a, b) => b[1] - a[1]).slice(0, 6))}`);
+    console.log(`[eos storm] final process: ${finalLog.length} bytes of log, top messages ${JSON.stringify([...byMsg].sort((a, b) => b[1] - a[1]).slice(0, 12))}`);
     const v = await verdictAfter(topic, config, procs[procs.length - 1]!);
+    // WALCAST_EOS_DEBUG=<file>: every process's log and the duplicates, for a failure to be read later.
+    if (process.env.WALCAST_EOS_DEBUG) writeFileSync(process.env.WALCAST_EOS_DEBUG, procs.map((p, i) => `=== process ${i}\n${p.stderr()}`).join('\n') + `\n=== dups\n${v.duplicates.join('\n')}\n`);
     console.log(`[eos storm] ${KILLS} kills, ${transactions} workload transactions, ${v.messages} committed records, replayed transactions skipped in ${skippedLogs} restarts`);
     expect(v.duplicates.slice(0, 10)).toEqual([]);
     expect(v.lost.slice(0, 10)).toEqual([]);

@@ -105,7 +105,7 @@ test('rejects maxBatchRecords below 1', () => {
 
 describe('checkpoints (exactly-once)', () => {
   function txHarness(maxBatchRecords: number) {
-    const sends: { batch: number[]; checkpoint: string | undefined; settle: (err?: Error) => void }[] = [];
+    const sends: { batch: number[]; checkpoint: string | undefined; settle: (err?: Error) => void; settled?: boolean }[] = [];
     const queue = new SendQueue<number, string>({
       maxBatchRecords,
       checkpoints: true,
@@ -198,5 +198,55 @@ describe('checkpoints (exactly-once)', () => {
     sends[0].settle(new Error('PRODUCER_FENCED'));
     await expect(unit).rejects.toThrow('failed: PRODUCER_FENCED');
     await expect(queue.enqueue([5], 'U')).rejects.toThrow('failed: PRODUCER_FENCED');
+  });
+
+  test('random units, pieces and batch sizes: every commit holds exactly the units up to its checkpoint', async () => {
+    // A small deterministic PRNG: the same sequences every run.
+    let seed = 12345;
+    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    for (let round = 0; round < 300; round++) {
+      const { queue, sends } = txHarness(1 + rand(12));
+      // Unit u's items are u * 1000 + i; a unit is published as pieces (no checkpoint) and a last
+      // call with its checkpoint (possibly of no items), as the stream session does.
+      const units = 2 + rand(8);
+      const sizes: number[] = [];
+      const calls: Promise<void>[] = [];
+      for (let u = 0; u < units; u++) {
+        const size = rand(25);
+        sizes.push(size);
+        let i = 0;
+        while (size - i > 1 && rand(3) === 0) {
+          const piece = 1 + rand(size - i - 1);
+          calls.push(queue.enqueue(range(u * 1000 + i, piece)));
+          i += piece;
+        }
+        calls.push(queue.enqueue(range(u * 1000 + i, size - i), `${u}`));
+        // Settle some sends between calls, so batches form at varied moments.
+        while (sends.some((x) => !x.settled) && rand(2) === 0) { const next = sends.find((x) => !x.settled)!; next.settled = true; next.settle(); await flush(); }
+      }
+      for (;;) {
+        await flush();
+        const next = sends.find((x) => !x.settled);
+        if (!next) break;
+        next.settled = true;
+        next.settle();
+      }
+      await Promise.all(calls);
+      // Replay the sends as a Kafka transaction log.
+      let open: number[] = [];
+      let lastCommitted = -1;
+      for (const { batch, checkpoint } of sends) {
+        open.push(...batch);
+        if (checkpoint === undefined) continue;
+        const u = Number(checkpoint);
+        expect(u).toBeGreaterThan(lastCommitted);
+        const expected = sizes.flatMap((n, unit) => (unit > lastCommitted && unit <= u ? range(unit * 1000, n) : []));
+        expect(open).toEqual(expected);
+        lastCommitted = u;
+        open = [];
+      }
+      expect(open).toEqual([]);
+      expect(lastCommitted).toBe(units - 1);
+    }
   });
 });
