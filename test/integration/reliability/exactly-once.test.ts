@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../../../config/load';
 import { createTestDatabase, kafkaFromInfra, TestDatabase } from '../../infra/env';
 import { readCommittedJava, type CommittedMessage } from '../../infra/kafka-committed';
+import { describeBatch, explainLocations, storedBatches } from '../../infra/kafka-log-dump';
 import { uniqueName } from '../../infra/names';
 import { waitFor } from '../../infra/wait';
 import { CliProcess, startCli, writeConfigFile } from '../support/cli-process';
@@ -79,6 +80,59 @@ function judge(expected: Map<string, Record<string, unknown>>, msgs: readonly Co
     }
   }
   return { messages: msgs.length, duplicates, lost: replayDiff(expected, asTopic), disorder };
+}
+
+/** What a process said at start: committed offset read, producer epoch, slot start (`?` when it did not get there). */
+function startFacts(log: string): string {
+  const at = (re: RegExp): string => re.exec(log)?.[1] ?? '?';
+  return `${at(/"committedLsn":"([^"]+)"/)}/e${at(/"producerEpoch":(\d+)/)}/${at(/"startLsn":"([^"]+)"/)}`;
+}
+
+/**
+ * Where each duplicate's copies are as the broker stored them (producer epoch: which process;
+ * the marker that ended its transaction) and the offset records committed around them, so one
+ * failure tells a stale offset read from a transaction committed twice by one process.
+ */
+function forensics(topic: string, offsetsTopic: string, duplicates: readonly string[]): string {
+  try {
+    const dir = kafkaFromInfra().dir;
+    const data = storedBatches(dir, topic);
+    const locations = duplicates.flatMap((d) => / at (.*)$/.exec(d)?.[1]?.split(',') ?? []);
+    const lines = explainLocations(data, locations);
+    const times = locations.map((loc) => {
+      const [p, o] = loc.split('@');
+      return data.find((b) => b.partition === Number(p) && b.firstOffset <= BigInt(o!) && BigInt(o!) <= b.lastOffset)?.timestamp ?? 0n;
+    }).filter((t) => t > 0n);
+    const from = times.length > 0 ? times.reduce((a, b) => (a < b ? a : b)) - 3000n : 0n;
+    const to = times.length > 0 ? times.reduce((a, b) => (a > b ? a : b)) + 1000n : 0n;
+    const offsets = storedBatches(dir, offsetsTopic).filter((b) => b.timestamp >= from && b.timestamp <= to);
+    return [...lines, `offsets topic ${offsetsTopic} from 3 s before the first copy to 1 s after the last:`, ...offsets.map(describeBatch)].join('\n');
+  } catch (e) {
+    return `(no forensics: ${(e as Error).message})`;
+  }
+}
+
+/**
+ * Per process that connected: the offset it read against the last offset record committed (its
+ * transaction's COMMIT marker stored) before it logged "connected to Kafka". A mismatch is a
+ * stale (or too new) read of the committed offset.
+ */
+function offsetReads(logs: readonly string[], offsetsTopic: string): string[] {
+  const committed: { at: string; lsn: string | null }[] = [];
+  let pending: string | null | undefined;
+  for (const b of storedBatches(kafkaFromInfra().dir, offsetsTopic)) {
+    if (!b.transactional) continue;
+    if (b.marker === 'COMMIT' && pending !== undefined) committed.push({ at: new Date(Number(b.timestamp)).toISOString(), lsn: pending });
+    if (b.marker !== null) pending = undefined;
+    else pending = /"commitLsn":"?([^",]+)/.exec(b.records[b.records.length - 1]?.value ?? '')?.[1] ?? null;
+  }
+  return logs.map((log, i) => {
+    const m = /"time":"([^"]+)"[^\n]*"committedLsn":"?([^",]+)/.exec(log);
+    if (!m) return `process ${i}: did not connect`;
+    const before = committed.filter((c) => c.at < m[1]!).pop();
+    const expected = before ? String(before.lsn) : 'null';
+    return `process ${i}: read ${m[2]} at ${m[1]}, last committed before ${expected} at ${before?.at ?? '-'}${expected === m[2] ? '' : '  <<< differs'}`;
+  });
 }
 
 /** A concurrent workload: small transactions, rollbacks, deletes and 2000-row transactions. */
@@ -172,7 +226,7 @@ describe('exactly-once into Kafka', () => {
         p.child.kill('SIGKILL');
         await p.exited;
         if (/skipped \d+ replayed transaction/.test(p.stderr())) skippedLogs += 1;
-        trail.push(`${/"to":"streaming"/.test(p.stderr()) ? 'S' : '-'}${/"committedLsn":"([^"]+)"/.exec(p.stderr())?.[1] ?? '?'}`);
+        trail.push(`${/"to":"streaming"/.test(p.stderr()) ? 'S' : '-'}${startFacts(p.stderr())}`);
         expect(p.stderr()).not.toMatch(/SINK_FENCED/);
       }
       const last = start(file);
@@ -188,12 +242,22 @@ describe('exactly-once into Kafka', () => {
       const msg = /"msg":"([^"]{0,80})/.exec(line)?.[1];
       if (msg) byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
     }
-    console.log(`[eos storm] restarts (streaming?, committed offset read): ${trail.join(' ')}`);
+    console.log(`[eos storm] restarts (streaming?, committed offset read/producer epoch/slot start): ${trail.join(' ')}; final ${startFacts(finalLog)}`);
     console.log(`[eos storm] final process: ${finalLog.length} bytes of log, top messages ${JSON.stringify([...byMsg].sort((a, b) => b[1] - a[1]).slice(0, 12))}`);
     const v = await verdictAfter(topic, config, procs[procs.length - 1]!);
+    const offsetsTopic = (config.offsets as { topic: string }).topic;
     // WALCAST_EOS_DEBUG=<file>: every process's log and the duplicates, for a failure to be read later.
-    if (process.env.WALCAST_EOS_DEBUG) writeFileSync(process.env.WALCAST_EOS_DEBUG, procs.map((p, i) => `=== process ${i}\n${p.stderr()}`).join('\n') + `\n=== dups\n${v.duplicates.join('\n')}\n`);
+    if (process.env.WALCAST_EOS_DEBUG) {
+      const stored = storedBatches(kafkaFromInfra().dir, offsetsTopic).map(describeBatch).join('\n');
+      writeFileSync(process.env.WALCAST_EOS_DEBUG, procs.map((p, i) => `=== process ${i}\n${p.stderr()}`).join('\n')
+        + `\n=== dups\n${v.duplicates.join('\n')}\n${forensics(topic, offsetsTopic, v.duplicates)}\n=== offsets read at start\n`
+        + `${offsetReads(procs.map((p) => p.stderr()), offsetsTopic).join('\n')}\n=== offsets topic as stored\n${stored}\n`);
+    }
     console.log(`[eos storm] ${KILLS} kills, ${transactions} workload transactions, ${v.messages} committed records, replayed transactions skipped in ${skippedLogs} restarts`);
+    if (v.duplicates.length > 0) {
+      console.log(`[eos storm] duplicates as stored:\n${forensics(topic, offsetsTopic, v.duplicates)}\n`
+        + `[eos storm] offsets read at start:\n${offsetReads(procs.map((p) => p.stderr()), offsetsTopic).join('\n')}`);
+    }
     expect(v.duplicates.slice(0, 10)).toEqual([]);
     expect(v.lost.slice(0, 10)).toEqual([]);
     expect(v.disorder.slice(0, 10)).toEqual([]);
