@@ -103,6 +103,8 @@ export class Transactions {
   private open: Transaction | null = null;
   private offset: CommittedOffset | null;
   private snapshot: SnapshotProgress | null;
+  /** send() calls running (their library requests may be in flight). */
+  private calls = 0;
 
   constructor(private readonly producer: WalcastProducer, private readonly options: ExactlyOnceOptions, committed: OffsetRecord) {
     this.offset = committed.offset;
@@ -125,29 +127,48 @@ export class Transactions {
 
   /** Sends `messages` in the open transaction (beginning one), committing at a checkpoint. */
   async send(messages: Message[], checkpoint: SinkCheckpoint | undefined): Promise<void> {
+    this.calls += 1;
+    let done = false;
     try {
-      if (messages.length > 0) {
-        this.open ??= await this.producer.beginTransaction();
-        await this.open.send({ messages });
-      }
-      if (checkpoint === undefined || this.open === null) return;
-      // A stream checkpoint ends the snapshot's business; a snapshot one keeps the stream offset.
-      const next: OffsetRecord = checkpoint.lsn
-        ? { offset: checkpoint.lsn, snapshot: null }
-        : { offset: this.offset, snapshot: checkpoint.snapshot ?? this.snapshot };
-      await this.open.send({ messages: [{ topic: this.options.offsetsTopic, partition: 0, key: Buffer.from(this.options.offsetKey), value: encodeOffset(this.options.slot, next) }] });
-      await this.open.commit();
-      this.open = null;
-      this.offset = next.offset;
-      this.snapshot = next.snapshot;
-    } catch (e) {
-      await this.abort();
-      throw e;
+      await this.sendAndCommit(messages, checkpoint);
+      done = true;
+    } finally {
+      this.calls -= 1;
+      // Any failure aborts what this transaction sent (the error propagates).
+      if (!done) await this.abort();
     }
   }
 
-  /** Aborts the open transaction, if any; never rejects (a fenced producer cannot abort). */
+  private async sendAndCommit(messages: Message[], checkpoint: SinkCheckpoint | undefined): Promise<void> {
+    if (messages.length > 0) {
+      this.open ??= await this.producer.beginTransaction();
+      await this.open.send({ messages });
+    }
+    if (checkpoint === undefined || this.open === null) return;
+    // A stream checkpoint ends the snapshot's business; a snapshot one keeps the stream offset.
+    const next: OffsetRecord = checkpoint.lsn
+      ? { offset: checkpoint.lsn, snapshot: null }
+      : { offset: this.offset, snapshot: checkpoint.snapshot ?? this.snapshot };
+    await this.open.send({ messages: [{ topic: this.options.offsetsTopic, partition: 0, key: Buffer.from(this.options.offsetKey), value: encodeOffset(this.options.slot, next) }] });
+    await this.open.commit();
+    this.open = null;
+    this.offset = next.offset;
+    this.snapshot = next.snapshot;
+  }
+
+  /**
+   * Aborts the open transaction, if any; never rejects (a fenced producer cannot abort).
+   *
+   * Not while a send() of ours is still running (a stop() after a delivery timeout): ending the
+   * transaction under a produce in flight clears the library's transaction, and a produce that
+   * then fails with UNKNOWN_PRODUCER_ID or OUT_OF_ORDER_SEQUENCE_NUMBER is recovered by the
+   * library as a plain idempotent send (Producer #performSingleDestinationSend checks
+   * `!this.#transaction` at that moment): its records would be written outside any transaction,
+   * visible to read_committed consumers and sent again after the restart. Left open instead, the
+   * transaction is aborted by the next producer's InitProducerId (or the transaction timeout).
+   */
   async abort(): Promise<void> {
+    if (this.calls > 0) return;
     const tx = this.open;
     this.open = null;
     if (!tx || tx.completed) return;
