@@ -92,7 +92,8 @@ export class SnapshotReader {
     if (sql.settings.length > 0) {
       // Transaction-local (is_local = true), so each chunk overwrites the previous chunk's values.
       await this.runParams(
-        'SELECT pg_catalog.set_config(s.name, s.value, true) FROM pg_catalog.unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) AS s(name, value)',
+        'SELECT pg_catalog.set_config(s.name, s.value, true) ' +
+          'FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS s(name, value)',
         [sql.settings.map((_, i) => chunkSetting(i)), sql.settings],
       );
     }
@@ -102,6 +103,8 @@ export class SnapshotReader {
     let batch: RawRow[] = [];
     let callbackFailed = false;
     const deliver = async (rows: RawRow[]): Promise<void> => {
+      // Closed while onBatch was pending: rows parsed from the last socket chunk are not handed on.
+      if (this.closed) throw new ConnectorError('ABORTED', 'snapshot reader closed', { context: { reader: this.id } });
       try {
         await onBatch(rows);
       } catch (e) {
@@ -129,7 +132,7 @@ export class SnapshotReader {
       if (batch.length > 0) await deliver(batch);
     } catch (e) {
       // The chunk's SQL holds identifiers only (its values travel as settings): safe to log.
-      const error = callbackFailed ? e : this.wrap(e, text, { sql: sql.text });
+      const error = callbackFailed || (e instanceof ConnectorError && e.code === 'ABORTED') ? e : this.wrap(e, text, { sql: sql.text });
       await this.close();
       throw error;
     }

@@ -133,7 +133,7 @@ describe('SnapshotReader.stream (COPY)', () => {
       CREATE TABLE odd_keys (k text PRIMARY KEY, n int);
       INSERT INTO odd_keys VALUES (E'a\tb', 1), (E'a\nb', 2), (E'a\\b', 3), (E'a\\', 4), ('a''b', 5), ('a"b', 6), ('é', 7),
                                   ('\N', 8), ('', 9), (E'a\rb', 10), ('a,b', 11), ('a)b', 12);`);
-    const sorted = (await withSessionClient((c) => c.query<{ k: string }>('SELECT k FROM odd_keys ORDER BY k'))).rows.map((r) => r.k);
+    const sorted = (await withSessionClient((c) => c.query<{ k: string }>('SELECT k FROM odd_keys ORDER BY k'), true)).rows.map((r) => r.k);
     expect(sorted).toHaveLength(12);
     const { reader } = await openReader();
     for (const [lo, hi] of [[0, 4], [2, 9], [5, 11], [1, 2]] as const) {
@@ -200,9 +200,13 @@ describe('SnapshotReader.stream (COPY)', () => {
   });
 });
 
-/** A plain client under the readers' session settings (pgoutput prints values with the session's GUCs). */
-async function withSessionClient<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: db.url, options: SESSION_OPTIONS, types: { getTypeParser: () => (v: string) => v } as unknown as CustomTypesConfig });
+/**
+ * A plain client under the readers' session settings (pgoutput prints values with the session's
+ * GUCs); `rawText`: every column as its text form, as the readers get them.
+ */
+async function withSessionClient<T>(fn: (c: Client) => Promise<T>, rawText = false): Promise<T> {
+  const types = rawText ? { getTypeParser: () => (v: string) => v } as unknown as CustomTypesConfig : undefined;
+  const c = new Client({ connectionString: db.url, options: SESSION_OPTIONS, types });
   await c.connect();
   try {
     return await fn(c);
