@@ -37,6 +37,8 @@ export interface Sql {
 export interface ChunkSql {
   readonly text: string;
   readonly settings: readonly string[];
+  /** Fields of every row (the reader checks each row it parses against it). */
+  readonly columns: number;
 }
 
 /** The name of the transaction-local setting that carries a chunk's i-th (0-based) bound value. */
@@ -139,5 +141,5 @@ export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneR
     where.push(inside.length === 0 ? 'false' : `NOT (${inside.join(' AND ')})`);
   }
   const text = `SELECT ${select} FROM ${from}` + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
-  return { text, settings };
+  return { text, settings, columns: (keyless ? 1 : 0) + columns.length };
 }

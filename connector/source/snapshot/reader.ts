@@ -101,6 +101,8 @@ export class SnapshotReader {
     const max = Math.max(1, Math.floor(fetchRows));
     const parser = new CopyTextParser();
     let batch: RawRow[] = [];
+    /** Rows handed to onBatch so far. */
+    let rows = 0;
     let callbackFailed = false;
     const deliver = async (rows: RawRow[]): Promise<void> => {
       // Closed while onBatch was pending: rows parsed from the last socket chunk are not handed on.
@@ -121,10 +123,14 @@ export class SnapshotReader {
       // Async iteration reads one chunk only when the previous one was handled: the back-pressure.
       for await (const chunk of copy as AsyncIterable<Buffer>) {
         for (const row of parser.push(chunk)) {
+          if (row.length !== sql.columns) {
+            throw new ConnectorError('SNAPSHOT', `COPY row ${rows + batch.length + 1} has ${row.length} fields, ${sql.columns} expected`, { context: { reader: this.id } });
+          }
           batch.push(row);
           if (batch.length < max) continue;
           const full = batch;
           batch = [];
+          rows += full.length;
           await deliver(full);
         }
       }

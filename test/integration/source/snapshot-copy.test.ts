@@ -181,14 +181,20 @@ describe('SnapshotReader.stream (COPY)', () => {
     await waitFor(async () => (await connections(victim.app)) === 0, { message: 'closed reader connection gone' });
   });
 
-  it('maps a server error during COPY to SNAPSHOT with its SQLSTATE and SQL, and an onBatch error closes the reader', async () => {
+  it('maps a server error during COPY to SNAPSHOT with its SQLSTATE and SQL, refuses a row of the wrong shape, and an onBatch error closes the reader', async () => {
     const { reader, app } = await openReader();
-    const err = await reader.stream({ text: 'SELECT 1 / (g - 3000) FROM pg_catalog.generate_series(1, 5000) g', settings: [] }, 100, () => undefined)
+    const err = await reader.stream({ text: 'SELECT 1 / (g - 3000) FROM pg_catalog.generate_series(1, 5000) g', settings: [], columns: 1 }, 100, () => undefined)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err).toMatchObject({ code: 'SNAPSHOT', context: { sqlState: '22012', sql: 'SELECT 1 / (g - 3000) FROM pg_catalog.generate_series(1, 5000) g' } });
     expect((err as Error).message).toContain('division by zero');
     await waitFor(async () => (await connections(app)) === 0, { message: 'reader closed after the failed COPY' });
+
+    const narrow = await openReader();
+    const mismatch = await narrow.reader.stream({ text: 'SELECT 1, 2 FROM pg_catalog.generate_series(1, 3)', settings: [], columns: 3 }, 100, () => undefined)
+      .catch((e: unknown) => e);
+    expect(mismatch).toMatchObject({ code: 'SNAPSHOT', message: 'COPY row 1 has 2 fields, 3 expected' });
+    await waitFor(async () => (await connections(narrow.app)) === 0, { message: 'reader closed after the row-shape error' });
 
     const second = await openReader();
     const boom = new Error('sink refused');

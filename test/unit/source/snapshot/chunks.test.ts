@@ -77,6 +77,7 @@ describe('chunk SQL', () => {
       `AND ("order id", "li""ne") <= (${set(3)}::"pg_catalog"."int4", ${set(4)}::"pg_catalog"."text") ORDER BY "order id", "li""ne"`,
     );
     expect(sql.settings).toEqual(['1', "it's", '5', 'z']);
+    expect(sql.columns).toBe(3);
   });
 
   it('omits the bound of an open end', () => {
@@ -89,9 +90,10 @@ describe('chunk SQL', () => {
     expect(chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 4, toPage: 8 })).toEqual({
       text: `SELECT ctid::text, "a", "b" FROM "public"."Order Items" WHERE ctid >= ${set(1)}::"pg_catalog"."tid" AND ctid < ${set(2)}::"pg_catalog"."tid"`,
       settings: ['(4,0)', '(8,0)'],
+      columns: 3,
     });
     expect(chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 0, toPage: null })).toEqual({
-      text: 'SELECT ctid::text, "a", "b" FROM "public"."Order Items"', settings: [],
+      text: 'SELECT ctid::text, "a", "b" FROM "public"."Order Items"', settings: [], columns: 3,
     });
     expect(chunkSql(keyless, { kind: 'all', table: 3 }).text).toBe('SELECT ctid::text, "a", "b" FROM "public"."Order Items"');
   });
