@@ -11,7 +11,7 @@ import type { TextValue } from '../../../connector/decode/change';
 import { ConnectorError } from '../../../connector/errors';
 import { SESSION_OPTIONS } from '../../../connector/source/replication-connection';
 import { loadTable } from '../../../connector/source/snapshot/catalog';
-import { chunkSql } from '../../../connector/source/snapshot/chunks';
+import { chunkSetting, chunkSql, type ChunkSql } from '../../../connector/source/snapshot/chunks';
 import { SnapshotReader, type RawRow } from '../../../connector/source/snapshot/reader';
 import { quoteIdent } from '../../../connector/source/sql';
 import { createTestDatabase, type TestDatabase } from '../../infra/env';
@@ -142,6 +142,25 @@ describe('SnapshotReader.stream (COPY)', () => {
     }
     expect((await readAll(reader, 'odd_keys', 1000, null, [sorted[3]!])).rows.map((r) => r[0])).toEqual(sorted.slice(0, 4));
     expect((await readAll(reader, 'odd_keys', 1000, [sorted[10]!], null)).rows.map((r) => r[0])).toEqual(sorted.slice(11));
+  });
+
+  it('bounds read back from the settings still plan as an index scan (key range) and a TID range scan (pages)', async () => {
+    await db.query(`CREATE TABLE heap_only (a int, b text); INSERT INTO heap_only SELECT g, 'row ' || g FROM generate_series(1, 20000) g; ANALYZE heap_only, wide;`);
+    const { reader } = await openReader();
+    const wide = await loadTable(reader, 0, 'public', 'wide');
+    const heap = await loadTable(reader, 1, 'public', 'heap_only');
+    const plan = async (sql: ChunkSql): Promise<string> => withSessionClient(async (c) => {
+      await c.query('BEGIN');
+      try {
+        await c.query('SELECT pg_catalog.set_config(s.name, s.value, true) FROM ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS s(name, value)',
+          [sql.settings.map((_, i) => chunkSetting(i)), sql.settings]);
+        return (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.text}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    expect(await plan(chunkSql(wide, { kind: 'keys', table: 0, lower: ['1000'], upper: ['2000'] }))).toMatch(/Index Scan using wide_pkey/);
+    expect(await plan(chunkSql(heap, { kind: 'pages', table: 1, fromPage: 4, toPage: 8 }))).toMatch(/Tid Range Scan/);
   });
 
   it('keeps the server waiting while onBatch is pending, and a close during it rejects with ABORTED', async () => {
