@@ -7,6 +7,14 @@
  * Key values travel as PostgreSQL text forms (the readers' type parser returns raw text) and
  * are cast back to the column type in SQL: `$1::"pg_catalog"."int8"`. The readers' session
  * settings (SESSION_OPTIONS) make every text form round-trip (extra_float_digits=3, UTC, ISO).
+ *
+ * A chunk is read with `COPY (SELECT ...) TO STDOUT`, and COPY takes no bind parameters. So a
+ * chunk's bound values are bound first, as bind parameters, to transaction-local settings
+ * (`set_config('walcast.snapshot_p1', $1, true)`, SnapshotReader.stream), and the SELECT reads
+ * them back: `pg_catalog.current_setting('walcast.snapshot_p1')::"pg_catalog"."int8"`. The cast
+ * is the same text input conversion as `$1::int8`; current_setting is STABLE, so the planner
+ * evaluates it once, estimates with its value, and still uses the key index for a key range
+ * and a TID range scan for a page range. No value ever becomes SQL text.
  */
 import { qualifiedName, quoteIdent } from '../sql';
 import type { DoneRange } from './resume';
@@ -21,6 +29,20 @@ export interface Sql {
   readonly text: string;
   readonly values: readonly string[];
 }
+
+/**
+ * A chunk's SELECT, for COPY: `text` reads value i (0-based) as the transaction-local setting
+ * `chunkSetting(i)`, which the reader sets to `settings[i]` just before the COPY.
+ */
+export interface ChunkSql {
+  readonly text: string;
+  readonly settings: readonly string[];
+  /** Fields of every row (the reader checks each row it parses against it). */
+  readonly columns: number;
+}
+
+/** The name of the transaction-local setting that carries a chunk's i-th (0-based) bound value. */
+export const chunkSetting = (i: number): string => `walcast.snapshot_p${i + 1}`;
 
 /** Rows per heap page assumed when the table was never analyzed. */
 export const DEFAULT_ROWS_PER_PAGE = 50;
@@ -69,19 +91,21 @@ export function boundarySql(t: SnapshotTable, chunkRows: number): Sql {
 }
 
 /**
- * The SELECT of one chunk. Keyless tables read `ctid::text` first (the record id); columns
+ * The SELECT of one chunk (see ChunkSql for its bound values). Keyless tables read `ctid::text` first (the record id); columns
  * follow in Relation order, so a row maps to a Tuple like pgoutput's.
  */
-export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneRange[] = []): Sql {
+export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneRange[] = []): ChunkSql {
   const columns = t.relation.columns.map((c) => quoteIdent(c.name));
   const keyless = t.primaryKey.length === 0;
   const select = (keyless ? ['ctid::text', ...columns] : columns).join(', ');
   const from = qualifiedName(t.relation.schema, t.relation.table);
   const where: string[] = [];
-  const values: string[] = [];
+  const settings: string[] = [];
+  // The setting name is ours (walcast.snapshot_p<n>): a constant, never a value.
   const param = (v: string, type: string): string => {
-    values.push(v);
-    return `$${values.length}::${type}`;
+    const name = chunkSetting(settings.length);
+    settings.push(v);
+    return `pg_catalog.current_setting('${name}')::${type}`;
   };
   let order = '';
   if (chunk.kind === 'keys') {
@@ -117,5 +141,5 @@ export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneR
     where.push(inside.length === 0 ? 'false' : `NOT (${inside.join(' AND ')})`);
   }
   const text = `SELECT ${select} FROM ${from}` + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + order;
-  return { text, values };
+  return { text, settings, columns: (keyless ? 1 : 0) + columns.length };
 }

@@ -1,22 +1,24 @@
 /**
  * One reader connection of the snapshot. Every value arrives as its PostgreSQL text form (a
- * type parser that returns the raw text), under the replication session's settings, so a row
- * is the same Tuple pgoutput would send. Rows are streamed through a NO SCROLL cursor, one
- * FETCH batch at a time.
+ * type parser that returns the raw text, or COPY's text format), under the replication
+ * session's settings, so a row is the same Tuple pgoutput would send. Chunk rows are streamed
+ * with `COPY (SELECT ...) TO STDOUT` (pg-copy-streams) and parsed by CopyTextParser: COPY sends
+ * the rows' text forms without a per-row protocol message and without the per-FETCH round trip
+ * of a cursor.
  */
 import { Client, type CustomTypesConfig } from 'pg';
-import { ConnectorError, fromPgError } from '../../errors';
+import { to as copyTo } from 'pg-copy-streams';
+import { ConnectorError, fromPgError, type ErrorContext } from '../../errors';
 import { SESSION_OPTIONS } from '../replication-connection';
 import { quoteLiteral } from '../sql';
-import type { Sql } from './chunks';
+import { chunkSetting, type ChunkSql, type Sql } from './chunks';
+import { CopyTextParser } from './copy-text';
 
 /** Every column as text: pg hands the raw text to the parser, which returns it unchanged. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as CustomTypesConfig;
 
 /** Snapshot names are server-generated, e.g. `00000003-0000001B-1`. */
 const SNAPSHOT_NAME = /^[0-9A-F-]+$/i;
-
-const CURSOR = 'walcast_snapshot_chunk';
 
 export type RawRow = readonly (string | null)[];
 
@@ -79,20 +81,67 @@ export class SnapshotReader {
   }
 
   /**
-   * Streams a query through a cursor: `onBatch` gets at most `fetchRows` rows at a time and
-   * the next FETCH waits for it. The cursor is closed before returning.
+   * Streams a chunk's rows with COPY: `onBatch` gets at most `fetchRows` rows at a time, and
+   * while its promise is pending nothing more is read from the socket (the COPY stream is not
+   * read, so pg-copy-streams pauses the socket and the server waits on TCP): memory stays at
+   * about one socket chunk of rows. The chunk's values are bound first (ChunkSql).
+   * A COPY cannot be left midway, so any failure (the server's, the parser's or onBatch's)
+   * closes the reader; onBatch's own error is rethrown as it is.
    */
-  async stream(sql: Sql, fetchRows: number, onBatch: (rows: readonly RawRow[]) => Promise<void> | void): Promise<void> {
-    // DECLARE accepts bind parameters (the extended protocol binds them into the cursor's plan).
-    await this.runParams(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${sql.text}`, sql.values);
-    const fetch = `FETCH FORWARD ${Math.max(1, Math.floor(fetchRows))} FROM ${CURSOR}`;
-    for (;;) {
-      const batch = await this.rows({ text: fetch, values: [] });
-      if (batch.length === 0) break;
-      await onBatch(batch);
-      if (batch.length < fetchRows) break;
+  async stream(sql: ChunkSql, fetchRows: number, onBatch: (rows: readonly RawRow[]) => Promise<void> | void): Promise<void> {
+    if (sql.settings.length > 0) {
+      // Transaction-local (is_local = true), so each chunk overwrites the previous chunk's values.
+      await this.runParams(
+        'SELECT pg_catalog.set_config(s.name, s.value, true) ' +
+          'FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS s(name, value)',
+        [sql.settings.map((_, i) => chunkSetting(i)), sql.settings],
+      );
     }
-    await this.run(`CLOSE ${CURSOR}`);
+    const text = `COPY (${sql.text}) TO STDOUT`;
+    const max = Math.max(1, Math.floor(fetchRows));
+    const parser = new CopyTextParser();
+    let batch: RawRow[] = [];
+    /** Rows handed to onBatch so far. */
+    let rows = 0;
+    let callbackFailed = false;
+    const deliver = async (rows: RawRow[]): Promise<void> => {
+      // Closed while onBatch was pending: rows parsed from the last socket chunk are not handed on.
+      if (this.closed) throw new ConnectorError('ABORTED', 'snapshot reader closed', { context: { reader: this.id } });
+      try {
+        await onBatch(rows);
+      } catch (e) {
+        callbackFailed = true;
+        throw e;
+      }
+    };
+    const copy = this.client.query(copyTo(text));
+    // pg-copy-streams emits the connection's end as 'error' even after the iteration stopped
+    // (close() below); errors reach us through the iterator, this listener only keeps an
+    // unlistened 'error' event from crashing the process.
+    copy.on('error', () => undefined);
+    try {
+      // Async iteration reads one chunk only when the previous one was handled: the back-pressure.
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        for (const row of parser.push(chunk)) {
+          if (row.length !== sql.columns) {
+            throw new ConnectorError('SNAPSHOT', `COPY row ${rows + batch.length + 1} has ${row.length} fields, ${sql.columns} expected`, { context: { reader: this.id } });
+          }
+          batch.push(row);
+          if (batch.length < max) continue;
+          const full = batch;
+          batch = [];
+          rows += full.length;
+          await deliver(full);
+        }
+      }
+      parser.end();
+      if (batch.length > 0) await deliver(batch);
+    } catch (e) {
+      // The chunk's SQL holds identifiers only (its values travel as settings): safe to log.
+      const error = callbackFailed || (e instanceof ConnectorError && e.code === 'ABORTED') ? e : this.wrap(e, text, { sql: sql.text });
+      await this.close();
+      throw error;
+    }
   }
 
   async commit(): Promise<void> {
@@ -114,7 +163,7 @@ export class SnapshotReader {
     }
   }
 
-  private async runParams(text: string, values: readonly string[]): Promise<void> {
+  private async runParams(text: string, values: readonly unknown[]): Promise<void> {
     try {
       await this.client.query(text, [...values]);
     } catch (e) {
@@ -122,8 +171,8 @@ export class SnapshotReader {
     }
   }
 
-  private wrap(e: unknown, text: string): ConnectorError {
+  private wrap(e: unknown, text: string, context: ErrorContext = {}): ConnectorError {
     if (this.closed) return new ConnectorError('ABORTED', 'snapshot reader closed', { cause: e, context: { reader: this.id } });
-    return fromPgError(e, 'SNAPSHOT', `snapshot query failed (${text.split(' ', 2).join(' ')})`, { reader: this.id });
+    return fromPgError(e, 'SNAPSHOT', `snapshot query failed (${text.split(' ', 2).join(' ')})`, { reader: this.id, ...context });
   }
 }

@@ -168,7 +168,8 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
       await reader.stream(sql, fetchRows, async (rows) => {
         for (const row of rows) {
           check();
-          if (pub.full) await pub.waitForRoom();
+          // A loop: every waiting reader wakes when room frees up, and another may fill it first.
+          while (pub.full) await pub.waitForRoom();
           if (unit) unit.read++;
           markers.row(table.index, { table, row, unit });
         }

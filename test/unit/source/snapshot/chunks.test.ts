@@ -20,6 +20,9 @@ const composite = table(
   [{ name: 'order id', typeSql: '"pg_catalog"."int4"' }, { name: 'li"ne', typeSql: '"pg_catalog"."text"' }],
   [['order id', INT4], ['li"ne', TEXT], ['sku', TEXT]],
 );
+/** A chunk's i-th value, as COPY's SELECT reads it (the reader sets it just before, as a bind parameter). */
+const set = (n: number): string => `pg_catalog.current_setting('walcast.snapshot_p${n}')`;
+
 const keyless = table([], [['a', INT4], ['b', TEXT]]);
 
 describe('keyChunks', () => {
@@ -66,14 +69,15 @@ describe('chunk SQL', () => {
     });
   });
 
-  it('reads a key range with row comparisons on typed bind parameters', () => {
+  it('reads a key range with row comparisons on typed values read back from transaction-local settings', () => {
     const sql = chunkSql(composite, { kind: 'keys', table: 3, lower: ['1', "it's"], upper: ['5', 'z'] });
     expect(sql.text).toBe(
       'SELECT "order id", "li""ne", "sku" FROM "public"."Order Items" ' +
-      'WHERE ("order id", "li""ne") > ($1::"pg_catalog"."int4", $2::"pg_catalog"."text") ' +
-      'AND ("order id", "li""ne") <= ($3::"pg_catalog"."int4", $4::"pg_catalog"."text") ORDER BY "order id", "li""ne"',
+      `WHERE ("order id", "li""ne") > (${set(1)}::"pg_catalog"."int4", ${set(2)}::"pg_catalog"."text") ` +
+      `AND ("order id", "li""ne") <= (${set(3)}::"pg_catalog"."int4", ${set(4)}::"pg_catalog"."text") ORDER BY "order id", "li""ne"`,
     );
-    expect(sql.values).toEqual(['1', "it's", '5', 'z']);
+    expect(sql.settings).toEqual(['1', "it's", '5', 'z']);
+    expect(sql.columns).toBe(3);
   });
 
   it('omits the bound of an open end', () => {
@@ -84,35 +88,36 @@ describe('chunk SQL', () => {
 
   it('reads keyless tables by ctid page range, ctid first', () => {
     expect(chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 4, toPage: 8 })).toEqual({
-      text: 'SELECT ctid::text, "a", "b" FROM "public"."Order Items" WHERE ctid >= $1::"pg_catalog"."tid" AND ctid < $2::"pg_catalog"."tid"',
-      values: ['(4,0)', '(8,0)'],
+      text: `SELECT ctid::text, "a", "b" FROM "public"."Order Items" WHERE ctid >= ${set(1)}::"pg_catalog"."tid" AND ctid < ${set(2)}::"pg_catalog"."tid"`,
+      settings: ['(4,0)', '(8,0)'],
+      columns: 3,
     });
     expect(chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 0, toPage: null })).toEqual({
-      text: 'SELECT ctid::text, "a", "b" FROM "public"."Order Items"', values: [],
+      text: 'SELECT ctid::text, "a", "b" FROM "public"."Order Items"', settings: [], columns: 3,
     });
     expect(chunkSql(keyless, { kind: 'all', table: 3 }).text).toBe('SELECT ctid::text, "a", "b" FROM "public"."Order Items"');
   });
 });
 
 describe('chunkSql excluding ranges an interrupted run committed (exactly-once resume)', () => {
-  it('leaves out committed key ranges, values as bind parameters cast to the key types', () => {
+  it('leaves out committed key ranges, values read back from settings, cast to the key types', () => {
     const sql = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [
       { kind: 'keys', lower: null, upper: ['5', 'x'] },
       { kind: 'keys', lower: ['7', 'a'], upper: ['9', 'b'] },
     ]);
     expect(sql.text).toBe(
       'SELECT "order id", "li""ne", "sku" FROM "public"."Order Items" WHERE '
-      + 'NOT (("order id", "li""ne") <= ($1::"pg_catalog"."int4", $2::"pg_catalog"."text")) AND '
-      + 'NOT (("order id", "li""ne") > ($3::"pg_catalog"."int4", $4::"pg_catalog"."text") AND ("order id", "li""ne") <= ($5::"pg_catalog"."int4", $6::"pg_catalog"."text")) '
+      + `NOT (("order id", "li""ne") <= (${set(1)}::"pg_catalog"."int4", ${set(2)}::"pg_catalog"."text")) AND `
+      + `NOT (("order id", "li""ne") > (${set(3)}::"pg_catalog"."int4", ${set(4)}::"pg_catalog"."text") AND ("order id", "li""ne") <= (${set(5)}::"pg_catalog"."int4", ${set(6)}::"pg_catalog"."text")) `
       + 'ORDER BY "order id", "li""ne"',
     );
-    expect(sql.values).toEqual(['5', 'x', '7', 'a', '9', 'b']);
+    expect(sql.settings).toEqual(['5', 'x', '7', 'a', '9', 'b']);
   });
 
   it('leaves out page ranges of a keyless table; a whole table done reads nothing; a range of another key shape is ignored', () => {
     const pages = chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 0, toPage: null }, [{ kind: 'pages', fromPage: 4, toPage: 8 }]);
-    expect(pages.text).toContain('WHERE NOT (ctid >= $1::"pg_catalog"."tid" AND ctid < $2::"pg_catalog"."tid")');
-    expect(pages.values).toEqual(['(4,0)', '(8,0)']);
+    expect(pages.text).toContain(`WHERE NOT (ctid >= ${set(1)}::"pg_catalog"."tid" AND ctid < ${set(2)}::"pg_catalog"."tid")`);
+    expect(pages.settings).toEqual(['(4,0)', '(8,0)']);
     expect(chunkSql(keyless, { kind: 'all', table: 3 }, [{ kind: 'all' }]).text).toContain('WHERE false');
     const mismatch = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [{ kind: 'keys', lower: ['1'], upper: null }]);
     expect(mismatch.text).not.toContain('WHERE');
