@@ -7,8 +7,7 @@
  * starts with the committed offset, PostgreSQL replays from the confirmed position, and the
  * committed log must hold every record exactly once, in order.
  */
-import type { EnvelopeConfig } from '../../../config/types';
-import type { ChangeEvent, Decoder, Relation } from '../../../connector/decode/change';
+import type { ChangeEvent, Relation } from '../../../connector/decode/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { ConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
@@ -16,13 +15,8 @@ import { StreamSession } from '../../../connector/pipeline/stream-session';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
 import { SendQueue } from '../../../connector/sink/kafka/send-queue';
 import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../../../connector/sink/port';
-import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
+import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
 
-const OPTIONS: EnvelopeConfig = {
-  tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
-  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
-  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
-};
 const T: Relation = { oid: 1, schema: 'public', table: 't', replicaIdentity: 'default', columns: [{ name: 'id', typeOid: 23, typeMod: -1, isKey: true }] };
 
 /** A PostgreSQL transaction as the walsender sends it: BEGIN, inserts, COMMIT, at increasing LSNs. */
@@ -84,23 +78,11 @@ interface Run {
 }
 
 async function start(kafka: FakeKafka, committed: CommittedOffset | null, from: Lsn, rand: (n: number) => number): Promise<Run> {
-  let handler!: StreamHandler;
-  let confirmed = from;
-  let paused = false;
-  const repl = {
-    slot: 's',
-    start: (_l: Lsn, _o: string, h: StreamHandler) => { handler = h; return Promise.resolve(); },
-    sendStatus: (l: Lsn) => { if (l > confirmed) confirmed = l; },
-    pause: () => { paused = true; },
-    resume: () => { paused = false; },
-    get isPaused() { return paused; },
-    close: () => Promise.resolve(),
-    destroy: () => undefined,
-  } as unknown as ReplicationConnection;
-  let next: readonly ChangeEvent[] = [];
-  const decoder: Decoder = { plugin: 'pgoutput', startOptions: () => '', decode: () => next };
+  const source = fakeSource();
+  const { repl, decoder } = source;
+  const confirmed = (): Lsn => source.statuses.reduce((a, b) => (b > a ? b : a), from);
   const { sink, settleOne, settleAll } = sinkOn(kafka, rand, 1 + rand(8));
-  const builder = new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: OPTIONS });
+  const builder = new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS });
   const session = new StreamSession({
     repl, decoder, builder, sink, logger: createMemoryLogger(), startLsn: from, knownTopics: new Set(['shop.public.t']),
     options: { heartbeatMs: 5, maxInFlightEvents: 2 + rand(20), batchSize: 1 + rand(6), stopTimeoutMs: 1000 },
@@ -108,10 +90,10 @@ async function start(kafka: FakeKafka, committed: CommittedOffset | null, from: 
   });
   void session.run('').catch(() => undefined);
   await Promise.resolve();
-  const send = (walStart: bigint, ev: ChangeEvent): void => { next = [ev]; handler.xlogData(lsn(walStart), lsn(walStart), Buffer.alloc(0)); };
+  const send = (walStart: bigint, ev: ChangeEvent): void => source.feed(walStart, ev);
   return {
     session,
-    confirmed: () => confirmed,
+    confirmed,
     settleOne,
     settleAll,
     feed: (tx) => {

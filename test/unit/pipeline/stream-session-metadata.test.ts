@@ -4,21 +4,16 @@
  * heartbeat records, and the idle-slot rule (confirm a keepalive's WAL end only with nothing of
  * ours unacknowledged).
  */
-import type { EnvelopeConfig } from '../../../config/types';
-import type { ChangeEvent, Decoder, Relation } from '../../../connector/decode/change';
+import type { ChangeEvent, Relation } from '../../../connector/decode/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { HeartbeatRecords } from '../../../connector/envelope/heartbeat-record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
 import type { Sink, SinkRecord } from '../../../connector/sink/port';
-import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
+import type { StreamHandler } from '../../../connector/source/replication-connection';
+import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
 
-const OPTIONS: EnvelopeConfig = {
-  tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
-  skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
-  columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
-};
 const rel = (table: string): Relation => ({
   oid: table.length, schema: 'public', table, replicaIdentity: 'default', columns: [{ name: 'id', typeOid: 23, typeMod: -1, isKey: true }],
 });
@@ -36,28 +31,15 @@ interface Harness {
 }
 
 async function harness(opts: { metadata?: boolean; heartbeatMs?: number; hold?: boolean } = {}): Promise<Harness> {
-  let handler!: StreamHandler;
-  const statuses: Lsn[] = [];
-  let paused = false;
-  const repl = {
-    slot: 's',
-    start: (_l: Lsn, _o: string, h: StreamHandler) => { handler = h; return Promise.resolve(); },
-    sendStatus: (l: Lsn) => { statuses.push(l); },
-    pause: () => { paused = true; },
-    resume: () => { paused = false; },
-    get isPaused() { return paused; },
-    close: () => Promise.resolve(),
-    destroy: () => undefined,
-  } as unknown as ReplicationConnection;
-  let next: readonly ChangeEvent[] = [];
-  const decoder: Decoder = { plugin: 'pgoutput', startOptions: () => '', decode: () => next };
+  const source = fakeSource();
+  const { repl, decoder, statuses } = source;
   const published: SinkRecord[] = [];
   const held: Array<() => void> = [];
   const sink: Sink = {
     type: 'stdout', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined,
     publish: (records) => { published.push(...records); return opts.hold ? new Promise<void>((r) => held.push(r)) : Promise.resolve(); },
   };
-  const builder = new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: OPTIONS });
+  const builder = new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS });
   const session = new StreamSession({
     repl, decoder, builder, sink, logger: createMemoryLogger(), startLsn: lsn(1), knownTopics: new Set(),
     options: { heartbeatMs: 10_000, maxInFlightEvents: 1000, batchSize: 1, stopTimeoutMs: 1000 },
@@ -67,9 +49,9 @@ async function harness(opts: { metadata?: boolean; heartbeatMs?: number; hold?: 
   void session.run('');
   await Promise.resolve();
   return {
-    session, get handler() { return handler; }, published, statuses,
+    session, get handler() { return source.handler; }, published, statuses,
     release: () => { for (const r of held.splice(0)) r(); },
-    feed: (walStart, ...events) => { next = events; handler.xlogData(lsn(walStart), lsn(walStart), Buffer.alloc(0)); },
+    feed: (walStart, ...events) => source.feed(walStart, ...events),
   };
 }
 
