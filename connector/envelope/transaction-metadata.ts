@@ -18,6 +18,7 @@
  *   (Debezium's key is a new object per message); walcast names it by the message's prefix where
  *   Debezium prints a Java object reference (README: known differences).
  */
+import { hashMapOrder } from '../decode/values/java-hash-map';
 import type { SinkRecord } from '../sink/port';
 import { quoteJson } from './json';
 import { FIXED_HEADS, wrapPayload } from './schema-envelope';
@@ -38,25 +39,6 @@ interface Collection {
   /** `schema.table` (or a message prefix), as written in END; HashMap order is by it. */
   readonly name: string;
   count: number;
-}
-
-/** Java's String.hashCode over UTF-16 code units. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * `names` in java.util.HashMap's iteration order after inserting them in this order: bucket
- * index (hash ^ hash >>> 16, masked by the table size, 16 doubled while above 0.75 full), then
- * insertion order within a bucket (a resize splits buckets keeping relative order).
- */
-export function javaHashMapOrder(names: readonly string[]): string[] {
-  let capacity = 16;
-  while (names.length > capacity * 0.75) capacity *= 2;
-  const bucket = (s: string) => { const h = javaStringHash(s); return (h ^ (h >>> 16)) & (capacity - 1); };
-  return names.map((name, i) => ({ name, i, b: bucket(name) })).sort((x, y) => x.b - y.b || x.i - y.i).map((e) => e.name);
 }
 
 /** One open transaction's counters. */
@@ -103,7 +85,7 @@ export class OpenTransaction {
   end(endLsn: bigint): TransactionRecordText {
     const id = `${this.idPrefix}${endLsn}"`;
     const byName = new Map([...this.tables.values()].map((c) => [c.name, c]));
-    const order = javaHashMapOrder([...byName.keys()]).map((n) => byName.get(n)!);
+    const order = hashMapOrder([...byName.keys()]).map((n) => byName.get(n)!);
     const collections = [...order, ...this.messages]
       .map((c) => `{"data_collection":${quoteJson(c.name)},"event_count":${c.count}}`).join(',');
     return {

@@ -14,6 +14,7 @@ import type { HstoreHandling } from '../../../config/types';
 import { RawJson } from '../../envelope/json';
 import type { Converter } from './types';
 import { badValue } from './fail';
+import { hashMapOrder } from './java-hash-map';
 
 /** Parses hstore output: `"k"=>"v", "k2"=>NULL` (keys and values quoted, '\' escapes). */
 export function parseHstore(text: string): Array<[string, string | null]> {
@@ -63,27 +64,6 @@ export function parseHstore(text: string): Array<[string, string | null]> {
     skipSpace();
   }
   return out;
-}
-
-/** java.lang.String.hashCode: s[0]·31^(n-1) + … over UTF-16 code units, in int32. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** The order a java.util.HashMap filled with `keys` (distinct, in order) iterates them. */
-export function hashMapOrder(keys: readonly string[]): string[] {
-  let capacity = 16;
-  while (keys.length > capacity * 0.75) capacity *= 2;
-  const bucketOf = (k: string): number => {
-    const h = javaStringHash(k);
-    return (h ^ (h >>> 16)) & (capacity - 1);
-  };
-  return keys
-    .map((k, i) => ({ k, i, b: bucketOf(k) }))
-    .sort((x, y) => x.b - y.b || x.i - y.i)
-    .map((e) => e.k);
 }
 
 /** The hstore text as a JSON object, members in java.util.HashMap order. */

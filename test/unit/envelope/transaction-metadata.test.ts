@@ -1,4 +1,5 @@
-import { OpenTransaction, javaHashMapOrder, javaStringHash, transactionRecord, transactionTopicName } from '../../../connector/envelope/transaction-metadata';
+import { hashMapOrder as javaHashMapOrder, javaStringHash } from '../../../connector/decode/values/java-hash-map';
+import { OpenTransaction, transactionRecord, transactionTopicName } from '../../../connector/envelope/transaction-metadata';
 
 describe('java HashMap order (Debezium keeps per-table counts in a HashMap)', () => {
   // Expected orders printed by Java 17: new HashMap<>() filled in this order, then keySet().

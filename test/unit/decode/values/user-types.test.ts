@@ -3,7 +3,7 @@
  * (the expected values below are what it wrote for the same PostgreSQL text).
  */
 import { isDroppedType, makeConverter, type UserType, type UserTypes } from '../../../../connector/decode/values';
-import { hashMapOrder, javaStringHash } from '../../../../connector/decode/values/hstore';
+import { hashMapOrder, javaStringHash } from '../../../../connector/decode/values/java-hash-map';
 import { DEFAULTS } from './convert-helper';
 import { toJson } from '../../../../connector/envelope/json';
 
