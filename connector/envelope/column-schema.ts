@@ -25,6 +25,8 @@
  */
 import type { UserTypes, ValueOptions } from '../decode/values';
 import { ARRAY_ELEMENT, Oid } from '../decode/values';
+import { numericScale } from '../decode/values/numeric';
+import { precisionOf } from '../decode/values/temporal';
 import type { ConnectSchema } from './connect-schema';
 
 const named = (type: ConnectSchema['type'] & ('int32' | 'int64' | 'string' | 'bytes'), name: string, optional: boolean): ConnectSchema =>
@@ -60,12 +62,8 @@ function numericSchema(typeMod: number, options: ValueOptions, optional: boolean
   if (options.decimalHandling === 'string') return { type: 'string', optional };
   if (typeMod < 4) return VARIABLE_SCALE_DECIMAL(optional);
   const precision = ((typeMod - 4) >> 16) & 0xffff;
-  const scale = ((((typeMod - 4) & 0x7ff) ^ 1024) - 1024);
-  return decimal(scale, precision, optional);
+  return decimal(numericScale(typeMod)!, precision, optional);
 }
-
-/** time/timestamp typmod is the fractional-second precision; -1 means 6. */
-const precisionOf = (typeMod: number): number => (typeMod < 0 ? 6 : typeMod);
 
 function temporalSchema(typeOid: number, typeMod: number, options: ValueOptions, optional: boolean): ConnectSchema {
   const mode = options.timePrecision;

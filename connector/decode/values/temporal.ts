@@ -51,7 +51,7 @@ function fractionMicros(digits: string | undefined): number {
 }
 
 /** time/timestamp typmod is the declared fractional-second precision; -1 means 6. */
-function precisionOf(typeMod: number): number {
+export function precisionOf(typeMod: number): number {
   return typeMod < 0 ? 6 : typeMod;
 }
 

@@ -9,6 +9,7 @@
 import type { Converter, ValueOptions } from '../../decode/values';
 import { Oid } from '../../decode/values';
 import { numericScale } from '../../decode/values/numeric';
+import { precisionOf } from '../../decode/values/temporal';
 import { quoteJson, toJson } from '../json';
 
 /** Converts one non-null text-form value to JSON text. */
@@ -55,7 +56,7 @@ const TSTZ_UTC = /^([1-9]\d{3}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/
 
 function timestampTzJson(typeMod: number, fallback: ColumnJson): ColumnJson {
   // As the generic converter: the fraction padded (never cut) to the precision, dropped for p = 0.
-  const width = typeMod < 0 ? 6 : typeMod;
+  const width = precisionOf(typeMod);
   return (text) => {
     const m = TSTZ_UTC.exec(text);
     if (m === null) return fallback(text);
