@@ -17,9 +17,9 @@ import type { KafkaConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions } from '../sink/kafka/client-options';
 import { describeError } from '../sink/kafka/client-errors';
-import { readCommitted } from '../sink/kafka/committed-reader';
+import { readLastValue } from '../sink/kafka/committed-reader';
 import { initTransactions } from '../sink/kafka/transactions';
-import { ensureTopicsExist } from '../sink/kafka/topics';
+import { ensureOffsetsTopic } from '../sink/kafka/topics';
 import { type ConnectorState, parseState, type StateStore } from './state-store';
 
 export interface KafkaTopicStoreOptions {
@@ -84,10 +84,7 @@ export class KafkaTopicStateStore implements StateStore {
     const k = this.options.kafka;
     const admin = new Admin(clientOptions(k, DEFAULT_KAFKA_RETRY));
     try {
-      await ensureTopicsExist({ admin, metadata: (o) => admin.metadata(o) }, [this.options.topic], {
-        createTopics: true, partitions: 1, replicationFactor: k.replicationFactor, requestTimeoutMs: k.requestTimeoutMs,
-        topicConfig: ['cleanup.policy=compact'],
-      });
+      await ensureOffsetsTopic({ admin, metadata: (o) => admin.metadata(o) }, this.options.topic, k);
       this.topicReady = true;
     } finally {
       await admin.close().catch(() => undefined);
@@ -104,11 +101,9 @@ export class KafkaTopicStateStore implements StateStore {
   private async lastValue(): Promise<string | null> {
     const k = this.options.kafka;
     if (this.options.transactionalId) await this.fence(this.options.transactionalId);
-    let last: string | null = null;
-    await readCommitted({ ...clientOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-reader` }, this.options.topic, 0, (r) => {
-      if (r.key?.toString() === this.options.name) last = r.value && r.value.length > 0 ? r.value.toString() : null;
-    }, this.options.readTimeoutMs ?? 60_000);
-    return last;
+    const last = await readLastValue({ ...clientOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-reader` },
+      this.options.topic, this.options.name, this.options.readTimeoutMs ?? 60_000);
+    return last === null ? null : last.toString();
   }
 
   /** InitProducerId for `transactionalId`: the broker aborts its open transaction and fences its producer. */

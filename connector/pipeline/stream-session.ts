@@ -64,7 +64,7 @@ export interface SessionDeps {
   /**
    * Exactly-once (the sink commits Kafka transactions at checkpoints): every PostgreSQL
    * transaction is published with a checkpoint at its end, and `committed` is the offset the
-   * sink read at start: replayed transactions at or below it are skipped (see skips()).
+   * sink read at start: replayed transactions at or below it are skipped (open-tx.ts, alreadyCommitted).
    */
   readonly exactlyOnce?: { readonly committed: CommittedOffset | null };
 }

@@ -107,3 +107,15 @@ export async function readCommitted(
     await consumer.close(true).catch(() => undefined);
   }
 }
+
+/**
+ * The value of the last committed record of `key` in partition 0 of `topic` (read_committed, up
+ * to its last stable offset now); null when there is none or it is empty (a tombstone).
+ */
+export async function readLastValue(client: AdminOptions, topic: string, key: string, timeoutMs: number): Promise<Buffer | null> {
+  let last: Buffer | null = null;
+  await readCommitted(client, topic, 0, (r) => {
+    if (r.key?.toString('utf8') === key) last = r.value && r.value.length > 0 ? r.value : null;
+  }, timeoutMs);
+  return last;
+}

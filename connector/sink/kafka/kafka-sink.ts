@@ -26,7 +26,7 @@ import { logBrokerEvents } from './log-adapter';
 import type { RegistryOptions } from './avro/registry';
 import { createRecordFormat, type RecordFormat } from './record-format';
 import { SendQueue } from './send-queue';
-import { ensureTopicsExist } from './topics';
+import { ensureOffsetsTopic, ensureTopicsExist } from './topics';
 
 /** Kafka header carrying the record's deterministic id `<commit_lsn>:<index in txn>`. */
 export const ID_HEADER = 'walcast.id';
@@ -170,10 +170,7 @@ export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink 
           // aborts a transaction one left open, so the offsets read next are final.
           await initTransactions(producer);
           // The offsets topic is the state store's; a sink may start before the store wrote.
-          await ensureTopicsExist({ admin, metadata: (o) => admin.metadata(o) }, [eos.offsetsTopic], {
-            createTopics: true, partitions: 1, replicationFactor: config.replicationFactor, requestTimeoutMs: config.requestTimeoutMs,
-            topicConfig: ['cleanup.policy=compact'],
-          });
+          await ensureOffsetsTopic({ admin, metadata: (o) => admin.metadata(o) }, eos.offsetsTopic, config);
           const committed = await readCommittedOffset(clientOptions(config, retry), eos, 60_000);
           started = { ...started, transactions: new Transactions(producer, eos, committed) };
         } else {

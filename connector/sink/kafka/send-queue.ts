@@ -133,9 +133,9 @@ export class SendQueue<T, C = never> {
       if (call.checkpoint !== undefined && count === rest) cutAt = plan.length;
       if (count < rest) break;
     }
-    if (this.options.checkpoints === true && cutAt > 0) plan.length = cutAt;
+    if (cutAt > 0) plan.length = cutAt;
     const last = plan[plan.length - 1];
-    const checkpoint = this.options.checkpoints === true && last && last.count === last.call.items.length - last.call.taken ? last.call.checkpoint : undefined;
+    const checkpoint = last && last.count === last.call.items.length - last.call.taken ? last.call.checkpoint : undefined;
     const batch: T[] = [];
     const segments: { call: PendingCall<T, C>; count: number }[] = [];
     for (const { call, count } of plan) {

@@ -91,3 +91,14 @@ async function waitForLeaders(clients: TopicClients, topics: readonly string[], 
     delay = Math.min(500, delay * 2);
   }
 }
+
+/**
+ * The connector state topic (`offsets.topic`): one partition, compacted, the sink's replication
+ * factor; created when missing whatever `createTopics` says (walcast owns it).
+ */
+export async function ensureOffsetsTopic(clients: TopicClients, topic: string, kafka: Pick<KafkaConfig, 'replicationFactor' | 'requestTimeoutMs'>): Promise<void> {
+  await ensureTopicsExist(clients, [topic], {
+    createTopics: true, partitions: 1, replicationFactor: kafka.replicationFactor, requestTimeoutMs: kafka.requestTimeoutMs,
+    topicConfig: ['cleanup.policy=compact'],
+  });
+}

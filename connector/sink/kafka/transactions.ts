@@ -21,7 +21,7 @@
 import type { AdminOptions, MessageToProduce, Producer } from '@platformatic/kafka';
 import { formatLsn, parseLsn } from '../../protocol/lsn';
 import type { CommittedOffset, SinkCheckpoint } from '../port';
-import { readCommitted } from './committed-reader';
+import { readLastValue } from './committed-reader';
 
 export interface ExactlyOnceOptions {
   readonly transactionalId: string;
@@ -78,11 +78,7 @@ export function decodeOffset(value: Buffer | null, slot: string): OffsetRecord {
 
 /** The last committed offset record of `options.offsetKey` (read_committed). */
 export async function readCommittedOffset(client: AdminOptions, options: ExactlyOnceOptions, timeoutMs: number): Promise<OffsetRecord> {
-  let last: Buffer | null = null;
-  await readCommitted(client, options.offsetsTopic, 0, (r) => {
-    if (r.key?.toString('utf8') === options.offsetKey) last = r.value;
-  }, timeoutMs);
-  return decodeOffset(last, options.slot);
+  return decodeOffset(await readLastValue(client, options.offsetsTopic, options.offsetKey, timeoutMs), options.slot);
 }
 
 /**
