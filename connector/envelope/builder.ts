@@ -73,7 +73,8 @@ export type SnapshotMarker = 'first' | 'true' | 'last' | 'first_in_data_collecti
 
 type Op = 'c' | 'u' | 'd' | 't' | 'm' | 'r';
 
-const OP_HEADERS: Readonly<Record<Op, Readonly<Record<string, string>>>> = {
+/** The `op` header of each record kind, shared (frozen) by every record of it. */
+export const OP_HEADERS: Readonly<Record<Op, Readonly<Record<string, string>>>> = {
   c: Object.freeze({ op: 'c' }),
   u: Object.freeze({ op: 'u' }),
   d: Object.freeze({ op: 'd' }),
@@ -81,6 +82,9 @@ const OP_HEADERS: Readonly<Record<Op, Readonly<Record<string, string>>>> = {
   m: Object.freeze({ op: 'm' }),
   r: Object.freeze({ op: 'r' }),
 };
+
+/** Headers of records that carry none (heartbeats, transaction metadata). */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The varying fields of `source`; schema and table arrive as JSON text. */
 interface SourceInfo {

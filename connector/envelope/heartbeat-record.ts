@@ -4,6 +4,7 @@
  * `__debezium-heartbeat`), key `{"serverName":<topic.prefix>}`, value `{"ts_ms":<now>}`;
  * with schemas, io.debezium.connector.common.ServerNameKey / Heartbeat.
  */
+import { NO_HEADERS } from './builder';
 import type { SinkRecord } from '../sink/port';
 import { quoteJson } from './json';
 import { FIXED_HEADS, wrapPayload } from './schema-envelope';
@@ -13,7 +14,6 @@ export function heartbeatTopicName(heartbeatPrefix: string, topicPrefix: string)
   return `${heartbeatPrefix}.${topicPrefix}`;
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class HeartbeatRecords {
   readonly topic: string;

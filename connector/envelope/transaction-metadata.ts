@@ -18,6 +18,7 @@
  *   (Debezium's key is a new object per message); walcast names it by the message's prefix where
  *   Debezium prints a Java object reference (README: known differences).
  */
+import { NO_HEADERS } from './builder';
 import { hashMapOrder } from '../decode/values/java-hash-map';
 import type { SinkRecord } from '../sink/port';
 import { quoteJson } from './json';
@@ -111,4 +112,3 @@ export function transactionRecord(topic: string, text: TransactionRecordText, id
   };
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});

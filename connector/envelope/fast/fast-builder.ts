@@ -14,16 +14,13 @@ import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../..
 import type { Lsn } from '../../protocol/lsn';
 import { formatLsn } from '../../protocol/lsn';
 import type { SinkRecord } from '../../sink/port';
-import { EnvelopeBuilder, nullDefaults, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../builder';
+import { EnvelopeBuilder, nullDefaults, OP_HEADERS, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../builder';
 import { columnControls } from '../column-controls';
 import { eventFilter } from '../event-filter';
 import { quoteJson } from '../json';
 import { RelationStates } from '../row';
 import { RelationEncoder } from './relation-encoder';
 
-const HEADERS_C: Readonly<Record<string, string>> = Object.freeze({ op: 'c' });
-const HEADERS_U: Readonly<Record<string, string>> = Object.freeze({ op: 'u' });
-const HEADERS_R: Readonly<Record<string, string>> = Object.freeze({ op: 'r' });
 
 /** Decimal text of a µs timestamp as ms, µs and ns, without BigInt division when it can. */
 function timeTriple(us: bigint): readonly [string, string, string] {
@@ -99,7 +96,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
       this.snapKey = { encoder: enc, marker, nowUs, lsn: snapshotLsn, txId: snapshotTxId };
     }
     const value = '{"before":null,"after":' + after + this.snapSource;
-    return { topic: enc.topic, key: key === null ? null : Buffer.from(key, 'utf8'), value: Buffer.from(value, 'utf8'), headers: HEADERS_R, id };
+    return { topic: enc.topic, key: key === null ? null : Buffer.from(key, 'utf8'), value: Buffer.from(value, 'utf8'), headers: OP_HEADERS.r, id };
   }
 
   /** An insert, or an update without an old row; null when the row needs the generic path. */
@@ -118,7 +115,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
       topic: enc.topic,
       key: key === null ? null : Buffer.from(key, 'utf8'),
       value: Buffer.from(value, 'utf8'),
-      headers: insert ? HEADERS_C : HEADERS_U,
+      headers: insert ? OP_HEADERS.c : OP_HEADERS.u,
       id: this.txIdPrefix + index,
     };
   }
