@@ -56,10 +56,17 @@ function decimal(scale: number, precision: number | null, optional: boolean): Co
   return { type: 'bytes', optional, name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters };
 }
 
-/** numeric atttypmod: ((precision << 16) | scale) + 4; below 4: unconstrained. */
-function numericSchema(typeMod: number, options: ValueOptions, optional: boolean): ConnectSchema {
+/** decimal.handling.mode double or string (numeric and money alike); null for precise. */
+function decimalModeSchema(options: ValueOptions, optional: boolean): ConnectSchema | null {
   if (options.decimalHandling === 'double') return { type: 'float64', optional };
   if (options.decimalHandling === 'string') return { type: 'string', optional };
+  return null;
+}
+
+/** numeric atttypmod: ((precision << 16) | scale) + 4; below 4: unconstrained. */
+function numericSchema(typeMod: number, options: ValueOptions, optional: boolean): ConnectSchema {
+  const mode = decimalModeSchema(options, optional);
+  if (mode) return mode;
   if (typeMod < 4) return VARIABLE_SCALE_DECIMAL(optional);
   const precision = ((typeMod - 4) >> 16) & 0xffff;
   return decimal(numericScale(typeMod)!, precision, optional);
@@ -96,14 +103,13 @@ export function columnSchema(typeOid: number, typeMod: number, optional: boolean
     case Oid.int2:
       return { type: 'int16', optional };
     case Oid.int4:
+    case Oid.cid:
       return { type: 'int32', optional };
     case Oid.int8:
     case Oid.oid:
     case Oid.xid:
     case Oid.xid8:
       return { type: 'int64', optional };
-    case Oid.cid:
-      return { type: 'int32', optional };
     case Oid.float4:
       return { type: 'float32', optional };
     case Oid.float8:
@@ -111,9 +117,7 @@ export function columnSchema(typeOid: number, typeMod: number, optional: boolean
     case Oid.numeric:
       return numericSchema(typeMod, options, optional);
     case Oid.money:
-      if (options.decimalHandling === 'double') return { type: 'float64', optional };
-      if (options.decimalHandling === 'string') return { type: 'string', optional };
-      return decimal(2, null, optional);
+      return decimalModeSchema(options, optional) ?? decimal(2, null, optional);
     case Oid.bytea:
       return { type: options.binaryHandling === 'bytes' ? 'bytes' : 'string', optional };
     case Oid.bit:
