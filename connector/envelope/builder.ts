@@ -54,7 +54,7 @@ export interface EnvelopeContext {
 }
 
 /** The defaults that replace nulls: the loaded ones unless envelope.replaceNullWithDefault is false. */
-export function nullDefaults(ctx: EnvelopeContext): ColumnDefaultTexts | undefined {
+function nullDefaults(ctx: EnvelopeContext): ColumnDefaultTexts | undefined {
   return ctx.options.replaceNullWithDefault === false ? undefined : ctx.columnDefaults;
 }
 
@@ -119,16 +119,16 @@ function utf8(text: string | null): Buffer | null {
  * through toJson); the field order is the one DESIGN.md shows.
  */
 export class EnvelopeBuilder {
-  private readonly states: RelationStates;
+  protected readonly states: RelationStates;
   private readonly messageTopic: string;
   /** `{"version":..,"connector":"postgresql","name":..,"ts_ms":` — constant per connector. */
-  private readonly sourceHead: string;
-  private readonly dbJson: string;
+  protected readonly sourceHead: string;
+  protected readonly dbJson: string;
   /** formatLsn of the last commit seen: every event of a transaction shares it. */
   private idLsn: Lsn | null = null;
   private idPrefix = '';
   /** skipped operations and logical-message prefix lists. */
-  private readonly keep: (event: DataEvent) => boolean;
+  protected readonly keep: (event: DataEvent) => boolean;
   private readonly skipped: ReadonlySet<SkippableOperation>;
   /** envelope.schemas: wraps keys and values as `{schema, payload}`; null when off. */
   private readonly schemas: SchemaEnvelopes | null;
@@ -139,7 +139,7 @@ export class EnvelopeBuilder {
   /** The context of both: one name adjuster per connector (it remembers names, for conflicts). */
   private readonly schemaCtx: SchemaEnvelopeContext;
 
-  constructor(private readonly ctx: EnvelopeContext) {
+  constructor(protected readonly ctx: EnvelopeContext) {
     this.keep = eventFilter(ctx.options);
     this.skipped = new Set(ctx.options.skippedOperations);
     this.states = new RelationStates(ctx.topicPrefix, ctx.options, ctx.userTypes, ctx.notNullColumns, columnControls(ctx.options),

@@ -14,11 +14,7 @@ import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../..
 import type { Lsn } from '../../protocol/lsn';
 import { formatLsn } from '../../protocol/lsn';
 import type { SinkRecord } from '../../sink/port';
-import { EnvelopeBuilder, nullDefaults, OP_HEADERS, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../builder';
-import { columnControls } from '../column-controls';
-import { eventFilter } from '../event-filter';
-import { quoteJson } from '../json';
-import { RelationStates } from '../row';
+import { EnvelopeBuilder, OP_HEADERS, type SnapshotMarker, type TxContext } from '../builder';
 import { RelationEncoder } from './relation-encoder';
 
 
@@ -39,11 +35,7 @@ interface SourceParts {
 const SOURCE_TAIL = ',"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"';
 
 export class FastEnvelopeBuilder extends EnvelopeBuilder {
-  private readonly relationStates: RelationStates;
   private readonly encoders = new WeakMap<Relation, RelationEncoder>();
-  private readonly keepEvent: (event: DataEvent) => boolean;
-  private readonly sourceHeadText: string;
-  private readonly dbText: string;
   // Transaction cache: the source parts per relation of the current transaction.
   private txCommitLsn: Lsn | null = null;
   private txLast: Lsn | null = null;
@@ -58,19 +50,9 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
   private snapKey: { encoder: RelationEncoder; marker: SnapshotMarker; nowUs: bigint; lsn: Lsn; txId: number | null } | null = null;
   private snapSource = '';
 
-  constructor(private readonly context: EnvelopeContext) {
-    super(context);
-    this.relationStates = new RelationStates(context.topicPrefix, context.options, context.userTypes, context.notNullColumns, columnControls(context.options),
-      nullDefaults(context));
-    this.keepEvent = eventFilter(context.options);
-    this.sourceHeadText =
-      `{"version":${quoteJson(context.version)},"connector":"postgresql","name":${quoteJson(context.connectorName)},"ts_ms":`;
-    this.dbText = quoteJson(context.database);
-  }
-
   override records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
     if (event.kind === 'insert' || (event.kind === 'update' && event.before === null)) {
-      if (!this.keepEvent(event)) return [];
+      if (!this.keep(event)) return [];
       const record = this.change(event, tx, firstIndex, nowUs);
       if (record !== null) return [record];
     }
@@ -90,7 +72,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
       const [ms, us, ns] = timeTriple(nowUs);
       const lsn = snapshotLsn.toString();
       this.snapSource =
-        `,"source":${this.sourceHeadText}${ms},"snapshot":"${marker}","db":${this.dbText},"sequence":"[null,\\"${lsn}\\"]",` +
+        `,"source":${this.sourceHead}${ms},"snapshot":"${marker}","db":${this.dbJson},"sequence":"[null,\\"${lsn}\\"]",` +
         `"ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},` +
         `"txId":${snapshotTxId === null ? 'null' : snapshotTxId},"lsn":${lsn}${SOURCE_TAIL}r${this.timeTail(nowUs)}`;
       this.snapKey = { encoder: enc, marker, nowUs, lsn: snapshotLsn, txId: snapshotTxId };
@@ -123,7 +105,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
   private encoder(relation: Relation): RelationEncoder {
     let enc = this.encoders.get(relation);
     if (enc === undefined) {
-      enc = new RelationEncoder(this.relationStates.get(relation), relation, this.context.options);
+      enc = new RelationEncoder(this.states.get(relation), relation, this.ctx.options);
       this.encoders.set(relation, enc);
     }
     return enc;
@@ -144,7 +126,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
       const [ms, us, ns] = timeTriple(tx.commitTimeUs);
       const last = tx.lastCommitLsn === null ? 'null' : `\\"${tx.lastCommitLsn}\\"`;
       parts = {
-        head: `,"source":${this.sourceHeadText}${ms},"snapshot":"false","db":${this.dbText},"sequence":"[${last},\\"`,
+        head: `,"source":${this.sourceHead}${ms},"snapshot":"false","db":${this.dbJson},"sequence":"[${last},\\"`,
         mid: `\\"]","ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},"txId":${tx.xid},"lsn":`,
       };
       this.txSources.set(enc, parts);
