@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load';
 import { watchOutputClosed } from '../connector/cli/io';
 import { createLogger } from '../connector/observe/logger';
-import { startConnector } from '../connector/pipeline/connector';
+import { startConnector } from '../connector/pipeline/supervisor';
 import { startPostgres } from '../test/infra/postgres';
 
 const args = process.argv.slice(2);

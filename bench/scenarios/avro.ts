@@ -9,11 +9,11 @@
  */
 import { MockClient } from '@confluentinc/schemaregistry/dist/mock-schemaregistry-client';
 import type { EnvelopeConfig } from '../../config/types';
-import type { Column, Relation } from '../../connector/decode/change';
+import type { Column, Relation } from '../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../connector/protocol/lsn';
 import { avroSerializer } from '../../connector/sink/kafka/avro/avro-serializer';
-import type { SinkRecord } from '../../connector/sink/port';
+import type { SinkRecord } from '../../connector/model/record';
 import type { BenchContext, Scenario } from '../lib/context';
 import type { ResultTable } from '../lib/table';
 

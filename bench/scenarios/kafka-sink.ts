@@ -13,7 +13,7 @@ import type { KafkaConfig } from '../../config/types';
 import { silentLogger } from '../../connector/observe/logger';
 import { createKafkaSink, ID_HEADER } from '../../connector/sink/kafka';
 import { javaCompatiblePartitioner } from '../../connector/sink/kafka/partitioner';
-import type { SinkRecord } from '../../connector/sink/port';
+import type { SinkRecord } from '../../connector/model/record';
 import { lsn } from '../../connector/protocol/lsn';
 import { offsetKeyOf } from '../../connector/sink/kafka/transactions';
 import type { BenchContext, Scenario } from '../lib/context';

@@ -1,15 +1,12 @@
 /**
- * snapshot (hook; runs only once the snapshotter exists): snapshot of a `--rows` table with
+ * snapshot: snapshot of a `--rows` table with
  * snapshot.mode initial_only, parallelism 1 and 2, against the physical limit
  * `COPY (SELECT row_to_json(t) FROM bench t) TO STDOUT` via psql to /dev/null (parallelism 2 =
  * two psql sessions, each over half of the id range).
  *
- * Until connector/source/snapshot is built (no dist/connector/source/snapshot{.js,/index.js}),
- * the scenario prints one "skipped" line and does not create the workload. If it exists but
- * initial_only goes to streaming instead of exiting, the walcast row says so.
+ * If initial_only goes to streaming instead of exiting, the walcast row says so.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from '../lib/children';
@@ -21,16 +18,11 @@ import { Cell, ResultTable } from '../lib/table';
 import { runWalcastToExit } from '../lib/walcast-process';
 import { BenchDb, createBenchDatabase, createBenchTable, dropSlots, runWorkload } from '../lib/workload';
 
-const SNAPSHOTTER = ['snapshot.js', path.join('snapshot', 'index.js')].map((f) => path.resolve(__dirname, '..', '..', 'connector', 'source', f));
-
 export const snapshot: Scenario = {
   name: 'snapshot',
   summary: 'snapshot.mode initial_only (parallelism 1, 2) vs psql COPY row_to_json to /dev/null',
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const title = `snapshot: ${ctx.rows.toLocaleString('en-US')}-row table, walcast initial_only -> kafka (${ctx.kafkaKind}) vs psql COPY`;
-    if (!SNAPSHOTTER.some((f) => existsSync(f))) {
-      return [{ title, columns: ['reader', 'status'], rows: [['walcast', 'skipped: connector/source/snapshot is not built yet']] }];
-    }
     const db = await createBenchDatabase(ctx.pg, 'bench_snapshot');
     await createBenchTable(db);
     ctx.progress(`snapshot: inserting ${ctx.rows.toLocaleString('en-US')} rows`);

@@ -56,7 +56,7 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
   }
   let start: StartConnector;
   try {
-    start = deps.startConnector ?? (await import('../pipeline/connector')).startConnector;
+    start = deps.startConnector ?? (await import('../pipeline/supervisor')).startConnector;
   } catch (e) {
     logger.error({ err: e }, 'cannot load the pipeline');
     return ExitCode.RUNTIME;

@@ -1,6 +1,6 @@
 /** Builds the configured decoder; both produce the same ChangeEvent stream. */
 import type { WalcastConfig } from '../../config/types';
-import type { Decoder } from './change';
+import type { Decoder } from '../model/change';
 import { createPgoutputDecoder } from './pgoutput';
 import { createWal2jsonDecoder } from './wal2json';
 import { PrimaryKeys, withPrimaryKeys } from './key-columns';

@@ -6,7 +6,7 @@
  * startup, so streaming keys equal snapshot keys. USING INDEX keeps the index columns: its old
  * tuples carry only those, so they are the only key a delete can be routed by.
  */
-import type { ChangeEvent, Column, Decoder, Relation } from './change';
+import type { ChangeEvent, Column, Decoder, Relation } from '../model/change';
 
 export type PrimaryKeys = ReadonlyMap<string, readonly string[]>;
 

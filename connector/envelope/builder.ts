@@ -18,17 +18,17 @@
  * nothing and compacted topics reject it).
  */
 import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
-import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../decode/change';
-import type { UserTypes } from '../decode/values';
-import { encodeBinary } from '../decode/values/binary';
+import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../model/change';
+import type { UserTypes } from '../model/user-types';
+import { encodeBinary } from './values/binary';
 import { formatLsn, type Lsn } from '../protocol/lsn';
-import type { SinkRecord } from '../sink/port';
+import type { SinkRecord } from '../model/record';
 import { columnControls } from './column-controls';
 import { eventFilter, skippedByOperation } from './event-filter';
 import { quoteJson } from './json';
 import { rowJsonFromKey } from './missing-row';
 import { RelationStates, keyChanged, keyJson, keyOnlyRowJson, rowJson, type NotNullColumns, type RelationState } from './row';
-import { messageTopicName } from './topic';
+import { messageTopicName } from '../model/topic';
 import { FIXED_HEADS, SchemaEnvelopes, wrapPayload, type ColumnDefaultTexts, type SchemaEnvelopeContext } from './schema-envelope';
 import { createSchemaNameAdjuster, type OnSchemaNameAdjusted } from './schema-name';
 import type { OpenTransaction } from './transaction-metadata';

@@ -23,10 +23,11 @@
  *   bytea        bytes, or string under binary.handling.mode base64 / base64-url-safe / hex
  *   everything else (text types, inet, cidr, macaddr, ranges, citext, PostGIS text) string
  */
-import type { UserTypes, ValueOptions } from '../decode/values';
-import { ARRAY_ELEMENT, Oid } from '../decode/values';
-import { numericScale } from '../decode/values/numeric';
-import { precisionOf } from '../decode/values/temporal';
+import type { UserTypes } from '../model/user-types';
+import type { ValueOptions } from './values';
+import { ARRAY_ELEMENT, Oid } from './values';
+import { numericScale } from './values/numeric';
+import { precisionOf } from './values/temporal';
 import type { ConnectSchema } from './connect-schema';
 
 const named = (type: ConnectSchema['type'] & ('int32' | 'int64' | 'string' | 'bytes'), name: string, optional: boolean): ConnectSchema =>

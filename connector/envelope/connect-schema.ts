@@ -10,8 +10,9 @@
  * JsonConverter's member order (asJsonSchema): type, then fields | items | keys, values, then
  * optional, name, version, doc, parameters, default; a struct member adds `field` last.
  */
-import type { Relation } from '../decode/change';
-import type { UserTypes, ValueOptions } from '../decode/values';
+import type { Relation } from '../model/change';
+import type { UserTypes } from '../model/user-types';
+import type { ValueOptions } from './values';
 import { columnSchema } from './column-schema';
 import { ENVELOPE_VERSION, SOURCE_SCHEMA, TRANSACTION_BLOCK_SCHEMA } from './debezium-schemas';
 import { quoteJson, toJson, type JsonValue } from './json';

@@ -4,8 +4,9 @@
  * (replace.null.with.default=true, its default) writes a field's schema default in place of a
  * null, with schemas.enable true or false alike (JsonConverter.convertToJson).
  */
-import type { Relation } from '../decode/change';
-import { makeConverter, type UserTypes, type ValueOptions } from '../decode/values';
+import type { Relation } from '../model/change';
+import type { UserTypes } from '../model/user-types';
+import { makeConverter, type ValueOptions } from './values';
 import type { JsonValue } from './json';
 
 /** Column defaults as PostgreSQL text, per table (`schema \0 table`), per column. */

@@ -6,7 +6,7 @@
  * Debezium does (both checked against Debezium in test/integration/compat/routing.test.ts).
  */
 import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
-import type { DataEvent } from '../decode/change';
+import type { DataEvent } from '../model/change';
 
 const OP_OF: Readonly<Record<Exclude<DataEvent['kind'], 'message'>, SkippableOperation>> = {
   insert: 'c', update: 'u', delete: 'd', truncate: 't',

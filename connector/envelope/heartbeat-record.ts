@@ -5,7 +5,7 @@
  * with schemas, io.debezium.connector.common.ServerNameKey / Heartbeat.
  */
 import { NO_HEADERS } from './builder';
-import type { SinkRecord } from '../sink/port';
+import type { SinkRecord } from '../model/record';
 import { quoteJson } from './json';
 import { FIXED_HEADS, wrapPayload } from './schema-envelope';
 

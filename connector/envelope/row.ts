@@ -3,10 +3,11 @@
  * Relation object: decoders create a new Relation when a table's definition changes, so a stale
  * entry is never consulted and is collected with its Relation.
  */
-import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../decode/change';
+import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../model/change';
+import type { UserTypes } from '../model/user-types';
 import {
-  isDroppedType, makeConverter, notNullFallback, unavailablePlaceholder, type Converter, type UserTypes, type ValueOptions,
-} from '../decode/values';
+  isDroppedType, makeConverter, notNullFallback, unavailablePlaceholder, type Converter, type ValueOptions,
+} from './values';
 
 /**
  * NOT NULL column names per table, keyed `schema + '\0' + table` (wal2json relations carry no
@@ -16,7 +17,7 @@ export type NotNullColumns = ReadonlyMap<string, ReadonlySet<string>>;
 import type { ColumnControls } from './column-controls';
 import { columnDefaultValues, type ColumnDefaultTexts } from './default-values';
 import { quoteJson, toJson, type JsonValue } from './json';
-import { topicName } from './topic';
+import { topicName } from '../model/topic';
 
 export interface RelationState {
   readonly topic: string;

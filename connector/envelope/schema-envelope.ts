@@ -7,8 +7,9 @@
  * Tombstones stay null, and so does the key of a table without key columns.
  */
 import type { BinaryHandling } from '../../config/types';
-import type { Relation } from '../decode/change';
-import type { UserTypes, ValueOptions } from '../decode/values';
+import type { Relation } from '../model/change';
+import type { UserTypes } from '../model/user-types';
+import type { ValueOptions } from './values';
 import { columnDefaultValues, type ColumnDefaultTexts } from './default-values';
 import { renderSchema, tableSchemas, type ConnectStructSchema, type TableSchemas } from './connect-schema';
 import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, MESSAGE_KEY_SCHEMA, TRANSACTION_KEY_SCHEMA, TRANSACTION_VALUE_SCHEMA, messageValueSchema } from './debezium-schemas';

@@ -19,11 +19,11 @@
  *   Debezium prints a Java object reference (README: known differences).
  */
 import { NO_HEADERS } from './builder';
-import { hashMapOrder } from '../decode/values/java-hash-map';
-import type { SinkRecord } from '../sink/port';
+import { hashMapOrder } from './values/java-hash-map';
+import type { SinkRecord } from '../model/record';
 import { quoteJson } from './json';
 import { FIXED_HEADS, wrapPayload } from './schema-envelope';
-import { sanitizeTopicPrefix } from './topic';
+import { sanitizeTopicPrefix } from '../model/topic';
 
 /** `<prefix>.transaction` (Debezium's default transaction.topic naming). */
 export function transactionTopicName(prefix: string): string {

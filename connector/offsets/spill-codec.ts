@@ -19,8 +19,8 @@
  * Strings are NUL-terminated UTF-8 (identifiers never hold NUL; values are length-prefixed).
  */
 import { ConnectorError } from '../errors';
-import type { Column, DataEvent, Relation, ReplicaIdentity, TextValue, Tuple } from '../decode/change';
-import { UNCHANGED_TOAST } from '../decode/change';
+import type { Column, DataEvent, Relation, ReplicaIdentity, TextValue, Tuple } from '../model/change';
+import { UNCHANGED_TOAST } from '../model/change';
 import type { Lsn } from '../protocol/lsn';
 import { BufferReader } from '../protocol/reader';
 import { BufferWriter } from '../protocol/writer';

@@ -24,7 +24,7 @@ import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'n
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectorError } from '../errors';
-import type { DataEvent } from '../decode/change';
+import type { DataEvent } from '../model/change';
 import { BufferWriter } from '../protocol/writer';
 import { SpillDecoder, SpillEncoder, type SpilledChange } from './spill-codec';
 

@@ -32,14 +32,14 @@
 import type { Client } from 'pg';
 import type { KafkaConfig } from '../../config/types';
 import type { EnvelopeBuilder } from '../envelope/builder';
-import { topicName } from '../envelope/topic';
+import { topicName } from '../model/topic';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { Sink } from '../sink/port';
 import { readTopicUpTo, topicEnds, type TopicRecord } from '../sink/kafka/topic-reader';
-import { loadTable } from '../source/snapshot/catalog';
-import { SnapshotPublisher } from '../source/snapshot/publisher';
+import { loadTable } from '../snapshot/catalog';
+import { SnapshotPublisher } from '../snapshot/publisher';
 import type { Queryable } from '../source/tables';
 import { KeyHashSet } from './key-hash-set';
 

@@ -4,7 +4,7 @@
  * per batch. Events, not records: a delete and its tombstone, or a key change (delete,
  * tombstone, create), count once, with the change's own op.
  */
-import type { DataEvent, Relation } from '../decode/change';
+import type { DataEvent, Relation } from '../model/change';
 import type { Metrics } from '../observe/metrics';
 import { displayName } from '../source/tables';
 

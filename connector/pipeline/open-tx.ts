@@ -4,7 +4,7 @@
  */
 import type { OpenTransaction } from '../envelope/transaction-metadata';
 import type { Lsn } from '../protocol/lsn';
-import type { CommittedOffset } from '../sink/port';
+import type { CommittedOffset } from '../model/record';
 
 export interface OpenTx {
   readonly xid: number;

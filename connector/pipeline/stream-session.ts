@@ -14,11 +14,12 @@
  * path paced by acks, and messages that were already read meanwhile wait in `queued`.
  */
 import { ConnectorError } from '../errors';
-import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../decode/change';
+import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../model/change';
 import type { EnvelopeBuilder } from '../envelope/builder';
 import { OpenTransaction, transactionRecord, type TransactionRecordText } from '../envelope/transaction-metadata';
 import type { HeartbeatRecords } from '../envelope/heartbeat-record';
-import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../sink/port';
+import type { Sink } from '../sink/port';
+import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../model/record';
 import { AckTracker } from '../offsets/ack-tracker';
 import { LSN_ZERO, Lsn, formatLsn } from '../protocol/lsn';
 import type { Logger } from '../observe/logger';

@@ -21,7 +21,7 @@
  * when the store opens).
  */
 import { ConnectorError } from '../errors';
-import type { ChangeEvent, DataEvent, StreamAbortEvent, StreamCommitEvent, StreamStartEvent } from '../decode/change';
+import type { ChangeEvent, DataEvent, StreamAbortEvent, StreamCommitEvent, StreamStartEvent } from '../model/change';
 import type { Logger } from '../observe/logger';
 import type { SpillStore, SpilledTx } from '../offsets/spill';
 

@@ -7,7 +7,7 @@
  * adds what only a dry run can say (privileges, free slots and senders, plugin presence).
  */
 import type { WalcastConfig } from '../../config/types';
-import { findTopicCollisions } from '../envelope/topic';
+import { findTopicCollisions } from '../model/topic';
 import { isConnectorError } from '../errors';
 import { getPublication, planPublication, type PublicationFacts, type PublicationPlan } from './publication';
 import { getSlot, type SlotFacts, slotProblems } from './slot';

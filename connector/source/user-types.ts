@@ -5,7 +5,7 @@
  * while walcast streams is known from the next attempt on; until then its values keep their
  * text form.
  */
-import type { UserType, UserTypes } from '../decode/values';
+import type { UserType, UserTypes } from '../model/user-types';
 
 interface Queryable {
   query<R extends Record<string, unknown>>(text: string): Promise<{ rows: R[] }>;

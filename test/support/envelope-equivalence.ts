@@ -5,11 +5,11 @@
  * (text forms PostgreSQL printed for the comparison suite's type-torture rows).
  */
 import type { EnvelopeConfig } from '../../config/types';
-import { UNCHANGED_TOAST, type DataEvent, type Relation, type TextValue } from '../../connector/decode/change';
+import { UNCHANGED_TOAST, type DataEvent, type Relation, type TextValue } from '../../connector/model/change';
 import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../../connector/envelope/builder';
 import { FastEnvelopeBuilder } from '../../connector/envelope/fast';
 import { lsn, parseLsn } from '../../connector/protocol/lsn';
-import type { SinkRecord } from '../../connector/sink/port';
+import type { SinkRecord } from '../../connector/model/record';
 
 export const DEFAULT_ENVELOPE: EnvelopeConfig = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',

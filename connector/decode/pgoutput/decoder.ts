@@ -14,7 +14,7 @@
 import { ConnectorError } from '../../errors';
 import { formatLsn, type Lsn } from '../../protocol/lsn';
 import { pgMicrosToUnixMicros } from '../../protocol/pg-time';
-import type { ChangeEvent, DataEvent, Decoder, Relation, Tuple } from '../change';
+import type { ChangeEvent, DataEvent, Decoder, Relation, Tuple } from '../../model/change';
 import type { PgoutputMessage } from './messages';
 import { decodePgoutputMessage } from './parse';
 import { formatPgoutputStartOptions, type PgoutputStartOptions } from './start-options';

@@ -10,7 +10,7 @@
  * of the (sub)transaction the change belongs to. Outside a block they do not.
  */
 import type { Lsn } from '../../protocol/lsn';
-import type { Column, ReplicaIdentity, Tuple } from '../change';
+import type { Column, ReplicaIdentity, Tuple } from '../../model/change';
 
 /** Message tags (first byte of the XLogData payload). */
 export const PgoutputTag = {

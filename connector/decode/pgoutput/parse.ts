@@ -8,7 +8,7 @@
 import { ConnectorError } from '../../errors';
 import type { Lsn } from '../../protocol/lsn';
 import { BufferReader } from '../../protocol/reader';
-import type { Column, ReplicaIdentity } from '../change';
+import type { Column, ReplicaIdentity } from '../../model/change';
 import {
   PgoutputTag, TupleTag,
   type PgBegin, type PgCommit, type PgDelete, type PgInsert, type PgMessage, type PgOrigin,

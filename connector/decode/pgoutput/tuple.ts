@@ -12,7 +12,7 @@
  */
 import { ConnectorError } from '../../errors';
 import type { BufferReader } from '../../protocol/reader';
-import { UNCHANGED_TOAST, type TextValue } from '../change';
+import { UNCHANGED_TOAST, type TextValue } from '../../model/change';
 import { ColumnKind } from './messages';
 
 export function readTupleData(r: BufferReader): TextValue[] {

@@ -22,7 +22,7 @@
  */
 import { ConnectorError } from '../../errors';
 import { formatLsn, parseLsn, type Lsn } from '../../protocol/lsn';
-import type { ChangeEvent, Decoder, Relation, ReplicaIdentity, TruncateEvent, Tuple } from '../change';
+import type { ChangeEvent, Decoder, Relation, ReplicaIdentity, TruncateEvent, Tuple } from '../../model/change';
 import { parseCommitTimestamp } from './commit-time';
 import { formatWal2jsonStartOptions, type Wal2jsonDecoderOptions } from './options';
 import { parseWal2jsonPayload, type W2jColumn, type W2jRecord } from './payload';

@@ -24,7 +24,7 @@
  * - A DELETE (or TRUNCATE) of a table not yet seen yields a relation with only the identity
  *   columns (or none); the next INSERT replaces it.
  */
-import type { Column, Relation, ReplicaIdentity } from '../change';
+import type { Column, Relation, ReplicaIdentity } from '../../model/change';
 import type { W2jColumn } from './payload';
 import { typeModFromTypeName } from './typmod';
 

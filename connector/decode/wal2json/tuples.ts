@@ -12,7 +12,7 @@
  * - null -> null. NOTE: without numeric-data-types-as-string (wal2json >= 2.6) float/numeric
  *   NaN and +-Infinity also arrive as null; the difference from SQL NULL is lost at the server.
  */
-import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../change';
+import { UNCHANGED_TOAST, type Relation, type TextValue, type Tuple } from '../../model/change';
 import type { W2jColumn } from './payload';
 
 const BYTEA_OID = 17;

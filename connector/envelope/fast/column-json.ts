@@ -1,15 +1,15 @@
 /**
  * Column writers of the fast encoder: a PostgreSQL text-form value -> its JSON text, in one
  * step, with no intermediate JSON value. Each writer covers the canonical text PostgreSQL prints
- * for the common types and hands anything else to the generic converter (decode/values) and
+ * for the common types and hands anything else to the generic converter (envelope/values) and
  * serializer (envelope/json), so its output is the generic path's output byte for byte by
  * construction: a fast case only fires where the two provably agree, and
  * test/unit/envelope/fast-encoder.test.ts compares both over edge values.
  */
-import type { Converter, ValueOptions } from '../../decode/values';
-import { Oid } from '../../decode/values';
-import { numericScale } from '../../decode/values/numeric';
-import { precisionOf } from '../../decode/values/temporal';
+import type { Converter, ValueOptions } from '../values';
+import { Oid } from '../values';
+import { numericScale } from '../values/numeric';
+import { precisionOf } from '../values/temporal';
 import { quoteJson, toJson } from '../json';
 
 /** Converts one non-null text-form value to JSON text. */

@@ -10,10 +10,10 @@
  * block's transaction-constant parts are written once per transaction and relation, the
  * processing-time tail once per clock tick, and the value is one string turned into one Buffer.
  */
-import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../../decode/change';
+import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../../model/change';
 import type { Lsn } from '../../protocol/lsn';
 import { formatLsn } from '../../protocol/lsn';
-import type { SinkRecord } from '../../sink/port';
+import type { SinkRecord } from '../../model/record';
 import { EnvelopeBuilder, OP_HEADERS, type SnapshotMarker, type TxContext } from '../builder';
 import { RelationEncoder } from './relation-encoder';
 

@@ -11,8 +11,8 @@
  * Rows with an unchanged TOAST value (or an old row to resolve it from) are not handled here:
  * rowJson returns null and the caller takes the generic path.
  */
-import { UNCHANGED_TOAST, type Relation, type Tuple } from '../../decode/change';
-import type { ValueOptions } from '../../decode/values';
+import { UNCHANGED_TOAST, type Relation, type Tuple } from '../../model/change';
+import type { ValueOptions } from '../values';
 import { toJson } from '../json';
 import type { RelationState } from '../row';
 import { columnJson, genericColumnJson, type ColumnJson } from './column-json';

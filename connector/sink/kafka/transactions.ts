@@ -9,7 +9,7 @@
  * - Then the offset record is read with read_committed (committed-reader.ts): key
  *   `<name>.offset` in `offsets.topic`, value
  *   `{"version":1,"slot","commitLsn","endLsn","committedAt","snapshot"?}` (snapshot: the
- *   progress of a snapshot being taken, see source/snapshot/resume.ts).
+ *   progress of a snapshot being taken, see snapshot/resume.ts).
  * - Records go out inside a transaction; at a checkpoint (the end of whole PostgreSQL
  *   transactions, or of a snapshot batch) the offset record is added and the transaction
  *   committed. Snapshot checkpoints repeat the last stream offset and carry the snapshot's
@@ -20,7 +20,7 @@
  */
 import type { AdminOptions, MessageToProduce, Producer } from '@platformatic/kafka';
 import { formatLsn, parseLsn } from '../../protocol/lsn';
-import type { CommittedOffset, SinkCheckpoint } from '../port';
+import type { CommittedOffset, SinkCheckpoint } from '../../model/record';
 import { readLastValue } from './committed-reader';
 
 export interface ExactlyOnceOptions {

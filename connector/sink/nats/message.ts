@@ -11,7 +11,7 @@
  *   `walcast-key-encoding: base64`.
  */
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
-import { SinkRecord } from '../port';
+import { SinkRecord } from '../../model/record';
 
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 export const KEY_HEADER = 'walcast-key';

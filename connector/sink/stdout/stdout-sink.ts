@@ -8,7 +8,8 @@
  * for 'drain' whenever write() reports backpressure.
  */
 import { ConnectorError } from '../../errors';
-import { Sink, SinkRecord } from '../port';
+import { Sink } from '../port';
+import { SinkRecord } from '../../model/record';
 
 export interface StdoutSinkDeps { readonly out: NodeJS.WritableStream }
 

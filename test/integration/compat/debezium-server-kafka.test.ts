@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import { parseProperties } from '../../../config/java-properties';
-import { startConnector } from '../../../connector/pipeline/connector';
+import { startConnector } from '../../../connector/pipeline/supervisor';
 import { createMemoryLogger, type CapturedLog } from '../../../connector/observe/logger';
 import { createTestDatabase } from '../../infra/env';
 import { readTopic } from '../../infra/kafka-reader';

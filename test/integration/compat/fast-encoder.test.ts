@@ -6,7 +6,7 @@
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/fast-encoder.test.ts
  */
 import { Client } from 'pg';
-import type { Column, Relation, TextValue } from '../../../connector/decode/change';
+import type { Column, Relation, TextValue } from '../../../connector/model/change';
 import { loadNotNullColumns, loadUserTypes } from '../../../connector/source/user-types';
 import { createTestDatabase, type TestDatabase } from '../../infra/env';
 import { expectSameRecords } from '../../support/envelope-equivalence';

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { escapeIdentifier } from 'pg';
 import { loadConfig } from '../../../config/load';
 import { connectPg } from '../../../connector/cli/pg';
-import { topicName } from '../../../connector/envelope/topic';
+import { topicName } from '../../../connector/model/topic';
 import { preflight } from '../../../connector/source/preflight';
 import { createTestDatabase, pgFromInfra, type TestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';

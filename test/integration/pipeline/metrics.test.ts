@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createHealthServer, type HealthServer } from '../../../connector/observe/health';
 import { createMetrics } from '../../../connector/observe/metrics';
-import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import type { Sink } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 import { waitFor } from '../../infra/wait';
 import { dropSlotAndPublication, lsnBeforeCommit, run, Running, scenario, Scenario, waitConfirmedPast } from '../support/connector';
 

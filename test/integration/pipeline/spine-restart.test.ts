@@ -2,7 +2,7 @@
  * Stop/start resumes from the slot without losing anything, and a broker outage never lets
  * the slot's confirmed_flush_lsn pass a commit the broker has not acknowledged.
  */
-import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
+import { startConnector, ConnectorHandle } from '../../../connector/pipeline/supervisor';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { kafkaFromInfra } from '../../infra/env';
 import { readTopic } from '../../infra/kafka';

@@ -12,10 +12,11 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../../../config/load';
-import { startConnector, type ConnectorHandle } from '../../../connector/pipeline/connector';
+import { startConnector, type ConnectorHandle } from '../../../connector/pipeline/supervisor';
 import { createMemoryLogger, type CapturedLog } from '../../../connector/observe/logger';
 import type { Phase } from '../../../connector/pipeline/lifecycle';
-import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import type { Sink } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 import { waitFor } from '../../infra/wait';
 import { confirmedFlushLsn, dropSlotAndPublication, scenario, type Scenario } from '../support/connector';
 

@@ -6,7 +6,8 @@
  */
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import { offsetKeyOf } from '../../../connector/sink/kafka/transactions';
-import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import type { Sink } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { lsn } from '../../../connector/protocol/lsn';
 import { readCommittedJava } from '../../infra/kafka-committed';

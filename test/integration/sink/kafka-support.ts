@@ -1,6 +1,7 @@
 // Shared helpers of the Kafka sink integration tests.
 import type { KafkaConfig } from '../../../config/types';
-import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import type { Sink } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 import { INFRA_ENV, testInfra } from '../../infra/env';
 import { startKafka } from '../../infra/kafka-broker';
 import { fetchMetadata } from '../../infra/kafka-metadata';

@@ -1,5 +1,5 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
-import type { SinkRecord } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { uniqueName } from '../../infra/names';
 import { kafkaConfig, sharedKafka, storedCount } from './kafka-support';

@@ -2,7 +2,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatsConfig } from '../../../config/types';
-import { SinkRecord } from '../../../connector/sink/port';
+import { SinkRecord } from '../../../connector/model/record';
 
 export function natsConfig(url: string, stream: string, over: Partial<NatsConfig> = {}): NatsConfig {
   return {

@@ -5,7 +5,7 @@
 import { topicHighWatermark } from '../../infra/kafka-reader';
 import { loadConfig } from '../../../config/load';
 import type { WalcastConfig } from '../../../config/types';
-import { startConnector, ConnectorHandle } from '../../../connector/pipeline/connector';
+import { startConnector, ConnectorHandle } from '../../../connector/pipeline/supervisor';
 import { createMemoryLogger, CapturedLog } from '../../../connector/observe/logger';
 import type { Phase } from '../../../connector/pipeline/lifecycle';
 import type { Metrics } from '../../../connector/observe/metrics';

@@ -1,5 +1,5 @@
 import { withPrimaryKeys } from '../../../connector/decode/key-columns';
-import type { ChangeEvent, Decoder, Relation } from '../../../connector/decode/change';
+import type { ChangeEvent, Decoder, Relation } from '../../../connector/model/change';
 import { lsn } from '../../../connector/protocol/lsn';
 
 const rel = (replicaIdentity: Relation['replicaIdentity']): Relation => ({

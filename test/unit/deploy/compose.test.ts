@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
-import { topicName } from '../../../connector/envelope/topic';
+import { topicName } from '../../../connector/model/topic';
 import {
   composeFile, composeWalcastConfig, DEPLOY, dockerfileStages, kafkaListenerMap, publishedPorts, seedSqlFile,
   tablesCreatedBy, tablesInExamples, volumeMounts, type ComposeService,

@@ -3,7 +3,7 @@
  * metadata (the `transaction` block): the payload is exactly the schemas-off record.
  */
 import type { EnvelopeConfig } from '../../../config/types';
-import type { Column, Relation } from '../../../connector/decode/change';
+import type { Column, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { OpenTransaction } from '../../../connector/envelope/transaction-metadata';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';

@@ -1,8 +1,8 @@
 import type { EnvelopeConfig } from '../../../config/types';
-import { UNCHANGED_TOAST, type Column, type Relation, type TextValue } from '../../../connector/decode/change';
+import { UNCHANGED_TOAST, type Column, type Relation, type TextValue } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
-import type { SinkRecord } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 
 const OPTIONS: EnvelopeConfig = {
   tombstonesOnDelete: true,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EnvelopeConfig } from '../../../config/types';
-import type { Relation } from '../../../connector/decode/change';
+import type { Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 

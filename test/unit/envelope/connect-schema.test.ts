@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Relation } from '../../../connector/decode/change';
-import type { UserType, ValueOptions } from '../../../connector/decode/values';
+import type { Relation } from '../../../connector/model/change';
+import type { ValueOptions } from '../../../connector/envelope/values';
+import type { UserType } from '../../../connector/model/user-types';
 import { columnSchema } from '../../../connector/envelope/column-schema';
 import { renderSchema, tableSchemas, withSchema, type ConnectSchema } from '../../../connector/envelope/connect-schema';
 import {

@@ -1,5 +1,5 @@
 import type { EnvelopeConfig } from '../../../config/types';
-import type { Relation } from '../../../connector/decode/change';
+import type { Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 

@@ -5,12 +5,12 @@
  * writers take, and edge and non-canonical ones they must hand to the generic converter.
  */
 import type { EnvelopeConfig } from '../../../config/types';
-import type { Column, Relation, TextValue } from '../../../connector/decode/change';
+import type { Column, Relation, TextValue } from '../../../connector/model/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { smallTwosComplementBase64 } from '../../../connector/envelope/fast/column-json';
 import { FastEnvelopeBuilder, createEnvelopeBuilder, uncoveredEnvelopeOptions } from '../../../connector/envelope/fast';
-import { twosComplementBase64 } from '../../../connector/decode/values/numeric';
-import type { UserTypes } from '../../../connector/decode/values';
+import { twosComplementBase64 } from '../../../connector/envelope/values/numeric';
+import type { UserTypes } from '../../../connector/model/user-types';
 import { DEFAULT_ENVELOPE, expectSameRecords } from '../../support/envelope-equivalence';
 
 const OPTIONS = DEFAULT_ENVELOPE;

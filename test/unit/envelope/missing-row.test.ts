@@ -5,12 +5,12 @@
  * null `before` instead of a wrong one.
  */
 import type { EnvelopeConfig } from '../../../config/types';
-import type { Column, Relation } from '../../../connector/decode/change';
+import type { Column, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { rawMembers } from '../../../connector/envelope/missing-row';
 import { isDeleteRecord } from '../../../connector/pipeline/delete-missing';
 import { lsn } from '../../../connector/protocol/lsn';
-import type { SinkRecord } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 
 const OPTIONS: EnvelopeConfig = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes',

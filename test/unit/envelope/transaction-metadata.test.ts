@@ -1,4 +1,4 @@
-import { hashMapOrder as javaHashMapOrder, javaStringHash } from '../../../connector/decode/values/java-hash-map';
+import { hashMapOrder as javaHashMapOrder, javaStringHash } from '../../../connector/envelope/values/java-hash-map';
 import { OpenTransaction, transactionRecord, transactionTopicName } from '../../../connector/envelope/transaction-metadata';
 
 describe('java HashMap order (Debezium keeps per-table counts in a HashMap)', () => {

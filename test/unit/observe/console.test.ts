@@ -4,7 +4,7 @@
  */
 import { consoleFor } from '../../../connector/observe/console';
 import { createLogger } from '../../../connector/observe/logger';
-import { createProgress } from '../../../connector/source/snapshot/progress';
+import { createProgress } from '../../../connector/snapshot/progress';
 import { Screen } from '../../infra/screen';
 
 const BAR = /rows\/s/;

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UNCHANGED_TOAST, type DataEvent, type Relation } from '../../../connector/decode/change';
+import { UNCHANGED_TOAST, type DataEvent, type Relation } from '../../../connector/model/change';
 import { SpillStore, type SpilledTx } from '../../../connector/offsets/spill';
 import { lsn } from '../../../connector/protocol/lsn';
 

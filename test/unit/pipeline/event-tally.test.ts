@@ -1,4 +1,4 @@
-import type { DataEvent, Relation } from '../../../connector/decode/change';
+import type { DataEvent, Relation } from '../../../connector/model/change';
 import { createMetrics } from '../../../connector/observe/metrics';
 import { EventTally } from '../../../connector/pipeline/event-tally';
 import type { Lsn } from '../../../connector/protocol/lsn';

@@ -4,7 +4,7 @@
  * the test feeds, one XLogData message per feed.
  */
 import type { EnvelopeConfig } from '../../../config/types';
-import type { ChangeEvent, Decoder } from '../../../connector/decode/change';
+import type { ChangeEvent, Decoder } from '../../../connector/model/change';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
 import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
 

@@ -7,14 +7,15 @@
  * starts with the committed offset, PostgreSQL replays from the confirmed position, and the
  * committed log must hold every record exactly once, in order.
  */
-import type { ChangeEvent, Relation } from '../../../connector/decode/change';
+import type { ChangeEvent, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { ConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
 import { SendQueue } from '../../../connector/sink/kafka/send-queue';
-import type { CommittedOffset, Sink, SinkCheckpoint, SinkRecord } from '../../../connector/sink/port';
+import type { Sink } from '../../../connector/sink/port';
+import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../../../connector/model/record';
 import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
 
 const T: Relation = { oid: 1, schema: 'public', table: 't', replicaIdentity: 'default', columns: [{ name: 'id', typeOid: 23, typeMod: -1, isKey: true }] };

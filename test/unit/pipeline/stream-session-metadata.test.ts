@@ -4,13 +4,14 @@
  * heartbeat records, and the idle-slot rule (confirm a keepalive's WAL end only with nothing of
  * ours unacknowledged).
  */
-import type { ChangeEvent, Relation } from '../../../connector/decode/change';
+import type { ChangeEvent, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { HeartbeatRecords } from '../../../connector/envelope/heartbeat-record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
-import type { Sink, SinkRecord } from '../../../connector/sink/port';
+import type { Sink } from '../../../connector/sink/port';
+import type { SinkRecord } from '../../../connector/model/record';
 import type { StreamHandler } from '../../../connector/source/replication-connection';
 import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
 

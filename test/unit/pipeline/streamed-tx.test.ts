@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChangeEvent, Relation, StreamCommitEvent } from '../../../connector/decode/change';
+import type { ChangeEvent, Relation, StreamCommitEvent } from '../../../connector/model/change';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { SpillStore } from '../../../connector/offsets/spill';
 import { replayCommitted, StreamedTransactions } from '../../../connector/pipeline/streamed-tx';

@@ -18,7 +18,7 @@
  * lookup and one Avro encoding per key and value.
  */
 import { ConnectorError } from '../../../errors';
-import type { SinkRecord } from '../../port';
+import type { SinkRecord } from '../../../model/record';
 import { parseConnectSchema } from './connect-schema-json';
 import { compileCodec, parsePayload, type AvroCodec } from './avro-codec';
 import type { SchemaRegistry } from './registry';

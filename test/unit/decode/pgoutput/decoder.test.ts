@@ -1,5 +1,5 @@
 import { isConnectorError } from '../../../../connector/errors';
-import type { ChangeEvent } from '../../../../connector/decode/change';
+import type { ChangeEvent } from '../../../../connector/model/change';
 import { createPgoutputDecoder, decodePgoutputMessage, formatPgoutputStartOptions } from '../../../../connector/decode/pgoutput';
 import { MessageFramer } from '../../../../connector/protocol/framer';
 import { lsn } from '../../../../connector/protocol/lsn';

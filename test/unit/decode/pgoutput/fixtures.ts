@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ChangeEvent } from '../../../../connector/decode/change';
+import type { ChangeEvent } from '../../../../connector/model/change';
 import { createPgoutputDecoder } from '../../../../connector/decode/pgoutput';
 import { lsn, type Lsn } from '../../../../connector/protocol/lsn';
 

@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import {
   UNCHANGED_TOAST, type ChangeEvent, type DataEvent, type Relation,
-} from '../../../../connector/decode/change';
+} from '../../../../connector/model/change';
 import { decodeFixture, loadFixture } from './fixtures';
 
 /** Compact view of a data event: kind, schema.table, then before/after tuples. */

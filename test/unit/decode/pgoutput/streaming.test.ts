@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../../config/load';
 import { createDecoder, streamsInProgress } from '../../../../connector/decode/factory';
-import type { DataEvent } from '../../../../connector/decode/change';
+import type { DataEvent } from '../../../../connector/model/change';
 import { createPgoutputDecoder, decodePgoutputMessage } from '../../../../connector/decode/pgoutput';
 import { createMemoryLogger } from '../../../../connector/observe/logger';
 import { SpillStore } from '../../../../connector/offsets/spill';

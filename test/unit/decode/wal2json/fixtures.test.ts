@@ -4,8 +4,8 @@
  * and that transaction LSNs equal what pgoutput reported for the same WAL.
  */
 import { createHash } from 'crypto';
-import type { BeginEvent, ChangeEvent, CommitEvent, DeleteEvent, InsertEvent, MessageEvent, TruncateEvent, UpdateEvent } from '../../../../connector/decode/change';
-import { UNCHANGED_TOAST } from '../../../../connector/decode/change';
+import type { BeginEvent, ChangeEvent, CommitEvent, DeleteEvent, InsertEvent, MessageEvent, TruncateEvent, UpdateEvent } from '../../../../connector/model/change';
+import { UNCHANGED_TOAST } from '../../../../connector/model/change';
 import { createWal2jsonDecoder } from '../../../../connector/decode/wal2json';
 import { parseLsn } from '../../../../connector/protocol/lsn';
 import { pgMicrosToUnixMicros } from '../../../../connector/protocol/pg-time';

@@ -1,4 +1,4 @@
-import { UNCHANGED_TOAST } from '../../../../connector/decode/change';
+import { UNCHANGED_TOAST } from '../../../../connector/model/change';
 import { createWal2jsonDecoder, formatWal2jsonStartOptions, synthesizeRelationOid } from '../../../../connector/decode/wal2json';
 import { parseCommitTimestamp } from '../../../../connector/decode/wal2json/commit-time';
 import { parseWal2jsonPayload } from '../../../../connector/decode/wal2json/payload';

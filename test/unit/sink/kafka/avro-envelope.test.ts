@@ -3,7 +3,7 @@
 // AvroDeserializer: the whole record survives, every type the row uses.
 import { MockClient } from '@confluentinc/schemaregistry/dist/mock-schemaregistry-client';
 import type { EnvelopeConfig } from '../../../../config/types';
-import type { Column, Relation } from '../../../../connector/decode/change';
+import type { Column, Relation } from '../../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../../connector/protocol/lsn';
 import { avroSerializer } from '../../../../connector/sink/kafka/avro/avro-serializer';

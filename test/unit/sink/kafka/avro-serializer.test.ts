@@ -7,7 +7,7 @@ import avro from 'avsc';
 import { isConnectorError } from '../../../../connector/errors';
 import { avroSerializer } from '../../../../connector/sink/kafka/avro/avro-serializer';
 import type { SchemaRegistry } from '../../../../connector/sink/kafka/avro/registry';
-import type { SinkRecord } from '../../../../connector/sink/port';
+import type { SinkRecord } from '../../../../connector/model/record';
 
 const TOPIC = 'p.public.t';
 

@@ -1,3 +1,0 @@
-export type { Converter, ValueOptions, UserType, UserTypes } from './types';
-export { makeConverter, unavailablePlaceholder, isDroppedType, notNullFallback, UNAVAILABLE_VALUE_PLACEHOLDER } from './convert';
-export { Oid, ARRAY_ELEMENT } from './oids';

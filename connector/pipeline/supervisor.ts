@@ -1,0 +1,163 @@
+/**
+ * The connector supervisor. It first takes the ownership of the slot (a PostgreSQL advisory
+ * lock, source/slot-owner.ts): while another instance owns it, this one waits as a hot standby
+ * and touches neither the slot, the topics nor the state. As owner it runs pipeline attempts
+ * (coordinator.ts), restarting a failed one from the slot's confirmed position with backoff when
+ * the failure is retriable (broker down, connection lost, slot held by another process).
+ * Losing the ownership stops the attempt at once; the instance then competes for it again.
+ * Non-retriable failures (bad config, missing privileges, a lost slot) end `done` with the error.
+ * `tail` takes no ownership and does not retry: it reads through a temporary slot of its own.
+ */
+import type { WalcastConfig } from '../../config/types';
+import { ConnectorError } from '../errors';
+import type { Logger } from '../observe/logger';
+import type { Metrics } from '../observe/metrics';
+import type { StateStore } from '../offsets/state-store';
+import { createStateStore } from '../offsets/store-factory';
+import type { Lsn } from '../protocol/lsn';
+import { createSink, SinkFactory } from '../sink/factory';
+import { acquireSlotOwnership, SlotOwnership } from '../source/slot-owner';
+import { runAttempt } from './coordinator';
+import { Lifecycle, Phase } from './lifecycle';
+import { asConnectorError, backoffDelay, delay, isRetriable } from '../retry';
+import type { StreamSession } from './stream-session';
+import { lagPollerFor, stoppingLagPoller } from './lag-poller';
+
+export interface ConnectorDeps {
+  readonly logger: Logger;
+  readonly sinkFactory?: SinkFactory;
+  readonly out?: NodeJS.WritableStream;
+  readonly onPhase?: (phase: Phase) => void;
+  readonly onConfirmed?: (lsn: Lsn) => void;
+  readonly metrics?: Metrics;
+  /** `tail`: read-only, temporary slot, no ownership, no retries. */
+  readonly mode?: 'run' | 'tail';
+  /** Where the connector state lives (default: the file store in offsets.stateDir). */
+  readonly stateStore?: StateStore;
+  /** How often a standby tries to take the ownership (default 1000 ms). */
+  readonly ownershipPollMs?: number;
+}
+
+export interface ConnectorHandle {
+  /** Resolves after a clean stop; rejects with a ConnectorError on a fatal failure. */
+  readonly done: Promise<void>;
+  stop(reason: string): Promise<void>;
+  readonly phase: () => Phase;
+}
+
+export function startConnector(config: WalcastConfig, deps: ConnectorDeps): ConnectorHandle {
+  const logger = deps.logger;
+  const tail = deps.mode === 'tail';
+  const lifecycle = new Lifecycle(logger);
+  if (deps.onPhase) lifecycle.onChange(deps.onPhase);
+  const abort = new AbortController();
+  const knownTopics = new Set<string>();
+  // A store the connector made itself is closed when it ends; an injected one is the caller's.
+  const ownStore = deps.stateStore ? null : createStateStore(config, logger);
+  const stateStore: StateStore = ownStore ?? deps.stateStore!;
+  let session: StreamSession | null = null;
+  let stopRequested = false;
+  let ownership: SlotOwnership | null = null;
+
+  const attempt = async (signal: AbortSignal, onConfirmed: (lsn: Lsn) => void): Promise<void> => runAttempt({
+    config, logger, lifecycle, knownTopics, stateStore, tail,
+    sinkFactory: deps.sinkFactory ?? createSink,
+    out: deps.out,
+    metrics: deps.metrics,
+    onConfirmed,
+    signal,
+    setSession: (s) => { session = s; },
+  });
+
+  /** Runs one attempt as owner; a lost ownership aborts it and turns into a retriable error. */
+  const ownedAttempt = async (owner: SlotOwnership, onConfirmed: (lsn: Lsn) => void): Promise<void> => {
+    const attemptAbort = new AbortController();
+    const onStop = (): void => attemptAbort.abort();
+    abort.signal.addEventListener('abort', onStop, { once: true });
+    let lostError: ConnectorError | null = null;
+    void owner.lost.then((e) => {
+      if (stopRequested) return;
+      lostError = new ConnectorError('PG_CONNECT', `lost the ownership of slot "${config.source.slot}": ${e.message}; stopped streaming`, { cause: e, context: { slot: config.source.slot } });
+      attemptAbort.abort();
+      const s: StreamSession | null = session;
+      if (s) void s.stop('ownership lost');
+    });
+    try {
+      await attempt(attemptAbort.signal, onConfirmed);
+    } catch (e) {
+      if (lostError) throw lostError;
+      throw e;
+    } finally {
+      abort.signal.removeEventListener('abort', onStop);
+    }
+    if (lostError) throw lostError;
+  };
+
+  // tail reads through a temporary slot: the connector slot's lag is not its business.
+  const lagPoller = deps.metrics && !tail ? lagPollerFor(config, deps.metrics, logger) : null;
+  const done = stoppingLagPoller(lagPoller, (async (): Promise<void> => {
+    let failures = 0;
+    let lastFailure = '';
+    const onConfirmed = (lsn: Lsn): void => { failures = 0; lastFailure = ''; deps.onConfirmed?.(lsn); };
+    for (;;) {
+      try {
+        if (tail) {
+          await attempt(abort.signal, onConfirmed);
+        } else {
+          if (!ownership || ownership.isLost()) {
+            await ownership?.release();
+            ownership = await acquireSlotOwnership({
+              url: config.source.url, slot: config.source.slot, applicationName: `walcast-${config.name}-owner`, logger,
+              pollMs: deps.ownershipPollMs,
+              onStandby: () => { if (lifecycle.canMoveTo('standby')) lifecycle.to('standby', { slot: config.source.slot }); },
+            }, abort.signal);
+            if (!ownership) { lifecycle.to('stopped'); return; }
+          }
+          await ownedAttempt(ownership, onConfirmed);
+        }
+        if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
+        return;
+      } catch (e) {
+        const error = e instanceof ConnectorError ? e : asConnectorError(e, 'connector failed');
+        if (stopRequested) {
+          if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
+          return;
+        }
+        deps.metrics?.error(error.code);
+        if (tail || !isRetriable(error)) {
+          lifecycle.to('failed', { code: error.code });
+          throw error;
+        }
+        const wait = backoffDelay({ initialMs: config.source.retryInitialMs, maxMs: config.source.retryMaxMs }, ++failures);
+        lifecycle.to('backoff', { code: error.code, attempt: failures, retryInMs: wait });
+        // Said once: the same failure again is logged at debug level until something changes.
+        const same = `${error.code}\u0000${error.message}` === lastFailure;
+        lastFailure = `${error.code}\u0000${error.message}`;
+        (same ? logger.debug.bind(logger) : logger.warn.bind(logger))(
+          { code: error.code, attempt: failures, retryInMs: wait, ...error.context },
+          `${error.message}; retrying from the slot's confirmed position (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure are logged at debug level'})`);
+        if (!(await delay(wait, abort.signal))) { lifecycle.to('stopped'); return; }
+        deps.metrics?.reconnect();
+      }
+    }
+  })().finally(async () => {
+    await ownership?.release();
+    await ownStore?.close();
+  }));
+  done.catch(() => undefined);
+
+  return {
+    done,
+    phase: () => lifecycle.phase,
+    stop: async (reason: string) => {
+      if (stopRequested) return done.catch(() => undefined);
+      stopRequested = true;
+      logger.info({ reason }, 'stop requested');
+      if (lifecycle.canMoveTo('stopping')) lifecycle.to('stopping', { reason });
+      abort.abort();
+      const s: StreamSession | null = session;
+      if (s) await s.stop(reason);
+      return done.catch(() => undefined);
+    },
+  };
+}
