@@ -8,7 +8,7 @@
  * per value in each format.
  */
 import { MockClient } from '@confluentinc/schemaregistry/dist/mock-schemaregistry-client';
-import type { EnvelopeConfig } from '../../config/types';
+import type { EnvelopeOptions } from '../../connector/envelope/options';
 import type { Column, Relation } from '../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../connector/protocol/lsn';
@@ -20,7 +20,7 @@ import type { ResultTable } from '../lib/table';
 const MAX_RECORDS = 200_000;
 const BATCH = 1000;
 
-const OPTIONS: EnvelopeConfig = {
+const OPTIONS: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
   columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],

@@ -9,7 +9,7 @@
  * record, EndTxn) per 1000 messages.
  */
 import { ProduceAcks, Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../config/types';
+import type { KafkaOptions } from '../../connector/sink/kafka/options';
 import { silentLogger } from '../../connector/observe/logger';
 import { createKafkaSink, ID_HEADER } from '../../connector/sink/kafka';
 import { javaCompatiblePartitioner } from '../../connector/sink/kafka/partitioner';
@@ -57,7 +57,7 @@ export const kafkaSink: Scenario = {
   async run(ctx: BenchContext): Promise<ResultTable[]> {
     const n = Math.min(ctx.rows, MAX_MESSAGES);
     const bootstrap = await ctx.kafka();
-    const config: KafkaConfig = {
+    const config: KafkaOptions = {
       brokers: [bootstrap], clientId: 'walcast-bench-sink', partitions: PARTITIONS, replicationFactor: 1, createTopics: true,
       compression: 'none', topicConfig: [], batchMaxRecords: BATCH, requestTimeoutMs: 30_000,
       ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',

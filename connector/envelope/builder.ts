@@ -17,7 +17,7 @@
  * Tables without key columns get a null key and no tombstone (a null-key tombstone compacts
  * nothing and compacted topics reject it).
  */
-import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
+import type { EnvelopeOptions, SkippableOperation } from './options';
 import type { DataEvent, DeleteEvent, MessageEvent, Relation, Tuple, UpdateEvent } from '../model/change';
 import type { UserTypes } from '../model/user-types';
 import { encodeBinary } from './values/binary';
@@ -39,7 +39,7 @@ export interface EnvelopeContext {
   readonly topicPrefix: string;
   readonly database: string;
   readonly version: string;
-  readonly options: EnvelopeConfig;
+  readonly options: EnvelopeOptions;
   /** Types created in the database (enums, domains, extension types), read at connect. */
   readonly userTypes?: UserTypes;
   /** NOT NULL columns per table, for Debezium's fallback values in key-only old rows. */

@@ -6,7 +6,7 @@
  * test/integration/compat/columns.test.ts.
  */
 import { createHash } from 'node:crypto';
-import type { EnvelopeConfig } from '../../config/types';
+import type { EnvelopeOptions } from './options';
 import { parseColumnPattern, parseTablePattern } from '../source/tables';
 import type { JsonValue } from './json';
 
@@ -71,7 +71,7 @@ export interface ColumnControls {
 
 type ColumnOptions = 'columnInclude' | 'columnExclude' | 'columnTruncate' | 'columnMask' | 'columnMaskWithHash' | 'columnHashAlgorithm' | 'columnHashSalt' | 'messageKeyColumns';
 
-export function columnControls(o: Pick<EnvelopeConfig, ColumnOptions>): ColumnControls {
+export function columnControls(o: Pick<EnvelopeOptions, ColumnOptions>): ColumnControls {
   const include = o.columnInclude.map(parseColumnPattern);
   const exclude = o.columnExclude.map(parseColumnPattern);
   const truncate = o.columnTruncate.map(parseSizedPattern);

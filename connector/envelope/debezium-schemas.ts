@@ -4,7 +4,7 @@
  * heartbeats. Member for member as Debezium printed them through JsonConverter (schemas on) in
  * test/integration/compat.
  */
-import type { BinaryHandling } from '../../config/types';
+import type { BinaryHandling } from './options';
 import type { ConnectField, ConnectSchema, ConnectStructSchema } from './connect-schema';
 
 /** Version of the `<topic>.Envelope` schema. */

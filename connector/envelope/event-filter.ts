@@ -5,7 +5,7 @@
  * skips it whole); the builder drops its delete half for d and its create half for c, as
  * Debezium does (both checked against Debezium in test/integration/compat/routing.test.ts).
  */
-import type { EnvelopeConfig, SkippableOperation } from '../../config/types';
+import type { EnvelopeOptions, SkippableOperation } from './options';
 import type { DataEvent } from '../model/change';
 
 const OP_OF: Readonly<Record<Exclude<DataEvent['kind'], 'message'>, SkippableOperation>> = {
@@ -22,7 +22,7 @@ export function skippedByOperation(skipped: ReadonlySet<SkippableOperation>, ev:
   return ev.kind !== 'message' && skipped.has(OP_OF[ev.kind]);
 }
 
-export function eventFilter(o: Pick<EnvelopeConfig, 'skippedOperations' | 'messagePrefixInclude' | 'messagePrefixExclude'>): (ev: DataEvent) => boolean {
+export function eventFilter(o: Pick<EnvelopeOptions, 'skippedOperations' | 'messagePrefixInclude' | 'messagePrefixExclude'>): (ev: DataEvent) => boolean {
   const skipped = new Set(o.skippedOperations);
   const include = wholeMatchers(o.messagePrefixInclude);
   const exclude = wholeMatchers(o.messagePrefixExclude);

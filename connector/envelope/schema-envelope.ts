@@ -6,7 +6,7 @@
  * rendered once per relation (per column set: a changed table arrives as a new Relation).
  * Tombstones stay null, and so does the key of a table without key columns.
  */
-import type { BinaryHandling } from '../../config/types';
+import type { BinaryHandling } from './options';
 import type { Relation } from '../model/change';
 import type { UserTypes } from '../model/user-types';
 import type { ValueOptions } from './values';

@@ -15,7 +15,7 @@
  * - Two different names that adjust to the same one are an error (Debezium fails the task).
  * Names that are already valid (all fixed io.debezium.* names) come back unchanged.
  */
-import type { SchemaNameAdjustment } from '../../config/types';
+import type { SchemaNameAdjustment } from './options';
 
 const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;

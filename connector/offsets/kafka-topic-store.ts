@@ -13,7 +13,7 @@
  * replication factor.
  */
 import { Admin, Producer } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../config/types';
+import type { KafkaOptions } from '../sink/kafka/options';
 import { ConnectorError } from '../errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions } from '../sink/kafka/client-options';
 import { describeError } from '../sink/kafka/client-errors';
@@ -23,7 +23,7 @@ import { ensureOffsetsTopic } from '../sink/kafka/topics';
 import { type ConnectorState, parseState, type StateStore } from './state-store';
 
 export interface KafkaTopicStoreOptions {
-  readonly kafka: KafkaConfig;
+  readonly kafka: KafkaOptions;
   readonly topic: string;
   /** The key: the connector name. */
   readonly name: string;

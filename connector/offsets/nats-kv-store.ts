@@ -9,12 +9,12 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { ConnectorError } from '../errors';
-import type { NatsConfig } from '../../config/types';
+import type { NatsOptions } from '../sink/nats/options';
 import { natsConnectOptions } from '../sink/nats/connect-options';
 import { type ConnectorState, parseState, type StateStore } from './state-store';
 
 export interface NatsKvStoreOptions {
-  readonly nats: NatsConfig;
+  readonly nats: NatsOptions;
   readonly bucket: string;
   /** The key: the connector name. */
   readonly name: string;

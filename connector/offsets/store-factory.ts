@@ -4,23 +4,31 @@
  * renamed to `<file>.migrated` so nobody mistakes it for the live state.
  */
 import { renameSync } from 'node:fs';
-import type { WalcastConfig } from '../../config/types';
 import type { Logger } from '../observe/logger';
+import type { SinkOptions } from '../sink/options';
 import { KafkaTopicStateStore } from './kafka-topic-store';
 import { NatsKvStateStore } from './nats-kv-store';
+import type { OffsetsOptions } from './options';
 import { FileStateStore, type StateStore } from './state-store';
 
 export interface ClosableStateStore extends StateStore {
   close(): Promise<void>;
 }
 
+/** What the state store reads of the configuration (a WalcastConfig is one). */
+export interface StateStoreSetup {
+  readonly name: string;
+  readonly sink: SinkOptions;
+  readonly offsets: OffsetsOptions;
+}
+
 /** Which store `offsets.store` selects for this sink. */
-export function stateStoreKind(config: WalcastConfig): 'file' | 'nats' | 'kafka' {
+export function stateStoreKind(config: StateStoreSetup): 'file' | 'nats' | 'kafka' {
   if (config.offsets.store === 'file' || config.sink.type === 'stdout') return 'file';
   return config.sink.type;
 }
 
-export function createStateStore(config: WalcastConfig, logger: Logger): ClosableStateStore {
+export function createStateStore(config: StateStoreSetup, logger: Logger): ClosableStateStore {
   const file = new FileStateStore(config.offsets.stateDir, config.name);
   const kind = stateStoreKind(config);
   if (kind === 'file') return Object.assign(file, { close: async () => undefined });

@@ -30,7 +30,7 @@
  * for a key with no row is harmless.
  */
 import type { Client } from 'pg';
-import type { KafkaConfig } from '../../config/types';
+import type { KafkaOptions } from '../sink/kafka/options';
 import type { EnvelopeBuilder } from '../envelope/builder';
 import { topicName } from '../model/topic';
 import { ConnectorError } from '../errors';
@@ -44,7 +44,7 @@ import type { Queryable } from '../source/tables';
 import { KeyHashSet } from './key-hash-set';
 
 export interface DeleteMissingOptions {
-  readonly kafka: KafkaConfig;
+  readonly kafka: KafkaOptions;
   readonly topicPrefix: string;
   readonly tables: ReadonlyArray<{ readonly schema: string; readonly table: string }>;
   /** A normal connection, for the tables' definitions. */

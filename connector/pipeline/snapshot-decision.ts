@@ -19,7 +19,7 @@
  * it is a SLOT_LOST error that names the remedy.
  */
 import { parseLsn } from '../protocol/lsn';
-import type { SnapshotMode } from '../../config/types';
+import type { SnapshotMode } from '../snapshot/options';
 import type { ConnectorState } from '../offsets/state-store';
 import type { SlotVerdict } from './slot-verdict';
 

@@ -1,6 +1,6 @@
 /** Builds the configured sink behind the port. */
-import type { WalcastConfig } from '../../config/types';
 import type { Logger } from '../observe/logger';
+import type { SinkOptions } from './options';
 import type { Sink } from './port';
 import { createKafkaSink } from './kafka';
 import { offsetKeyOf } from './kafka/transactions';
@@ -13,7 +13,20 @@ export interface SinkFactoryDeps {
   readonly out?: NodeJS.WritableStream;
 }
 
-export type SinkFactory = (config: WalcastConfig, deps: SinkFactoryDeps) => Sink;
+/**
+ * What building a sink reads of the configuration (a WalcastConfig is one): the sink's own
+ * options, the subject prefix (NATS), and for exactly-once the connector's name, slot and
+ * offsets topic.
+ */
+export interface SinkSetup {
+  readonly name: string;
+  readonly topicPrefix: string;
+  readonly source: { readonly slot: string };
+  readonly sink: SinkOptions;
+  readonly offsets: { readonly topic: string };
+}
+
+export type SinkFactory = (config: SinkSetup, deps: SinkFactoryDeps) => Sink;
 
 export const createSink: SinkFactory = (config, deps) => {
   switch (config.sink.type) {

@@ -5,8 +5,8 @@
  * credentials are accepted). NATS: the JetStream account info (a server without JetStream
  * fails it). Never creates anything.
  */
-import type { WalcastConfig } from '../../config/types';
 import { errorMessage } from '../observe/log-error';
+import type { SinkOptions } from './options';
 
 export interface BrokerProbe {
   readonly ok: boolean;
@@ -14,7 +14,13 @@ export interface BrokerProbe {
   readonly detail: string;
 }
 
-export type ProbeBroker = (config: WalcastConfig, timeoutMs?: number) => Promise<BrokerProbe | null>;
+/** What the probe reads of the configuration (a WalcastConfig is one). */
+export interface ProbeSetup {
+  readonly name: string;
+  readonly sink: SinkOptions;
+}
+
+export type ProbeBroker = (config: ProbeSetup, timeoutMs?: number) => Promise<BrokerProbe | null>;
 
 /** null for the stdout sink, which has no broker. */
 export const probeBroker: ProbeBroker = async (config, timeoutMs = 5_000) => {
@@ -31,7 +37,7 @@ export const probeBroker: ProbeBroker = async (config, timeoutMs = 5_000) => {
   }
 };
 
-async function probeKafka(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
+async function probeKafka(config: ProbeSetup, timeoutMs: number): Promise<BrokerProbe> {
   const k = config.sink.kafka;
   const where = `kafka ${k.brokers.join(',')}`;
   // Loaded here: validate without --connect never pulls in the broker clients.
@@ -52,7 +58,7 @@ async function probeKafka(config: WalcastConfig, timeoutMs: number): Promise<Bro
   }
 }
 
-async function probeRegistry(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
+async function probeRegistry(config: ProbeSetup, timeoutMs: number): Promise<BrokerProbe> {
   const r = config.sink.kafka.schemaRegistry;
   const { createSchemaRegistry } = await import('./kafka/avro/registry');
   // One try: validate reports what it finds now.
@@ -68,7 +74,7 @@ async function probeRegistry(config: WalcastConfig, timeoutMs: number): Promise<
   }
 }
 
-async function probeNats(config: WalcastConfig, timeoutMs: number): Promise<BrokerProbe> {
+async function probeNats(config: ProbeSetup, timeoutMs: number): Promise<BrokerProbe> {
   const n = config.sink.nats;
   const where = `nats ${n.servers.join(',')}`;
   const { connect } = await import('@nats-io/transport-node');

@@ -6,9 +6,9 @@
  * `startProblems` holds every check `run` refuses to start on; `validate` reports those and
  * adds what only a dry run can say (privileges, free slots and senders, plugin presence).
  */
-import type { WalcastConfig } from '../../config/types';
 import { findTopicCollisions } from '../model/topic';
 import { isConnectorError } from '../errors';
+import type { SourceChecks, SourceOptions } from './options';
 import { getPublication, planPublication, type PublicationFacts, type PublicationPlan } from './publication';
 import { getSlot, type SlotFacts, slotProblems } from './slot';
 import { didYouMean } from './table-suggest';
@@ -44,7 +44,7 @@ export interface ServerInspection {
   readonly publication: PublicationFacts | null;
 }
 
-type Source = Pick<WalcastConfig['source'], 'slot' | 'publication' | 'plugin' | 'tables' | 'excludeTables'>;
+type Source = Pick<SourceOptions, 'slot' | 'publication' | 'plugin' | 'tables' | 'excludeTables'>;
 
 export async function readServerFacts(client: Queryable): Promise<ServerFacts> {
   const { rows: [r] } = await client.query<{
@@ -102,7 +102,7 @@ export interface StartVerdict {
  * (when_needed and always re-snapshot; otherwise SLOT_LOST) unless `reportLostSlot`, which
  * `validate` sets to predict that outcome.
  */
-export function startProblems(i: ServerInspection, config: WalcastConfig, opts: { reportLostSlot?: boolean } = {}): StartVerdict {
+export function startProblems(i: ServerInspection, config: SourceChecks, opts: { reportLostSlot?: boolean } = {}): StartVerdict {
   const problems: string[] = [];
   const src = config.source;
   if (i.server.walLevel !== 'logical') {

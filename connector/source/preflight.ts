@@ -7,8 +7,8 @@
  * Verdicts follow the pipeline's own rules (connector/pipeline/prepare.ts and
  * source/publication.ts planPublication) so that `validate --connect` predicts `run`.
  */
-import type { WalcastConfig } from '../../config/types';
 import { inspectServer, type ServerInspection, startProblems } from './inspect';
+import type { SourceChecks } from './options';
 import type { PublicationPlan } from './publication';
 import { displayName, type Queryable, type TableName } from './tables';
 
@@ -17,7 +17,7 @@ export interface PreflightResult {
   readonly notes: string[];
 }
 
-export async function preflight(client: Queryable, config: WalcastConfig): Promise<PreflightResult> {
+export async function preflight(client: Queryable, config: SourceChecks): Promise<PreflightResult> {
   const inspection = await inspectServer(client, config.source);
   const { server, tables, slot } = inspection;
   const src = config.source;
@@ -68,7 +68,7 @@ export async function preflight(client: Queryable, config: WalcastConfig): Promi
 }
 
 /** Notes on the slot; its problems (type, plugin, database, invalidated) come from startProblems. */
-function checkSlot(i: ServerInspection, config: WalcastConfig, problems: string[], notes: string[]): void {
+function checkSlot(i: ServerInspection, config: SourceChecks, problems: string[], notes: string[]): void {
   const name = config.source.slot;
   const slot = i.slot;
   if (!slot) {
@@ -143,7 +143,7 @@ async function tableAccess(client: Queryable, tables: readonly TableName[]): Pro
 }
 
 function checkPublication(
-  i: ServerInspection, plan: PublicationPlan | null, config: WalcastConfig, access: readonly AccessRow[], problems: string[], notes: string[],
+  i: ServerInspection, plan: PublicationPlan | null, config: SourceChecks, access: readonly AccessRow[], problems: string[], notes: string[],
 ): void {
   const { server, tables } = i;
   const name = config.source.publication;

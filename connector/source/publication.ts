@@ -9,7 +9,7 @@
 import type { ClientBase } from 'pg';
 import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
-import type { PublicationMode } from '../../config/types';
+import type { PublicationMode } from './options';
 import { qualifiedName, quoteIdent } from './sql';
 import type { Queryable } from './tables';
 

@@ -4,14 +4,14 @@
  * path refuses a value. Used by the unit test (hand-written text forms) and the torture test
  * (text forms PostgreSQL printed for the comparison suite's type-torture rows).
  */
-import type { EnvelopeConfig } from '../../config/types';
+import type { EnvelopeOptions } from '../../connector/envelope/options';
 import { UNCHANGED_TOAST, type DataEvent, type Relation, type TextValue } from '../../connector/model/change';
 import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker, type TxContext } from '../../connector/envelope/builder';
 import { FastEnvelopeBuilder } from '../../connector/envelope/fast';
 import { lsn, parseLsn } from '../../connector/protocol/lsn';
 import type { SinkRecord } from '../../connector/model/record';
 
-export const DEFAULT_ENVELOPE: EnvelopeConfig = {
+export const DEFAULT_ENVELOPE: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [],
   columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
@@ -61,7 +61,7 @@ function events(rel: Relation, row: readonly TextValue[], i: number): DataEvent[
  * transactions, snapshot reads with every marker); returns how many comparisons had records on
  * both sides (not only the same error).
  */
-export function expectSameRecords(ctx: Omit<EnvelopeContext, 'options'>, options: Partial<EnvelopeConfig>, relations: readonly Relation[], rows: readonly (readonly TextValue[])[]): number {
+export function expectSameRecords(ctx: Omit<EnvelopeContext, 'options'>, options: Partial<EnvelopeOptions>, relations: readonly Relation[], rows: readonly (readonly TextValue[])[]): number {
   const context: EnvelopeContext = { ...ctx, options: { ...DEFAULT_ENVELOPE, ...options } };
   const generic = new EnvelopeBuilder(context);
   const fast = new FastEnvelopeBuilder(context);

@@ -1,6 +1,6 @@
 /**
  * The layout shows the pipeline (docs/DESIGN.md, "Source tree"): each stage imports only from
- * the layers beneath it, never from a later stage.
+ * the layers beneath it, never from a later stage, and no stage reads the whole configuration.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +24,9 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['pipeline'],
   ['cli', 'cli.ts'],
 ];
+
+/** The stages, which get their own options from pipeline/ and never the whole configuration. */
+const STAGES = ['source', 'decode', 'envelope', 'sink', 'snapshot', 'offsets'];
 
 function layerOf(top: string): number {
   const i = LAYERS.findIndex((l) => l.includes(top));
@@ -82,4 +85,10 @@ describe('source tree layering', () => {
     expect(upward).toEqual([]);
   });
 
+  it('keeps the whole configuration out of the stages', () => {
+    const reading = all
+      .filter((e) => STAGES.includes(top(e.file)) && e.target.startsWith(`config${path.sep}`))
+      .map((e) => `${e.file} -> ${e.target}`);
+    expect(reading).toEqual([]);
+  });
 });

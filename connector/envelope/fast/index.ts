@@ -7,12 +7,12 @@
  * until it is listed here and the equivalence test covers it, so a new feature can never be
  * silently skipped by the fast path.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../options';
 import { EnvelopeBuilder, type EnvelopeContext } from '../builder';
 import { FastEnvelopeBuilder } from './fast-builder';
 
 /** Option name -> whether the fast path reproduces the generic output for this value. */
-const COVERED: Readonly<Record<keyof EnvelopeConfig, (value: unknown) => boolean>> = {
+const COVERED: Readonly<Record<keyof EnvelopeOptions, (value: unknown) => boolean>> = {
   // Every value: the fast path reuses the generic relation state (converters, column controls,
   // key choice) and event filter, and hands deletes and key changes to the generic builder.
   tombstonesOnDelete: () => true,
@@ -44,7 +44,7 @@ const COVERED: Readonly<Record<keyof EnvelopeConfig, (value: unknown) => boolean
 };
 
 /** The options the fast path does not cover (empty when it covers them all). */
-export function uncoveredEnvelopeOptions(options: EnvelopeConfig): string[] {
+export function uncoveredEnvelopeOptions(options: EnvelopeOptions): string[] {
   const covered = COVERED as Readonly<Record<string, ((value: unknown) => boolean) | undefined>>;
   const values = options as unknown as Readonly<Record<string, unknown>>;
   return Object.keys(options).filter((name) => covered[name]?.(values[name]) !== true);

@@ -6,7 +6,7 @@
  * Debezium binary.handling.mode: bytes (default; the JSON converter writes bytes as base64),
  * base64, base64-url-safe (Java's Base64.getUrlEncoder(): '-' and '_', padding kept), hex.
  */
-import type { BinaryHandling } from '../../../config/types';
+import type { BinaryHandling } from '../options';
 import type { Converter } from './types';
 import { badValue } from './fail';
 

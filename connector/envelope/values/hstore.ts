@@ -10,7 +10,7 @@
  * insertion order (the order PostgreSQL printed them). Buckets of 8+ entries that Java turns
  * into trees are not modelled.
  */
-import type { HstoreHandling } from '../../../config/types';
+import type { HstoreHandling } from '../options';
 import { RawJson } from '../json';
 import type { Converter } from './types';
 import { badValue } from './fail';

@@ -10,7 +10,7 @@
  * - string -> io.debezium.time.Interval, ISO-8601 with every component written, each with the
  *   sign PostgreSQL gave it: 'P1Y2M3DT4H5M6.78S', 'P-1Y-2M3DT-4H-5M-6.5S', 'P0Y0M0DT0H0M0S'.
  */
-import type { IntervalHandling } from '../../../config/types';
+import type { IntervalHandling } from '../options';
 import type { Converter } from './types';
 import { badValue } from './fail';
 

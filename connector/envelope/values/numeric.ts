@@ -12,7 +12,7 @@
  * money -> Decimal with scale money.fraction.digits (default 2) in precise mode.
  */
 import { RawJson, type JsonValue } from '../json';
-import type { DecimalHandling } from '../../../config/types';
+import type { DecimalHandling } from '../options';
 import type { Converter } from './types';
 import { badValue } from './fail';
 import { javaFloatText } from './java-float';

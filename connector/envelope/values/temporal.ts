@@ -27,7 +27,7 @@
  * the text 'infinity' / '-infinity'.
  * Infinite dates (int32 field) become 2147483647 / -2147483648 (our choice: int32 bounds).
  */
-import type { TimePrecision } from '../../../config/types';
+import type { TimePrecision } from '../options';
 import type { Converter } from './types';
 import { badValue } from './fail';
 import {

@@ -1,10 +1,10 @@
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../options';
 import type { JsonValue } from '../json';
 
 
 /** The handling modes value conversion depends on (Debezium's *.handling.mode options). */
 export type ValueOptions = Pick<
-  EnvelopeConfig,
+  EnvelopeOptions,
   'decimalHandling' | 'timePrecision' | 'binaryHandling' | 'intervalHandling' | 'hstoreHandling'
 >;
 

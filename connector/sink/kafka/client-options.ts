@@ -1,5 +1,5 @@
 /**
- * KafkaConfig -> @platformatic/kafka client, producer and topic options. The only place that
+ * KafkaOptions -> @platformatic/kafka client, producer and topic options. The only place that
  * knows how walcast's settings map onto the client library.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import {
   type ProducerOptions,
   type SASLOptions,
 } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { headerKeySerializer, headerValueSerializer } from './header-serializers';
 import { javaCompatiblePartitioner } from './partitioner';
@@ -37,7 +37,7 @@ export function retryDelayMs(policy: KafkaRetryPolicy, attempt: number, random: 
 }
 
 /** Options shared by the producer and the admin client: brokers, timeouts, retries, TLS, SASL. */
-export function clientOptions(config: KafkaConfig, retry: KafkaRetryPolicy): AdminOptions {
+export function clientOptions(config: KafkaOptions, retry: KafkaRetryPolicy): AdminOptions {
   const options: AdminOptions = {
     clientId: config.clientId,
     bootstrapBrokers: [...config.brokers],
@@ -58,7 +58,7 @@ export function clientOptions(config: KafkaConfig, retry: KafkaRetryPolicy): Adm
   return options;
 }
 
-export function producerOptions(config: KafkaConfig, retry: KafkaRetryPolicy): WalcastProducerOptions {
+export function producerOptions(config: KafkaOptions, retry: KafkaRetryPolicy): WalcastProducerOptions {
   return {
     ...clientOptions(config, retry),
     // Idempotent: the broker drops a retried batch it already stored (producer id + per-partition
@@ -75,19 +75,19 @@ export function producerOptions(config: KafkaConfig, retry: KafkaRetryPolicy): W
   };
 }
 
-export function compressionType(config: KafkaConfig): CompressionAlgorithmValue {
+export function compressionType(config: KafkaOptions): CompressionAlgorithmValue {
   return config.compression;
 }
 
 /** `sink.kafka.topicConfig` (`name=value` strings) as CreateTopics configs. */
-export function topicConfigs(config: Pick<KafkaConfig, 'topicConfig'>): NonNullable<CreateTopicsOptions['configs']> {
+export function topicConfigs(config: Pick<KafkaOptions, 'topicConfig'>): NonNullable<CreateTopicsOptions['configs']> {
   return config.topicConfig.map((entry) => {
     const eq = entry.indexOf('=');
     return { name: entry.slice(0, eq).trim(), value: entry.slice(eq + 1).trim() };
   });
 }
 
-function tlsOptions(config: KafkaConfig): TlsOptions | undefined {
+function tlsOptions(config: KafkaOptions): TlsOptions | undefined {
   if (!config.ssl) return undefined;
   const tls: TlsOptions = {};
   const problems: string[] = [];
@@ -111,7 +111,7 @@ function tlsOptions(config: KafkaConfig): TlsOptions | undefined {
   return tls;
 }
 
-function saslOptions(config: KafkaConfig): SASLOptions | undefined {
+function saslOptions(config: KafkaOptions): SASLOptions | undefined {
   const username = config.saslUsername;
   const password = config.saslPassword;
   switch (config.saslMechanism) {

@@ -14,7 +14,7 @@
  * the same way (fenced: SINK_FENCED, which the supervisor does not retry).
  */
 import { Admin, Producer, type MessageToProduce } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { formatLsn } from '../../protocol/lsn';
 import type { Logger } from '../../observe/logger';
@@ -65,7 +65,7 @@ interface Clients {
   readonly transactions: Transactions | null;
 }
 
-export function createKafkaSink(config: KafkaConfig, deps: KafkaSinkDeps): Sink {
+export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink {
   const logger = deps.logger;
   const retry = deps.retry ?? DEFAULT_KAFKA_RETRY;
   const knownTopics = new Set<string>();

@@ -3,7 +3,7 @@
  * format json sends the envelope stage's bytes as they are; format avro converts them to Avro
  * in the Confluent wire format, with schemas in a registry (avro/avro-serializer.ts).
  */
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from './options';
 import { avroSerializer, type RecordSerializer } from './avro/avro-serializer';
 import { createSchemaRegistry, type RegistryOptions } from './avro/registry';
 
@@ -13,7 +13,7 @@ export interface RecordFormat {
   close(): void;
 }
 
-export async function createRecordFormat(config: KafkaConfig, registryOptions?: RegistryOptions): Promise<RecordFormat> {
+export async function createRecordFormat(config: KafkaOptions, registryOptions?: RegistryOptions): Promise<RecordFormat> {
   if (config.format !== 'avro') return { close: () => undefined };
   const registry = await createSchemaRegistry(config.schemaRegistry, registryOptions);
   try {

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Consumer, FetchIsolationLevels, MessagesStreamModes, type Message } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { describeError } from './client-errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions } from './client-options';
@@ -31,7 +31,7 @@ export interface TopicRecord {
 
 type KeyConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
 
-function newConsumer(kafka: KafkaConfig, purpose: string): KeyConsumer {
+function newConsumer(kafka: KafkaOptions, purpose: string): KeyConsumer {
   return new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...clientOptions(kafka, DEFAULT_KAFKA_RETRY),
     clientId: `${kafka.clientId}-${purpose}`,
@@ -43,7 +43,7 @@ function newConsumer(kafka: KafkaConfig, purpose: string): KeyConsumer {
 }
 
 /** Each topic's end offset per partition (index = partition), read_committed. */
-export async function topicEnds(kafka: KafkaConfig, topics: readonly string[]): Promise<Map<string, readonly bigint[]>> {
+export async function topicEnds(kafka: KafkaOptions, topics: readonly string[]): Promise<Map<string, readonly bigint[]>> {
   if (topics.length === 0) return new Map();
   const consumer = newConsumer(kafka, 'topic-ends');
   try {
@@ -57,7 +57,7 @@ export async function topicEnds(kafka: KafkaConfig, topics: readonly string[]): 
 }
 
 export interface ReadTopicOptions {
-  readonly kafka: KafkaConfig;
+  readonly kafka: KafkaOptions;
   readonly topic: string;
   /** End offset per partition (exclusive); records at or beyond it are not delivered. */
   readonly ends: readonly bigint[];

@@ -3,12 +3,12 @@
  * configs when `createTopics` is on, otherwise a SINK_SETUP error naming every missing topic.
  */
 import type { Admin, ClusterMetadata, MetadataOptions } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { describeError as describe } from './client-errors';
 import { topicConfigs } from './client-options';
 
-type TopicSettings = Pick<KafkaConfig, 'createTopics' | 'partitions' | 'replicationFactor' | 'topicConfig' | 'requestTimeoutMs'>;
+type TopicSettings = Pick<KafkaOptions, 'createTopics' | 'partitions' | 'replicationFactor' | 'topicConfig' | 'requestTimeoutMs'>;
 
 export interface TopicClients {
   readonly admin: Pick<Admin, 'listTopics' | 'createTopics'>;
@@ -96,7 +96,7 @@ async function waitForLeaders(clients: TopicClients, topics: readonly string[], 
  * The connector state topic (`offsets.topic`): one partition, compacted, the sink's replication
  * factor; created when missing whatever `createTopics` says (walcast owns it).
  */
-export async function ensureOffsetsTopic(clients: TopicClients, topic: string, kafka: Pick<KafkaConfig, 'replicationFactor' | 'requestTimeoutMs'>): Promise<void> {
+export async function ensureOffsetsTopic(clients: TopicClients, topic: string, kafka: Pick<KafkaOptions, 'replicationFactor' | 'requestTimeoutMs'>): Promise<void> {
   await ensureTopicsExist(clients, [topic], {
     createTopics: true, partitions: 1, replicationFactor: kafka.replicationFactor, requestTimeoutMs: kafka.requestTimeoutMs,
     topicConfig: ['cleanup.policy=compact'],

@@ -1,5 +1,5 @@
 /**
- * NatsConfig -> @nats-io/transport-node connect options: auth (user/pass, token, nkey seed,
+ * NatsOptions -> @nats-io/transport-node connect options: auth (user/pass, token, nkey seed,
  * creds file) and TLS (CA to trust, client certificate and key). Empty strings mean "not set"
  * (config defaults are ''). Files are read and the nkey seed decoded here, once per connect, so
  * that every problem is named in one setup error instead of surfacing as a connect failure that
@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { credsAuthenticator, nkeyAuthenticator, nkeys, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
-import { NatsConfig } from '../../../config/types';
+import { NatsOptions } from './options';
 
-export function natsConnectOptions(config: NatsConfig, name: string): NodeConnectionOptions {
+export function natsConnectOptions(config: NatsOptions, name: string): NodeConnectionOptions {
   const opts: NodeConnectionOptions = {
     servers: [...config.servers],
     name,

@@ -11,7 +11,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
 import { Logger } from '../../observe/logger';
-import { NatsConfig } from '../../../config/types';
+import { NatsOptions } from './options';
 import { Sink } from '../port';
 import { SinkRecord } from '../../model/record';
 import { DEFAULT_RETRY, RetryPolicy } from './backoff';
@@ -38,7 +38,7 @@ export interface NatsSinkDeps {
   readonly clientName?: string;
 }
 
-export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
+export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
   const logger = deps.logger.child({ sink: 'nats', stream: config.stream });
   const ackTimeoutMs = deps.ackTimeoutMs ?? 5000;
   let nc: NatsConnection | null = null;
@@ -158,7 +158,7 @@ export function createNatsSink(config: NatsConfig, deps: NatsSinkDeps): Sink {
   };
 }
 
-function tlsHint(problem: 'server-untrusted' | 'client-refused', config: NatsConfig): string {
+function tlsHint(problem: 'server-untrusted' | 'client-refused', config: NatsOptions): string {
   if (problem === 'server-untrusted') {
     return `sink.nats.tlsCaFile must name the CA that signed the server's certificate${config.tlsCaFile === '' ? '; it is not set' : ''}`;
   }

@@ -11,11 +11,11 @@ import { StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/je
 import { millis, nanos } from '@nats-io/transport-node';
 import { ConnectorError } from '../../errors';
 import { Logger } from '../../observe/logger';
-import { NatsConfig } from '../../../config/types';
+import { NatsOptions } from './options';
 import { apiErrorCode, isRetriableNatsError, JS_STREAM_NAME_IN_USE, JS_STREAM_NOT_FOUND } from './nats-errors';
 import { patternCovers, uncoveredSubjects } from './subject-match';
 
-export async function prepareStream(jsm: JetStreamManager, config: NatsConfig, topicPrefix: string, logger: Logger): Promise<StreamInfo> {
+export async function prepareStream(jsm: JetStreamManager, config: NatsOptions, topicPrefix: string, logger: Logger): Promise<StreamInfo> {
   const wanted = `${topicPrefix}.>`;
   let info = await streamInfo(jsm, config.stream);
   if (info === null) {
@@ -52,7 +52,7 @@ export async function prepareStream(jsm: JetStreamManager, config: NatsConfig, t
  * Every subject must be stored by some stream; `config.stream` or, failing that, any stream the
  * server finds for it (logged: its duplicate window applies). Names every uncovered subject.
  */
-export async function checkSubjectsCovered(jsm: JetStreamManager, config: NatsConfig, subjects: readonly string[], logger: Logger): Promise<void> {
+export async function checkSubjectsCovered(jsm: JetStreamManager, config: NatsOptions, subjects: readonly string[], logger: Logger): Promise<void> {
   const info = await streamInfo(jsm, config.stream);
   const ours = info?.config.subjects ?? [];
   const missing: string[] = [];

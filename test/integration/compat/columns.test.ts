@@ -4,13 +4,13 @@
  * character columns, through the snapshot and streaming (insert, update, delete, key change).
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/columns.test.ts
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import { createTestDatabase } from '../../infra/env';
 import { startPair, unexplainedDifferences } from './run-pair';
 
 interface Group {
   readonly label: string;
-  readonly envelope: Partial<EnvelopeConfig>;
+  readonly envelope: Partial<EnvelopeOptions>;
   readonly debezium: Record<string, string>;
   /** Rows before start, so the snapshot is compared too. */
   readonly snapshot: boolean;

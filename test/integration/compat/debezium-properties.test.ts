@@ -5,7 +5,7 @@
  * setting's meaning, not just its name.
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/debezium-properties.test.ts
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import { mapDebeziumProperties } from '../../../config/debezium-properties';
 import { parseProperties } from '../../../config/java-properties';
 import { createTestDatabase } from '../../infra/env';
@@ -34,7 +34,7 @@ test('compat: walcast configured by --debezium-properties vs Debezium configured
   const mapped = mapDebeziumProperties(parseProperties(PROPERTIES));
   expect(mapped.problems).toEqual([]);
   expect(mapped.ignored).toEqual([]);
-  const envelope = (mapped.config as { envelope: Partial<EnvelopeConfig> }).envelope;
+  const envelope = (mapped.config as { envelope: Partial<EnvelopeOptions> }).envelope;
   const debezium = Object.fromEntries([...parseProperties(PROPERTIES)].filter(([k]) => k.startsWith('debezium.source.'))
     .map(([k, v]) => [k.replace(/^debezium\.source\./, ''), v]));
 

@@ -4,7 +4,7 @@
  * hstore, and a delete under REPLICA IDENTITY DEFAULT (a NOT NULL hstore the old row lacks).
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/hstore.test.ts
  */
-import type { HstoreHandling } from '../../../config/types';
+import type { HstoreHandling } from '../../../connector/envelope/options';
 import { createTestDatabase } from '../../infra/env';
 import { splitSchema } from './compare';
 import { startPair, unexplainedDifferences } from './run-pair';

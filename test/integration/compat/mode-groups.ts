@@ -2,11 +2,11 @@
  * The handling-mode groups compared with Debezium (modes.test.ts with schemas off, schemas.test.ts
  * with schemas on): each walcast envelope setting beside the Debezium properties that mean the same.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 
 export interface ModeGroup {
   readonly label: string;
-  readonly envelope: Partial<EnvelopeConfig>;
+  readonly envelope: Partial<EnvelopeOptions>;
   readonly debezium: Record<string, string>;
 }
 

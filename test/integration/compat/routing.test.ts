@@ -4,13 +4,13 @@
  * TRUNCATE and messages on several prefixes must give the same records.
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/routing.test.ts
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import { createTestDatabase } from '../../infra/env';
 import { startPair, unexplainedDifferences } from './run-pair';
 
 interface Group {
   readonly label: string;
-  readonly envelope: Partial<EnvelopeConfig>;
+  readonly envelope: Partial<EnvelopeOptions>;
   readonly debezium: Record<string, string>;
   /** What Debezium must (not) have emitted, so the case is known to exercise the setting. */
   readonly absentOps: readonly string[];

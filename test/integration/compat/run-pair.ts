@@ -2,7 +2,8 @@
  * Runs walcast and Debezium side by side on one database and compares what they emit.
  */
 import { writeFileSync } from 'node:fs';
-import type { EnvelopeConfig, HeartbeatConfig } from '../../../config/types';
+import type { HeartbeatConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { TestDatabase } from '../../infra/env';
 import { startDebezium, type DebeziumHandle } from '../../peers/debezium-runner';
 import { compareOutputs, formatDifferences, type Comparison, type Difference, type PeerOutput } from './compare';
@@ -19,7 +20,7 @@ export interface PairRun {
 export async function startPair(db: TestDatabase, opts: {
   tables: readonly string[];
   debeziumProps?: Record<string, string>;
-  envelope?: Partial<EnvelopeConfig>;
+  envelope?: Partial<EnvelopeOptions>;
   /** walcast's decoder; Debezium always reads pgoutput (Debezium 3 has no wal2json decoder). */
   plugin?: 'pgoutput' | 'wal2json';
   /** Both print Kafka Connect JSON with schemas ({schema, payload}). */

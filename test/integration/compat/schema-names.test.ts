@@ -5,7 +5,7 @@
  * keep their names.
  * Run alone: npx jest --selectProjects integration --runInBand test/integration/compat/schema-names.test.ts
  */
-import type { SchemaNameAdjustment } from '../../../config/types';
+import type { SchemaNameAdjustment } from '../../../connector/envelope/options';
 import { createTestDatabase } from '../../infra/env';
 import { uniqueName } from '../../infra/names';
 import { splitSchema } from './compare';

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
-import type { EnvelopeConfig, HeartbeatConfig } from '../../../config/types';
+import type { HeartbeatConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import { startConnector } from '../../../connector/pipeline/supervisor';
 import { createMemoryLogger, type CapturedLog } from '../../../connector/observe/logger';
 import type { Sink } from '../../../connector/sink/port';
@@ -55,7 +56,7 @@ function parse(b: Buffer | null): unknown {
 export async function startWalcast(db: TestDatabase, opts: {
   topicPrefix: string;
   tables: readonly string[];
-  envelope?: Partial<EnvelopeConfig>;
+  envelope?: Partial<EnvelopeOptions>;
   plugin?: 'pgoutput' | 'wal2json';
   heartbeat?: Partial<HeartbeatConfig>;
 }): Promise<WalcastPeer> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import { createMemoryLogger } from '../../../connector/observe/logger';
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from '../../../connector/sink/kafka/options';
 import { KafkaClusterHandle, startKafka } from '../../infra/kafka-broker';
 import { fetchMetadata } from '../../infra/kafka-metadata';
 import { readTopic } from '../../infra/kafka';
@@ -54,7 +54,7 @@ test('a single broker starts, answers Metadata, stores what a sink publishes, an
   expect(() => process.kill(pid, 0)).toThrow();
 });
 
-async function publishOne(over: Partial<KafkaConfig>, bootstrap: string): Promise<string> {
+async function publishOne(over: Partial<KafkaOptions>, bootstrap: string): Promise<string> {
   const topic = uniqueName('infra_auth');
   // Few, fast retries: the refused cases fail at once instead of after the default backoff.
   const sink = createKafkaSink(kafkaConfig(bootstrap, { partitions: 1, requestTimeoutMs: 5_000, ...over }), {

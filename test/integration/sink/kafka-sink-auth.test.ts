@@ -1,7 +1,7 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from '../../../connector/sink/kafka/options';
 import { startKafka, type KafkaClusterHandle } from '../../infra/kafka-broker';
 import { readTopic } from '../../infra/kafka-reader';
 import { uniqueName } from '../../infra/names';
@@ -26,7 +26,7 @@ afterAll(async () => {
   await kafka?.stop();
 });
 
-async function roundTrip(bootstrap: string, over: Partial<KafkaConfig>): Promise<void> {
+async function roundTrip(bootstrap: string, over: Partial<KafkaOptions>): Promise<void> {
   const sink = createKafkaSink(kafkaConfig(bootstrap, over), { logger: createMemoryLogger() });
   sinks.push(sink);
   await sink.start();
@@ -36,7 +36,7 @@ async function roundTrip(bootstrap: string, over: Partial<KafkaConfig>): Promise
   expect(await readTopic(kafka.info.bootstrap, topic, { count: 5 })).toHaveLength(5);
 }
 
-const sasl = (mechanism: KafkaConfig['saslMechanism']): Partial<KafkaConfig> => ({ saslMechanism: mechanism, saslUsername: USER, saslPassword: PASSWORD });
+const sasl = (mechanism: KafkaOptions['saslMechanism']): Partial<KafkaOptions> => ({ saslMechanism: mechanism, saslUsername: USER, saslPassword: PASSWORD });
 
 test.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('SASL %s over plaintext', async (mechanism) => {
   await roundTrip(kafka.info.saslPlaintext!, sasl(mechanism));

@@ -1,5 +1,5 @@
 // Shared helpers of the Kafka sink integration tests.
-import type { KafkaConfig } from '../../../config/types';
+import type { KafkaOptions } from '../../../connector/sink/kafka/options';
 import type { Sink } from '../../../connector/sink/port';
 import type { SinkRecord } from '../../../connector/model/record';
 import { INFRA_ENV, testInfra } from '../../infra/env';
@@ -7,7 +7,7 @@ import { startKafka } from '../../infra/kafka-broker';
 import { fetchMetadata } from '../../infra/kafka-metadata';
 import { topicHighWatermark } from '../../infra/kafka-reader';
 
-export function kafkaConfig(bootstrap: string, over: Partial<KafkaConfig> = {}): KafkaConfig {
+export function kafkaConfig(bootstrap: string, over: Partial<KafkaOptions> = {}): KafkaOptions {
   return {
     brokers: bootstrap.split(','), clientId: 'walcast-it', partitions: 3, replicationFactor: 1, createTopics: true,
     compression: 'none', batchMaxRecords: 1000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', topicConfig: [],

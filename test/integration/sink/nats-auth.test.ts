@@ -1,11 +1,11 @@
-// Every authentication form of NatsConfig, live against a nats-server configured for it: the right
+// Every authentication form of NatsOptions, live against a nats-server configured for it: the right
 // secret connects and publishes; a wrong one is a permanent setup error that never shows the secret.
 // The reading side builds its own client options from the generated material (not from the sink's).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credsAuthenticator, nkeyAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { NatsConfig } from '../../../config/types';
+import { NatsOptions } from '../../../connector/sink/nats/options';
 import { createNatsSink } from '../../../connector/sink/nats';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { ConnectorError, isConnectorError } from '../../../connector/errors';
@@ -17,8 +17,8 @@ import { natsConfig, records } from './nats-support';
 interface AuthCase {
   /** nats-server arguments (a config file made in `dir` where needed). */
   readonly args: string[];
-  readonly good: Partial<NatsConfig>;
-  readonly bad: Partial<NatsConfig>;
+  readonly good: Partial<NatsOptions>;
+  readonly bad: Partial<NatsOptions>;
   /** Client options of the independent reader. */
   readonly reader: Omit<NodeConnectionOptions, 'servers'>;
   /** Strings that must appear in neither the error nor the log of the failed start. */

@@ -1,10 +1,10 @@
 // Shared helpers of the NATS sink integration tests.
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NatsConfig } from '../../../config/types';
+import { NatsOptions } from '../../../connector/sink/nats/options';
 import { SinkRecord } from '../../../connector/model/record';
 
-export function natsConfig(url: string, stream: string, over: Partial<NatsConfig> = {}): NatsConfig {
+export function natsConfig(url: string, stream: string, over: Partial<NatsOptions> = {}): NatsOptions {
   return {
     servers: [url], stream, createStream: true, duplicateWindowMs: 120_000, maxInFlight: 256,
     user: '', pass: '', token: '', nkeySeed: '', credsFile: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', ...over,

@@ -2,13 +2,13 @@
  * EnvelopeBuilder with envelope.schemas (Connect {schema, payload}) and with transaction
  * metadata (the `transaction` block): the payload is exactly the schemas-off record.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { Column, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { OpenTransaction } from '../../../connector/envelope/transaction-metadata';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 
-const OPTIONS: EnvelopeConfig = {
+const OPTIONS: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
   columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
@@ -22,7 +22,7 @@ const TX: TxContext = { xid: 771, commitLsn: parseLsn('0/16E8A58'), commitTimeUs
 const NOW = 1700000000123456n;
 const insert = { kind: 'insert' as const, lsn: lsn(24023128), relation: orders, after: ['42', 'new', '12.50'] };
 
-function make(options: Partial<EnvelopeConfig>): EnvelopeBuilder {
+function make(options: Partial<EnvelopeOptions>): EnvelopeBuilder {
   return new EnvelopeBuilder({
     connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: { ...OPTIONS, ...options },
     notNullColumns: new Map([['public\0orders', new Set(['id', 'status'])]]),
@@ -106,7 +106,7 @@ describe('EnvelopeBuilder with transaction metadata', () => {
 
 describe('EnvelopeBuilder: nulls in columns with a default (JsonConverter replace.null.with.default)', () => {
   const people: Relation = { oid: 16390, schema: 'public', table: 'people', replicaIdentity: 'default', columns: [col('id', 20, true), col('age', 23), col('name', 25)] };
-  const build = (options: Partial<EnvelopeConfig>, withDefaults = true): EnvelopeBuilder => new EnvelopeBuilder({
+  const build = (options: Partial<EnvelopeOptions>, withDefaults = true): EnvelopeBuilder => new EnvelopeBuilder({
     connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: { ...OPTIONS, ...options },
     ...(withDefaults ? { columnDefaults: new Map([['public\0people', new Map([['age', '18']])]]) } : {}),
   });

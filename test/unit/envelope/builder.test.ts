@@ -1,10 +1,10 @@
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import { UNCHANGED_TOAST, type Column, type Relation, type TextValue } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 import type { SinkRecord } from '../../../connector/model/record';
 
-const OPTIONS: EnvelopeConfig = {
+const OPTIONS: EnvelopeOptions = {
   tombstonesOnDelete: true,
   decimalHandling: 'precise',
   timePrecision: 'adaptive',
@@ -19,7 +19,7 @@ const OPTIONS: EnvelopeConfig = {
   columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
 
-function builder(options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder {
+function builder(options: Partial<EnvelopeOptions> = {}): EnvelopeBuilder {
   return new EnvelopeBuilder({
     connectorName: 'shop',
     topicPrefix: 'shop',

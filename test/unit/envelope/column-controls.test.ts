@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 
-const BASE: EnvelopeConfig = {
+const BASE: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
@@ -17,7 +17,7 @@ const people: Relation = {
   ],
 };
 const TX: TxContext = { xid: 1, commitLsn: parseLsn('0/100'), commitTimeUs: 1n, lastCommitLsn: null };
-function insert(o: Partial<EnvelopeConfig>, after: (string | null)[]) {
+function insert(o: Partial<EnvelopeOptions>, after: (string | null)[]) {
   const [r] = new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0', options: { ...BASE, ...o } })
     .records({ kind: 'insert', lsn: lsn(256), relation: people, after }, TX, 0, 1n);
   return { key: JSON.parse(r!.key!.toString()) as unknown, after: (JSON.parse(r!.value!.toString()) as { after: unknown }).after };

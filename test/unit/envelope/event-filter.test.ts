@@ -1,13 +1,13 @@
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 
-const BASE: EnvelopeConfig = {
+const BASE: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],
 };
-const builder = (o: Partial<EnvelopeConfig>) => new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0', options: { ...BASE, ...o } });
+const builder = (o: Partial<EnvelopeOptions>) => new EnvelopeBuilder({ connectorName: 's', topicPrefix: 's', database: 'app', version: '0', options: { ...BASE, ...o } });
 const t: Relation = {
   oid: 1, schema: 'public', table: 't', replicaIdentity: 'default',
   columns: [{ name: 'id', typeOid: 23, typeMod: -1, isKey: true }, { name: 'v', typeOid: 25, typeMod: -1, isKey: false }],
@@ -44,7 +44,7 @@ describe('skippedOperations', () => {
 });
 
 describe('logical-message prefix lists (whole-prefix regexes)', () => {
-  const prefixes = (o: Partial<EnvelopeConfig>) => ['audit', 'audit.v2', 'xaudit', 'outbox'].filter((p) => builder(o).records(message(p), TX, 0, 1n).length === 1);
+  const prefixes = (o: Partial<EnvelopeOptions>) => ['audit', 'audit.v2', 'xaudit', 'outbox'].filter((p) => builder(o).records(message(p), TX, 0, 1n).length === 1);
   it('include keeps only full matches', () => {
     expect(prefixes({ messagePrefixInclude: ['audit.*'] })).toEqual(['audit', 'audit.v2']);
     expect(prefixes({ messagePrefixInclude: ['audit', 'out.+'] })).toEqual(['audit', 'outbox']);

@@ -4,7 +4,7 @@
  * and the column controls. Values are PostgreSQL text forms: the canonical ones the fast column
  * writers take, and edge and non-canonical ones they must hand to the generic converter.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { Column, Relation, TextValue } from '../../../connector/model/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { smallTwosComplementBase64 } from '../../../connector/envelope/fast/column-json';
@@ -86,7 +86,7 @@ const CTX = {
   notNullColumns: new Map([['public\0torture', new Set(['c_int4', 'c_text'])]]),
 };
 
-function compare(options: Partial<EnvelopeConfig>): void {
+function compare(options: Partial<EnvelopeOptions>): void {
   // Most comparisons convert: they are not only between two errors.
   expect(expectSameRecords(CTX, options, [relation, keyless], ROWS)).toBeGreaterThan(ROWS.length * 10);
 }
@@ -139,7 +139,7 @@ describe('fast envelope routing', () => {
   });
 
   test('an option it was not checked against turns it off', () => {
-    const options = { ...OPTIONS, schemas: true } as EnvelopeConfig;
+    const options = { ...OPTIONS, schemas: true } as EnvelopeOptions;
     expect(uncoveredEnvelopeOptions(options)).toEqual(['schemas']);
     const b = createEnvelopeBuilder({ ...CTX, options });
     expect(b).toBeInstanceOf(EnvelopeBuilder);
@@ -147,7 +147,7 @@ describe('fast envelope routing', () => {
   });
 
   test('schemas and the transaction block go to the generic builder; off, they keep the fast one', () => {
-    expect(uncoveredEnvelopeOptions({ ...OPTIONS, schemas: true, transactionMetadata: true } as EnvelopeConfig)).toEqual(['schemas', 'transactionMetadata']);
-    expect(createEnvelopeBuilder({ ...CTX, options: { ...OPTIONS, schemas: false, transactionMetadata: false } as EnvelopeConfig })).toBeInstanceOf(FastEnvelopeBuilder);
+    expect(uncoveredEnvelopeOptions({ ...OPTIONS, schemas: true, transactionMetadata: true } as EnvelopeOptions)).toEqual(['schemas', 'transactionMetadata']);
+    expect(createEnvelopeBuilder({ ...CTX, options: { ...OPTIONS, schemas: false, transactionMetadata: false } as EnvelopeOptions })).toBeInstanceOf(FastEnvelopeBuilder);
   });
 });

@@ -4,7 +4,7 @@
  * digits survive beyond 2^53, column controls apply, and a key that is no JSON object gives a
  * null `before` instead of a wrong one.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { Column, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../connector/envelope/builder';
 import { rawMembers } from '../../../connector/envelope/missing-row';
@@ -12,7 +12,7 @@ import { isDeleteRecord } from '../../../connector/pipeline/delete-missing';
 import { lsn } from '../../../connector/protocol/lsn';
 import type { SinkRecord } from '../../../connector/model/record';
 
-const OPTIONS: EnvelopeConfig = {
+const OPTIONS: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes',
   intervalHandling: 'numeric', skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [],
   columnInclude: [], columnExclude: [], columnTruncate: [], columnMask: [], columnMaskWithHash: [],
@@ -23,7 +23,7 @@ const orders: Relation = {
   oid: 16384, schema: 'public', table: 'orders', replicaIdentity: 'default',
   columns: [col('id', 20, true), col('region', 25, true), col('n', 23), col('note', 25)],
 };
-const builder = (options: Partial<EnvelopeConfig> = {}): EnvelopeBuilder => new EnvelopeBuilder({
+const builder = (options: Partial<EnvelopeOptions> = {}): EnvelopeBuilder => new EnvelopeBuilder({
   connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '9.9.9', options: { ...OPTIONS, ...options },
   notNullColumns: new Map([['public\0orders', new Set(['id', 'region', 'n'])]]),
 });

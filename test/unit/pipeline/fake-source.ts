@@ -3,13 +3,13 @@
  * the status updates and hands the session's handler out) and a decoder that returns the events
  * the test feeds, one XLogData message per feed.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { ChangeEvent, Decoder } from '../../../connector/model/change';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
 import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
 
 /** Debezium's defaults for the envelope options the session tests build records with. */
-export const ENVELOPE_OPTIONS: EnvelopeConfig = {
+export const ENVELOPE_OPTIONS: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
   columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [],

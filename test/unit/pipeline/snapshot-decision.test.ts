@@ -3,7 +3,7 @@ import { judgeSlot } from '../../../connector/pipeline/slot-verdict';
 import type { SlotInfo } from '../../../connector/source/slot';
 import type { ConnectorState, SlotRecord, SnapshotRecord } from '../../../connector/offsets/state-store';
 import { lsn } from '../../../connector/protocol/lsn';
-import type { SnapshotMode } from '../../../config/types';
+import type { SnapshotMode } from '../../../connector/snapshot/options';
 
 const slotAt = (confirmed: number | null, walStatus = 'reserved'): SlotInfo => ({
   name: 's', plugin: 'pgoutput', database: 'app', active: confirmed === null, activePid: confirmed === null ? 42 : null,

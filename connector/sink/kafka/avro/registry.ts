@@ -7,7 +7,7 @@
  * does with auto.register.schemas (its default): the subject's compatibility setting is never
  * read or changed; an incompatible schema is refused by the registry (409), not by us.
  */
-import type { KafkaSchemaRegistryConfig } from '../../../../config/types';
+import type { SchemaRegistryOptions } from '../options';
 import { ConnectorError } from '../../../errors';
 
 export interface SchemaRegistry {
@@ -32,7 +32,7 @@ export interface RegistryOptions {
 }
 
 /** Connect the registry client (no request yet). */
-export async function createSchemaRegistry(config: KafkaSchemaRegistryConfig, options: RegistryOptions = {}): Promise<SchemaRegistry> {
+export async function createSchemaRegistry(config: SchemaRegistryOptions, options: RegistryOptions = {}): Promise<SchemaRegistry> {
   // Loaded only with format avro: the package and its dependencies take ~0.2 s to import.
   const { SchemaRegistryClient } = await import('@confluentinc/schemaregistry/dist/schemaregistry-client');
   const client = new SchemaRegistryClient({

@@ -2,14 +2,14 @@
 // Envelope, Source, transaction block) through the Avro serializer, read back with Confluent's
 // AvroDeserializer: the whole record survives, every type the row uses.
 import { MockClient } from '@confluentinc/schemaregistry/dist/mock-schemaregistry-client';
-import type { EnvelopeConfig } from '../../../../config/types';
+import type { EnvelopeOptions } from '../../../../connector/envelope/options';
 import type { Column, Relation } from '../../../../connector/model/change';
 import { EnvelopeBuilder, type TxContext } from '../../../../connector/envelope/builder';
 import { lsn, parseLsn } from '../../../../connector/protocol/lsn';
 import { avroSerializer } from '../../../../connector/sink/kafka/avro/avro-serializer';
 import { avroDeserializers } from '../../../infra/avro-consumer';
 
-const OPTIONS: EnvelopeConfig = {
+const OPTIONS: EnvelopeOptions = {
   tombstonesOnDelete: true, decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', intervalHandling: 'numeric',
   skippedOperations: [], messagePrefixInclude: [], messagePrefixExclude: [], columnInclude: [], columnExclude: [], columnTruncate: [],
   columnMask: [], columnMaskWithHash: [], columnHashAlgorithm: 'SHA-256', columnHashSalt: '', messageKeyColumns: [], schemas: true,

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ProduceAcks } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../../../config/types';
+import type { KafkaOptions } from '../../../../connector/sink/kafka/options';
 import { createMemoryLogger } from '../../../../connector/observe/logger';
 import {
   clientOptions, compressionType, DEFAULT_KAFKA_RETRY, producerOptions, retryDelayMs, topicConfigs,
 } from '../../../../connector/sink/kafka/client-options';
 import { logBrokerEvents } from '../../../../connector/sink/kafka/log-adapter';
 
-const base: KafkaConfig = {
+const base: KafkaOptions = {
   brokers: ['b1:9092', 'b2:9092'], clientId: 'walcast-test', partitions: 3, replicationFactor: 1, createTopics: true,
   compression: 'none', topicConfig: [], batchMaxRecords: 1000, requestTimeoutMs: 12_000,
   ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsConfig } from '../../../../config/types';
+import { NatsOptions } from '../../../../connector/sink/nats/options';
 import { ConnectorError, isConnectorError } from '../../../../connector/errors';
 import { natsConnectOptions } from '../../../../connector/sink/nats/connect-options';
 
-const base: NatsConfig = {
+const base: NatsOptions = {
   servers: ['nats://127.0.0.1:4222'], stream: 's', createStream: true, duplicateWindowMs: 120_000, maxInFlight: 256,
   user: '', pass: '', token: '', nkeySeed: '', credsFile: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '',
 };
