@@ -1,9 +1,8 @@
 /**
  * One streaming session: a replication connection's lifetime from START_REPLICATION until a
  * requested stop or the first failure. Decoded changes become records, records are published
- * in batches (several batches in flight), acks feed the AckTracker, and standby status updates
- * carry the tracker's confirmed LSN to the server on a timer that keeps running while the
- * socket is paused or the broker is down.
+ * in batches (several batches in flight), acks feed the AckTracker, and the ConfirmReporter
+ * (confirm-reporter.ts) carries the tracker's confirmed LSN to the server.
  *
  * On any failure the session ends; the supervisor starts a new one, which resumes from the
  * slot's confirmed_flush_lsn (PostgreSQL resends every later commit). Nothing is skipped, and
@@ -22,6 +21,7 @@ import type { Sink } from '../sink/port';
 import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../model/record';
 import { AckTracker } from '../offsets/ack-tracker';
 import { LSN_ZERO, Lsn, formatLsn } from '../protocol/lsn';
+import { ConfirmReporter } from './confirm-reporter';
 import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
@@ -85,15 +85,10 @@ export class StreamSession {
   private lastCommitLsn: Lsn | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private topicGate: Promise<void> | null = null;
-  private statusTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   /** WAL end of the last keepalive: everything the server sent before it has been read. */
   private lastWalEnd: Lsn | null = null;
-  private lastSentLsn: Lsn | null = null;
-  private lastSentAt = 0;
-  /** Highest position recorded by recordConfirmed (the start position needs no recording). */
-  private recorded: Lsn;
-  private recording: Promise<void> | null = null;
+  private readonly reporter: ConfirmReporter;
   private failure: ConnectorError | null = null;
   private stopping = false;
   private settle!: { resolve: () => void; reject: (e: ConnectorError) => void };
@@ -107,7 +102,16 @@ export class StreamSession {
 
   constructor(private readonly deps: SessionDeps) {
     this.tracker = new AckTracker(deps.startLsn);
-    this.recorded = deps.startLsn;
+    this.reporter = new ConfirmReporter({
+      confirmed: () => this.tracker.confirmed,
+      send: (lsn) => deps.repl.sendStatus(lsn),
+      recordConfirmed: deps.recordConfirmed,
+      heartbeatMs: deps.options.heartbeatMs,
+      logger: deps.logger,
+      failed: () => this.failure !== null,
+      stopping: () => this.stopping,
+      onRecordFailed: (e) => this.fail(e),
+    }, deps.startLsn);
     this.finished = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
     // A rejection nobody awaits yet must not crash the process; run() returns `finished`.
     this.finished.catch(() => undefined);
@@ -122,8 +126,7 @@ export class StreamSession {
       closed: (error) => this.onClosed(error),
     });
     logger.info({ slot: repl.slot, startLsn: formatLsn(startLsn) }, 'streaming changes');
-    const tick = Math.max(50, Math.min(1000, this.deps.options.heartbeatMs));
-    this.statusTimer = setInterval(() => this.sendStatus(false), tick);
+    this.reporter.start();
     const hb = this.deps.heartbeat;
     if (hb) this.heartbeatTimer = setInterval(() => this.heartbeat(), hb.intervalMs);
     return this.finished;
@@ -138,8 +141,8 @@ export class StreamSession {
     this.roomWaiter?.(); // a replay in progress ends without its commit
     this.flush();
     const drained = await this.drain(options.stopTimeoutMs);
-    if (!this.failure) await this.record(this.tracker.confirmed).catch(() => undefined);
-    this.sendStatus(true);
+    if (!this.failure) await this.reporter.record(this.tracker.confirmed).catch(() => undefined);
+    this.reporter.report(true);
     logger.info({ reason, confirmedLsn: formatLsn(this.tracker.confirmed), drained, inFlight: this.tracker.inFlight }, 'stopping stream');
     await repl.close();
     this.end(this.failure ?? undefined);
@@ -400,7 +403,7 @@ export class StreamSession {
   private onKeepalive(walEnd: Lsn, replyRequested: boolean): void {
     this.lastWalEnd = walEnd;
     this.idle();
-    if (replyRequested) this.sendStatus(true);
+    if (replyRequested) this.reporter.report(true);
   }
 
   /**
@@ -425,45 +428,6 @@ export class StreamSession {
     this.push([hb.records.record(Date.now())], this.batchCommitUs);
     this.afterEvents();
     if (hb.action) void hb.action();
-  }
-
-  /**
-   * Sends the confirmed LSN when it moved, or at least every heartbeatMs. With recordConfirmed,
-   * the position sent is the highest one already recorded; a newer one is recorded first and
-   * sent on a later tick (or at once when the recording resolves).
-   */
-  private sendStatus(force: boolean): void {
-    if (this.failure && !this.stopping) return;
-    const now = Date.now();
-    let confirmed = this.tracker.confirmed;
-    if (this.deps.recordConfirmed && confirmed > this.recorded) {
-      this.record(confirmed);
-      confirmed = this.recorded;
-    }
-    if (!force && confirmed === this.lastSentLsn && now - this.lastSentAt < this.deps.options.heartbeatMs) return;
-    this.deps.repl.sendStatus(confirmed);
-    if (confirmed !== this.lastSentLsn) this.deps.logger.debug({ confirmedLsn: formatLsn(confirmed) }, 'confirmed');
-    this.lastSentLsn = confirmed;
-    this.lastSentAt = now;
-  }
-
-  /** One recording at a time; resolves when the position `lsn` (or a later one) is recorded. */
-  private record(lsn: Lsn): Promise<void> {
-    const record = this.deps.recordConfirmed;
-    if (!record || lsn <= this.recorded) return Promise.resolve();
-    if (this.recording) return this.recording.then(() => this.record(lsn));
-    this.recording = record(lsn).then(
-      () => {
-        if (lsn > this.recorded) this.recorded = lsn;
-        this.recording = null;
-        if (!this.stopping) this.sendStatus(true);
-      },
-      (e: unknown) => {
-        this.recording = null;
-        this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot record the confirmed position', { cause: e }));
-      },
-    );
-    return this.recording;
   }
 
   private async drain(timeoutMs: number): Promise<boolean> {
@@ -493,7 +457,7 @@ export class StreamSession {
   }
 
   private end(error?: ConnectorError): void {
-    if (this.statusTimer) { clearInterval(this.statusTimer); this.statusTimer = null; }
+    this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
     this.roomWaiter?.();
     this.queued = [];
