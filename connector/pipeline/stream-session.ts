@@ -17,6 +17,7 @@ import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../mode
 import type { EnvelopeBuilder } from '../envelope/builder';
 import { OpenTransaction, transactionRecord, type TransactionRecordText } from '../envelope/transaction-metadata';
 import type { HeartbeatRecords } from '../envelope/heartbeat-record';
+import { Dispatcher } from '../sink/dispatcher';
 import type { Sink } from '../sink/port';
 import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../model/record';
 import { AckTracker } from '../offsets/ack-tracker';
@@ -72,10 +73,9 @@ export interface SessionDeps {
 
 export class StreamSession {
   readonly tracker: AckTracker;
-  private batch: SinkRecord[] = [];
-  /** Tracker sequence number of batch[0]; records are reserved when created, in stream order. */
-  private batchStart = 0;
-  /** Commit time (µs) of the newest transaction with records in `batch`: behind-source metric. */
+  /** Batches records to the sink; numbers them in the tracker, in stream order. */
+  private readonly out: Dispatcher<bigint>;
+  /** Commit time (µs) of the newest transaction with records pushed: behind-source metric. */
   private batchCommitUs = 0n;
   private readonly tally = new EventTally();
   /** Exactly-once: replayed transactions skipped so far (logged when the first new one starts). */
@@ -83,8 +83,6 @@ export class StreamSession {
   private flushScheduled = false;
   private tx: OpenTx | null = null;
   private lastCommitLsn: Lsn | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
-  private topicGate: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   /** WAL end of the last keepalive: everything the server sent before it has been read. */
   private lastWalEnd: Lsn | null = null;
@@ -97,11 +95,21 @@ export class StreamSession {
   private queued: Array<{ walStart: Lsn; data: Buffer }> = [];
   /** WAL position of the message being decoded (a BEGIN's is its transaction-metadata id). */
   private walStart: Lsn = LSN_ZERO;
-  private roomWaiter: (() => void) | null = null;
   readonly finished: Promise<void>;
 
   constructor(private readonly deps: SessionDeps) {
     this.tracker = new AckTracker(deps.startLsn);
+    this.out = new Dispatcher<bigint>({
+      sink: deps.sink,
+      batchRecords: deps.options.batchSize,
+      maxUnacked: deps.options.maxInFlightEvents,
+      knownTopics: deps.knownTopics,
+      reserve: (count) => this.tracker.reserve(count),
+      holdLast: () => deps.exactlyOnce !== undefined && this.tx !== null,
+      onAcked: (first, count, commitUs) => this.onAcked(first, count, commitUs),
+      onError: (e) => { deps.metrics?.sinkError(); this.fail(e); },
+      failure: { code: 'SINK_SEND', message: 'publish failed' },
+    });
     this.reporter = new ConfirmReporter({
       confirmed: () => this.tracker.confirmed,
       send: (lsn) => deps.repl.sendStatus(lsn),
@@ -138,9 +146,9 @@ export class StreamSession {
     this.stopping = true;
     const { repl, logger, options } = this.deps;
     repl.pause();
-    this.roomWaiter?.(); // a replay in progress ends without its commit
+    this.out.release(); // a replay in progress ends without its commit
     this.flush();
-    const drained = await this.drain(options.stopTimeoutMs);
+    const drained = await this.out.drain(options.stopTimeoutMs);
     if (!this.failure) await this.reporter.record(this.tracker.confirmed).catch(() => undefined);
     this.reporter.report(true);
     logger.info({ reason, confirmedLsn: formatLsn(this.tracker.confirmed), drained, inFlight: this.tracker.inFlight }, 'stopping stream');
@@ -173,13 +181,12 @@ export class StreamSession {
   }
 
   private afterEvents(): void {
-    if (this.batch.length >= this.deps.options.batchSize) this.flush();
-    else if (this.batch.length > 0 && !this.flushScheduled) {
+    if (this.out.buffered > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    if (this.tracker.inFlight >= this.deps.options.maxInFlightEvents && !this.deps.repl.isPaused && !this.replaying) {
-      this.deps.logger.debug({ inFlight: this.tracker.inFlight }, 'pausing replication stream (backpressure)');
+    if (this.out.full && !this.deps.repl.isPaused && !this.replaying) {
+      this.deps.logger.debug({ unacked: this.out.unacked }, 'pausing replication stream (backpressure)');
       this.deps.repl.pause();
     }
   }
@@ -207,7 +214,7 @@ export class StreamSession {
         // Exactly-once: the transaction's records (its last one at least, see flush) go out
         // with a checkpoint, where the sink commits its Kafka transaction with this offset.
         if (this.deps.exactlyOnce && this.tx?.emitted) this.flush({ lsn: { commitLsn: this.tx.commitLsn, endLsn: ev.endLsn } });
-        // Records of this transaction still sitting in `batch` are already reserved in the tracker.
+        // Records of this transaction still buffered in `out` are already reserved in the tracker.
         this.tracker.commit(ev.endLsn);
         // Debezium's source.sequence[0] is the LSN the walsender stamped on the last COMMIT
         // message: the transaction's end LSN, not the commit record's own LSN (see OpenTx.counts).
@@ -264,12 +271,10 @@ export class StreamSession {
     if (outside && this.deps.exactlyOnce) this.flush({ lsn: { commitLsn: ev.lsn, endLsn: ev.lsn } });
   }
 
-  /** Reserves `records` in the tracker (stream order) and queues them for the next flush. */
+  /** Numbers `records` in the tracker (stream order) and hands them to the dispatcher. */
   private push(records: readonly SinkRecord[], commitTimeUs: bigint): void {
     this.batchCommitUs = commitTimeUs;
-    const first = this.tracker.reserve(records.length);
-    if (this.batch.length === 0) this.batchStart = first;
-    for (const r of records) this.batch.push(r);
+    this.out.push(records, commitTimeUs);
   }
 
   private noteSkipped(): void {
@@ -307,9 +312,8 @@ export class StreamSession {
       event: (ev: ChangeEvent) => {
         if ((fed++ & 1023) === 0) nowUs = BigInt(Date.now()) * 1000n;
         this.onEvent(ev, nowUs);
-        if (this.batch.length >= this.deps.options.batchSize) this.flush();
       },
-      full: () => this.failure !== null || this.stopping || this.tracker.inFlight >= this.deps.options.maxInFlightEvents,
+      full: () => this.failure !== null || this.stopping || this.out.full,
       room: () => this.room(),
     };
     replayCommitted(tx, commit, target).then((done) => {
@@ -324,63 +328,30 @@ export class StreamSession {
         if (this.replaying) { this.queued = queued.slice(i + 1).concat(this.queued); return; }
       }
       this.afterEvents();
-      if (!this.stopping && this.deps.repl.isPaused && this.tracker.inFlight < this.deps.options.maxInFlightEvents) this.deps.repl.resume();
+      if (!this.stopping && this.deps.repl.isPaused && !this.out.full) this.deps.repl.resume();
     }, (e: unknown) => {
       this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot replay a streamed transaction', { cause: e, context: { xid: commit.xid } }));
     });
   }
 
-  /** Resolves true once fewer than maxInFlightEvents records are unacknowledged; false when the session ends. */
+  /**
+   * Resolves true once at most half of maxInFlightEvents records are unacknowledged (publishing
+   * what is buffered); false when the session ends.
+   */
   private room(): Promise<boolean> {
     if (this.failure || this.stopping) return Promise.resolve(false);
-    if (this.tracker.inFlight < this.deps.options.maxInFlightEvents) return Promise.resolve(true);
-    this.flush();
-    return new Promise<boolean>((resolve) => {
-      this.roomWaiter = () => { this.roomWaiter = null; resolve(!this.failure && !this.stopping); };
-    });
+    if (!this.out.full) return Promise.resolve(true);
+    return this.out.waitForRoom(Math.floor(this.deps.options.maxInFlightEvents / 2) + 1);
   }
 
   private flush(checkpoint?: SinkCheckpoint): void {
     this.flushScheduled = false;
-    if (this.batch.length === 0 || this.failure) return;
-    let records = this.batch;
-    const first = this.batchStart;
-    const commitUs = this.batchCommitUs;
-    this.batch = [];
-    if (this.deps.exactlyOnce && checkpoint === undefined && this.tx !== null) {
-      // Mid-transaction: the sink acks pieces of an open Kafka transaction as they are sent, so
-      // the transaction's last record stays here until its commit goes out with the checkpoint:
-      // the tracker then cannot confirm the commit before Kafka committed it.
-      const held = records[records.length - 1]!;
-      records = records.slice(0, -1);
-      this.batch = [held];
-      this.batchStart = first + records.length;
-      if (records.length === 0) return;
-    }
+    if (this.failure) return;
     if (this.deps.metrics) {
       this.tally.flush(this.deps.metrics);
       this.deps.metrics.inflightEvents(this.tracker.inFlight);
     }
-    const newTopics: string[] = [];
-    for (const r of records) {
-      if (!this.deps.knownTopics.has(r.topic)) { this.deps.knownTopics.add(r.topic); newTopics.push(r.topic); }
-    }
-    if (newTopics.length > 0) {
-      const gate: Promise<void> = (this.topicGate ?? Promise.resolve()).then(() => this.deps.sink.ensureTopics(newTopics));
-      this.topicGate = gate;
-      gate.then(() => { if (this.topicGate === gate) this.topicGate = null; }, () => undefined);
-      gate.catch(() => { for (const t of newTopics) this.deps.knownTopics.delete(t); });
-    }
-    const sent = this.topicGate ? this.topicGate.then(() => this.deps.sink.publish(records, checkpoint)) : this.deps.sink.publish(records, checkpoint);
-    const tracked = sent.then(
-      () => this.onAcked(first, records.length, commitUs),
-      (e: unknown) => {
-        this.deps.metrics?.sinkError();
-        this.fail(e instanceof ConnectorError ? e : new ConnectorError('SINK_SEND', 'publish failed', { cause: e }));
-      },
-    );
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
+    this.out.flush(checkpoint);
   }
 
   private onAcked(first: number, count: number, commitUs: bigint): void {
@@ -394,8 +365,7 @@ export class StreamSession {
       metrics.behindSource(Date.now() - Number(commitUs / 1000n));
     }
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
-    if (this.roomWaiter && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) this.roomWaiter();
-    if (!this.stopping && !this.replaying && this.deps.repl.isPaused && this.tracker.inFlight <= this.deps.options.maxInFlightEvents / 2) {
+    if (!this.stopping && !this.replaying && this.deps.repl.isPaused && this.out.unacked <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
     }
   }
@@ -413,7 +383,7 @@ export class StreamSession {
    * server has sent, never beyond (pg_current_wal_lsn() could lie past changes not yet read).
    */
   private idle(): void {
-    if (this.lastWalEnd === null || this.batch.length > 0 || this.inFlight.size > 0 || this.replaying || this.queued.length > 0) return;
+    if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || this.replaying || this.queued.length > 0) return;
     this.tracker.idle(this.lastWalEnd);
   }
 
@@ -430,16 +400,6 @@ export class StreamSession {
     if (hb.action) void hb.action();
   }
 
-  private async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.inFlight.size > 0 && Date.now() < deadline) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => { timer = setTimeout(r, Math.max(1, deadline - Date.now())); })]);
-      clearTimeout(timer);
-    }
-    return this.inFlight.size === 0;
-  }
-
   private fail(error: ConnectorError): void {
     if (this.failure) return;
     this.failure = error;
@@ -447,6 +407,7 @@ export class StreamSession {
     const level = this.stopping && error.code === 'ABORTED' ? 'info' : 'error';
     this.deps.logger[level]({ err: error, confirmedLsn: formatLsn(this.tracker.confirmed) }, `stream session failed: ${error.message}`);
     // Confirm nothing more: the next session resumes from what the server already has.
+    this.out.abort(error);
     this.deps.repl.destroy();
     this.end(error);
   }
@@ -459,7 +420,7 @@ export class StreamSession {
   private end(error?: ConnectorError): void {
     this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
-    this.roomWaiter?.();
+    this.out.release();
     this.queued = [];
     try {
       this.deps.streamed?.close();
