@@ -24,7 +24,3 @@ export function formatLsn(value: Lsn | bigint): string {
   const v = BigInt(value);
   return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
 }
-
-export function maxLsn(a: Lsn, b: Lsn): Lsn {
-  return a > b ? a : b;
-}

@@ -98,11 +98,6 @@ export function encodeCopyDone(): Buffer {
   return new BufferWriter(0).frame(FrontendCode.CopyDone);
 }
 
-/** Byte1('X') Int32 4. */
-export function encodeTerminate(): Buffer {
-  return new BufferWriter(0).frame(FrontendCode.Terminate);
-}
-
 export interface ServerNotice {
   /** Non-localized severity ('V', PG >= 9.6) when present, else the localized one ('S'). */
   severity: string;
@@ -144,50 +139,4 @@ export function parseErrorResponse(payload: Buffer): ServerNotice {
   if (detail !== undefined) out.detail = detail;
   if (hint !== undefined) out.hint = hint;
   return out;
-}
-
-/** Turns an ErrorResponse payload into a ConnectorError carrying the SQLSTATE. */
-export function errorFromResponse(payload: Buffer, code: 'REPLICATION_STREAM' | 'PG_QUERY' | 'PROTOCOL' = 'REPLICATION_STREAM'): ConnectorError {
-  const e = parseErrorResponse(payload);
-  const text = e.detail ? `${e.message} (${e.detail})` : e.message;
-  // Class 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now) and 08 are transient.
-  const retriable = e.code.startsWith('08') || e.code.startsWith('57P') || e.code === '55006' || e.code === '53300';
-  return new ConnectorError(code, `${e.severity} ${e.code}: ${text}`, { retriable, context: { sqlState: e.code } });
-}
-
-/**
- * DataRow: Int16 ncols, then per column Int32 len (-1 = NULL) + len bytes (text format here).
- * Used for replication commands' results (IDENTIFY_SYSTEM, CREATE_REPLICATION_SLOT).
- */
-export function parseDataRow(payload: Buffer): (string | null)[] {
-  const r = new BufferReader(payload);
-  const n = r.int16();
-  const out = new Array<string | null>(n);
-  for (let i = 0; i < n; i++) {
-    const len = r.int32();
-    out[i] = len < 0 ? null : r.utf8(len);
-  }
-  return out;
-}
-
-/** RowDescription: Int16 nfields, each String name + Int32 tableOid + Int16 attnum + Int32 typeOid + Int16 typlen + Int32 typmod + Int16 format. */
-export function parseRowDescription(payload: Buffer): string[] {
-  const r = new BufferReader(payload);
-  const n = r.int16();
-  const names = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    names[i] = r.cstring();
-    r.skip(18);
-  }
-  return names;
-}
-
-/** CommandComplete: String tag (e.g. "START_REPLICATION", "SELECT 1"). ParameterStatus: String name, String value. */
-export function parseCommandComplete(payload: Buffer): string {
-  return new BufferReader(payload).cstring();
-}
-
-export function parseParameterStatus(payload: Buffer): { name: string; value: string } {
-  const r = new BufferReader(payload);
-  return { name: r.cstring(), value: r.cstring() };
 }

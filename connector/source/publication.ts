@@ -97,7 +97,3 @@ export async function applyPublicationPlan(client: ClientBase, name: string, pla
     plan.action === 'create' ? 'created publication' : 'updated publication tables to match source.tables',
   );
 }
-
-export async function dropPublication(client: ClientBase, name: string): Promise<void> {
-  await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`);
-}

@@ -2,8 +2,7 @@ import { isConnectorError } from '../../../connector/errors';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 import { nowPgMicros } from '../../../connector/protocol/pg-time';
 import {
-  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, encodeTerminate, errorFromResponse,
-  parseCommandComplete, parseCopyData, parseDataRow, parseErrorResponse, parseParameterStatus, parseRowDescription,
+  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, parseCopyData, parseErrorResponse,
 } from '../../../connector/protocol/replication';
 import { bytes } from './bytes';
 
@@ -54,11 +53,10 @@ describe('encodeStandbyStatus', () => {
 });
 
 describe('frontend messages', () => {
-  it('encodes Query, CopyDone, Terminate', () => {
+  it('encodes Query, CopyDone', () => {
     expect(encodeQuery('IDENTIFY_SYSTEM')).toEqual(bytes().message('Q', bytes().cstr('IDENTIFY_SYSTEM')).build());
     expect(encodeQuery('SELECT \'ü\'')).toEqual(bytes().char('Q').i32(4 + 11 + 1).cstr("SELECT 'ü'").build());
     expect(encodeCopyDone()).toEqual(Buffer.from('6300000004', 'hex'));
-    expect(encodeTerminate()).toEqual(Buffer.from('5800000004', 'hex'));
   });
 });
 
@@ -76,30 +74,12 @@ describe('ErrorResponse / NoticeResponse', () => {
     expect(parseErrorResponse(notice)).toEqual({ severity: 'NOTICE', code: '00000', message: 'hi' });
   });
 
-  it('builds a ConnectorError keeping the SQLSTATE; 55006 (slot active) is retriable', () => {
-    const e = errorFromResponse(payload);
-    expect(e.code).toBe('REPLICATION_STREAM');
-    expect(e.context.sqlState).toBe('42704');
-    expect(e.retriable).toBe(false);
-    const busy = bytes().char('V').cstr('ERROR').char('C').cstr('55006').char('M').cstr('in use').u8(0).build();
-    expect(errorFromResponse(busy).retriable).toBe(true);
-  });
-
   it('needs the terminating zero byte', () => {
     expect(() => parseErrorResponse(bytes().char('M').cstr('x').build())).toThrow();
   });
 });
 
-describe('simple-query results', () => {
-  it('reads RowDescription names, DataRow values with NULL, CommandComplete, ParameterStatus', () => {
-    const rd = bytes().i16(2).cstr('systemid').u32(0).i16(0).u32(25).i16(-1).i32(-1).i16(0)
-      .cstr('xlogpos').u32(0).i16(0).u32(25).i16(-1).i32(-1).i16(0).build();
-    expect(parseRowDescription(rd)).toEqual(['systemid', 'xlogpos']);
-    expect(parseDataRow(bytes().i16(3).i32(3).raw('abc').i32(-1).i32(0).build())).toEqual(['abc', null, '']);
-    expect(parseCommandComplete(bytes().cstr('IDENTIFY_SYSTEM').build())).toBe('IDENTIFY_SYSTEM');
-    expect(parseParameterStatus(bytes().cstr('server_version').cstr('15.8').build())).toEqual({ name: 'server_version', value: '15.8' });
-  });
-
+describe('backend codes', () => {
   it('has the backend codes', () => {
     expect(Object.fromEntries(Object.entries(BackendCode).map(([k, v]) => [k, String.fromCharCode(v)]))).toEqual({
       CopyBothResponse: 'W', CopyData: 'd', CopyDone: 'c', CommandComplete: 'C', ReadyForQuery: 'Z',
