@@ -39,7 +39,7 @@ import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { Sink } from '../sink/port';
 import { readTopicUpTo, topicEnds, type TopicRecord } from '../sink/kafka/topic-reader';
 import { loadTable } from '../snapshot/catalog';
-import { SnapshotPublisher } from '../snapshot/publisher';
+import { Dispatcher } from '../sink/dispatcher';
 import type { Queryable } from '../source/tables';
 import { KeyHashSet } from './key-hash-set';
 
@@ -97,6 +97,11 @@ export function isDeleteRecord(r: Pick<TopicRecord, 'value' | 'op'>): boolean {
 }
 
 /** Steps 2-4, after the snapshot's last row was acknowledged. */
+/** Waits for room; rejects with the dispatcher's failure instead of reading on. */
+async function roomOrFailure(out: Dispatcher): Promise<void> {
+  if (!(await out.waitForRoom())) throw out.failure!;
+}
+
 export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMarks): Promise<DeleteMissingResult> {
   const topics = topicsOf(o);
   const after = await topicEnds(o.kafka, topics);
@@ -120,21 +125,22 @@ export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMa
     const setBytes = keys.bytes;
     if (missing > 0) {
       const { relation } = await loadTable(textQueries(o.client), i, t.schema, t.table);
-      let failure: ConnectorError | null = null;
-      const pub = new SnapshotPublisher(o.sink, { batchRecords: 500, maxInFlightRecords: o.maxInFlightRecords, onError: (e) => { failure = e; } });
+      const out = new Dispatcher({
+        sink: o.sink, batchRecords: 500, maxUnacked: o.maxInFlightRecords, onError: () => undefined,
+        failure: { code: 'SNAPSHOT', message: 'publishing snapshot.deleteMissing deletes failed' },
+      });
       const idPrefix = `${formatLsn(o.lsn)}:d:${t.schema}.${t.table}:`;
       read += await readTopicUpTo({
         kafka: o.kafka, topic, ends: e0,
         onRecord: (r) => {
           if (r.key === null || !keys.delete(r.key)) return;
           const key = Buffer.from(r.key); // the record's bytes are a view into a whole fetch response
-          for (const record of o.builder.missingRowDelete(relation, key, o.lsn, idPrefix + key.toString('utf8'), BigInt(Date.now()) * 1000n)) pub.push(record);
+          out.push(o.builder.missingRowDelete(relation, key, o.lsn, idPrefix + key.toString('utf8'), BigInt(Date.now()) * 1000n), undefined);
           deletes++;
-          return pub.full ? pub.waitForRoom() : undefined;
+          return out.full ? roomOrFailure(out) : undefined;
         },
       });
-      await pub.flush();
-      if (failure) throw failure;
+      await out.settle();
     }
     o.logger.info({ topic, recordsRead: read, deletes: missing, keySetBytes: setBytes, durationMs: Date.now() - started },
       missing > 0 ? 'snapshot.deleteMissing: deleted the rows the topic held and the table no longer has' : 'snapshot.deleteMissing: the topic holds no row the table lacks');
