@@ -77,7 +77,6 @@ function uvarintSize(v: number): number {
 
 const zigzag = (v: number): number => (v << 1) ^ (v >> 31);
 const varintSize = (v: number): number => uvarintSize(zigzag(v));
-const bytesSize = (b: Buffer | undefined | null): number => (b == null ? 1 : varintSize(b.length) + b.length);
 
 function writeUvarint(buf: Buffer, at: number, v: number): number {
   while ((v & 0xffffff80) !== 0) {
@@ -91,9 +90,13 @@ function writeUvarint(buf: Buffer, at: number, v: number): number {
 const writeVarint = (buf: Buffer, at: number, v: number): number => writeUvarint(buf, at, zigzag(v));
 
 function writeBytes(buf: Buffer, at: number, b: Buffer | undefined | null): number {
-  if (b == null) return writeVarint(buf, at, -1);
+  if (b == null) {
+    buf[at] = 1; // zigzag(-1): null
+    return at + 1;
+  }
   at = writeVarint(buf, at, b.length);
-  return at + b.copy(buf, at);
+  buf.set(b, at);
+  return at + b.length;
 }
 
 interface Partition { readonly index: number; readonly messages: MessageRecord[]; readonly bodies: number[]; batchSize: number }
@@ -108,19 +111,14 @@ const BATCH_OVERHEAD = 61;
  * messages then carries the same timestamps.
  */
 export function encodeProduceRequest(acks: number, timeout: number, messages: MessageRecord[], options: ProduceEncodeOptions): Writer | null {
-  if ((options.compression ?? 'none') !== 'none') return null;
+  if ((options.compression ?? 'none') !== 'none' || messages.length === 0) return null;
   const now = BigInt(Date.now());
-  let timestamp: bigint | undefined;
-  for (const m of messages) {
+  const timestamp = messages[0]!.timestamp ?? now;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
     if (m.partition === undefined) m.partition = 0;
     if (m.timestamp === undefined) m.timestamp = now;
-    if (timestamp === undefined) timestamp = m.timestamp;
     else if (m.timestamp !== timestamp) return null;
-    if (!isBytes(m.key) || !isBytes(m.value)) return null;
-    if (m.headers !== undefined) {
-      if (!(m.headers instanceof Map)) return null;
-      for (const [k, v] of m.headers) if (!Buffer.isBuffer(k) || !isBytes(v)) return null;
-    }
   }
   // Same grouping, hence the same order, as the library (groupByProperty: topics, then partitions).
   const topics: Topic[] = groupByProperty<string, MessageRecord>(messages, 'topic').map(([topic, inTopic]) => ({
@@ -138,10 +136,8 @@ export function encodeProduceRequest(acks: number, timeout: number, messages: Me
     for (const p of t.partitions) {
       let records = 0;
       for (let i = 0; i < p.messages.length; i++) {
-        const m = p.messages[i]!;
-        // attributes, timestampDelta (0: one timestamp per request), offsetDelta, key, value, headers.
-        let body = 1 + 1 + varintSize(i) + bytesSize(m.key) + bytesSize(m.value) + varintSize(m.headers?.size ?? 0);
-        if (m.headers !== undefined) for (const [k, v] of m.headers) body += bytesSize(k) + bytesSize(v);
+        const body = recordBodySize(p.messages[i]!, i);
+        if (body < 0) return null;
         p.bodies[i] = body;
         records += varintSize(body) + body;
       }
@@ -180,6 +176,30 @@ export function encodeProduceRequest(acks: number, timeout: number, messages: Me
   return writer;
 }
 
+/** A record's size after its length prefix; -1 when a field is not bytes (the library's encoder then writes the request). */
+function recordBodySize(m: MessageRecord, offsetDelta: number): number {
+  // attributes, timestampDelta (0: one timestamp per request), offsetDelta.
+  let body = 2 + varintSize(offsetDelta);
+  const { key, value, headers } = m;
+  if (key == null) body += 1;
+  else if (Buffer.isBuffer(key)) body += varintSize(key.length) + key.length;
+  else return -1;
+  if (value == null) body += 1;
+  else if (Buffer.isBuffer(value)) body += varintSize(value.length) + value.length;
+  else return -1;
+  if (headers === undefined) return body + 1;
+  if (!(headers instanceof Map)) return -1;
+  body += varintSize(headers.size);
+  for (const [name, v] of headers) {
+    if (!Buffer.isBuffer(name)) return -1;
+    body += varintSize(name.length) + name.length;
+    if (v == null) body += 1;
+    else if (Buffer.isBuffer(v)) body += varintSize(v.length) + v.length;
+    else return -1;
+  }
+  return body;
+}
+
 function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timestamp: bigint, options: ProduceEncodeOptions): number {
   const start = at;
   at = buf.writeBigInt64BE(0n, at); // baseOffset
@@ -216,12 +236,10 @@ function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timest
     }
   }
   if (at - start !== p.batchSize) throw new Error(`produce request: record batch of ${at - start} bytes, sized ${p.batchSize}`);
-  buf.writeUInt32BE(crc32c(buf.subarray(crcFrom, at)), crcAt);
+  // Handed over as a one-Buffer DynamicBuffer: the library's crc32c then reads it in place
+  // (for a plain Buffer it first copies it into a new Uint8Array).
+  buf.writeUInt32BE(crc32c(Writer.create().append(buf.subarray(crcFrom, at)).dynamicBuffer), crcAt);
   return at;
-}
-
-function isBytes(b: unknown): b is Buffer | undefined | null {
-  return b == null || Buffer.isBuffer(b);
 }
 
 type ProduceApi = API<unknown[], produceV11.ProduceResponse>;
