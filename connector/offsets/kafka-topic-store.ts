@@ -35,7 +35,7 @@ export interface KafkaTopicStoreOptions {
 
 export class KafkaTopicStateStore implements StateStore {
   readonly location: string;
-  private producer: Producer<Buffer, Buffer, string, string> | null = null;
+  private producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null;
   private loaded = false;
   private current: ConnectorState | null = null;
   private topicReady = false;

@@ -14,7 +14,6 @@ import {
 } from '@platformatic/kafka';
 import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
-import { headerKeySerializer, headerValueSerializer } from './header-serializers';
 import { javaCompatiblePartitioner } from './partitioner';
 
 /** Backoff for connects and sends. About 20 s of retrying before an outage surfaces. */
@@ -27,8 +26,11 @@ export interface KafkaRetryPolicy {
 // 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000 ms (+-20% jitter): ~21 s over 9 retries.
 export const DEFAULT_KAFKA_RETRY: KafkaRetryPolicy = { retries: 9, initialRetryTimeMs: 100, maxRetryTimeMs: 5_000 };
 
-/** Header keys and values are strings for walcast; keys and values are already Buffers. */
-export type WalcastProducerOptions = ProducerOptions<Buffer, Buffer, string, string>;
+/**
+ * Keys, values and header names and values all reach the producer as Buffers (record-headers.ts):
+ * no serializers, so the library's no-op ones pass the bytes through.
+ */
+export type WalcastProducerOptions = ProducerOptions<Buffer, Buffer, Buffer, Buffer>;
 
 /** Exponential backoff with +-20% jitter; `attempt` counts from 1 (the library's convention). */
 export function retryDelayMs(policy: KafkaRetryPolicy, attempt: number, random: () => number = Math.random): number {
@@ -71,7 +73,6 @@ export function producerOptions(config: KafkaOptions, retry: KafkaRetryPolicy): 
     retries: Math.max(2, retry.retries),
     compression: compressionType(config),
     partitioner: javaCompatiblePartitioner(),
-    serializers: { headerKey: headerKeySerializer(), headerValue: headerValueSerializer() },
   };
 }
 

@@ -13,7 +13,7 @@
  * transaction, committed with an offset record; a failed or fenced commit latches the queue
  * the same way (fenced: SINK_FENCED, which the supervisor does not retry).
  */
-import { Admin, Producer, type MessageToProduce } from '@platformatic/kafka';
+import { Admin, type Producer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { formatLsn } from '../../protocol/lsn';
@@ -26,11 +26,12 @@ import { type ExactlyOnceOptions, initTransactions, readCommittedOffset, Transac
 import { logBrokerEvents } from './log-adapter';
 import type { RegistryOptions } from './avro/registry';
 import { createRecordFormat, type RecordFormat } from './record-format';
+import { RecordHeaders } from './record-headers';
+import { FastProducer } from './produce-request';
 import { SendQueue } from './send-queue';
 import { ensureOffsetsTopic, ensureTopicsExist } from './topics';
 
-/** Kafka header carrying the record's deterministic id `<commit_lsn>:<index in txn>`. */
-export const ID_HEADER = 'walcast.id';
+export { ID_HEADER } from './record-headers';
 
 export interface KafkaSinkDeps {
   readonly logger: Logger;
@@ -46,7 +47,7 @@ export interface KafkaSinkDeps {
   readonly exactlyOnce?: ExactlyOnceOptions;
 }
 
-type Message = MessageToProduce<Buffer, Buffer, string, string>;
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -59,7 +60,7 @@ const TRANSITIONS: Readonly<Record<State, readonly State[]>> = {
 };
 
 interface Clients {
-  readonly producer: Producer<Buffer, Buffer, string, string>;
+  readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   readonly admin: Admin;
   readonly unsubscribe: () => void;
   readonly transactions: Transactions | null;
@@ -69,6 +70,7 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
   const logger = deps.logger;
   const retry = deps.retry ?? DEFAULT_KAFKA_RETRY;
   const knownTopics = new Set<string>();
+  const headers = new RecordHeaders();
   let state: State = 'new';
   let clients: Clients | undefined;
   let format: RecordFormat | undefined;
@@ -112,12 +114,16 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
     send: async (batch, checkpoint) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
-      const topics = new Set<string>();
       const encoded = format?.serialize ? await format.serialize(batch) : batch;
-      const messages = encoded.map((r) => {
-        topics.add(r.topic);
-        return toMessage(r);
-      });
+      const topics = new Set<string>();
+      const messages = new Array<Message>(encoded.length);
+      let lastTopic: string | undefined;
+      for (let i = 0; i < encoded.length; i++) {
+        const r = encoded[i]!;
+        // Records come in runs of one table: one Set lookup per run, not per record.
+        if (r.topic !== lastTopic) topics.add(lastTopic = r.topic);
+        messages[i] = { topic: r.topic, key: r.key ?? undefined, value: r.value ?? undefined, headers: headers.toMap(r.headers, r.id) };
+      }
       await ensureKnown(clients, [...topics]);
       if (clients.transactions) await clients.transactions.send(messages, checkpoint);
       else await clients.producer.send({ messages });
@@ -160,7 +166,7 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
           cause: e, retriable: e instanceof ConnectorError && e.retriable,
         });
       }
-      const producer = new Producer(eos ? { ...producerOptions(config, retry), transactionalId: eos.transactionalId } : producerOptions(config, retry));
+      const producer = new FastProducer(eos ? { ...producerOptions(config, retry), transactionalId: eos.transactionalId } : producerOptions(config, retry));
       const admin = new Admin(clientOptions(config, retry));
       const clientLogger = logger.child({ component: 'kafka-client' });
       const unsubscribe = [logBrokerEvents(producer, clientLogger), logBrokerEvents(admin, clientLogger)];
@@ -243,16 +249,6 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
       to('stopped');
     },
   };
-}
-
-function toMessage(r: SinkRecord): Message {
-  const headers = new Map<string, string>();
-  const extra = r.headers;
-  // for..in, not Object.entries: no array per record (the records' header objects are plain).
-  if (extra) for (const name in extra) headers.set(name, extra[name]!);
-  // The id header goes last so a record header cannot replace it.
-  headers.set(ID_HEADER, r.id);
-  return { topic: r.topic, key: r.key ?? undefined, value: r.value ?? undefined, headers };
 }
 
 /** Closes both clients; resolves with the errors (never rejects). */

@@ -32,8 +32,8 @@ export interface ExactlyOnceOptions {
   readonly slot: string;
 }
 
-type WalcastProducer = Producer<Buffer, Buffer, string, string>;
-type Message = MessageToProduce<Buffer, Buffer, string, string>;
+type WalcastProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 /** The library does not export its Transaction class from the package root; its type is what beginTransaction() resolves to. */
 type Transaction = Awaited<ReturnType<WalcastProducer['beginTransaction']>>;
 

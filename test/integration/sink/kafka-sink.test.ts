@@ -1,6 +1,7 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink } from '../../../connector/sink/port';
 import { createMemoryLogger } from '../../../connector/observe/logger';
+import { fastProduceRequests } from '../../../connector/sink/kafka/produce-request';
 import { fetchMetadata } from '../../infra/kafka-metadata';
 import { readTopic } from '../../infra/kafka-reader';
 import { uniqueName } from '../../infra/names';
@@ -27,6 +28,7 @@ test('records arrive with key, value, headers and the walcast.id header; null ke
   const sink = await startedSink();
   const topic = uniqueName('shop.public.orders');
   await sink.ensureTopics([topic]);
+  const fastBefore = fastProduceRequests();
   await sink.publish([
     { topic, id: '0/16B3748:0', key: Buffer.from('{"id":1}'), value: Buffer.from('{"op":"c"}'), headers: { op: 'c' } },
     { topic, id: '0/16B3748:1', key: Buffer.from('{"id":1}'), value: null },
@@ -37,7 +39,10 @@ test('records arrive with key, value, headers and the walcast.id header; null ke
   expect(byId.get('0/16B3748:0')).toMatchObject({ key: Buffer.from('{"id":1}'), value: Buffer.from('{"op":"c"}'), headers: { op: 'c', 'walcast.id': '0/16B3748:0' } });
   expect(byId.get('0/16B3748:1')).toMatchObject({ key: Buffer.from('{"id":1}'), value: null });
   expect(byId.get('0/16B3748:2')).toMatchObject({ key: null, value: Buffer.from('{"op":"m"}') });
+  expect(byId.get('0/16B3748:2')!.headers).toEqual({ 'walcast.id': '0/16B3748:2' });
   expect(got).toHaveLength(3);
+  // The request went out through the sink's own encoder (produce-request.ts), not around it.
+  expect(fastProduceRequests()).toBeGreaterThan(fastBefore);
 });
 
 test('ensureTopics creates missing topics with the configured partitions and tolerates existing ones', async () => {

@@ -1,6 +1,6 @@
 import { murmur2 as libraryMurmur2 } from '@platformatic/kafka';
 import { DEFAULT_KAFKA_RETRY, producerOptions } from '../../../../connector/sink/kafka/client-options';
-import { javaCompatiblePartitioner } from '../../../../connector/sink/kafka/partitioner';
+import { javaCompatiblePartitioner, murmur2 as sinkMurmur2 } from '../../../../connector/sink/kafka/partitioner';
 import { javaPartition, murmur2 } from './java-murmur2';
 
 test('the reference murmur2 matches the Java client (values from Kafka UtilsTest)', () => {
@@ -17,6 +17,25 @@ test("the library's murmur2 agrees with the reference (every tail length, long k
     const key = Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len * 7) & 0xff));
     expect(libraryMurmur2(key)).toBe(murmur2(key));
   }
+});
+
+test("the sink's murmur2 gives Kafka UtilsTest's values and agrees with the reference (every tail length, long keys, high bytes)", () => {
+  expect(sinkMurmur2(Buffer.from('21'))).toBe(-973932308);
+  expect(sinkMurmur2(Buffer.from('foobar'))).toBe(-790332482);
+  expect(sinkMurmur2(Buffer.from('a-little-bit-long-string'))).toBe(-985981536);
+  expect(sinkMurmur2(Buffer.from('a-little-bit-longer-string'))).toBe(-1486304829);
+  expect(sinkMurmur2(Buffer.from('lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8'))).toBe(-58897971);
+  expect(sinkMurmur2(Buffer.from('abc'))).toBe(479470107);
+  for (let len = 0; len < 200; len++) {
+    for (const salt of [7, 131, 255]) {
+      const key = Buffer.from(Array.from({ length: len }, (_, i) => (i * salt + len * 7 + 0x80) & 0xff));
+      expect(sinkMurmur2(key)).toBe(murmur2(key));
+      expect(sinkMurmur2(key)).toBe(libraryMurmur2(key));
+    }
+  }
+  // A view into a larger buffer hashes only its own bytes.
+  const big = Buffer.from('xx{"id":42}yy');
+  expect(sinkMurmur2(big.subarray(2, 11))).toBe(murmur2(Buffer.from('{"id":42}')));
 });
 
 // The producer reduces the partitioner's result modulo the partition count (producer.js

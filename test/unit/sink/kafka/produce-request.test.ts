@@ -1,0 +1,91 @@
+import { kListApis, kGetApi, NumericMap, produceV11, ProduceAcks, type MessageRecord } from '@platformatic/kafka';
+import { encodeProduceRequest, FastProducer, fastProduceApi, type ProduceEncodeOptions } from '../../../../connector/sink/kafka/produce-request';
+
+const NOW = 1_733_040_000_123n;
+
+function message(topic: string, partition: number, key: Buffer | undefined, value: Buffer | undefined, headers?: [string, string | null][]): MessageRecord {
+  const m = { topic, partition, key, value, timestamp: NOW } as MessageRecord;
+  if (headers) m.headers = new Map(headers.map(([k, v]) => [Buffer.from(k), (v === null ? null : Buffer.from(v)) as Buffer]));
+  return m;
+}
+
+/** The library's bytes for the same request (on its own copy: both encoders stamp messages). */
+function libraryBytes(acks: number, timeout: number, messages: MessageRecord[], options: ProduceEncodeOptions): Buffer {
+  const copy = messages.map((m) => ({ ...m }));
+  return produceV11.createRequest(acks, timeout, copy, options as Parameters<typeof produceV11.createRequest>[3]).buffer;
+}
+
+function ours(acks: number, timeout: number, messages: MessageRecord[], options: ProduceEncodeOptions): Buffer {
+  const w = encodeProduceRequest(acks, timeout, messages.map((m) => ({ ...m })), options);
+  if (w === null) throw new Error('fell back to the library');
+  return w.buffer;
+}
+
+const sequences = (entries: [string, number][]): NumericMap => {
+  const s = new NumericMap();
+  for (const [k, v] of entries) s.set(k, v);
+  return s;
+};
+
+test('byte for byte the library\'s Produce v11: topics, partitions out of order, keys, nulls, headers, sequences', () => {
+  const big = Buffer.alloc(70_000, 0x61); // 3-byte varint lengths
+  const messages = [
+    message('walcast.public.orders', 2, Buffer.from('{"id":1}'), Buffer.from('{"op":"c"}'), [['op', 'c'], ['walcast.id', '0/16E8A58:1']]),
+    message('walcast.public.orders', 0, Buffer.from('{"id":2}'), undefined, [['op', 'd'], ['walcast.id', '0/16E8A58:2']]),
+    message('walcast.public.ünïcode', 1, undefined, Buffer.from('v'), []),
+    message('walcast.public.orders', 2, Buffer.alloc(0), Buffer.alloc(0), [['empty', ''], ['nullvalue', null]]),
+    message('123', 0, Buffer.from('k'), big),
+    message('walcast.public.orders', 2, Buffer.from('{"id":3}'), Buffer.from('x'.repeat(200))),
+  ];
+  for (let i = 0; i < 150; i++) messages.push(message('walcast.public.orders', i % 3, Buffer.from(`{"id":${i}}`), Buffer.from(`row ${i}`), [['walcast.id', `0/1:${i}`]]));
+  const cases: [number, number, ProduceEncodeOptions][] = [
+    [ProduceAcks.ALL, 30_000, { compression: 'none', producerId: 4242n, producerEpoch: 3, sequences: sequences([['walcast.public.orders:2', 77], ['123:0', 5]]) }],
+    [ProduceAcks.ALL, 30_000, { compression: 'none', producerId: 9_007_199_254_740_993n, producerEpoch: 0, sequences: sequences([]), transactionalId: 'walcast-txn-ü' }],
+    [ProduceAcks.LEADER, 1000, { compression: 'none', transactionalId: '' }],
+    [ProduceAcks.NO_RESPONSE, 0, {}],
+  ];
+  for (const [acks, timeout, options] of cases) {
+    expect(ours(acks, timeout, messages, options).equals(libraryBytes(acks, timeout, messages, options))).toBe(true);
+  }
+  expect(encodeProduceRequest(ProduceAcks.NO_RESPONSE, 0, [message('t', 0, undefined, Buffer.from('v'))], {})!.context.noResponse).toBe(true);
+});
+
+test('stamps messages without a timestamp, as the library does, so a retry carries the same timestamp', () => {
+  const m = { topic: 't', key: Buffer.from('k'), value: Buffer.from('v') } as MessageRecord;
+  const before = BigInt(Date.now());
+  encodeProduceRequest(ProduceAcks.ALL, 1000, [m], { compression: 'none' });
+  expect(m.partition).toBe(0);
+  expect(m.timestamp).toBeGreaterThanOrEqual(before);
+  expect(m.timestamp).toBeLessThanOrEqual(BigInt(Date.now()));
+});
+
+test('leaves to the library what it would write differently: compression, mixed timestamps, non-Buffer headers', () => {
+  const m = (): MessageRecord => message('t', 0, Buffer.from('k'), Buffer.from('v'));
+  expect(encodeProduceRequest(ProduceAcks.ALL, 1, [m()], { compression: 'lz4' })).toBeNull();
+  expect(encodeProduceRequest(ProduceAcks.ALL, 1, [m(), { ...m(), timestamp: NOW + 1n }], { compression: 'none' })).toBeNull();
+  expect(encodeProduceRequest(ProduceAcks.ALL, 1, [{ ...m(), headers: new Map([['op', 'c']]) as unknown as Map<Buffer, Buffer> }], {})).toBeNull();
+  expect(encodeProduceRequest(ProduceAcks.ALL, 1, [{ ...m(), key: 'k' as unknown as Buffer }], {})).toBeNull();
+});
+
+test('the seam: FastProducer answers the library\'s Produce v11 lookup with the fast API, other APIs unchanged', async () => {
+  // kGetApi/kListApis are the client's exported extension symbols; the producer calls
+  // this[kGetApi]('Produce', ...) for every produce request (producer.js #performSingleDestinationSend).
+  const producer = new FastProducer({ clientId: 'seam', bootstrapBrokers: ['127.0.0.1:1'] });
+  try {
+    const stubbed = producer as unknown as Record<symbol, unknown>;
+    stubbed[kListApis] = (cb: (e: Error | null, apis: unknown) => void) => cb(null, [
+      { name: 'Produce', minVersion: 3, maxVersion: 11 }, { name: 'Metadata', minVersion: 0, maxVersion: 12 },
+    ]);
+    const lookup = (name: string) => new Promise<{ key: number; version: number }>((resolve, reject) => {
+      producer[kGetApi](name, (e, api) => (e ? reject(e) : resolve(api as unknown as { key: number; version: number })));
+    });
+    const produce = await lookup('Produce');
+    expect(produce).toBe(fastProduceApi(produceV11.api as unknown as Parameters<typeof fastProduceApi>[0]));
+    expect(produce).not.toBe(produceV11.api);
+    expect([produce.key, produce.version]).toEqual([0, 11]);
+    const metadata = await lookup('Metadata');
+    expect(metadata.key).toBe(3);
+  } finally {
+    await producer.close();
+  }
+});
