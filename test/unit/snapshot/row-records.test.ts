@@ -9,7 +9,7 @@
 import type { EnvelopeConfig } from '../../../config/types';
 import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker } from '../../../connector/envelope/builder';
 import { createEnvelopeBuilder, FastEnvelopeBuilder } from '../../../connector/envelope/fast';
-import type { Column, Relation } from '../../../connector/model/change';
+import { UNCHANGED_TOAST, type Column, type Relation } from '../../../connector/model/change';
 import type { SinkRecord } from '../../../connector/model/record';
 import { parseLsn } from '../../../connector/protocol/lsn';
 import { SnapshotRecords } from '../../../connector/snapshot/row-records';
@@ -114,6 +114,16 @@ describe('snapshot records: the generic builder\'s bytes and the snapshot id', (
     compare({ messageKeyColumns: ['app.log:c_int4,c_text'] }, true);
   });
   test('envelope.schemas (generic builder): id from the key as before', () => compare({ schemas: true }, false));
+
+  test('a row with an unchanged TOAST placeholder (never from COPY) takes the generic path, same id', () => {
+    const ctx: EnvelopeContext = { ...CTX, options: DEFAULT_ENVELOPE };
+    const fast = new FastEnvelopeBuilder(ctx);
+    const generic = new EnvelopeBuilder(ctx);
+    const row = ROWS[1]!.map((v, i) => (i === 5 ? UNCHANGED_TOAST : v));
+    const got = fast.snapshotRecordKeyId(keyed, row, 'true', POINT, 'p:', 1700000000123000n, 7);
+    const want = generic.snapshotRecord(keyed, row, 'true', POINT, '', 1700000000123000n, 7);
+    expect(bytes(got)).toEqual(bytes({ ...want, id: `p:${want.key!.toString('utf8')}` }));
+  });
 
   test('the processing time is the one read at the last tick', () => {
     const ctx: EnvelopeContext = { ...CTX, options: DEFAULT_ENVELOPE };
