@@ -13,9 +13,10 @@
  */
 import type { SnapshotMarker } from '../envelope/builder';
 
+/** A table's held record; reused for the table's next row once released (no allocation per row). */
 interface Held<T> {
-  readonly item: T;
-  readonly firstInTable: boolean;
+  item: T;
+  firstInTable: boolean;
 }
 
 export class SnapshotMarkers<T> {
@@ -29,7 +30,12 @@ export class SnapshotMarkers<T> {
   /** A row of table `table`; releases that table's previously held row. */
   row(table: number, item: T): void {
     const prev = this.held.get(table);
-    if (prev) this.release(prev, false, false);
+    if (prev) {
+      this.release(prev, false, false);
+      prev.item = item;
+      prev.firstInTable = false;
+      return;
+    }
     const firstInTable = !this.started.has(table);
     if (firstInTable) this.started.add(table);
     this.held.set(table, { item, firstInTable });

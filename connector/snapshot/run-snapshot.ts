@@ -19,6 +19,7 @@ import { meteredProgress } from './metered-progress';
 import { createProgress, type SnapshotProgress } from './progress';
 import { SnapshotPublisher } from './publisher';
 import { SnapshotReader, type RawRow } from './reader';
+import { SnapshotRecords } from './row-records';
 import { doneRangeOf, SnapshotProgressLedger } from './resume';
 import type { SinkRecord } from '../model/record';
 import type { SnapshotOptions, SnapshotResult, SnapshotTable } from './types';
@@ -141,15 +142,9 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
       pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, doneRangeOf(unit.chunk)) });
       unit.records = [];
     };
-    const idPrefix = `${formatLsn(options.consistentPoint)}:r:`;
-    const tablePrefixes = tables.map((t) => `${idPrefix}${t.relation.schema}.${t.relation.table}:`);
+    const records = new SnapshotRecords(options.builder, options.consistentPoint, snapshotTxId, tables);
     const markers = new SnapshotMarkers<PendingRow>((p: PendingRow, marker: SnapshotMarker) => {
-      const t = p.table;
-      const keyless = t.primaryKey.length === 0;
-      const tuple = keyless ? p.row.slice(1) : p.row;
-      const record = options.builder.snapshotRecord(t.relation, tuple, marker, options.consistentPoint, '', BigInt(Date.now()) * 1000n, snapshotTxId);
-      const suffix = keyless ? (p.row[0] ?? '') : (record.key?.toString('utf8') ?? '');
-      const out = { ...record, id: tablePrefixes[t.index] + suffix };
+      const out = records.record(p.table, p.row, marker);
       if (p.unit) {
         p.unit.records.push(out);
         p.unit.emitted++;
@@ -166,10 +161,14 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
         : null;
       const sql = chunkSql(table, chunk, ledger ? eos?.resume?.tables[tableKey(table)] ?? [] : []);
       await reader.stream(sql, fetchRows, async (rows) => {
+        records.tick();
         for (const row of rows) {
           check();
           // A loop: every waiting reader wakes when room frees up, and another may fill it first.
-          while (pub.full) await pub.waitForRoom();
+          if (pub.full) {
+            while (pub.full) await pub.waitForRoom();
+            records.tick();
+          }
           if (unit) unit.read++;
           markers.row(table.index, { table, row, unit });
         }

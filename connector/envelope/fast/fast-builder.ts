@@ -32,6 +32,9 @@ interface SourceParts {
   readonly mid: string;
 }
 
+/** The bytes every snapshot read's value starts with. */
+const SNAPSHOT_VALUE_HEAD = Buffer.from('{"before":null,"after":', 'utf8');
+
 const SOURCE_TAIL = ',"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"';
 
 export class FastEnvelopeBuilder extends EnvelopeBuilder {
@@ -49,6 +52,8 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
   // Snapshot cache: the whole source for the last (encoder, marker, nowUs, lsn, txId).
   private snapKey: { encoder: RelationEncoder; marker: SnapshotMarker; nowUs: bigint; lsn: Lsn; txId: number | null } | null = null;
   private snapSource = '';
+  /** snapSource as UTF-8, encoded once per change of it rather than once per row. */
+  private snapSourceBytes: Buffer = Buffer.alloc(0);
 
   override records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
     if (event.kind === 'insert' || (event.kind === 'update' && event.before === null)) {
@@ -64,7 +69,31 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
     snapshotTxId: number | null = null,
   ): SinkRecord {
     if (RelationEncoder.hasUnchangedToast(row)) return super.snapshotRecord(relation, row, marker, snapshotLsn, id, nowUs, snapshotTxId);
-    const enc = this.encoder(relation);
+    return this.snapshotRead(this.encoder(relation), row, marker, snapshotLsn, id, false, nowUs, snapshotTxId);
+  }
+
+  /**
+   * snapshotRecord with the id `idPrefix` + the key's JSON text ('' for a relation without key
+   * columns): the snapshotter's `<point>:r:<table>:<key>` id without decoding the key Buffer back.
+   * Snapshot rows (COPY text) never hold an unchanged TOAST value; one that did takes the
+   * generic path like snapshotRecord's.
+   */
+  snapshotRecordKeyId(
+    relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, idPrefix: string, nowUs: bigint,
+    snapshotTxId: number | null,
+  ): SinkRecord {
+    if (RelationEncoder.hasUnchangedToast(row)) {
+      const record = super.snapshotRecord(relation, row, marker, snapshotLsn, '', nowUs, snapshotTxId);
+      return { ...record, id: idPrefix + (record.key?.toString('utf8') ?? '') };
+    }
+    return this.snapshotRead(this.encoder(relation), row, marker, snapshotLsn, idPrefix, true, nowUs, snapshotTxId);
+  }
+
+  /** A snapshot read by the relation's encoder; `keyId`: the id is `id` + the key JSON. */
+  private snapshotRead(
+    enc: RelationEncoder, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, id: string, keyId: boolean, nowUs: bigint,
+    snapshotTxId: number | null,
+  ): SinkRecord {
     const key = enc.keyJson(row);
     const after = enc.rowJson(row);
     const k = this.snapKey;
@@ -75,10 +104,21 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
         `,"source":${this.sourceHead}${ms},"snapshot":"${marker}","db":${this.dbJson},"sequence":"[null,\\"${lsn}\\"]",` +
         `"ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},` +
         `"txId":${snapshotTxId === null ? 'null' : snapshotTxId},"lsn":${lsn}${SOURCE_TAIL}r${this.timeTail(nowUs)}`;
+      this.snapSourceBytes = Buffer.from(this.snapSource, 'utf8');
       this.snapKey = { encoder: enc, marker, nowUs, lsn: snapshotLsn, txId: snapshotTxId };
     }
-    const value = '{"before":null,"after":' + after + this.snapSource;
-    return { topic: enc.topic, key: key === null ? null : Buffer.from(key, 'utf8'), value: Buffer.from(value, 'utf8'), headers: OP_HEADERS.r, id };
+    // '{"before":null,"after":' + after + snapSource, with the source block's bytes copied
+    // instead of encoded per row (it is most of the value).
+    const afterBytes = Buffer.byteLength(after, 'utf8');
+    const source = this.snapSourceBytes;
+    const value = Buffer.allocUnsafe(SNAPSHOT_VALUE_HEAD.length + afterBytes + source.length);
+    SNAPSHOT_VALUE_HEAD.copy(value, 0);
+    value.write(after, SNAPSHOT_VALUE_HEAD.length, afterBytes, 'utf8');
+    source.copy(value, SNAPSHOT_VALUE_HEAD.length + afterBytes);
+    return {
+      topic: enc.topic, key: key === null ? null : Buffer.from(key, 'utf8'), value, headers: OP_HEADERS.r,
+      id: keyId ? id + (key ?? '') : id,
+    };
   }
 
   /** An insert, or an update without an old row; null when the row needs the generic path. */
