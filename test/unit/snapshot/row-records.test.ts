@@ -6,7 +6,7 @@
  * last tick(): over many types and text forms, keyed and keyless tables, interleaved tables and
  * markers, and with options that take the generic builder.
  */
-import type { EnvelopeConfig } from '../../../config/types';
+import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import { EnvelopeBuilder, type EnvelopeContext, type SnapshotMarker } from '../../../connector/envelope/builder';
 import { createEnvelopeBuilder, FastEnvelopeBuilder } from '../../../connector/envelope/fast';
 import { UNCHANGED_TOAST, type Column, type Relation } from '../../../connector/model/change';
@@ -75,7 +75,7 @@ function expected(generic: EnvelopeBuilder, table: SnapshotTable, row: readonly 
   return bytes({ ...record, id: `1/2A3B4C5D:r:${table.relation.schema}.${table.relation.table}:${suffix}` });
 }
 
-function compare(options: Partial<EnvelopeConfig>, fastExpected: boolean): void {
+function compare(options: Partial<EnvelopeOptions>, fastExpected: boolean): void {
   const ctx: EnvelopeContext = { ...CTX, options: { ...DEFAULT_ENVELOPE, ...options } };
   const builder = createEnvelopeBuilder(ctx);
   expect(builder instanceof FastEnvelopeBuilder).toBe(fastExpected);
