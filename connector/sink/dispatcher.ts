@@ -101,6 +101,16 @@ export class Dispatcher<M = undefined> {
     if (this.buffer.length >= this.batchRecords) this.flush();
   }
 
+  /** push() of one record, without an array around it (the snapshot's per-row step). */
+  pushOne(record: SinkRecord, mark: M): void {
+    if (this.error) throw this.error;
+    const first = this.reserve(1);
+    if (this.buffer.length === 0) this.bufferFirst = first;
+    this.bufferMark = mark;
+    this.buffer.push(record);
+    if (this.buffer.length >= this.batchRecords) this.flush();
+  }
+
   /**
    * Publishes what is buffered, then `records` in one call of their own committed with
    * `checkpoint` (exactly-once: one snapshot chunk is one Kafka transaction).

@@ -14,10 +14,10 @@ import { qualifiedName } from '../source/sql';
 import { displayName } from '../source/tables';
 import { loadTable } from './catalog';
 import { boundarySql, chunkSql, keyChunks, pageChunks, rowsPerPage, type Chunk } from './chunks';
+import { Dispatcher } from '../sink/dispatcher';
 import { SnapshotMarkers } from './markers';
 import { meteredProgress } from './metered-progress';
 import { createProgress, type SnapshotProgress } from './progress';
-import { SnapshotPublisher } from './publisher';
 import { SnapshotReader, type RawRow } from './reader';
 import { SnapshotRecords } from './row-records';
 import { doneRangeOf, SnapshotProgressLedger } from './resume';
@@ -56,7 +56,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
   let failure: ConnectorError | null = null;
   let progress: SnapshotProgress | null = null;
   let queue: WorkQueue | null = null;
-  let publisher: SnapshotPublisher | null = null;
+  let publisher: Dispatcher | null = null;
 
   const fail = (e: unknown): void => {
     if (failure) return;
@@ -124,9 +124,10 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     const prog = meteredProgress(createProgress(options.progress, progressTables, { logger, stream: options.progressStream }), progressTables, options.metrics);
     progress = prog;
 
-    const pub = new SnapshotPublisher(options.sink, {
-      batchRecords: options.batchRecords ?? 500, maxInFlightRecords: options.maxInFlightRecords, onError: fail,
-      onAcked: options.metrics ? (n) => options.metrics!.acked(n) : undefined,
+    const pub = new Dispatcher({
+      sink: options.sink, batchRecords: options.batchRecords ?? 500, maxUnacked: options.maxInFlightRecords, onError: fail,
+      onAcked: options.metrics ? (_first, n) => options.metrics!.acked(n) : undefined,
+      failure: { code: 'SNAPSHOT', message: 'publishing snapshot records failed' },
     });
     publisher = pub;
     const eos = options.exactlyOnce;
@@ -139,7 +140,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     const settle = (unit: ChunkUnit): void => {
       if (!ledger || unit.published || !unit.readDone || unit.emitted !== unit.read) return;
       unit.published = true;
-      pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, doneRangeOf(unit.chunk)) });
+      pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, doneRangeOf(unit.chunk)) }, undefined);
       unit.records = [];
     };
     const records = new SnapshotRecords(options.builder, options.consistentPoint, snapshotTxId, tables);
@@ -150,7 +151,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
         p.unit.emitted++;
         settle(p.unit);
       } else {
-        pub.push(out);
+        pub.pushOne(out, undefined);
       }
     });
 
@@ -166,7 +167,9 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
           check();
           // A loop: every waiting reader wakes when room frees up, and another may fill it first.
           if (pub.full) {
-            while (pub.full) await pub.waitForRoom();
+            while (pub.full) {
+              if (!(await pub.waitForRoom())) throw failure ?? pub.failure ?? new ConnectorError('SNAPSHOT', 'snapshot stopped');
+            }
             records.tick();
           }
           if (unit) unit.read++;
@@ -213,7 +216,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     await Promise.all(readers.map(work));
     check();
     markers.finish();
-    await pub.flush().catch(fail);
+    await pub.settle().catch(fail);
     check();
     await Promise.all(readers.map((r) => r.commit()));
     const result: SnapshotResult = { tables: tables.length, rows: markers.count, durationMs: Date.now() - started };

@@ -54,6 +54,22 @@ describe('Dispatcher', () => {
     expect(d.unacked).toBe(0);
   });
 
+  it('publishes a partial batch when waiting for room, so a bound below the batch size cannot stall', async () => {
+    const sink = manualSink();
+    const d = dispatcher(sink, { batchRecords: 500, maxUnacked: 3 });
+    for (let i = 0; i < 3; i++) d.pushOne(rec(i), undefined);
+    expect(sink.calls.map(ids)).toEqual([['r0', 'r1', 'r2']]);
+    d.pushOne(rec(3), undefined);
+    const room = d.waitForRoom();
+    expect(sink.calls.map(ids)).toEqual([['r0', 'r1', 'r2'], ['r3']]);
+    sink.calls[0]!.ack();
+    await expect(room).resolves.toBe(true);
+    const settled = d.settle();
+    sink.calls[1]!.ack();
+    await settled;
+    expect(d.acked).toBe(4);
+  });
+
   it('numbers records with the given reserve, across batches and held records', async () => {
     const sink = manualSink();
     let next = 100;
