@@ -7,7 +7,7 @@
  * watermark), so the figure is commit -> ack plus the consumer's fetch round trip: an upper bound.
  * The first second is warm-up and not counted. Beside it, walcast's own view: its
  * walcast_behind_source_seconds histogram (commit time of a batch's newest change to the broker
- * ack of that batch), read from its /metrics at the end, as bucket bounds.
+ * ack of that batch), read from its /metrics at the end, as bucket bounds, and its event-loop delay.
  */
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import type { Client } from 'pg';
@@ -51,15 +51,26 @@ async function paced(clients: readonly Client[], total: number, rate: number): P
   return total / ((performance.now() - t0) / 1000);
 }
 
-/** walcast's commit -> ack histogram from its /metrics, as '<= bound ms' per quantile. */
-async function ackHistogram(port: number): Promise<{ p50: string; p90: string; p99: string }> {
-  const none = { p50: '-', p90: '-', p99: '-' };
+interface OwnView { readonly p50: string; readonly p90: string; readonly p99: string; readonly loopLag: string }
+
+/**
+ * walcast's commit -> ack histogram from its /metrics, as '<= bound ms' per quantile, and its
+ * event-loop delay (prom-client's default metrics: p99 and max since start, ms).
+ */
+async function ownView(port: number): Promise<OwnView> {
+  const none: OwnView = { p50: '-', p90: '-', p99: '-', loopLag: 'not read' };
   try {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    const h = readHistogram(await res.text(), 'walcast_behind_source_seconds');
-    if (h === null) return none;
+    const text = await res.text();
+    const ms = (name: string): string => {
+      const m = new RegExp(`^walcast_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return m ? (Number(m[1]) * 1000).toFixed(1) : '-';
+    };
+    const loopLag = `p99 ${ms('p99')} ms, max ${ms('max')} ms`;
+    const h = readHistogram(text, 'walcast_behind_source_seconds');
+    if (h === null) return { ...none, loopLag };
     const at = (q: number): string => `<= ${Math.round(quantileBound(h, q) * 1000)}`;
-    return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), loopLag };
   } catch {
     return none;
   }
@@ -109,7 +120,7 @@ export const latency: Scenario = {
       const cpu = (walcast.cpuSeconds() ?? NaN) - (cpu0 ?? NaN);
       const wall = (performance.now() - t0) / 1000;
       await stream.close();
-      const own = await ackHistogram(port);
+      const own = await ownView(port);
       const sorted = latenciesMs.sort((a, b) => a - b);
       const p = (q: number): number => Math.round(percentile(sorted, q) * 10) / 10;
       return [{
@@ -123,7 +134,7 @@ export const latency: Scenario = {
         notes: [
           `latency = time the bench's consumer read the record - its commit time (source.ts_us); records of the first ${WARMUP_SECONDS} s not counted (${sorted.length.toLocaleString('en-US')} counted).`,
           'A record is readable only once the broker acked it (acks=-1), so this is commit -> ack plus one consumer fetch: an upper bound of commit -> ack.',
-          "walcast's own: walcast_behind_source_seconds from its /metrics after the load (warm-up included): per acknowledged batch, the commit time of its newest change to the ack; '<= X' is the bucket the quantile fell in.",
+          `walcast's own: walcast_behind_source_seconds from its /metrics after the load (warm-up included): per acknowledged batch, the commit time of its newest change to the ack; '<= X' is the bucket the quantile fell in. walcast's event-loop delay over its run: ${own.loopLag}.`,
           `load: ${CONNECTIONS} connections, one INSERT per transaction, each due at its slot of the schedule; the bench, PostgreSQL, the broker and walcast share the 2 cores.`,
         ],
       }];
