@@ -27,7 +27,7 @@ export interface KafkaTopicStoreOptions {
   readonly topic: string;
   /** The key: the connector name. */
   readonly name: string;
-  /** How long the first read may take (topic creation, reading). Default 60 s. */
+  /** How long the first read may go without progress. Default 60 s. */
   readonly readTimeoutMs?: number;
   /** Exactly-once: the sink's transactional.id, fenced before the first read. */
   readonly transactionalId?: string;

@@ -26,6 +26,7 @@ export interface CommittedRecord {
   readonly offset: bigint;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  readonly headers: ReadonlyArray<readonly [Buffer | null, Buffer | null]>;
 }
 
 export interface AbortedTransaction {
@@ -53,38 +54,48 @@ export function committedRecords(batches: readonly RecordsBatch[], aborted: read
     }
     if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && aborting.has(batch.producerId)) continue;
     for (const r of batch.records) {
-      out.push({ offset: batch.firstOffset + BigInt(r.offsetDelta), key: r.key, value: r.value });
+      out.push({ offset: batch.firstOffset + BigInt(r.offsetDelta), key: r.key, value: r.value, headers: r.headers });
     }
   }
   return out;
 }
 
+export interface ReadCommittedOptions {
+  /** Exclusive end offset; default: the partition's last stable offset as of the call. */
+  readonly end?: bigint;
+  /** Fails the read when it made no progress for this long. */
+  readonly stallMs: number;
+}
+
 /**
- * Every committed record of `topic` partition `partition` from its log start up to its last
- * stable offset as of the call. `onRecord` sees them in offset order.
+ * Every committed record of `topic` partition `partition` from its log start up to `end`.
+ * `onRecord` sees them in offset order; a returned promise is awaited before the next record.
+ * Resolves with the number of records delivered.
  */
 export async function readCommitted(
   client: AdminOptions,
   topic: string,
   partition: number,
-  onRecord: (r: CommittedRecord) => void,
-  timeoutMs: number,
-): Promise<void> {
+  onRecord: (r: CommittedRecord) => void | Promise<void>,
+  options: ReadCommittedOptions,
+): Promise<number> {
   const consumer = new Consumer({
     ...client,
     // Never joins: fetch() and listOffsets() need no group membership.
     groupId: `walcast-committed-reader-${process.pid}-${Date.now()}`,
     autocommit: false,
   });
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + options.stallMs;
+  let delivered = 0;
   try {
     const partitions = { [topic]: [partition] };
     const start = (await consumer.listOffsets({ topics: [topic], partitions, timestamp: ListOffsetTimestamps.EARLIEST })).get(topic)?.[partition] ?? 0n;
     // LATEST under read_committed is the last stable offset: nothing of an open transaction.
-    const end = (await consumer.listOffsets({ topics: [topic], partitions, isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(topic)?.[partition] ?? 0n;
+    const end = options.end
+      ?? (await consumer.listOffsets({ topics: [topic], partitions, isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(topic)?.[partition] ?? 0n;
     let next = start;
     while (next < end) {
-      if (Date.now() > deadline) throw new Error(`did not reach offset ${end} of ${topic}/${partition} within ${timeoutMs} ms (at ${next})`);
+      if (Date.now() > deadline) throw new Error(`no progress for ${options.stallMs} ms at offset ${next} of ${topic}/${partition} (end ${end})`);
       const metadata = await consumer.metadata({ topics: [topic], forceUpdate: next !== start });
       const t = metadata.topics.get(topic);
       const leader = t?.partitions[partition]?.leader;
@@ -99,10 +110,19 @@ export async function readCommitted(
       });
       const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
       const batches = p?.records ?? [];
-      for (const r of committedRecords(batches, p?.abortedTransactions ?? [])) if (r.offset >= next && r.offset < end) onRecord(r);
+      for (const r of committedRecords(batches, p?.abortedTransactions ?? [])) {
+        if (r.offset < next || r.offset >= end) continue;
+        delivered++;
+        const pending = onRecord(r);
+        if (pending) await pending;
+      }
       const lastBatch = batches[batches.length - 1];
-      if (lastBatch) next = lastBatch.firstOffset + BigInt(lastBatch.lastOffsetDelta) + 1n;
+      if (lastBatch) {
+        next = lastBatch.firstOffset + BigInt(lastBatch.lastOffsetDelta) + 1n;
+        deadline = Date.now() + options.stallMs;
+      }
     }
+    return delivered;
   } finally {
     await consumer.close(true).catch(() => undefined);
   }
@@ -116,6 +136,6 @@ export async function readLastValue(client: AdminOptions, topic: string, key: st
   let last: Buffer | null = null;
   await readCommitted(client, topic, 0, (r) => {
     if (r.key?.toString('utf8') === key) last = r.value && r.value.length > 0 ? r.value : null;
-  }, timeoutMs);
+  }, { stallMs: timeoutMs });
   return last;
 }

@@ -5,18 +5,21 @@
  * `readTopicUpTo` delivers every committed record below those ends in offset order per
  * partition and stops.
  *
- * It consumes with a throwaway consumer group (nothing is committed; every read starts at the
- * earliest offset). A partition is done when the stream's next fetch offset (which moves past
- * control records and compacted-away offsets too, unlike the offsets of delivered records)
- * reached its end; so a partition whose last offsets are transaction markers, or that compaction
- * emptied, still finishes. Records appended after the end are skipped.
+ * Each partition is read with committed-reader.ts (fetch, filtered the way Kafka's Java
+ * read_committed consumer filters): the library's read_committed stream lets the first of two
+ * aborted transactions through, and a record of an aborted transaction would add a key the
+ * topic never committed (a spurious delete) or take away one it holds (a missed delete). A partition is done when the next
+ * fetch offset (past control records and compacted-away offsets too) reached its end, so a
+ * partition whose last offsets are transaction markers, or that compaction emptied, still
+ * finishes. Records appended after the end are skipped.
  */
 import { randomUUID } from 'node:crypto';
-import { Consumer, FetchIsolationLevels, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { describeError } from './client-errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions } from './client-options';
+import { readCommitted, type CommittedRecord } from './committed-reader';
 
 export interface TopicRecord {
   readonly partition: number;
@@ -67,79 +70,29 @@ export interface ReadTopicOptions {
   readonly stallMs?: number;
 }
 
-function opHeader(m: Message<Buffer, Buffer, Buffer, Buffer>): string | null {
-  for (const [k, v] of m.headers) if (k?.toString() === 'op') return v ? v.toString() : null;
+function opHeader(headers: CommittedRecord['headers']): string | null {
+  for (const [k, v] of headers) if (k?.toString() === 'op') return v ? v.toString() : null;
   return null;
 }
 
 /** Reads `topic` up to `ends`; resolves with the number of records delivered. */
 export async function readTopicUpTo(options: ReadTopicOptions): Promise<number> {
-  const { topic, ends } = options;
-  const wanted = ends.flatMap((end, partition) => (end > 0n ? [{ key: `${topic}:${partition}`, end }] : []));
-  if (wanted.length === 0) return 0;
-  const consumer = newConsumer(options.kafka, 'key-reader');
+  const { topic, ends, kafka } = options;
+  const client = { ...clientOptions(kafka, DEFAULT_KAFKA_RETRY), clientId: `${kafka.clientId}-key-reader` };
+  let delivered = 0;
   try {
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
-    try {
-      return await new Promise<number>((resolve, reject) => {
-        let delivered = 0;
-        let busy = false;
-        let settled = false;
-        let progress = '';
-        const stallMs = options.stallMs ?? 60_000;
-        const finish = (error: unknown): void => {
-          if (settled) return;
-          settled = true;
-          clearInterval(watchdog);
-          if (error === null) resolve(delivered); else reject(error);
-        };
-        const reached = (): boolean => wanted.every((w) => (stream.offsetsToFetch.get(w.key) ?? -1n) >= w.end);
-        const check = (): void => {
-          if (!settled && !busy && stream.readableLength === 0 && reached()) finish(null);
-        };
-        let lastMove = Date.now();
-        const watchdog = setInterval(() => {
-          const now = wanted.map((w) => String(stream.offsetsToFetch.get(w.key) ?? -1n)).join(',');
-          if (now !== progress || busy) { progress = now; lastMove = Date.now(); return; }
-          if (Date.now() - lastMove > stallMs) {
-            finish(new Error(`no progress for ${stallMs} ms at offsets ${now} (ends ${ends.join(',')})`));
-          }
-        }, Math.min(1000, stallMs));
-        stream.on('data', (m: Message<Buffer, Buffer, Buffer, Buffer>) => {
-          if (settled) return;
-          const end = ends[m.partition];
-          if (end === undefined || m.offset >= end) return;
-          delivered++;
-          let pending: void | Promise<void>;
-          try {
-            pending = options.onRecord({
-              partition: m.partition, offset: m.offset,
-              key: m.key && m.key.length > 0 ? m.key : null,
-              value: m.value && m.value.length > 0 ? m.value : null,
-              op: opHeader(m),
-            });
-          } catch (e) {
-            finish(e);
-            return;
-          }
-          if (pending instanceof Promise) {
-            busy = true;
-            stream.pause();
-            pending.then(() => { busy = false; if (!settled) stream.resume(); check(); }, finish);
-          }
-        });
-        stream.on('fetch', check);
-        stream.on('offsets', check);
-        stream.on('error', finish);
-        check();
-      });
-    } finally {
-      await stream.close().catch(() => undefined);
+    for (const [partition, end] of ends.entries()) {
+      if (end <= 0n) continue;
+      delivered += await readCommitted(client, topic, partition, (r) => options.onRecord({
+        partition, offset: r.offset,
+        key: r.key && r.key.length > 0 ? r.key : null,
+        value: r.value && r.value.length > 0 ? r.value : null,
+        op: opHeader(r.headers),
+      }), { end, stallMs: options.stallMs ?? 60_000 });
     }
+    return delivered;
   } catch (e) {
     if (e instanceof ConnectorError) throw e;
     throw new ConnectorError('SINK_CONNECT', `cannot read topic "${topic}": ${describeError(e)}`, { cause: e, context: { topic } });
-  } finally {
-    await consumer.close(true).catch(() => undefined);
   }
 }

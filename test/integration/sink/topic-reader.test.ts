@@ -66,3 +66,31 @@ test('reads every committed record below the ends, then stops', async () => {
     await sink.stop();
   }
 });
+
+test('delivers no record of two aborted transactions of one producer in a row (the library stream lets the first through)', async () => {
+  const config = kafkaConfig(kafka.info.bootstrap, { partitions: 1 });
+  const topic = uniqueName('aborts').replace(/_/g, '-');
+  const sink = createKafkaSink(config, { logger: createMemoryLogger() });
+  await sink.start();
+  const producer = new Producer<Buffer, Buffer, string, string>({
+    clientId: 'walcast-it-tx2', bootstrapBrokers: [...config.brokers], idempotent: true, transactionalId: uniqueName('tx'), retries: 3,
+  });
+  try {
+    await sink.ensureTopics([topic]);
+    await sink.publish([{ topic, id: 'c0', key: Buffer.from('{"id":0}'), value: Buffer.from('{"n":0}'), headers: { op: 'c' } }]);
+    for (const round of [1, 2]) {
+      const tx = await producer.beginTransaction();
+      await tx.send({ messages: [{ topic, partition: 0, key: Buffer.from(`aborted-${round}`), value: Buffer.from('x') }] });
+      await tx.abort();
+    }
+    await sink.publish([{ topic, id: 'c1', key: Buffer.from('{"id":1}'), value: Buffer.from('{"n":1}'), headers: { op: 'c' } }]);
+    const ends = (await topicEnds(config, [topic])).get(topic)!;
+    const got: TopicRecord[] = [];
+    const n = await readTopicUpTo({ kafka: config, topic, ends, onRecord: (r) => { got.push(r); }, stallMs: 20_000 });
+    expect(got.map((r) => r.key?.toString())).toEqual(['{"id":0}', '{"id":1}']);
+    expect(n).toBe(2);
+  } finally {
+    await producer.close().catch(() => undefined);
+    await sink.stop();
+  }
+});
