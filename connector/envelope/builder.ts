@@ -249,6 +249,19 @@ export class EnvelopeBuilder {
   }
 
   /**
+   * snapshotRecord with the id `idPrefix` + the record key's text ('' without key columns): the
+   * snapshotter's `<point>:r:<schema>.<table>:<key>` id. The fast builder writes it from the key
+   * JSON it already has.
+   */
+  snapshotRecordKeyId(
+    relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, idPrefix: string, nowUs: bigint,
+    snapshotTxId: number | null,
+  ): SinkRecord {
+    const record = this.snapshotRecord(relation, row, marker, snapshotLsn, '', nowUs, snapshotTxId);
+    return { ...record, id: idPrefix + (record.key?.toString('utf8') ?? '') };
+  }
+
+  /**
    * A delete for a row the table no longer has, known only by `key` as a topic holds it (the
    * re-snapshot's delete pass): op 'd', `before` from the key (missing-row.ts; null when the key
    * is not a JSON object), source at `lsn` with snapshot "false" and no txId; then a tombstone

@@ -97,11 +97,6 @@ export function isDeleteRecord(r: Pick<TopicRecord, 'value' | 'op'>): boolean {
 }
 
 /** Steps 2-4, after the snapshot's last row was acknowledged. */
-/** Waits for room; rejects with the dispatcher's failure instead of reading on. */
-async function roomOrFailure(out: Dispatcher): Promise<void> {
-  if (!(await out.waitForRoom())) throw out.failure!;
-}
-
 export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMarks): Promise<DeleteMissingResult> {
   const topics = topicsOf(o);
   const after = await topicEnds(o.kafka, topics);
@@ -137,7 +132,7 @@ export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMa
           const key = Buffer.from(r.key); // the record's bytes are a view into a whole fetch response
           out.push(o.builder.missingRowDelete(relation, key, o.lsn, idPrefix + key.toString('utf8'), BigInt(Date.now()) * 1000n), undefined);
           deletes++;
-          return out.full ? roomOrFailure(out) : undefined;
+          return out.full ? out.untilRoom() : undefined;
         },
       });
       await out.settle();

@@ -93,22 +93,24 @@ export class Dispatcher<M = undefined> {
 
   /** Numbers and buffers `records`; a full batch is published. Throws after a failure. */
   push(records: readonly SinkRecord[], mark: M): void {
-    if (this.error) throw this.error;
-    const first = this.reserve(records.length);
-    if (this.buffer.length === 0) this.bufferFirst = first;
-    this.bufferMark = mark;
+    this.admit(records.length, mark);
     for (const r of records) this.buffer.push(r);
     if (this.buffer.length >= this.batchRecords) this.flush();
   }
 
   /** push() of one record, without an array around it (the snapshot's per-row step). */
   pushOne(record: SinkRecord, mark: M): void {
-    if (this.error) throw this.error;
-    const first = this.reserve(1);
-    if (this.buffer.length === 0) this.bufferFirst = first;
-    this.bufferMark = mark;
+    this.admit(1, mark);
     this.buffer.push(record);
     if (this.buffer.length >= this.batchRecords) this.flush();
+  }
+
+  /** Numbers `count` records about to be buffered; throws after a failure. */
+  private admit(count: number, mark: M): void {
+    if (this.error) throw this.error;
+    const first = this.reserve(count);
+    if (this.buffer.length === 0) this.bufferFirst = first;
+    this.bufferMark = mark;
   }
 
   /**
@@ -147,6 +149,11 @@ export class Dispatcher<M = undefined> {
     this.flush();
     if (this.unacked < below) return Promise.resolve(true);
     return new Promise((resolve) => this.waiters.push({ below, resolve }));
+  }
+
+  /** Resolves once there is room (waitForRoom); rejects with the failure instead of false. */
+  async untilRoom(): Promise<void> {
+    if (!(await this.waitForRoom())) throw this.error ?? new ConnectorError(this.options.failure.code, 'stopped while waiting for room to publish');
   }
 
   /** Waiting callers get false (their side is stopping); publishing goes on. */

@@ -1,24 +1,21 @@
 /**
  * The op 'r' record of one snapshot row, id `<consistent point>:r:<schema>.<table>:<key JSON | ctid>`.
  *
- * With the fast envelope builder (the connector's default) the row goes through the same
- * per-relation encoder as streamed inserts, and the id is made from the key JSON text the
- * encoder wrote (no decoding of the key Buffer back); with the generic builder (options the
- * fast path does not cover, e.g. envelope.schemas) through snapshotRecord as before. A keyless
+ * The builder makes the id from the record's key (EnvelopeBuilder.snapshotRecordKeyId; the fast
+ * builder, the connector's default, from the key JSON its per-relation encoder wrote, the same
+ * encoder as for streamed inserts). A keyless
  * table's rows arrive with their ctid in front, which becomes the id and is not a column.
  *
  * The processing time (ts_ms/ts_us/ts_ns) is read once per `tick()` (once per batch of rows a
  * reader delivers), not once per row.
  */
 import type { EnvelopeBuilder, SnapshotMarker } from '../envelope/builder';
-import { FastEnvelopeBuilder } from '../envelope/fast';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { SinkRecord } from '../model/record';
 import type { RawRow } from './reader';
 import type { SnapshotTable } from './types';
 
 export class SnapshotRecords {
-  private readonly fast: FastEnvelopeBuilder | null;
   /** Per table index: `<point>:r:<schema>.<table>:`. */
   private readonly idPrefixes: string[] = [];
   private nowUs = 0n;
@@ -30,7 +27,6 @@ export class SnapshotRecords {
     private readonly txId: number | null,
     tables: readonly SnapshotTable[],
   ) {
-    this.fast = builder instanceof FastEnvelopeBuilder ? builder : null;
     const point = `${formatLsn(consistentPoint)}:r:`;
     for (const t of tables) this.idPrefixes[t.index] = `${point}${t.relation.schema}.${t.relation.table}:`;
     this.tick();
@@ -47,8 +43,6 @@ export class SnapshotRecords {
     if (table.primaryKey.length === 0) {
       return this.builder.snapshotRecord(table.relation, row.slice(1), marker, this.consistentPoint, prefix + (row[0] ?? ''), this.nowUs, this.txId);
     }
-    if (this.fast !== null) return this.fast.snapshotRecordKeyId(table.relation, row, marker, this.consistentPoint, prefix, this.nowUs, this.txId);
-    const record = this.builder.snapshotRecord(table.relation, row, marker, this.consistentPoint, '', this.nowUs, this.txId);
-    return { ...record, id: prefix + (record.key?.toString('utf8') ?? '') };
+    return this.builder.snapshotRecordKeyId(table.relation, row, marker, this.consistentPoint, prefix, this.nowUs, this.txId);
   }
 }

@@ -167,9 +167,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
           check();
           // A loop: every waiting reader wakes when room frees up, and another may fill it first.
           if (pub.full) {
-            while (pub.full) {
-              if (!(await pub.waitForRoom())) throw failure ?? pub.failure ?? new ConnectorError('SNAPSHOT', 'snapshot stopped');
-            }
+            while (pub.full) await pub.untilRoom();
             records.tick();
           }
           if (unit) unit.read++;

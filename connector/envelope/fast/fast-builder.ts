@@ -73,19 +73,15 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
   }
 
   /**
-   * snapshotRecord with the id `idPrefix` + the key's JSON text ('' for a relation without key
-   * columns): the snapshotter's `<point>:r:<table>:<key>` id without decoding the key Buffer back.
-   * Snapshot rows (COPY text) never hold an unchanged TOAST value; one that did takes the
-   * generic path like snapshotRecord's.
+   * The base's snapshotRecordKeyId, with the id made from the key JSON text the encoder wrote
+   * instead of decoding the key Buffer back. Snapshot rows (COPY text) never hold an unchanged
+   * TOAST value; one that did takes the generic path like snapshotRecord's.
    */
-  snapshotRecordKeyId(
+  override snapshotRecordKeyId(
     relation: Relation, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, idPrefix: string, nowUs: bigint,
     snapshotTxId: number | null,
   ): SinkRecord {
-    if (RelationEncoder.hasUnchangedToast(row)) {
-      const record = super.snapshotRecord(relation, row, marker, snapshotLsn, '', nowUs, snapshotTxId);
-      return { ...record, id: idPrefix + (record.key?.toString('utf8') ?? '') };
-    }
+    if (RelationEncoder.hasUnchangedToast(row)) return super.snapshotRecordKeyId(relation, row, marker, snapshotLsn, idPrefix, nowUs, snapshotTxId);
     return this.snapshotRead(this.encoder(relation), row, marker, snapshotLsn, idPrefix, true, nowUs, snapshotTxId);
   }
 

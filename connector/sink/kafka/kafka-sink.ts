@@ -31,8 +31,6 @@ import { FastProducer } from './produce-request';
 import { SendQueue } from './send-queue';
 import { ensureOffsetsTopic, ensureTopicsExist } from './topics';
 
-export { ID_HEADER } from './record-headers';
-
 export interface KafkaSinkDeps {
   readonly logger: Logger;
   /** Backoff for connects and sends (tests inject a fast one). Default ~21 s of retries. */

@@ -18,14 +18,20 @@ let kafka: Awaited<ReturnType<typeof sharedKafka>>;
 beforeAll(async () => { kafka = await sharedKafka(); });
 afterAll(async () => { await kafka?.stop(); });
 
-test('reads every committed record below the ends, then stops', async () => {
-  const config = kafkaConfig(kafka.info.bootstrap, { partitions: 3 });
-  const topic = uniqueName('keys').replace(/_/g, '-');
+/** A started walcast sink, a transactional producer of its own and a fresh topic of `partitions`. */
+async function setup(partitions: number, name: string) {
+  const config = kafkaConfig(kafka.info.bootstrap, { partitions });
+  const topic = uniqueName(name).replace(/_/g, '-');
   const sink = createKafkaSink(config, { logger: createMemoryLogger() });
   await sink.start();
   const producer = new Producer<Buffer, Buffer, string, string>({
-    clientId: 'walcast-it-tx', bootstrapBrokers: [...config.brokers], idempotent: true, transactionalId: uniqueName('tx'), retries: 3,
+    clientId: `walcast-it-${name}`, bootstrapBrokers: [...config.brokers], idempotent: true, transactionalId: uniqueName('tx'), retries: 3,
   });
+  return { config, topic, sink, producer };
+}
+
+test('reads every committed record below the ends, then stops', async () => {
+  const { config, topic, sink, producer } = await setup(3, 'keys');
   try {
     await sink.ensureTopics([topic]);
     // Partitions 0 and 1 get records (1 with tombstones), 2 stays empty.
@@ -68,13 +74,7 @@ test('reads every committed record below the ends, then stops', async () => {
 });
 
 test('delivers no record of two aborted transactions of one producer in a row (the library stream lets the first through)', async () => {
-  const config = kafkaConfig(kafka.info.bootstrap, { partitions: 1 });
-  const topic = uniqueName('aborts').replace(/_/g, '-');
-  const sink = createKafkaSink(config, { logger: createMemoryLogger() });
-  await sink.start();
-  const producer = new Producer<Buffer, Buffer, string, string>({
-    clientId: 'walcast-it-tx2', bootstrapBrokers: [...config.brokers], idempotent: true, transactionalId: uniqueName('tx'), retries: 3,
-  });
+  const { config, topic, sink, producer } = await setup(1, 'aborts');
   try {
     await sink.ensureTopics([topic]);
     await sink.publish([{ topic, id: 'c0', key: Buffer.from('{"id":0}'), value: Buffer.from('{"n":0}'), headers: { op: 'c' } }]);
