@@ -23,9 +23,13 @@ const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
 /**
  * Node flags for the walcast children: the V8 heap sizing the bin, the image and scripts/walcast.sh
  * use (connector/cli/memory-flags.ts; WALCAST_BENCH_DEFAULT_HEAP=1 leaves V8's defaults, to
- * compare); bench --profile adds --cpu-prof.
+ * compare); WALCAST_BENCH_NODE_FLAGS adds flags after them (a later V8 flag wins, so
+ * `--max-semi-space-size=16` there tries another young generation); bench --profile adds --cpu-prof.
  */
-const nodeFlags: string[] = process.env.WALCAST_BENCH_DEFAULT_HEAP === '1' ? [] : [...MEMORY_FLAGS];
+const nodeFlags: string[] = [
+  ...(process.env.WALCAST_BENCH_DEFAULT_HEAP === '1' ? [] : [...MEMORY_FLAGS]),
+  ...(process.env.WALCAST_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
+];
 
 /** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
 export function profileWalcastInto(dir: string): void {

@@ -32,6 +32,11 @@ export type JsonObject = { readonly [k: string]: JsonValue };
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Whether JSON.stringify writes `s` as '"' + s + '"' (nothing in it to escape). */
+export function quotesVerbatim(s: string): boolean {
+  return !NEEDS_ESCAPE.test(s);
+}
+
 /** Quotes a string exactly as JSON.stringify does. */
 export function quoteJson(s: string): string {
   // Short clean strings (the common case: column values, names) skip the native call.

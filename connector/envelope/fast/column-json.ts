@@ -11,6 +11,7 @@ import { Oid } from '../values';
 import { numericScale } from '../values/numeric';
 import { precisionOf } from '../values/temporal';
 import { quoteJson, toJson } from '../json';
+import type { ByteSlab } from './byte-slab';
 
 /** Converts one non-null text-form value to JSON text. */
 export type ColumnJson = (text: string) => string;
@@ -51,47 +52,101 @@ const STRING_TYPES: ReadonlySet<number> = new Set([
  * ZonedTimestamp string Debezium writes: `2024-02-29T13:14:15.123000Z`, the fraction padded to
  * the column's precision (6 unconstrained, none for p = 0). Other offsets, BC dates, infinity
  * and years beyond 9999 go to the generic converter.
+ *
+ * utcFractionDigits checks the form `[1-9]ddd-dd-dd dd:dd:dd(.d{1,6})?+00` and returns how many
+ * fraction digits it has, or -1 when the text has another form.
  */
-const TSTZ_UTC = /^([1-9]\d{3}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+const DIGIT_AT: readonly number[] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+export function utcFractionDigits(text: string): number {
+  const n = text.length;
+  if (n < 22 || n > 29 || n === 23) return -1;
+  if (text.charCodeAt(n - 3) !== 0x2b || text.charCodeAt(n - 2) !== 0x30 || text.charCodeAt(n - 1) !== 0x30) return -1;
+  if (text.charCodeAt(0) === 0x30) return -1;
+  for (let i = 0; i < DIGIT_AT.length; i++) if (!isDigit(text.charCodeAt(DIGIT_AT[i]!))) return -1;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x20 || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return -1;
+  if (n === 22) return 0;
+  if (text.charCodeAt(19) !== 0x2e) return -1;
+  for (let i = 20; i < n - 3; i++) if (!isDigit(text.charCodeAt(i))) return -1;
+  return n - 23;
+}
+
+/** The ZonedTimestamp JSON string of a text utcFractionDigits accepted with `digits` fraction digits. */
+function utcTimestampJson(text: string, digits: number, width: number): string {
+  // As the generic converter: the fraction padded (never cut) to the precision, dropped for p = 0.
+  const fraction = width === 0 ? '' : '.' + (digits === 0 ? '' : text.slice(20, 20 + digits)).padEnd(width, '0');
+  return '"' + text.slice(0, 10) + 'T' + text.slice(11, 19) + fraction + 'Z"';
+}
+
+/** utcTimestampJson's bytes, written into `out` without a string. */
+export function writeUtcTimestamp(text: string, digits: number, width: number, out: ByteSlab): void {
+  out.byte(0x22);
+  out.ascii(text, 0, 10);
+  out.byte(0x54); // T
+  out.ascii(text, 11, 19);
+  if (width !== 0) {
+    out.byte(0x2e);
+    if (digits > 0) out.ascii(text, 20, 20 + digits);
+    for (let i = digits; i < width; i++) out.byte(0x30);
+  }
+  out.byte(0x5a); // Z
+  out.byte(0x22);
+}
 
 function timestampTzJson(typeMod: number, fallback: ColumnJson): ColumnJson {
-  // As the generic converter: the fraction padded (never cut) to the precision, dropped for p = 0.
   const width = precisionOf(typeMod);
   return (text) => {
-    const m = TSTZ_UTC.exec(text);
-    if (m === null) return fallback(text);
-    const fraction = width === 0 ? '' : '.' + (m[3] ?? '').padEnd(width, '0');
-    return '"' + m[1] + 'T' + m[2] + fraction + 'Z"';
+    const digits = utcFractionDigits(text);
+    return digits < 0 ? fallback(text) : utcTimestampJson(text, digits, width);
   };
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** Scratch for base64Digits: a safe integer takes at most 7 bytes, so 12 base64 characters. */
+const B64_OUT = new Uint8Array(12);
+const B64_BYTES = new Array<number>(8);
+
 /**
  * Base64 of Java's BigInteger.toByteArray() for a safe integer: minimal big-endian two's
- * complement (what the generic twosComplementBase64 computes with bigint arithmetic).
+ * complement (what the generic twosComplementBase64 computes with bigint arithmetic), as ASCII
+ * codes in B64_OUT; returns how many.
  */
-export function smallTwosComplementBase64(v: number): string {
+function base64Digits(v: number): number {
   // Bytes, least significant first, until the rest is pure sign extension and the sign bit agrees.
-  const bytes: number[] = [];
+  const bytes = B64_BYTES;
+  let n = 0;
   let rest = v;
   for (;;) {
     const low = ((rest % 256) + 256) % 256;
-    bytes.push(low);
+    bytes[n++] = low;
     rest = (rest - low) / 256;
     if ((rest === 0 && low < 0x80) || (rest === -1 && low >= 0x80)) break;
   }
-  let out = '';
-  const n = bytes.length;
+  let o = 0;
   for (let i = n - 1; i >= 0; i -= 3) {
     const b0 = bytes[i]!;
     const b1 = i >= 1 ? bytes[i - 1]! : 0;
     const b2 = i >= 2 ? bytes[i - 2]! : 0;
-    out += B64[b0 >> 2]! + B64[((b0 & 3) << 4) | (b1 >> 4)]!;
-    out += i >= 1 ? B64[((b1 & 15) << 2) | (b2 >> 6)]! : '=';
-    out += i >= 2 ? B64[b2 & 63]! : '=';
+    B64_OUT[o++] = B64.charCodeAt(b0 >> 2);
+    B64_OUT[o++] = B64.charCodeAt(((b0 & 3) << 4) | (b1 >> 4));
+    B64_OUT[o++] = i >= 1 ? B64.charCodeAt(((b1 & 15) << 2) | (b2 >> 6)) : 0x3d;
+    B64_OUT[o++] = i >= 2 ? B64.charCodeAt(b2 & 63) : 0x3d;
   }
-  return out;
+  return o;
+}
+
+/** base64Digits as a string. */
+export function smallTwosComplementBase64(v: number): string {
+  return String.fromCharCode(...B64_OUT.subarray(0, base64Digits(v)));
+}
+
+/** The JSON string of smallTwosComplementBase64(v), written into `out`. */
+export function writeSmallTwosComplementBase64(v: number, out: ByteSlab): void {
+  out.byte(0x22);
+  out.prefix(B64_OUT, base64Digits(v));
+  out.byte(0x22);
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
@@ -103,37 +158,83 @@ const UNSCALED_LIMIT = 1e15;
  * base64 two's complement. Fast for plain decimal text (`-?\d+(\.\d+)?`) with at most `scale`
  * fraction digits whose unscaled value stays below 10^15 (exact as a JS number); anything else
  * (NaN, exponents, more fraction digits, larger values) goes to the generic converter.
+ *
+ * preciseUnscaled returns that unscaled value, or NaN for text the generic converter must take.
  */
+export function preciseUnscaled(text: string, scale: number): number {
+  const n = text.length;
+  let i = 0;
+  const negative = n > 0 && text.charCodeAt(0) === 0x2d;
+  if (negative) i = 1;
+  let v = 0;
+  let intDigits = 0;
+  let fracDigits = -1; // -1: no '.' seen
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      v = v * 10 + (c - 0x30);
+      if (v >= UNSCALED_LIMIT) return NaN;
+      if (fracDigits < 0) intDigits++;
+      else fracDigits++;
+    } else if (c === 0x2e && fracDigits < 0 && intDigits > 0) {
+      fracDigits = 0;
+    } else {
+      return NaN;
+    }
+  }
+  if (intDigits === 0 || fracDigits === 0) return NaN;
+  const frac = fracDigits < 0 ? 0 : fracDigits;
+  if (frac > scale) return NaN;
+  const unscaled = v * POW10[scale - frac]!;
+  if (unscaled >= UNSCALED_LIMIT) return NaN;
+  return negative && unscaled !== 0 ? -unscaled : unscaled;
+}
+
 function preciseNumericJson(scale: number, fallback: ColumnJson): ColumnJson {
   return (text) => {
-    const n = text.length;
-    let i = 0;
-    const negative = n > 0 && text.charCodeAt(0) === 0x2d;
-    if (negative) i = 1;
-    let v = 0;
-    let intDigits = 0;
-    let fracDigits = -1; // -1: no '.' seen
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x30 && c <= 0x39) {
-        v = v * 10 + (c - 0x30);
-        if (v >= UNSCALED_LIMIT) return fallback(text);
-        if (fracDigits < 0) intDigits++;
-        else fracDigits++;
-      } else if (c === 0x2e && fracDigits < 0 && intDigits > 0) {
-        fracDigits = 0;
-      } else {
-        return fallback(text);
-      }
-    }
-    if (intDigits === 0 || fracDigits === 0) return fallback(text);
-    const frac = fracDigits < 0 ? 0 : fracDigits;
-    if (frac > scale) return fallback(text);
-    const unscaled = v * POW10[scale - frac]!;
-    if (unscaled >= UNSCALED_LIMIT) return fallback(text);
-    return '"' + smallTwosComplementBase64(negative && unscaled !== 0 ? -unscaled : unscaled) + '"';
+    const unscaled = preciseUnscaled(text, scale);
+    return Number.isNaN(unscaled) ? fallback(text) : '"' + smallTwosComplementBase64(unscaled) + '"';
   };
 }
+
+/**
+ * How the relation encoder writes a value of the column straight into its output bytes: `quote`,
+ * the text as a JSON string (the converter is the identity); `int` and `bigint`, the text itself
+ * when canonical (CANONICAL_INT, CANONICAL_BIGINT); `utc`, writeUtcTimestamp for text
+ * utcFractionDigits accepts; `precise`, writeSmallTwosComplementBase64 for text preciseUnscaled
+ * accepts; `json`, the JSON text columnJson returns. Each is columnJson's output for the same
+ * column, byte for byte, and anything a kind does not accept goes to columnJson.
+ */
+export type ColumnKind =
+  | { readonly kind: 'quote' | 'int' | 'bigint' | 'json' }
+  | { readonly kind: 'utc'; readonly width: number }
+  | { readonly kind: 'precise'; readonly scale: number };
+
+export function columnKind(typeOid: number, typeMod: number, options: ValueOptions): ColumnKind {
+  switch (typeOid) {
+    case Oid.int2:
+    case Oid.int4:
+    case Oid.oid:
+    case Oid.xid:
+    case Oid.cid:
+      return { kind: 'int' };
+    case Oid.int8:
+    case Oid.xid8:
+      return { kind: 'bigint' };
+    case Oid.timestamptz:
+      return { kind: 'utc', width: precisionOf(typeMod) };
+    case Oid.numeric: {
+      if (options.decimalHandling === 'string') return { kind: 'quote' };
+      const scale = numericScale(typeMod);
+      if (options.decimalHandling === 'precise' && scale !== null && scale >= 0 && scale <= 15) return { kind: 'precise', scale };
+      return { kind: 'json' };
+    }
+    default:
+      return { kind: STRING_TYPES.has(typeOid) ? 'quote' : 'json' };
+  }
+}
+
+export { CANONICAL_INT, CANONICAL_BIGINT };
 
 /**
  * The writer for a column whose generic converter is `convert` (makeConverter of the same type,

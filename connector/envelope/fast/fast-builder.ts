@@ -6,15 +6,17 @@
  * truncates, logical messages). Output is byte-identical to the generic builder's: the unit test
  * test/unit/envelope/fast-encoder.test.ts and the Debezium comparison suite hold it to that.
  *
- * Per record it does no BigInt arithmetic and builds no intermediate JSON value: the `source`
- * block's transaction-constant parts are written once per transaction and relation, the
- * processing-time tail once per clock tick, and the value is one string turned into one Buffer.
+ * Per record it does no BigInt arithmetic and builds no intermediate JSON value or string: the
+ * `source` block's transaction-constant parts are encoded once per transaction and relation, the
+ * processing-time tail once per clock tick, and key and value are written as bytes into a
+ * ByteSlab and handed out as views of it.
  */
 import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../../model/change';
 import type { Lsn } from '../../protocol/lsn';
 import { formatLsn } from '../../protocol/lsn';
 import type { SinkRecord } from '../../model/record';
 import { EnvelopeBuilder, OP_HEADERS, type SnapshotMarker, type TxContext } from '../builder';
+import { ByteSlab } from './byte-slab';
 import { RelationEncoder } from './relation-encoder';
 
 
@@ -26,16 +28,21 @@ function timeTriple(us: bigint): readonly [string, string, string] {
   return [(us / 1000n).toString(), text, (us * 1000n).toString()];
 }
 
-/** The source block around its per-event LSN: head + lsn + mid + lsn + tail. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The source block around its per-event LSN, as UTF-8: head + lsn + mid + lsn + tail. */
 interface SourceParts {
-  readonly head: string;
-  readonly mid: string;
+  readonly head: Buffer;
+  readonly mid: Buffer;
 }
 
-/** The bytes every snapshot read's value starts with. */
-const SNAPSHOT_VALUE_HEAD = Buffer.from('{"before":null,"after":', 'utf8');
+/** The bytes every value without a `before` starts with. */
+const VALUE_HEAD = Buffer.from('{"before":null,"after":', 'utf8');
 
 const SOURCE_TAIL = ',"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"';
+/** The source tail with the op of an insert and an update. */
+const TAIL_C = Buffer.from(SOURCE_TAIL + 'c', 'utf8');
+const TAIL_U = Buffer.from(SOURCE_TAIL + 'u', 'utf8');
 
 export class FastEnvelopeBuilder extends EnvelopeBuilder {
   private readonly encoders = new WeakMap<Relation, RelationEncoder>();
@@ -48,12 +55,13 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
   private txSources = new Map<RelationEncoder, SourceParts>();
   // Processing-time cache: `","ts_ms":..,"ts_us":..,"ts_ns":..}` for the last nowUs seen.
   private nowUs = -1n;
-  private nowTail = '';
+  private nowTail: Buffer = Buffer.alloc(0);
   // Snapshot cache: the whole source for the last (encoder, marker, nowUs, lsn, txId).
   private snapKey: { encoder: RelationEncoder; marker: SnapshotMarker; nowUs: bigint; lsn: Lsn; txId: number | null } | null = null;
-  private snapSource = '';
-  /** snapSource as UTF-8, encoded once per change of it rather than once per row. */
-  private snapSourceBytes: Buffer = Buffer.alloc(0);
+  /** The snapshot value's tail after the row, as UTF-8: encoded once per change of it rather than once per row. */
+  private snapSource: Buffer = Buffer.alloc(0);
+  /** Where keys and values are written. */
+  private readonly out = new ByteSlab();
 
   override records(event: DataEvent, tx: TxContext, firstIndex: number, nowUs: bigint): SinkRecord[] {
     if (event.kind === 'insert' || (event.kind === 'update' && event.before === null)) {
@@ -90,31 +98,24 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
     enc: RelationEncoder, row: Tuple, marker: SnapshotMarker, snapshotLsn: Lsn, id: string, keyId: boolean, nowUs: bigint,
     snapshotTxId: number | null,
   ): SinkRecord {
-    const key = enc.keyJson(row);
-    const after = enc.rowJson(row);
     const k = this.snapKey;
     if (k === null || k.encoder !== enc || k.marker !== marker || k.nowUs !== nowUs || k.lsn !== snapshotLsn || k.txId !== snapshotTxId) {
       const [ms, us, ns] = timeTriple(nowUs);
       const lsn = snapshotLsn.toString();
-      this.snapSource =
+      this.snapSource = Buffer.from(
         `,"source":${this.sourceHead}${ms},"snapshot":"${marker}","db":${this.dbJson},"sequence":"[null,\\"${lsn}\\"]",` +
         `"ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},` +
-        `"txId":${snapshotTxId === null ? 'null' : snapshotTxId},"lsn":${lsn}${SOURCE_TAIL}r${this.timeTail(nowUs)}`;
-      this.snapSourceBytes = Buffer.from(this.snapSource, 'utf8');
+        `"txId":${snapshotTxId === null ? 'null' : snapshotTxId},"lsn":${lsn}${SOURCE_TAIL}r`, 'utf8');
       this.snapKey = { encoder: enc, marker, nowUs, lsn: snapshotLsn, txId: snapshotTxId };
     }
-    // '{"before":null,"after":' + after + snapSource, with the source block's bytes copied
-    // instead of encoded per row (it is most of the value).
-    const afterBytes = Buffer.byteLength(after, 'utf8');
-    const source = this.snapSourceBytes;
-    const value = Buffer.allocUnsafe(SNAPSHOT_VALUE_HEAD.length + afterBytes + source.length);
-    SNAPSHOT_VALUE_HEAD.copy(value, 0);
-    value.write(after, SNAPSHOT_VALUE_HEAD.length, afterBytes, 'utf8');
-    source.copy(value, SNAPSHOT_VALUE_HEAD.length + afterBytes);
-    return {
-      topic: enc.topic, key: key === null ? null : Buffer.from(key, 'utf8'), value, headers: OP_HEADERS.r,
-      id: keyId ? id + (key ?? '') : id,
-    };
+    const out = this.out;
+    out.begin();
+    const key = enc.writeKey(row, out) ? out.end() : null;
+    out.bytes(VALUE_HEAD);
+    enc.writeRow(row, out);
+    out.bytes(this.snapSource);
+    out.bytes(this.timeTail(nowUs));
+    return { topic: enc.topic, key, value: out.end(), headers: OP_HEADERS.r, id: keyId ? id + enc.keyText() : id };
   }
 
   /** An insert, or an update without an old row; null when the row needs the generic path. */
@@ -122,20 +123,26 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
     const row = event.after;
     if (RelationEncoder.hasUnchangedToast(row)) return null;
     const enc = this.encoder(event.relation);
-    const key = enc.keyJson(row);
-    const after = enc.rowJson(row);
     const source = this.txSource(enc, tx);
-    const lsn = event.lsn.toString();
     const insert = event.kind === 'insert';
-    const value =
-      '{"before":null,"after":' + after + source.head + lsn + source.mid + lsn + SOURCE_TAIL + (insert ? 'c' : 'u') + this.timeTail(nowUs);
-    return {
-      topic: enc.topic,
-      key: key === null ? null : Buffer.from(key, 'utf8'),
-      value: Buffer.from(value, 'utf8'),
-      headers: insert ? OP_HEADERS.c : OP_HEADERS.u,
-      id: this.txIdPrefix + index,
-    };
+    const out = this.out;
+    out.begin();
+    const key = enc.writeKey(row, out) ? out.end() : null;
+    out.bytes(VALUE_HEAD);
+    enc.writeRow(row, out);
+    out.bytes(source.head);
+    const lsn = event.lsn;
+    // LSNs below 2^53 (8 PiB of WAL) as digits without a string; beyond, through bigint's toString.
+    const small = lsn <= MAX_SAFE;
+    const lsnText = small ? '' : lsn.toString();
+    if (small) out.uint(Number(lsn));
+    else out.text(lsnText);
+    out.bytes(source.mid);
+    if (small) out.uint(Number(lsn));
+    else out.text(lsnText);
+    out.bytes(insert ? TAIL_C : TAIL_U);
+    out.bytes(this.timeTail(nowUs));
+    return { topic: enc.topic, key, value: out.end(), headers: insert ? OP_HEADERS.c : OP_HEADERS.u, id: this.txIdPrefix + index };
   }
 
   private encoder(relation: Relation): RelationEncoder {
@@ -162,8 +169,8 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
       const [ms, us, ns] = timeTriple(tx.commitTimeUs);
       const last = tx.lastCommitLsn === null ? 'null' : `\\"${tx.lastCommitLsn}\\"`;
       parts = {
-        head: `,"source":${this.sourceHead}${ms},"snapshot":"false","db":${this.dbJson},"sequence":"[${last},\\"`,
-        mid: `\\"]","ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},"txId":${tx.xid},"lsn":`,
+        head: Buffer.from(`,"source":${this.sourceHead}${ms},"snapshot":"false","db":${this.dbJson},"sequence":"[${last},\\"`, 'utf8'),
+        mid: Buffer.from(`\\"]","ts_us":${us},"ts_ns":${ns},"schema":${enc.schemaJson},"table":${enc.tableJson},"txId":${tx.xid},"lsn":`, 'utf8'),
       };
       this.txSources.set(enc, parts);
     }
@@ -171,11 +178,11 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
   }
 
   /** `","ts_ms":..,"ts_us":..,"ts_ns":..}` of the processing time, rebuilt when the clock moved. */
-  private timeTail(nowUs: bigint): string {
+  private timeTail(nowUs: bigint): Buffer {
     if (nowUs !== this.nowUs) {
       const [ms, us, ns] = timeTriple(nowUs);
       this.nowUs = nowUs;
-      this.nowTail = `","ts_ms":${ms},"ts_us":${us},"ts_ns":${ns}}`;
+      this.nowTail = Buffer.from(`","ts_ms":${ms},"ts_us":${us},"ts_ns":${ns}}`, 'utf8');
     }
     return this.nowTail;
   }

@@ -189,15 +189,34 @@ function recordBodySize(m: MessageRecord, offsetDelta: number): number {
   else return -1;
   if (headers === undefined) return body + 1;
   if (!(headers instanceof Map)) return -1;
-  body += varintSize(headers.size);
-  for (const [name, v] of headers) {
-    if (!Buffer.isBuffer(name)) return -1;
-    body += varintSize(name.length) + name.length;
-    if (v == null) body += 1;
-    else if (Buffer.isBuffer(v)) body += varintSize(v.length) + v.length;
-    else return -1;
+  headerBytes = varintSize(headers.size);
+  headers.forEach(addHeaderSize);
+  return headerBytes < 0 ? -1 : body + headerBytes;
+}
+
+// Map.forEach with module-level callbacks and state: a for..of over the Map makes an entry
+// array per header, and a closure per record would be garbage too.
+/** addHeaderSize's sum; -1 once a header is not bytes. */
+let headerBytes = 0;
+function addHeaderSize(v: unknown, name: unknown): void {
+  if (headerBytes < 0) return;
+  if (!Buffer.isBuffer(name)) {
+    headerBytes = -1;
+    return;
   }
-  return body;
+  headerBytes += varintSize(name.length) + name.length;
+  if (v == null) headerBytes += 1;
+  else if (Buffer.isBuffer(v)) headerBytes += varintSize(v.length) + v.length;
+  else headerBytes = -1;
+}
+
+/** writeHeader's target and position. */
+const NO_BYTES = Buffer.alloc(0);
+let headerBuf: Buffer = NO_BYTES;
+let headerAt = 0;
+function writeHeader(v: Buffer | null | undefined, name: Buffer): void {
+  headerAt = writeBytes(headerBuf, headerAt, name);
+  headerAt = writeBytes(headerBuf, headerAt, v);
 }
 
 function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timestamp: bigint, options: ProduceEncodeOptions): number {
@@ -229,12 +248,13 @@ function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timest
       buf[at++] = 0;
     } else {
       at = writeVarint(buf, at, m.headers.size);
-      for (const [k, v] of m.headers) {
-        at = writeBytes(buf, at, k);
-        at = writeBytes(buf, at, v);
-      }
+      headerBuf = buf;
+      headerAt = at;
+      (m.headers as Map<Buffer, Buffer | null | undefined>).forEach(writeHeader);
+      at = headerAt;
     }
   }
+  headerBuf = NO_BYTES; // not kept past the request
   if (at - start !== p.batchSize) throw new Error(`produce request: record batch of ${at - start} bytes, sized ${p.batchSize}`);
   // Handed over as a one-Buffer DynamicBuffer: the library's crc32c then reads it in place
   // (for a plain Buffer it first copies it into a new Uint8Array).

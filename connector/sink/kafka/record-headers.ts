@@ -5,11 +5,14 @@
  * an op the same frozen `{ op: 'c' }` object (builder.ts OP_HEADERS, NO_HEADERS). The encoded
  * pairs of a frozen object are therefore kept (by identity, in a WeakMap) and reused; an object
  * that is not frozen (a key change's `__debezium.oldkey`/`newkey`, which vary per record) is
- * encoded each time. Per record only the `walcast.id` value is new bytes.
+ * encoded each time. Per record only the `walcast.id` value is new bytes, written into a
+ * ByteSlab (a view of a shared area rather than a Buffer.from allocation each).
  *
  * The producer copies header bytes into its request and never writes into them, so sharing one
  * Buffer across records is safe (producer.js #send, records.js createRecord).
  */
+import { ByteSlab } from '../../envelope/fast/byte-slab';
+
 export type HeaderPair = readonly [name: Buffer, value: Buffer];
 
 /** Kafka header carrying the record's deterministic id `<commit_lsn>:<index in txn>`. */
@@ -22,6 +25,7 @@ const MAX_NAMES = 64;
 export class RecordHeaders {
   private readonly shared = new WeakMap<object, readonly HeaderPair[]>();
   private readonly names = new Map<string, Buffer>();
+  private readonly ids = new ByteSlab();
 
   /**
    * The record's headers, then the id header last (a record header of the same name is left
@@ -33,7 +37,9 @@ export class RecordHeaders {
       const pairs = this.pairs(headers);
       for (let i = 0; i < pairs.length; i++) out.set(pairs[i]![0], pairs[i]![1]);
     }
-    out.set(ID_HEADER_BYTES, Buffer.from(id, 'utf8'));
+    this.ids.begin();
+    this.ids.text(id);
+    out.set(ID_HEADER_BYTES, this.ids.end());
     return out;
   }
 

@@ -9,6 +9,7 @@ import type { Column, Relation, TextValue } from '../../../connector/model/chang
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { smallTwosComplementBase64 } from '../../../connector/envelope/fast/column-json';
 import { FastEnvelopeBuilder, createEnvelopeBuilder, uncoveredEnvelopeOptions } from '../../../connector/envelope/fast';
+import { lsn } from '../../../connector/protocol/lsn';
 import { twosComplementBase64 } from '../../../connector/envelope/values/numeric';
 import type { UserTypes } from '../../../connector/model/user-types';
 import { DEFAULT_ENVELOPE, expectSameRecords } from '../../support/envelope-equivalence';
@@ -123,6 +124,19 @@ describe('fast envelope encoder: byte-identical to the generic builder', () => {
   test('skipped operations and tombstones', () => {
     compare({ skippedOperations: ['c'] });
     compare({ skippedOperations: ['u', 'd'], tombstonesOnDelete: false });
+  });
+
+  test('event LSNs beyond 2^53 (written through bigint text, not as a JS number)', () => {
+    const generic = new EnvelopeBuilder({ ...CTX, options: OPTIONS });
+    const fast = new FastEnvelopeBuilder({ ...CTX, options: OPTIONS });
+    for (const at of [2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n]) {
+      const ev = { kind: 'insert', lsn: lsn(at), relation, after: ROWS[0]! } as const;
+      const tx = { xid: 9, commitLsn: lsn(at), commitTimeUs: 1700000000000001n, lastCommitLsn: lsn(at - 1n) };
+      const [want] = generic.records(ev, tx, 0, 1700000000123456n);
+      const [got] = fast.records(ev, tx, 0, 1700000000123456n);
+      expect(got!.value!.toString('utf8')).toBe(want!.value!.toString('utf8'));
+      expect(got!.value!.toString('utf8')).toContain(`"lsn":${at}`);
+    }
   });
 
   test('base64 of small two\'s complement integers equals the BigInt version', () => {

@@ -1,0 +1,77 @@
+/**
+ * ByteSlab: records written as bytes into a shared area and handed out as views. The views must
+ * keep their bytes when later records move the writing to a new slab, an unfinished record must
+ * not leak into the next, and every writer must produce what Buffer.from would.
+ */
+import { ByteSlab } from '../../../connector/envelope/fast/byte-slab';
+
+const record = (out: ByteSlab, s: string): Buffer => {
+  out.begin();
+  out.text(s);
+  return out.end();
+};
+
+test('views handed out keep their bytes while later records fill and outgrow slabs', () => {
+  const out = new ByteSlab();
+  const written: [Buffer, string][] = [];
+  // ~1.5 MB over 64 KB slabs, with records that straddle a slab end and some bigger than a slab.
+  for (let i = 0; i < 3000; i++) {
+    const s = `${i}:` + 'abcdefghij'.repeat(i % 97) + (i % 500 === 0 ? 'z'.repeat(100_000) : '');
+    written.push([record(out, s), s]);
+  }
+  for (const [view, s] of written) expect(view.toString('utf8')).toBe(s);
+});
+
+test('a record moved to a new slab mid-way keeps the part written before the move', () => {
+  const out = new ByteSlab();
+  record(out, 'x'.repeat(65_000)); // leaves about 500 bytes of the first slab
+  out.begin();
+  out.text('head-');
+  out.bytes(Buffer.from('y'.repeat(2000)));
+  out.byte(0x2d);
+  out.uint(12345);
+  expect(out.end().toString('latin1')).toBe('head-' + 'y'.repeat(2000) + '-12345');
+});
+
+test('begin() drops what an unfinished record wrote', () => {
+  const out = new ByteSlab();
+  const first = record(out, 'first');
+  out.begin();
+  out.text('half of a record whose converter threw');
+  const next = record(out, 'next');
+  expect(next.toString()).toBe('next');
+  expect(first.toString()).toBe('first');
+});
+
+test('key and value of one record are two views, one after the other', () => {
+  const out = new ByteSlab();
+  out.begin();
+  out.text('{"id":1}');
+  const key = out.end();
+  out.text('{"after":{}}');
+  const value = out.end();
+  expect([key.toString(), value.toString()]).toEqual(['{"id":1}', '{"after":{}}']);
+});
+
+test.each([
+  '', 'ascii', 'é', 'ünï 😀 \u0001', '\ud800 lone', 'x'.repeat(47) + 'é', 'x'.repeat(48) + 'é', 'ü'.repeat(300), '😀'.repeat(100),
+])('text(%j) is its UTF-8, as Buffer.from writes it', (s) => {
+  expect(record(new ByteSlab(), s).equals(Buffer.from(s, 'utf8'))).toBe(true);
+});
+
+test('uint writes the decimal digits of safe integers', () => {
+  const out = new ByteSlab();
+  for (const v of [0, 7, 9, 10, 99, 100, 4294967295, 4294967296, 24023128, Number.MAX_SAFE_INTEGER]) {
+    out.begin();
+    out.uint(v);
+    expect(out.end().toString('latin1')).toBe(String(v));
+  }
+});
+
+test('ascii and prefix copy a range of a string and the head of an array', () => {
+  const out = new ByteSlab();
+  out.begin();
+  out.ascii('2024-02-29 13:14:15+00', 11, 19);
+  out.prefix(Uint8Array.from([0x41, 0x42, 0x43, 0x44]), 3);
+  expect(out.end().toString('latin1')).toBe('13:14:15ABC');
+});
