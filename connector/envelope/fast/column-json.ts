@@ -94,8 +94,7 @@ export function writeUtcTimestamp(text: string, digits: number, width: number, o
   out.byte(0x22);
 }
 
-function timestampTzJson(typeMod: number, fallback: ColumnJson): ColumnJson {
-  const width = precisionOf(typeMod);
+function timestampTzJson(width: number, fallback: ColumnJson): ColumnJson {
   return (text) => {
     const digits = utcFractionDigits(text);
     return digits < 0 ? fallback(text) : utcTimestampJson(text, digits, width);
@@ -202,11 +201,11 @@ function preciseNumericJson(scale: number, fallback: ColumnJson): ColumnJson {
  * the text as a JSON string (the converter is the identity); `int` and `bigint`, the text itself
  * when canonical (CANONICAL_INT, CANONICAL_BIGINT); `utc`, writeUtcTimestamp for text
  * utcFractionDigits accepts; `precise`, writeSmallTwosComplementBase64 for text preciseUnscaled
- * accepts; `json`, the JSON text columnJson returns. Each is columnJson's output for the same
+ * accepts; `bool` and `json`, the JSON text columnJson returns. Each is columnJson's output for the same
  * column, byte for byte, and anything a kind does not accept goes to columnJson.
  */
 export type ColumnKind =
-  | { readonly kind: 'quote' | 'int' | 'bigint' | 'json' }
+  | { readonly kind: 'quote' | 'int' | 'bigint' | 'bool' | 'json' }
   | { readonly kind: 'utc'; readonly width: number }
   | { readonly kind: 'precise'; readonly scale: number };
 
@@ -221,6 +220,8 @@ export function columnKind(typeOid: number, typeMod: number, options: ValueOptio
     case Oid.int8:
     case Oid.xid8:
       return { kind: 'bigint' };
+    case Oid.bool:
+      return { kind: 'bool' };
     case Oid.timestamptz:
       return { kind: 'utc', width: precisionOf(typeMod) };
     case Oid.numeric: {
@@ -243,27 +244,14 @@ export { CANONICAL_INT, CANONICAL_BIGINT };
  */
 export function columnJson(typeOid: number, typeMod: number, options: ValueOptions, convert: Converter): ColumnJson {
   const fallback = genericColumnJson(convert);
-  switch (typeOid) {
-    case Oid.int2:
-    case Oid.int4:
-    case Oid.oid:
-    case Oid.xid:
-    case Oid.cid:
-      return intJson(fallback);
-    case Oid.int8:
-    case Oid.xid8:
-      return bigintJson(fallback);
-    case Oid.bool:
-      return boolJson(fallback);
-    case Oid.timestamptz:
-      return timestampTzJson(typeMod, fallback);
-    case Oid.numeric: {
-      const scale = numericScale(typeMod);
-      if (options.decimalHandling === 'string') return quoteJson;
-      if (options.decimalHandling === 'precise' && scale !== null && scale >= 0 && scale <= 15) return preciseNumericJson(scale, fallback);
-      return fallback;
-    }
-    default:
-      return STRING_TYPES.has(typeOid) ? quoteJson : fallback;
+  const c = columnKind(typeOid, typeMod, options);
+  switch (c.kind) {
+    case 'int': return intJson(fallback);
+    case 'bigint': return bigintJson(fallback);
+    case 'bool': return boolJson(fallback);
+    case 'utc': return timestampTzJson(c.width, fallback);
+    case 'precise': return preciseNumericJson(c.scale, fallback);
+    case 'quote': return quoteJson;
+    default: return fallback;
   }
 }

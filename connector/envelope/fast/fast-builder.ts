@@ -109,10 +109,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
       this.snapKey = { encoder: enc, marker, nowUs, lsn: snapshotLsn, txId: snapshotTxId };
     }
     const out = this.out;
-    out.begin();
-    const key = enc.writeKey(row, out) ? out.end() : null;
-    out.bytes(VALUE_HEAD);
-    enc.writeRow(row, out);
+    const key = this.startValue(enc, row);
     out.bytes(this.snapSource);
     out.bytes(this.timeTail(nowUs));
     return { topic: enc.topic, key, value: out.end(), headers: OP_HEADERS.r, id: keyId ? id + enc.keyText() : id };
@@ -126,10 +123,7 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
     const source = this.txSource(enc, tx);
     const insert = event.kind === 'insert';
     const out = this.out;
-    out.begin();
-    const key = enc.writeKey(row, out) ? out.end() : null;
-    out.bytes(VALUE_HEAD);
-    enc.writeRow(row, out);
+    const key = this.startValue(enc, row);
     out.bytes(source.head);
     const lsn = event.lsn;
     // LSNs below 2^53 (8 PiB of WAL) as digits without a string; beyond, through bigint's toString.
@@ -143,6 +137,19 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
     out.bytes(insert ? TAIL_C : TAIL_U);
     out.bytes(this.timeTail(nowUs));
     return { topic: enc.topic, key, value: out.end(), headers: insert ? OP_HEADERS.c : OP_HEADERS.u, id: this.txIdPrefix + index };
+  }
+
+  /**
+   * Starts a record: writes the key (returned as its view; null without key columns), then the
+   * value up to the end of `after`. The caller writes the rest of the value and ends it.
+   */
+  private startValue(enc: RelationEncoder, row: Tuple): Buffer | null {
+    const out = this.out;
+    out.begin();
+    const key = enc.writeKey(row, out) ? out.end() : null;
+    out.bytes(VALUE_HEAD);
+    enc.writeRow(row, out);
+    return key;
   }
 
   private encoder(relation: Relation): RelationEncoder {
