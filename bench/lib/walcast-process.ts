@@ -10,7 +10,7 @@
  * 100 (the minimum), so the end is seen at most ~150 ms late (timer + poll).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
@@ -30,6 +30,8 @@ const nodeFlags: string[] = [
   ...(process.env.WALCAST_BENCH_DEFAULT_HEAP === '1' ? [] : [...MEMORY_FLAGS]),
   ...(process.env.WALCAST_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
 ];
+
+const CHILD_STDOUT = process.env.WALCAST_BENCH_CHILD_STDOUT || undefined;
 
 /** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
 export function profileWalcastInto(dir: string): void {
@@ -75,7 +77,9 @@ function spawnWalcast(opts: { label: string; config: Record<string, unknown>; co
   loadConfig({ file, env: {} });
   const started = performance.now();
   const child = track(spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // stdout carries nothing walcast needs (its log goes to stderr); WALCAST_BENCH_CHILD_STDOUT
+    // keeps it in a file, for V8's --trace-gc output (WALCAST_BENCH_NODE_FLAGS=--trace-gc).
+    stdio: ['ignore', CHILD_STDOUT === undefined ? 'ignore' : openSync(CHILD_STDOUT, 'a'), 'pipe'],
     // No WALCAST_* from the caller's shell: the file is the whole config.
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WALCAST_'))),
   }));

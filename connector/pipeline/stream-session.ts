@@ -73,6 +73,9 @@ export interface SessionDeps {
 
 export class StreamSession {
   readonly tracker: AckTracker;
+  /** The processing time of the last WAL message: Date.now() and it in µs. */
+  private clockMs = -1;
+  private clockUs = 0n;
   /** Batches records to the sink; numbers them in the tracker, in stream order. */
   private readonly out: Dispatcher<bigint>;
   /** Commit time (µs) of the newest transaction with records pushed: behind-source metric. */
@@ -169,8 +172,14 @@ export class StreamSession {
       this.fail(e instanceof ConnectorError ? e : new ConnectorError('DECODE', 'cannot decode change', { cause: e, context: { lsn: formatLsn(walStart) } }));
       return;
     }
-    // Processing time (envelope ts_ms/ts_us): one clock read per WAL message, not per event.
-    const nowUs = BigInt(Date.now()) * 1000n;
+    // Processing time (envelope ts_ms/ts_us): one clock read per WAL message, not per event,
+    // and a new bigint only when the millisecond changed.
+    const ms = Date.now();
+    if (ms !== this.clockMs) {
+      this.clockMs = ms;
+      this.clockUs = BigInt(ms) * 1000n;
+    }
+    const nowUs = this.clockUs;
     try {
       for (const ev of events) this.onEvent(ev, nowUs);
     } catch (e) {

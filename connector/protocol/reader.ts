@@ -5,9 +5,6 @@
  */
 import { ConnectorError } from '../errors';
 
-/** Longest value decoded by the JS ASCII loop before handing over to Buffer#toString. */
-const SHORT_ASCII_MAX = 24;
-
 export class BufferReader {
   private pos: number;
   private readonly end: number;
@@ -86,23 +83,14 @@ export class BufferReader {
   }
 
   /**
-   * `n` bytes decoded as UTF-8 (no intermediate view allocated). Short ASCII values (most keys,
-   * numbers, timestamps) are built in JS: cheaper than a call into the native UTF-8 decoder.
+   * `n` bytes decoded as UTF-8 (no intermediate view allocated), by one call into the native
+   * decoder for any length: building short ASCII values in JS by concatenation measured slower
+   * (116 vs 68 ns for 6-29 characters) and left one intermediate string per character.
    */
   utf8(n: number): string {
     if (n < 0) throw new ConnectorError('PROTOCOL', `negative length ${n} at offset ${this.pos}`, { context: { offset: this.pos } });
     const at = this.need(n, 'String');
-    const buf = this.buf;
-    if (n <= SHORT_ASCII_MAX) {
-      let s = '';
-      for (let i = at, end = at + n; i < end; i++) {
-        const c = buf[i];
-        if (c > 0x7f) return buf.toString('utf8', at, end);
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return buf.toString('utf8', at, at + n);
+    return this.buf.toString('utf8', at, at + n);
   }
 
   /** A view (no copy) of the next `n` bytes. */
