@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --heap-growing-percent=100
 /**
  * `walcast run | validate | status | tail` (package.json bin). See connector/cli/program.ts.
  * The shebang's V8 heap sizing is connector/cli/memory-flags.ts's MEMORY_FLAGS (also in

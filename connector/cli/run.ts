@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../observe/logger';
 import { createMetrics, Metrics } from '../observe/metrics';
 import { formatLsn } from '../protocol/lsn';
 import { type CliIo, ExitCode, type SignalSource } from './io';
-import { MEMORY_FLAGS, missingMemoryFlags } from './memory-flags';
+import { missingFlagsMessage, missingMemoryFlags } from './memory-flags';
 import { type ConfigFiles, errorText, loadOrReport } from './validate';
 
 export interface RunHandle {
@@ -51,9 +51,7 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
   const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format, name: config.name, destination: io.stderr });
   for (const w of warnings) logger.warn({}, w);
   const missing = missingMemoryFlags(process.execArgv, process.env.NODE_OPTIONS);
-  if (missing.length > 0 && !opts.tail) {
-    logger.info({ missing }, `node runs with V8's default heap sizing, which lets RSS reach about twice walcast's bound under full load; start it with ${MEMORY_FLAGS.join(' ')} (the image and scripts/walcast.sh do; NODE_OPTIONS works too)`);
-  }
+  if (missing.length > 0 && !opts.tail) logger.info({ missing }, missingFlagsMessage(missing));
   let start: StartConnector;
   try {
     start = deps.startConnector ?? (await import('../pipeline/supervisor')).startConnector;
