@@ -30,6 +30,12 @@ function timeTriple(us: bigint): readonly [string, string, string] {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** An LSN's decimal digits: below 2^53 (8 PiB of WAL) without a string, beyond through bigint's toString. */
+function writeLsn(out: ByteSlab, lsn: Lsn): void {
+  if (lsn <= MAX_SAFE) out.uint(Number(lsn));
+  else out.text(lsn.toString());
+}
+
 /** The source block around its per-event LSN, as UTF-8: head + lsn + mid + lsn + tail. */
 interface SourceParts {
   readonly head: Buffer;
@@ -125,15 +131,9 @@ export class FastEnvelopeBuilder extends EnvelopeBuilder {
     const out = this.out;
     const key = this.startValue(enc, row);
     out.bytes(source.head);
-    const lsn = event.lsn;
-    // LSNs below 2^53 (8 PiB of WAL) as digits without a string; beyond, through bigint's toString.
-    const small = lsn <= MAX_SAFE;
-    const lsnText = small ? '' : lsn.toString();
-    if (small) out.uint(Number(lsn));
-    else out.text(lsnText);
+    writeLsn(out, event.lsn);
     out.bytes(source.mid);
-    if (small) out.uint(Number(lsn));
-    else out.text(lsnText);
+    writeLsn(out, event.lsn);
     out.bytes(insert ? TAIL_C : TAIL_U);
     out.bytes(this.timeTail(nowUs));
     return { topic: enc.topic, key, value: out.end(), headers: insert ? OP_HEADERS.c : OP_HEADERS.u, id: this.txIdPrefix + index };
