@@ -2,6 +2,7 @@
  * A transaction as the stream session tracks it while its changes arrive, and the exactly-once
  * skip rule that decides, at its BEGIN, whether its records are already in Kafka.
  */
+import type { TxContext } from '../envelope/builder';
 import type { OpenTransaction } from '../envelope/transaction-metadata';
 import type { Lsn } from '../protocol/lsn';
 import type { CommittedOffset } from '../model/record';
@@ -25,6 +26,8 @@ export interface OpenTx {
   readonly skip: boolean;
   /** Records of this transaction were handed out (the commit needs a checkpoint). */
   emitted: boolean;
+  /** The envelope's view of it, made once per transaction (and again if lastCommitLsn changes). */
+  context?: TxContext;
 }
 
 /**

@@ -261,12 +261,12 @@ export class StreamSession {
       tx.beginPending = false;
       this.pushTxRecord(tx, tx.meta!.begin(ev.lsn));
     }
-    const records = this.deps.builder.records(
-      ev,
-      { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn, metadata: tx.meta },
-      tx.index,
-      nowUs,
-    );
+    let context = tx.context;
+    if (context === undefined || context.lastCommitLsn !== lastCommitLsn || context.metadata !== tx.meta) {
+      context = { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn, metadata: tx.meta };
+      tx.context = context;
+    }
+    const records = this.deps.builder.records(ev, context, tx.index, nowUs);
     tx.index += records.length;
     if (!this.deps.builder.isSkippedOperation(ev)) tx.counts = true;
     if (records.length === 0) return;
