@@ -31,7 +31,8 @@ const nodeFlags: string[] = [
   ...(process.env.WALCAST_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
 ];
 
-const CHILD_STDOUT = process.env.WALCAST_BENCH_CHILD_STDOUT || undefined;
+/** Where the children's stdout goes: one file opened once for all of them, or nowhere. */
+const CHILD_STDOUT: 'ignore' | number = process.env.WALCAST_BENCH_CHILD_STDOUT ? openSync(process.env.WALCAST_BENCH_CHILD_STDOUT, 'a') : 'ignore';
 
 /** Every later walcast child writes a V8 CPU profile into `dir` when it exits. */
 export function profileWalcastInto(dir: string): void {
@@ -79,7 +80,7 @@ function spawnWalcast(opts: { label: string; config: Record<string, unknown>; co
   const child = track(spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
     // stdout carries nothing walcast needs (its log goes to stderr); WALCAST_BENCH_CHILD_STDOUT
     // keeps it in a file, for V8's --trace-gc output (WALCAST_BENCH_NODE_FLAGS=--trace-gc).
-    stdio: ['ignore', CHILD_STDOUT === undefined ? 'ignore' : openSync(CHILD_STDOUT, 'a'), 'pipe'],
+    stdio: ['ignore', CHILD_STDOUT, 'pipe'],
     // No WALCAST_* from the caller's shell: the file is the whole config.
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WALCAST_'))),
   }));
