@@ -22,11 +22,12 @@
  */
 import { ConnectorError } from '../../errors';
 import { formatLsn, parseLsn, type Lsn } from '../../protocol/lsn';
-import type { ChangeEvent, Decoder, Relation, ReplicaIdentity, TruncateEvent, Tuple } from '../../model/change';
+import type { ChangeEvent, Decoder, Relation, TextValue, TruncateEvent, Tuple } from '../../model/change';
 import { parseCommitTimestamp } from './commit-time';
 import { formatWal2jsonStartOptions, type Wal2jsonDecoderOptions } from './options';
 import { parseWal2jsonPayload, type W2jColumn, type W2jRecord } from './payload';
-import { relationKey, RelationCache } from './relations';
+import { identityKind, relationKey, RelationCache } from './relations';
+import { RowTemplate } from './row-template';
 import { identityTuple, newTuple } from './tuples';
 
 /** wal2json v2 "action" values. */
@@ -46,9 +47,26 @@ export interface Wal2jsonDecoder extends Decoder {
   readonly plugin: 'wal2json';
   /** The cached synthesized relation for schema.table, if a row for it has arrived. */
   relation(schema: string, table: string): Relation | undefined;
+  /** Row payloads read through a RowTemplate instead of JSON.parse (for tests and profiles). */
+  readonly templatedRows: number;
 }
 
-export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions): Wal2jsonDecoder {
+/** Internal switches; the default is what walcast runs. */
+export interface Wal2jsonDecoderTuning {
+  /** Read rows of known relations through RowTemplate (row-template.ts). Default true. */
+  readonly rowTemplates?: boolean;
+}
+
+const ACTION_HEAD = '{"action":"';
+const ACTION_AT = ACTION_HEAD.length;
+const SCHEMA_KEY = ',"schema":"';
+const COLUMNS_KEY = ',"columns":[';
+const IDENTITY_KEY = ',"identity":[';
+const CHAR_I = 0x49, CHAR_U = 0x55, CHAR_D = 0x44, QUOTE = 0x22;
+
+export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions, tuning: Wal2jsonDecoderTuning = {}): Wal2jsonDecoder {
+  const rowTemplates = tuning.rowTemplates ?? true;
+  let templatedRows = 0;
   const startOptions = formatWal2jsonStartOptions(options);
   const tableFilter = options.tables === null ? null : new Set(options.tables.map((t) => relationKey(t.schema, t.table)));
   const prefixFilter = options.messagePrefixes === undefined || options.messagePrefixes.length === 0 ? null : new Set(options.messagePrefixes);
@@ -138,6 +156,48 @@ export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions): Wal2json
     return ev;
   }
 
+  /**
+   * An INSERT, UPDATE or DELETE of a relation whose template matches the whole payload, decoded
+   * as the general path would (row-template.ts says why it is the same); null otherwise.
+   */
+  function templatedRow(text: string, walStart: Lsn): ChangeEvent[] | null {
+    const action = text.charCodeAt(ACTION_AT);
+    if ((action !== CHAR_I && action !== CHAR_U && action !== CHAR_D) || text.charCodeAt(ACTION_AT + 1) !== QUOTE
+      || !text.startsWith(ACTION_HEAD) || text.includes('\\')) return null;
+    const at = text.indexOf(SCHEMA_KEY, ACTION_AT + 2);
+    if (at < 0) return null;
+    const tpl = relations.templateAt(text, at + SCHEMA_KEY.length);
+    if (tpl === null) return null;
+    const rel = tpl.relation;
+    let pos = at + SCHEMA_KEY.length + tpl.head.length;
+    if (action === CHAR_D) return templatedDelete(text, pos, tpl, walStart);
+    if (!text.startsWith(COLUMNS_KEY, pos)) return null;
+    const after = new Array<TextValue>(rel.columns.length);
+    pos = tpl.readAll(text, pos + COLUMNS_KEY.length, after);
+    if (pos < 0) return null;
+    if (action === CHAR_I) {
+      if (!tpl.endsWithPk(text, pos)) return null;
+      return [{ kind: 'insert', lsn: walStart, relation: rel, after }];
+    }
+    if (!text.startsWith(RowTemplate.IDENTITY_AFTER_COLUMNS, pos)) return null;
+    const old = new Array<TextValue>(rel.columns.length).fill(null);
+    pos = tpl.readIdentity(text, pos + RowTemplate.IDENTITY_AFTER_COLUMNS.length, old);
+    if (pos < 0 || !tpl.endsWithPk(text, pos)) return null;
+    let before: Tuple | null = null, keyOnly = false;
+    if (rel.replicaIdentity === 'full') before = old;
+    else if (!sameIn(old, after, tpl.identity as readonly number[])) { before = old; keyOnly = true; }
+    return [{ kind: 'update', lsn: walStart, relation: rel, before, beforeIsKeyOnly: keyOnly, after }];
+  }
+
+  function templatedDelete(text: string, pos: number, tpl: RowTemplate, walStart: Lsn): ChangeEvent[] | null {
+    const rel = tpl.relation;
+    if (!text.startsWith(IDENTITY_KEY, pos)) return null;
+    const old = new Array<TextValue>(rel.columns.length).fill(null);
+    pos = tpl.readIdentity(text, pos + IDENTITY_KEY.length, old);
+    if (pos < 0 || !tpl.endsWithPk(text, pos)) return null;
+    return [{ kind: 'delete', lsn: walStart, relation: rel, before: old, beforeIsKeyOnly: rel.replicaIdentity !== 'full' }];
+  }
+
   function toEvents(rec: W2jRecord, walStart: Lsn): ChangeEvent[] {
     switch (rec.action) {
       case Wal2jsonAction.Begin: return decodeBegin(rec);
@@ -156,11 +216,20 @@ export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions): Wal2json
     plugin: 'wal2json',
     startOptions: () => startOptions,
     relation: (schema, table) => relations.get(schema, table),
+    get templatedRows() { return templatedRows; },
     decode(payload: Buffer, walStart: Lsn): readonly ChangeEvent[] {
       let events: ChangeEvent[];
       let rec: W2jRecord | undefined;
+      const text = payload.toString('utf8');
+      if (rowTemplates && pendingTruncate === null) {
+        const row = templatedRow(text, walStart);
+        if (row !== null) {
+          templatedRows++;
+          return row;
+        }
+      }
       try {
-        rec = parseWal2jsonPayload(payload.toString('utf8'));
+        rec = parseWal2jsonPayload(text);
         // A truncate group ends at the first payload that is not another "T" at the same LSN.
         const flushFirst = pendingTruncate !== null && !(rec.action === Wal2jsonAction.Truncate && pendingTruncate.lsn === walStart);
         const truncate = flushFirst ? flushTruncate() : null;
@@ -179,17 +248,10 @@ export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions): Wal2json
   };
 }
 
-/**
- * What an old-row "identity" says about the table's replica identity: it lists every column
- * (FULL; the server detoasts the old row, so nothing is omitted) or only the identity index.
- * When every column is a key column FULL and DEFAULT look alike; 'default' is assumed.
- */
-function identityKind(rel: Relation, identity: readonly W2jColumn[]): ReplicaIdentity {
-  const hasNonKey = rel.columns.some((c) => !c.isKey);
-  if (hasNonKey && identity.length >= rel.columns.length) return 'full';
-  if (identity.length > 0 && identity.every((c) => rel.columns.some((k) => k.isKey && k.name === c.name))
-    && rel.columns.filter((c) => c.isKey).length === identity.length) return 'default';
-  return 'index';
+/** True when `old` equals `after` at every position in `idx`. */
+function sameIn(old: Tuple, after: Tuple, idx: readonly number[]): boolean {
+  for (const i of idx) if (old[i] !== after[i]) return false;
+  return true;
 }
 
 /** True when the identity values equal the new row's at the same columns (key unchanged). */

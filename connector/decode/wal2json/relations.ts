@@ -26,6 +26,7 @@
  */
 import type { Column, Relation, ReplicaIdentity } from '../../model/change';
 import type { W2jColumn } from './payload';
+import { RowTemplate, type IdentityColumns } from './row-template';
 import { typeModFromTypeName } from './typmod';
 
 /** Fixed-width built-in types: never TOASTed, so never left out as "unchanged TOAST". */
@@ -68,22 +69,88 @@ function pkSignature(pk: readonly W2jColumn[] | undefined): string {
   return pk.map((c) => c.name).join('\0');
 }
 
+/**
+ * What an old-row "identity" says about the table's replica identity: it lists every column
+ * (FULL; the server detoasts the old row, so nothing is omitted) or only the identity index.
+ * When every column is a key column FULL and DEFAULT look alike; 'default' is assumed.
+ */
+export function identityKind(rel: Relation, identity: readonly { readonly name: string }[]): ReplicaIdentity {
+  const hasNonKey = rel.columns.some((c) => !c.isKey);
+  if (hasNonKey && identity.length >= rel.columns.length) return 'full';
+  if (identity.length > 0 && identity.every((c) => rel.columns.some((k) => k.isKey && k.name === c.name))
+    && rel.columns.filter((c) => c.isKey).length === identity.length) return 'default';
+  return 'index';
+}
+
 interface Entry {
   readonly relation: Relation;
   /** The "type" text each column arrived with: a cheap per-row "nothing changed" check. */
   readonly typeNames: readonly (string | undefined)[];
   readonly pkSig: string;
+  readonly pk: readonly W2jColumn[] | undefined;
+  /** Built at the first lookup by text; null when this relation's rows cannot be templated. */
+  template?: RowTemplate | null;
+}
+
+/** `schema","table":"table"` as wal2json prints it (between `"schema":"` and `,`), or null if escaped. */
+function printedHead(schema: string, table: string): string | null {
+  const head = `${JSON.stringify(schema).slice(1, -1)}","table":"${JSON.stringify(table).slice(1, -1)}"`;
+  return head.includes('\\') ? null : head;
+}
+
+const TABLE_KEY = '","table":"';
+
+/** Positions an UPDATE/DELETE "identity" lists when the relation keeps its replica identity. */
+function identityColumns(rel: Relation): IdentityColumns {
+  const ri = rel.replicaIdentity;
+  if (ri === 'index') return null;
+  const idx: number[] = [];
+  rel.columns.forEach((c, i) => { if (ri === 'full' || c.isKey) idx.push(i); });
+  if (idx.length === 0 || identityKind(rel, idx.map((i) => rel.columns[i])) !== ri) return null;
+  return idx;
+}
+
+function buildTemplate(entry: Entry, head: string): RowTemplate | null {
+  const { relation, typeNames, pk } = entry;
+  if (pk === undefined || typeNames.length !== relation.columns.length || typeNames.some((t) => t === undefined)) return null;
+  return new RowTemplate(relation, head, identityColumns(relation), typeNames, pk);
 }
 
 export class RelationCache {
   private readonly byKey = new Map<string, Entry>();
+  /** The same entries by printedHead, for the fast path (RowTemplate). */
+  private readonly byHead = new Map<string, Entry>();
+  private last: RowTemplate | null = null;
 
   get(schema: string, table: string): Relation | undefined {
     return this.byKey.get(relationKey(schema, table))?.relation;
   }
 
-  private put(relation: Relation, typeNames: readonly (string | undefined)[], pkSig: string): Relation {
-    this.byKey.set(relationKey(relation.schema, relation.table), { relation, typeNames, pkSig });
+  /**
+   * The template of the relation whose printed head starts at `pos` of a row payload (just
+   * after `"schema":"`), or null when there is none (not seen yet, escaped names, no "pk").
+   */
+  templateAt(text: string, pos: number): RowTemplate | null {
+    const last = this.last;
+    if (last !== null && text.startsWith(last.head, pos)) return last;
+    const schemaEnd = text.indexOf('"', pos);
+    if (schemaEnd < 0 || !text.startsWith(TABLE_KEY, schemaEnd)) return null;
+    const tableEnd = text.indexOf('"', schemaEnd + TABLE_KEY.length);
+    if (tableEnd < 0) return null;
+    const head = text.slice(pos, tableEnd + 1);
+    const entry = this.byHead.get(head);
+    if (entry === undefined) return null;
+    if (entry.template === undefined) entry.template = buildTemplate(entry, head);
+    if (entry.template !== null) this.last = entry.template;
+    return entry.template;
+  }
+
+  private put(relation: Relation, typeNames: readonly (string | undefined)[], pkSig: string, pk: readonly W2jColumn[] | undefined): Relation {
+    const entry: Entry = { relation, typeNames, pkSig, pk };
+    this.byKey.set(relationKey(relation.schema, relation.table), entry);
+    const head = printedHead(relation.schema, relation.table);
+    if (head !== null) this.byHead.set(head, entry);
+    this.last = null;
     return relation;
   }
 
@@ -100,7 +167,7 @@ export class RelationCache {
       if (!complete && coversOmittingToast(entry, cols)) return entry.relation;
     }
     const ri = entry?.relation.replicaIdentity ?? 'default';
-    return this.put(makeRelation(schema, table, ri, columnsFrom(cols, pk)), cols.map((c) => c.type), pkSig);
+    return this.put(makeRelation(schema, table, ri, columnsFrom(cols, pk)), cols.map((c) => c.type), pkSig, pk);
   }
 
   /** Relation for a row that only carries identity columns (DELETE), or none (TRUNCATE). */
@@ -110,7 +177,7 @@ export class RelationCache {
       const names = new Set(entry.relation.columns.map((c) => c.name));
       if (identity.every((c) => names.has(c.name))) return entry.relation;
     }
-    return this.put(makeRelation(schema, table, 'default', columnsFrom(identity, pk)), identity.map((c) => c.type), pkSignature(pk));
+    return this.put(makeRelation(schema, table, 'default', columnsFrom(identity, pk)), identity.map((c) => c.type), pkSignature(pk), pk);
   }
 
   /** Record the replica identity an UPDATE/DELETE revealed; a new object if it changed. */
@@ -118,7 +185,7 @@ export class RelationCache {
     if (rel.replicaIdentity === ri) return rel;
     const entry = this.byKey.get(relationKey(rel.schema, rel.table));
     const next = makeRelation(rel.schema, rel.table, ri, rel.columns.map((c) => ({ ...c })));
-    return this.put(next, entry?.typeNames ?? [], entry?.pkSig ?? '');
+    return this.put(next, entry?.typeNames ?? [], entry?.pkSig ?? '', entry?.pk);
   }
 }
 
