@@ -66,6 +66,7 @@ export function checkConfig(c: Obj): string[] {
   add(range(kafka.partitions, 'sink.kafka.partitions', 1, 100_000));
   add(range(kafka.replicationFactor, 'sink.kafka.replicationFactor', 1, 32_767));
   add(range(kafka.batchMaxRecords, 'sink.kafka.batchMaxRecords', 1, 1_000_000));
+  add(range(kafka.batchMaxBytes, 'sink.kafka.batchMaxBytes', 1024, 100 * 1024 * 1024));
   add(range(kafka.requestTimeoutMs, 'sink.kafka.requestTimeoutMs', 100, 3_600_000));
   add(range(nats.duplicateWindowMs, 'sink.nats.duplicateWindowMs', 0, 86_400_000));
   add(range(nats.maxInFlight, 'sink.nats.maxInFlight', 1, 1_000_000));

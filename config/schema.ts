@@ -121,6 +121,7 @@ export const schema = {
       compression: key('sink.kafka.compression', 'Producer compression of record batches.', ['none', 'gzip', 'snappy', 'lz4', 'zstd'], 'none'),
       topicConfig: list('sink.kafka.topicConfig', 'Configs of topics walcast creates, as name=value (env: comma-separated), e.g. cleanup.policy=compact.', []),
       batchMaxRecords: int('sink.kafka.batchMaxRecords', 'Most records per produce request.', 1000),
+      batchMaxBytes: int('sink.kafka.batchMaxBytes', 'Most bytes of records (keys, values, headers and their framing, before compression) per produce request; keep it under the topics\' max.message.bytes (1 MB by default). A max.message.bytes in topicConfig lowers it to fit. One larger record is still sent alone.', 1_000_000),
       requestTimeoutMs: int('sink.kafka.requestTimeoutMs', 'Produce request timeout in ms.', 30000),
       ssl: bool('sink.kafka.ssl', 'Connect with TLS.', false),
       sslCaFile: str('sink.kafka.sslCaFile', 'PEM file with the CA certificate(s) to trust (TLS). Default: the system trust store.', ''),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { formatLsn } from '../../connector/protocol/lsn';
 import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from './children';
+import { readMachineBusySeconds } from './proc';
 
 export interface RecvlogicalOptions {
   readonly url: string;
@@ -14,8 +15,14 @@ export interface RecvlogicalOptions {
   readonly endpos: bigint;
 }
 
+export interface RecvlogicalResult {
+  readonly seconds: number;
+  /** The whole machine's busy CPU seconds over the run (every process, /proc/stat), and its cores. */
+  readonly machine: { readonly busySeconds: number; readonly cores: number } | null;
+}
+
 /** Runs pg_recvlogical until --endpos; resolves with the wall time in seconds. */
-export async function runRecvlogical(opts: RecvlogicalOptions): Promise<{ seconds: number }> {
+export async function runRecvlogical(opts: RecvlogicalOptions): Promise<RecvlogicalResult> {
   // The password goes through the environment, not argv (visible in ps).
   const url = new URL(opts.url);
   const password = decodeURIComponent(url.password);
@@ -24,6 +31,7 @@ export async function runRecvlogical(opts: RecvlogicalOptions): Promise<{ second
     ...Object.entries(opts.pluginOptions).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
     '-f', '/dev/null', '--endpos', formatLsn(opts.endpos), '--no-loop'];
   const started = performance.now();
+  const machineFrom = readMachineBusySeconds();
   const child = track(spawn(path.join(PG_BIN, 'pg_recvlogical'), args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PGPASSWORD: password },
@@ -35,6 +43,8 @@ export async function runRecvlogical(opts: RecvlogicalOptions): Promise<{ second
     child.once('exit', (c) => resolve(c));
   });
   const seconds = (performance.now() - started) / 1000;
+  const machineTo = readMachineBusySeconds();
   if (code !== 0) throw new Error(`pg_recvlogical exited ${code}: ${err.text().trim()}`);
-  return { seconds };
+  const machine = machineFrom === null || machineTo === null ? null : { busySeconds: machineTo.busySeconds - machineFrom.busySeconds, cores: machineTo.cores };
+  return { seconds, machine };
 }

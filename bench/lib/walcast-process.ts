@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
 import { endChild, tail, track } from './children';
-import { readCpuSeconds, readMemory, sampleMemory } from './proc';
+import { readCpuSeconds, readMachineBusySeconds, readMemory, sampleMemory } from './proc';
 import { BenchDb, confirmedFlushLsn } from './workload';
 
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
@@ -69,6 +69,11 @@ export interface WalcastRunResult {
   readonly cpuSeconds: number | null;
   /** Its CPU seconds when it logged "connector streaming" (node start, config, connect, setup). */
   readonly startupCpuSeconds: number | null;
+  /**
+   * From "connector streaming" to the target: the whole machine's busy CPU seconds (every
+   * process, /proc/stat) and its core count; null without the log line or /proc.
+   */
+  readonly streamingMachine: { readonly busySeconds: number; readonly cores: number } | null;
 }
 
 /** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
@@ -93,12 +98,14 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
   const err = tail(16_000);
   let startupSeconds: number | null = null;
   let startupCpuSeconds: number | null = null;
+  let startupMachine: ReturnType<typeof readMachineBusySeconds> = null;
   let exited: string | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
     if (startupSeconds === null && d.toString().includes('"msg":"connector streaming"')) {
       startupSeconds = (performance.now() - started) / 1000;
       startupCpuSeconds = readCpuSeconds(pid);
+      startupMachine = readMachineBusySeconds();
     }
   });
   child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
@@ -126,9 +133,12 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     }
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = readCpuSeconds(pid);
+    const endMachine = readMachineBusySeconds();
     const peak = memory.stop();
     await opts.beforeStop?.(pid);
-    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds };
+    const from = startupMachine as ReturnType<typeof readMachineBusySeconds>;
+    const streamingMachine = from === null || endMachine === null ? null : { busySeconds: endMachine.busySeconds - from.busySeconds, cores: endMachine.cores };
+    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine };
   } finally {
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);
@@ -146,7 +156,7 @@ export interface WalcastExitOptions {
 }
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
-export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds'>> {
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine'>> {
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;

@@ -18,6 +18,23 @@ const PUBLICATION = 'bench_pub';
 const SLOT_WALCAST = 'bench_spine_walcast';
 const SLOT_RECV = 'bench_spine_recvlogical';
 
+type MachineBusy = { readonly busySeconds: number; readonly cores: number } | null;
+
+/**
+ * How busy the whole machine was (cores in use, every process) during each run: whether the
+ * walcast run was bound by the machine rather than by walcast alone. /proc/stat counts other
+ * tenants of a shared machine too.
+ */
+function machineNotes(rl: MachineBusy, rlSeconds: number, wc: MachineBusy, wcSeconds: number | null, wcCpu: number | null): string[] {
+  if (rl === null || wc === null || wcSeconds === null || wcSeconds <= 0 || wcCpu === null) return [];
+  const cores = (busy: number, s: number): string => (busy / s).toFixed(2);
+  return [
+    `machine (${wc.cores} cores, every process): ${cores(rl.busySeconds, rlSeconds)} cores busy during pg_recvlogical; `
+    + `${cores(wc.busySeconds, wcSeconds)} while walcast streamed, of which walcast ${cores(wcCpu, wcSeconds)} and the rest `
+    + `(PostgreSQL's walsender, the Kafka broker, the bench) ${cores(wc.busySeconds - wcCpu, wcSeconds)}.`,
+  ];
+}
+
 export const spine: Scenario = {
   name: 'spine',
   summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Apache Kafka (rows/s, ratio, peak RSS)',
@@ -68,6 +85,7 @@ export const spine: Scenario = {
           afterStartup('walcast', w.rows, wc.seconds, wc.startupSeconds, rlRate) + ' (pg_recvlogical)',
           `CPU us/row, rows/CPU-s: walcast's own process CPU time (user + system, /proc) from its "connector streaming" line to the end, ÷ rows; Kafka client included, broker JVM not${streamingSeconds === null ? '' : ` (${((wc.cpuSeconds! - (wc.startupCpuSeconds ?? 0)) / streamingSeconds * 100).toFixed(0)}% of a core while streaming)`}.`,
           'pg_recvlogical: spawn until exit at --endpos (same WAL, second slot created at the same point).',
+          ...machineNotes(rl.machine, rl.seconds, wc.streamingMachine, streamingSeconds, wc.cpuSeconds === null ? null : wc.cpuSeconds - (wc.startupCpuSeconds ?? 0)),
           'Same machine, same run, one after the other: the ratio is the figure to compare across runs, not the absolute rates.',
         ],
       }];

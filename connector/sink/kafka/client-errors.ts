@@ -77,3 +77,11 @@ export function isFenced(e: unknown): boolean {
     return id === 'PRODUCER_FENCED' || id === 'INVALID_PRODUCER_EPOCH';
   });
 }
+
+/** The broker refused a record batch as larger than the topic's max.message.bytes. */
+export function isTooLarge(e: unknown): boolean {
+  return some(e, (x) => {
+    const id = (x as { apiId?: unknown }).apiId;
+    return id === 'MESSAGE_TOO_LARGE' || id === 'RECORD_LIST_TOO_LARGE';
+  });
+}

@@ -80,6 +80,29 @@ export function compressionType(config: KafkaOptions): CompressionAlgorithmValue
   return config.compression;
 }
 
+/**
+ * Record framing counted per record beside its key, value and header bytes: the record's
+ * length, attributes, timestamp and offset deltas, key and value lengths, header count (varints
+ * of at most 5, 10, 5, 5, 5, 5 bytes) and each header's two lengths (counted as 10 per header;
+ * walcast sends at most a few).
+ */
+export const RECORD_FRAMING_BYTES = 35 + 3 * 10;
+/** A record batch's own header (baseOffset .. records count), and a margin for the request. */
+const BATCH_HEADER_BYTES = 61 + 64;
+
+/**
+ * The bytes a produce request may carry: batchMaxBytes, lowered to fit a `max.message.bytes`
+ * the topicConfig gives (the broker refuses a record batch over it, for good).
+ */
+export function produceBatchBytes(config: Pick<KafkaOptions, 'batchMaxBytes' | 'topicConfig'>): number {
+  let max = config.batchMaxBytes;
+  for (const { name, value } of topicConfigs(config)) {
+    const limit = Number(value);
+    if (name === 'max.message.bytes' && Number.isSafeInteger(limit)) max = Math.min(max, limit - BATCH_HEADER_BYTES);
+  }
+  return Math.max(1, max);
+}
+
 /** `sink.kafka.topicConfig` (`name=value` strings) as CreateTopics configs. */
 export function topicConfigs(config: Pick<KafkaOptions, 'topicConfig'>): NonNullable<CreateTopicsOptions['configs']> {
   return config.topicConfig.map((entry) => {

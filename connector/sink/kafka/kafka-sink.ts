@@ -20,8 +20,8 @@ import { formatLsn } from '../../protocol/lsn';
 import type { Logger } from '../../observe/logger';
 import type { Sink } from '../port';
 import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../../model/record';
-import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions, type KafkaRetryPolicy } from './client-options';
-import { describeError as describe, isFenced, isPermanent } from './client-errors';
+import { DEFAULT_KAFKA_RETRY, RECORD_FRAMING_BYTES, clientOptions, produceBatchBytes, producerOptions, type KafkaRetryPolicy } from './client-options';
+import { describeError as describe, isFenced, isPermanent, isTooLarge } from './client-errors';
 import { type ExactlyOnceOptions, initTransactions, readCommittedOffset, Transactions } from './transactions';
 import { logBrokerEvents } from './log-adapter';
 import type { RegistryOptions } from './avro/registry';
@@ -62,6 +62,13 @@ interface Clients {
   readonly admin: Admin;
   readonly unsubscribe: () => void;
   readonly transactions: Transactions | null;
+}
+
+/** What to do about MESSAGE_TOO_LARGE: a batch of several records can be cut smaller, one record cannot. */
+function tooLargeHint(records: number): string {
+  return records > 1
+    ? ' (the record batch is over the topic\'s max.message.bytes: lower sink.kafka.batchMaxBytes below it, or raise the topic\'s max.message.bytes)'
+    : ' (this one record is over the topic\'s max.message.bytes: raise it on the topic, or leave the column out, e.g. with envelope.columnExclude)';
 }
 
 export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink {
@@ -108,6 +115,8 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
   const eos = deps.exactlyOnce;
   const queue = new SendQueue<SinkRecord, SinkCheckpoint>({
     maxBatchRecords: config.batchMaxRecords,
+    maxBatchBytes: produceBatchBytes(config),
+    sizeOf: (r) => RECORD_FRAMING_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0) + headers.bytes(r.headers, r.id),
     checkpoints: eos !== undefined,
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
     send: async (batch, checkpoint) => {
@@ -142,7 +151,7 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
       const topics = [...new Set(batch.map((r) => r.topic))].join(',');
       const err = new ConnectorError(
         'SINK_SEND',
-        `Kafka did not acknowledge ${batch.length} record(s) for ${topics}: ${describe(cause)}`,
+        `Kafka did not acknowledge ${batch.length} record(s) for ${topics}: ${describe(cause)}${isTooLarge(cause) ? tooLargeHint(batch.length) : ''}`,
         { cause, retriable: !isPermanent(cause), context: { topic: topics, records: batch.length, timedOut } },
       );
       logger.error({ err, topic: topics, firstId: batch[0]?.id }, 'Kafka send failed; sink stops accepting records');

@@ -14,6 +14,8 @@ export interface KafkaOptions {
   /** Configs of topics walcast creates, as `name=value` (e.g. `cleanup.policy=compact`). */
   readonly topicConfig: readonly string[];
   readonly batchMaxRecords: number;
+  /** Most bytes of records (keys, values, headers, framing) per produce request. */
+  readonly batchMaxBytes: number;
   readonly requestTimeoutMs: number;
   readonly ssl: boolean;
   readonly sslCaFile: string;

@@ -26,6 +26,8 @@ export class RecordHeaders {
   private readonly shared = new WeakMap<object, readonly HeaderPair[]>();
   private readonly names = new Map<string, Buffer>();
   private readonly ids = new ByteSlab();
+  private sizedHeaders: object | undefined;
+  private sizedBytes = 0;
 
   /**
    * The record's headers, then the id header last (a record header of the same name is left
@@ -41,6 +43,21 @@ export class RecordHeaders {
     this.ids.text(id);
     out.set(ID_HEADER_BYTES, this.ids.end());
     return out;
+  }
+
+  /** Bytes of the headers toMap() gives, names and values, before per-header framing. */
+  bytes(headers: Readonly<Record<string, string>> | undefined, id: string): number {
+    const idBytes = ID_HEADER_BYTES.length + Buffer.byteLength(id, 'utf8');
+    if (headers === undefined) return idBytes;
+    // Runs of records share one frozen headers object: remember the last one's size.
+    if (headers !== this.sizedHeaders || !Object.isFrozen(headers)) {
+      const pairs = this.pairs(headers);
+      let n = 0;
+      for (let i = 0; i < pairs.length; i++) n += pairs[i]![0].length + pairs[i]![1].length;
+      this.sizedHeaders = headers;
+      this.sizedBytes = n;
+    }
+    return idBytes + this.sizedBytes;
   }
 
   private pairs(headers: Readonly<Record<string, string>>): readonly HeaderPair[] {

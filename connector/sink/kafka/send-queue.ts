@@ -1,7 +1,8 @@
 /**
  * Ordered batching for the Kafka sink: publish() calls append to one FIFO; a single sender takes
- * up to `maxBatchRecords` records from its head (across call boundaries) and hands them to
- * `send`, one batch at a time.
+ * up to `maxBatchRecords` records, and at most `maxBatchBytes` by `sizeOf`, from its head (across
+ * call boundaries) and hands them to `send`, one batch at a time. A batch always holds at least
+ * one record, however large (the broker is the judge of a single record).
  *
  * Why one batch in flight:
  * - Order. Records of an earlier publish() reach every partition before records of a later one;
@@ -32,6 +33,9 @@ import { ConnectorError } from '../../errors';
 
 export interface SendQueueOptions<T, C = never> {
   readonly maxBatchRecords: number;
+  /** With sizeOf: a batch's sizes add up to at most this (unless its one record is larger). */
+  readonly maxBatchBytes?: number;
+  readonly sizeOf?: (item: T) => number;
   /** Cut batches at checkpoints (see above). Default false: checkpoints are ignored. */
   readonly checkpoints?: boolean;
   /** A batch not acked within this long fails the queue (the client library may still be retrying). */
@@ -119,15 +123,29 @@ export class SendQueue<T, C = never> {
   private pump(): void {
     if (this.sending || this.failure || this.calls.length === 0) return;
     const max = this.options.maxBatchRecords;
+    const { sizeOf, maxBatchBytes = Infinity } = this.options;
     // Plan: how many items of each call from the head, then (with checkpoints) cut back to the
     // last checkpoint reached, so a committed batch never holds part of a later unit.
     const plan: { call: PendingCall<T, C>; count: number }[] = [];
     let size = 0;
+    let bytes = 0;
+    let full = false;
     let cutAt = -1;
     for (const call of this.calls) {
       const rest = call.items.length - call.taken;
-      if (size >= max && !(rest === 0 && call.checkpoint !== undefined)) break;
-      const count = Math.min(rest, max - size);
+      if ((full || size >= max) && !(rest === 0 && call.checkpoint !== undefined)) break;
+      let count = Math.min(rest, max - size);
+      if (sizeOf !== undefined) {
+        for (let n = 0; n < count; n++) {
+          const b = sizeOf(call.items[call.taken + n]);
+          if (size + n > 0 && bytes + b > maxBatchBytes) {
+            count = n;
+            full = true;
+            break;
+          }
+          bytes += b;
+        }
+      }
       plan.push({ call, count });
       size += count;
       if (call.checkpoint !== undefined && count === rest) cutAt = plan.length;

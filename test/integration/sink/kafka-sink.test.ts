@@ -148,8 +148,25 @@ test('topics are created with the configured replication factor and topic config
   await sink.publish(keyedRecords(topic, 3));
   // A batch over the topic's max.message.bytes is refused for good: a permanent SINK_SEND.
   const big = { ...keyedRecords(topic, 1, { from: 3 })[0], value: Buffer.alloc(5000, 'x') };
-  await expect(sink.publish([big])).rejects.toMatchObject({ code: 'SINK_SEND', retriable: false });
+  await expect(sink.publish([big])).rejects.toMatchObject({ code: 'SINK_SEND', retriable: false, message: expect.stringContaining('this one record is over the topic\'s max.message.bytes') });
   expect(await readTopic(shared.kafka.info.bootstrap, topic)).toHaveLength(3);
+});
+
+test('a publish larger than the broker takes in one record batch is cut by bytes, not refused', async () => {
+  // 1,000 records of 2 KB: within batchMaxRecords, but one 2 MB batch is over the broker's
+  // message.max.bytes (1 MB by default), which would refuse it for good (MESSAGE_TOO_LARGE).
+  const sink = await startedSink({ partitions: 1 });
+  const topic = uniqueName('bytes');
+  const records = keyedRecords(topic, 1000).map((r) => ({ ...r, value: Buffer.alloc(2048, 'v') }));
+  await sink.publish(records);
+  expect(await readTopic(shared.kafka.info.bootstrap, topic, { count: 1000 })).toHaveLength(1000);
+});
+
+test('batches stay under a max.message.bytes given in topicConfig', async () => {
+  const sink = await startedSink({ partitions: 1, topicConfig: ['max.message.bytes=20000'] });
+  const topic = uniqueName('bytes_topic');
+  await sink.publish(keyedRecords(topic, 100).map((r) => ({ ...r, value: Buffer.alloc(1000, 'v') })));
+  expect(await readTopic(shared.kafka.info.bootstrap, topic, { count: 100 })).toHaveLength(100);
 });
 
 test('a replication factor the cluster cannot meet fails with SINK_SETUP naming the topic', async () => {

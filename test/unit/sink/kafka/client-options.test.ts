@@ -6,13 +6,13 @@ import { ProduceAcks } from '@platformatic/kafka';
 import type { KafkaOptions } from '../../../../connector/sink/kafka/options';
 import { createMemoryLogger } from '../../../../connector/observe/logger';
 import {
-  clientOptions, compressionType, DEFAULT_KAFKA_RETRY, producerOptions, retryDelayMs, topicConfigs,
+  clientOptions, compressionType, DEFAULT_KAFKA_RETRY, produceBatchBytes, producerOptions, retryDelayMs, topicConfigs,
 } from '../../../../connector/sink/kafka/client-options';
 import { logBrokerEvents } from '../../../../connector/sink/kafka/log-adapter';
 
 const base: KafkaOptions = {
   brokers: ['b1:9092', 'b2:9092'], clientId: 'walcast-test', partitions: 3, replicationFactor: 1, createTopics: true,
-  compression: 'none', topicConfig: [], batchMaxRecords: 1000, requestTimeoutMs: 12_000,
+  compression: 'none', topicConfig: [], batchMaxRecords: 1000, batchMaxBytes: 1_000_000, requestTimeoutMs: 12_000,
   ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
   saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },
@@ -121,4 +121,13 @@ test('broker events: a failing broker is logged once per episode, recovery once'
   off();
   client.emit('client:broker:failed', { broker });
   expect(logger.entries).toHaveLength(3);
+});
+
+describe('produceBatchBytes', () => {
+  it('is batchMaxBytes, lowered below a max.message.bytes given in topicConfig', () => {
+    expect(produceBatchBytes({ batchMaxBytes: 1_000_000, topicConfig: [] })).toBe(1_000_000);
+    expect(produceBatchBytes({ batchMaxBytes: 1_000_000, topicConfig: ['cleanup.policy=compact', 'max.message.bytes = 20000'] })).toBe(20_000 - 125);
+    expect(produceBatchBytes({ batchMaxBytes: 5_000, topicConfig: ['max.message.bytes=2000000'] })).toBe(5_000);
+    expect(produceBatchBytes({ batchMaxBytes: 5_000, topicConfig: ['max.message.bytes=lots'] })).toBe(5_000);
+  });
 });

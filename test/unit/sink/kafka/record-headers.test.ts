@@ -40,3 +40,16 @@ test('header names past the name cache bound are still encoded right', () => {
     expect(decode(m)).toEqual([[`h${i}`, String(i)], [ID_HEADER, `id:${i}`]]);
   }
 });
+
+test('bytes() is the sum of the header names and values toMap() writes, for shared and per-record objects', () => {
+  const h = new RecordHeaders();
+  const size = (m: Map<Buffer, Buffer>): number => [...m].reduce((n, [k, v]) => n + k.length + v.length, 0);
+  const shared = Object.freeze({ op: 'c' });
+  const mutable: Record<string, string> = { 'ünï': 'välue' };
+  for (const [headers, id] of [[shared, '0/16B3748:0'], [shared, '0/16B3748:12345'], [mutable, '0/1:ü'], [undefined, 'x']] as const) {
+    expect(h.bytes(headers, id)).toBe(size(h.toMap(headers, id)));
+  }
+  mutable['ünï'] = 'longer value now';
+  expect(h.bytes(mutable, '1')).toBe(size(h.toMap(mutable, '1')));
+  expect(h.bytes(shared, '1')).toBe('op'.length + 'c'.length + 'walcast.id'.length + 1);
+});

@@ -103,6 +103,46 @@ test('rejects maxBatchRecords below 1', () => {
   expect(() => harness(0)).toThrow(RangeError);
 });
 
+describe('maxBatchBytes (items are their own sizes here)', () => {
+  function bytesHarness(maxBatchBytes: number, checkpoints = false) {
+    const sends: { batch: number[]; checkpoint: string | undefined; settle: () => void }[] = [];
+    const queue = new SendQueue<number, string>({
+      maxBatchRecords: 100, maxBatchBytes, sizeOf: (n) => n, checkpoints, deliveryTimeoutMs: 60_000,
+      send: (batch, checkpoint) => new Promise<void>((resolve) => { sends.push({ batch: [...batch], checkpoint, settle: resolve }); }),
+      toError: (cause) => new ConnectorError('SINK_SEND', `failed: ${(cause as Error).message}`, { cause }),
+    });
+    return { queue, sends };
+  }
+  async function drain(sends: { settle: () => void }[], done: Promise<unknown>): Promise<void> {
+    for (let i = 0; i < 20 && !(await Promise.race([done.then(() => true), flush().then(() => false)])); i++) sends[i]?.settle();
+  }
+
+  test('a batch stops before the record that would pass the bytes; a larger record goes alone', async () => {
+    const { queue, sends } = bytesHarness(10);
+    const all = queue.enqueue([4, 4, 4, 20, 1, 2]);
+    await drain(sends, all);
+    await all;
+    expect(sends.map((s) => s.batch)).toEqual([[4, 4], [4], [20], [1, 2]]);
+  });
+
+  test('with checkpoints, a bytes cut still ends a committed batch at a checkpoint', async () => {
+    const { queue, sends } = bytesHarness(10, true);
+    const x = queue.enqueue([1], 'X');
+    const a = queue.enqueue([3, 3], 'A');
+    const b = queue.enqueue([3, 3], 'B');
+    await drain(sends, Promise.all([x, a, b]));
+    // After X: A (6) and one of B (9) fit, the other of B would not: cut back to A's checkpoint.
+    expect(sends.map((s) => [s.batch, s.checkpoint])).toEqual([[[1], 'X'], [[3, 3], 'A'], [[3, 3], 'B']]);
+  });
+
+  test('a unit over the bytes goes out in pieces, the commit with its last piece', async () => {
+    const { queue, sends } = bytesHarness(10, true);
+    const t = queue.enqueue([6, 6, 6], 'T');
+    await drain(sends, t);
+    expect(sends.map((s) => [s.batch, s.checkpoint])).toEqual([[[6], undefined], [[6], undefined], [[6], 'T']]);
+  });
+});
+
 describe('checkpoints (exactly-once)', () => {
   function txHarness(maxBatchRecords: number) {
     const sends: { batch: number[]; checkpoint: string | undefined; settle: (err?: Error) => void; settled?: boolean }[] = [];
