@@ -399,12 +399,18 @@ export class StreamSession {
   /**
    * A heartbeat: the slot may advance if idle; the heartbeat record is published (through the
    * tracker like any record, so a commit after it waits for its ack); the action query runs.
+   * Exactly-once: outside a PostgreSQL transaction it is committed at once (a checkpoint that
+   * keeps the committed offset). Sent as a piece instead, it would open a Kafka transaction that
+   * only the next PostgreSQL commit ends: on an idle database the broker aborts it after the
+   * transaction timeout and fences the producer (SINK_FENCED, which stops the connector).
+   * Inside a transaction it goes with that transaction's checkpoint.
    */
   private heartbeat(): void {
     const hb = this.deps.heartbeat;
     if (!hb || this.failure || this.stopping) return;
     this.idle();
     this.push([hb.records.record(Date.now())], this.batchCommitUs);
+    if (this.deps.exactlyOnce && this.tx === null && !this.replaying) this.flush({});
     this.afterEvents();
     if (hb.action) void hb.action();
   }
