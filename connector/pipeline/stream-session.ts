@@ -253,7 +253,7 @@ export class StreamSession {
   private onData(ev: DataEvent, nowUs: bigint): void {
     // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
     const outside = this.tx === null;
-    const tx = this.tx ?? openTx(0, ev.lsn, nowUs, this.deps.exactlyOnce?.committed);
+    const tx = this.tx ?? openTx(0, ev.lsn, nowUs, this.deps.exactlyOnce?.committed, 'message');
     // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
     // (once emitted: a filtered-out one leaves it as it was).
     const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;

@@ -11,7 +11,7 @@ import { createMemoryLogger } from '../../../connector/observe/logger';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
 import { lsn, type Lsn } from '../../../connector/protocol/lsn';
 import type { Sink } from '../../../connector/sink/port';
-import type { SinkCheckpoint, SinkRecord } from '../../../connector/model/record';
+import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../../../connector/model/record';
 import type { StreamHandler } from '../../../connector/source/replication-connection';
 import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
 
@@ -33,7 +33,7 @@ interface Harness {
   feed(walStart: bigint, ...events: ChangeEvent[]): void;
 }
 
-async function harness(opts: { metadata?: boolean; heartbeatMs?: number; hold?: boolean; exactlyOnce?: boolean } = {}): Promise<Harness> {
+async function harness(opts: { metadata?: boolean; heartbeatMs?: number; hold?: boolean; exactlyOnce?: boolean; committed?: CommittedOffset } = {}): Promise<Harness> {
   const source = fakeSource();
   const { repl, decoder, statuses } = source;
   const published: SinkRecord[] = [];
@@ -53,7 +53,7 @@ async function harness(opts: { metadata?: boolean; heartbeatMs?: number; hold?: 
     options: { heartbeatMs: 10_000, maxInFlightEvents: 1000, batchSize: 1, stopTimeoutMs: 1000 },
     transactionMetadata: opts.metadata ? { topic: 'shop.transaction', schemas: false } : undefined,
     heartbeat: opts.heartbeatMs ? { intervalMs: opts.heartbeatMs, records: new HeartbeatRecords('__debezium-heartbeat', 'shop', false) } : undefined,
-    exactlyOnce: opts.exactlyOnce ? { committed: null } : undefined,
+    exactlyOnce: opts.exactlyOnce || opts.committed ? { committed: opts.committed ?? null } : undefined,
   });
   void session.run('');
   await Promise.resolve();
@@ -197,6 +197,23 @@ describe('StreamSession: heartbeats and the idle slot', () => {
       const at = h.calls.findIndex((c) => c.checkpoint !== undefined);
       expect(h.calls[at]?.checkpoint).toEqual({ lsn: { commitLsn: lsn(300), endLsn: lsn(300) } });
       expect(h.calls.slice(0, at + 1).reduce((n, c) => n + c.records, 0)).toBe(1);
+    } finally {
+      await h.session.stop('test');
+    }
+  });
+
+  it('exactly-once after a committed non-transactional message: the message is skipped, the transaction whose commit starts where it ended is not', async () => {
+    // PostgreSQL stamps a message with its record's end; a COMMIT right after it starts there
+    // (test/integration/source/message-lsn.test.ts). The offset names the message (300 as both).
+    const h = await harness({ committed: { commitLsn: lsn(300), endLsn: lsn(300) } });
+    try {
+      h.feed(290n, { kind: 'message', lsn: lsn(300), transactional: false, prefix: 'p', content: Buffer.from('x') });
+      h.feed(300n, { kind: 'begin', xid: 7, finalLsn: lsn(300), commitTimeUs: 1_000_000n });
+      h.feed(296n, { kind: 'insert', lsn: lsn(296), relation: A, after: ['1'] });
+      h.feed(300n, { kind: 'commit', commitLsn: lsn(300), endLsn: lsn(340), commitTimeUs: 1_000_000n });
+      await settle();
+      expect(h.published.map((r) => r.topic)).toEqual(['shop.public.a']);
+      expect(h.calls.find((c) => c.checkpoint !== undefined)?.checkpoint).toEqual({ lsn: { commitLsn: lsn(300), endLsn: lsn(340) } });
     } finally {
       await h.session.stop('test');
     }
