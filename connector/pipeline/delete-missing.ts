@@ -139,6 +139,8 @@ export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMa
       // the offset). Sent as pieces only, they would stay in an open transaction until the first
       // streamed commit: a stop or kill before it aborts them while the state already says the
       // snapshot is complete, so they are never sent again. Other sinks ignore the checkpoint.
+      // No LSN, so the offset stays: sound because every snapshot chunk settled before this pass
+      // (a batch is committed with its last checkpoint; see DESIGN, Kafka sink).
       out.flush({});
       await out.settle();
     }
