@@ -135,6 +135,13 @@ export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMa
           return out.full ? out.untilRoom() : undefined;
         },
       });
+      // Exactly-once: the deletes are one Kafka transaction, committed here (a checkpoint keeping
+      // the offset). Sent as pieces only, they would stay in an open transaction until the first
+      // streamed commit: a stop or kill before it aborts them while the state already says the
+      // snapshot is complete, so they are never sent again. Other sinks ignore the checkpoint.
+      // No LSN, so the offset stays: sound because every snapshot chunk settled before this pass
+      // (a batch is committed with its last checkpoint; see DESIGN, Kafka sink).
+      out.flush({});
       await out.settle();
     }
     o.logger.info({ topic, recordsRead: read, deletes: missing, keySetBytes: setBytes, durationMs: Date.now() - started },

@@ -30,23 +30,35 @@ export interface OpenTx {
   context?: TxContext;
 }
 
+/** What a replayed unit is: a transaction (named by its commit record's start) or a non-transactional message. */
+export type UnitKind = 'transaction' | 'message';
+
 /**
- * The skip rule (exactly-once). The offset record holds the commit LSN C and end LSN E of the
- * last PostgreSQL transaction committed to Kafka (or a non-transactional message's LSN as both).
- * The slot replays transactions in commit order; a transaction T' after it has its commit
- * record after E, so commitLsn(T') >= E > C. Hence a replayed transaction (its BEGIN carries its
- * commit LSN) or non-transactional message is already in Kafka exactly when its commit LSN
- * (message LSN) <= C.
+ * The skip rule (exactly-once). The offset record names the last unit committed to Kafka:
+ * a PostgreSQL transaction by the start C and end E of its commit record, or a non-transactional
+ * logical message by its LSN m as both (PostgreSQL stamps a message with its record's END,
+ * decode.c logicalmsg_decode passes buf->endptr; a commit record is never empty, so C < E tells
+ * the two apart). The slot replays units in WAL order of their commit record (message record),
+ * so a unit is already in Kafka exactly when it is not after the committed one:
+ * - after a transaction (C, E): a transaction's commit starts at or after E > C, a message's
+ *   record ends after E: skip a transaction at or below C, a message at or below C (a message
+ *   right before the commit record ends exactly at C).
+ * - after a message m: a message's record ends after m; a transaction's commit record starts at
+ *   or after m, AT m when it directly follows the message (a non-transactional message emitted
+ *   just before its transaction's COMMIT): skip a message at or below m, a transaction only
+ *   below m. `<=` there skipped that transaction although Kafka never got it.
  */
-export function alreadyCommitted(commitLsn: Lsn, committed: CommittedOffset | null): boolean {
-  return committed !== null && commitLsn <= committed.commitLsn;
+export function alreadyCommitted(lsn: Lsn, committed: CommittedOffset | null, kind: UnitKind = 'transaction'): boolean {
+  if (committed === null) return false;
+  const afterMessage = committed.commitLsn === committed.endLsn;
+  return kind === 'transaction' && afterMessage ? lsn < committed.commitLsn : lsn <= committed.commitLsn;
 }
 
 /**
  * A transaction opening at its BEGIN (or a non-transactional message, a unit of its own, named by
  * its LSN); `committed` is the exactly-once offset (undefined when exactly-once is off).
  */
-export function openTx(xid: number, commitLsn: Lsn, commitTimeUs: bigint, committed: CommittedOffset | null | undefined): OpenTx {
-  const skip = committed !== undefined && alreadyCommitted(commitLsn, committed);
+export function openTx(xid: number, commitLsn: Lsn, commitTimeUs: bigint, committed: CommittedOffset | null | undefined, kind: UnitKind = 'transaction'): OpenTx {
+  const skip = committed !== undefined && alreadyCommitted(commitLsn, committed, kind);
   return { xid, commitLsn, commitTimeUs, index: 0, counts: false, skip, emitted: false };
 }

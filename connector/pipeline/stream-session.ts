@@ -81,6 +81,8 @@ export class StreamSession {
   /** Commit time (µs) of the newest transaction with records pushed: behind-source metric. */
   private batchCommitUs = 0n;
   private readonly tally = new EventTally();
+  /** Exactly-once: the offset of the last checkpoint flushed (at start: the committed one). */
+  private lastCheckpoint: CommittedOffset | null;
   /** Exactly-once: replayed transactions skipped so far (logged when the first new one starts). */
   private skipped = 0;
   private flushScheduled = false;
@@ -101,6 +103,7 @@ export class StreamSession {
   readonly finished: Promise<void>;
 
   constructor(private readonly deps: SessionDeps) {
+    this.lastCheckpoint = deps.exactlyOnce?.committed ?? null;
     this.tracker = new AckTracker(deps.startLsn);
     this.out = new Dispatcher<bigint>({
       sink: deps.sink,
@@ -253,7 +256,7 @@ export class StreamSession {
   private onData(ev: DataEvent, nowUs: bigint): void {
     // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
     const outside = this.tx === null;
-    const tx = this.tx ?? openTx(0, ev.lsn, nowUs, this.deps.exactlyOnce?.committed);
+    const tx = this.tx ?? openTx(0, ev.lsn, nowUs, this.deps.exactlyOnce?.committed, 'message');
     // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
     // (once emitted: a filtered-out one leaves it as it was).
     const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;
@@ -356,6 +359,7 @@ export class StreamSession {
   private flush(checkpoint?: SinkCheckpoint): void {
     this.flushScheduled = false;
     if (this.failure) return;
+    if (checkpoint?.lsn) this.lastCheckpoint = checkpoint.lsn;
     if (this.deps.metrics) {
       this.tally.flush(this.deps.metrics);
       this.deps.metrics.inflightEvents(this.tracker.inFlight);
@@ -399,12 +403,21 @@ export class StreamSession {
   /**
    * A heartbeat: the slot may advance if idle; the heartbeat record is published (through the
    * tracker like any record, so a commit after it waits for its ack); the action query runs.
+   * Exactly-once: outside a PostgreSQL transaction it is committed at once, with the offset of
+   * the last checkpoint this session flushed (the one read at start before any). Not with an
+   * offset-less checkpoint: the sink may commit it in one Kafka transaction with checkpoints
+   * still queued before it, and only the batch's last checkpoint names the offset, which would
+   * then lag the records committed (a restart would send them again). Sent as a piece instead, it would open a Kafka transaction that
+   * only the next PostgreSQL commit ends: on an idle database the broker aborts it after the
+   * transaction timeout and fences the producer (SINK_FENCED, which stops the connector).
+   * Inside a transaction it goes with that transaction's checkpoint.
    */
   private heartbeat(): void {
     const hb = this.deps.heartbeat;
     if (!hb || this.failure || this.stopping) return;
     this.idle();
     this.push([hb.records.record(Date.now())], this.batchCommitUs);
+    if (this.deps.exactlyOnce && this.tx === null && !this.replaying) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
     this.afterEvents();
     if (hb.action) void hb.action();
   }

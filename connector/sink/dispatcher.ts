@@ -124,9 +124,14 @@ export class Dispatcher<M = undefined> {
     this.publish(records.slice(), first, checkpoint, mark);
   }
 
-  /** Publishes what is buffered, committed with `checkpoint` when given (see holdLast). */
+  /**
+   * Publishes what is buffered, committed with `checkpoint` when given (see holdLast). A
+   * checkpoint is published even with nothing buffered: the records it ends may already have
+   * gone out without one (a push that filled a batch outside a held transaction), and dropping
+   * it would leave them in an open Kafka transaction, acknowledged and not committed.
+   */
   flush(checkpoint?: SinkCheckpoint): void {
-    if (this.error || this.buffer.length === 0) return;
+    if (this.error || (this.buffer.length === 0 && checkpoint === undefined)) return;
     const records = this.buffer;
     const first = this.bufferFirst;
     this.buffer = [];

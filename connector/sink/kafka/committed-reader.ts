@@ -18,6 +18,16 @@
  *   - a transactional batch of an aborting producer is dropped.
  * The library's own filter only ever removes batches that are aborted, so filtering again on
  * its output is sound.
+ *
+ * Where a read ends by default: the high watermark as of the call, not the last stable offset.
+ * The stable offset stops at the first record of ANY open transaction in the partition, and the
+ * offsets topic is shared (`offsets.topic`, default walcast.state, one record per connector):
+ * another connector's transaction holding partition 0 open (killed between its offset record and
+ * its commit: open until its transaction timeout) would hide every record committed after its
+ * first one, and an exactly-once start would read a stale offset and send again what Kafka has.
+ * So the read goes on (read_committed fetches return nothing past the stable offset) until the
+ * stable offset passes the high watermark taken at the start, or fails after `stallMs` saying
+ * which transaction holds it.
  */
 import { Consumer, FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, ListOffsetTimestamps, type RecordsBatch } from '@platformatic/kafka';
 import type { AdminOptions } from '@platformatic/kafka';
@@ -61,7 +71,10 @@ export function committedRecords(batches: readonly RecordsBatch[], aborted: read
 }
 
 export interface ReadCommittedOptions {
-  /** Exclusive end offset; default: the partition's last stable offset as of the call. */
+  /**
+   * Exclusive end offset; default: the partition's high watermark as of the call (the read waits
+   * for transactions open below it to end, see the file comment).
+   */
   readonly end?: bigint;
   /** Fails the read when it made no progress for this long. */
   readonly stallMs: number;
@@ -90,12 +103,19 @@ export async function readCommitted(
   try {
     const partitions = { [topic]: [partition] };
     const start = (await consumer.listOffsets({ topics: [topic], partitions, timestamp: ListOffsetTimestamps.EARLIEST })).get(topic)?.[partition] ?? 0n;
-    // LATEST under read_committed is the last stable offset: nothing of an open transaction.
+    // LATEST under read_uncommitted is the high watermark: every record stored so far, open
+    // transactions included (the consumer's default isolation is read_committed: name it).
     const end = options.end
-      ?? (await consumer.listOffsets({ topics: [topic], partitions, isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(topic)?.[partition] ?? 0n;
+      ?? (await consumer.listOffsets({ topics: [topic], partitions, isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED })).get(topic)?.[partition] ?? 0n;
     let next = start;
+    let stable: bigint | undefined;
     while (next < end) {
-      if (Date.now() > deadline) throw new Error(`no progress for ${options.stallMs} ms at offset ${next} of ${topic}/${partition} (end ${end})`);
+      if (Date.now() > deadline) {
+        const held = stable !== undefined && stable <= next
+          ? `: a transaction open since offset ${stable} holds the last stable offset (another producer's, killed before its commit or abort? the broker aborts it after its transaction timeout)`
+          : '';
+        throw new Error(`no progress for ${options.stallMs} ms at offset ${next} of ${topic}/${partition} (end ${end})${held}`);
+      }
       const metadata = await consumer.metadata({ topics: [topic], forceUpdate: next !== start });
       const t = metadata.topics.get(topic);
       const leader = t?.partitions[partition]?.leader;
@@ -109,6 +129,7 @@ export async function readCommitted(
         maxBytes: 8 * 1024 * 1024,
       });
       const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
+      stable = p?.lastStableOffset;
       const batches = p?.records ?? [];
       for (const r of committedRecords(batches, p?.abortedTransactions ?? [])) {
         if (r.offset < next || r.offset >= end) continue;
@@ -130,7 +151,8 @@ export async function readCommitted(
 
 /**
  * The value of the last committed record of `key` in partition 0 of `topic` (read_committed, up
- * to its last stable offset now); null when there is none or it is empty (a tombstone).
+ * to its high watermark now, once no transaction below it is open); null when there is none or
+ * it is empty (a tombstone).
  */
 export async function readLastValue(client: AdminOptions, topic: string, key: string, timeoutMs: number): Promise<Buffer | null> {
   let last: Buffer | null = null;

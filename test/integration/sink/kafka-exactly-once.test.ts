@@ -4,8 +4,9 @@
  * an earlier producer of the same transactional.id, and the abort of what it left open. What a
  * read_committed consumer sees is read by Kafka's own Java consumer (infra/kafka-committed.ts).
  */
+import { Producer } from '@platformatic/kafka';
 import { createKafkaSink } from '../../../connector/sink/kafka';
-import { offsetKeyOf } from '../../../connector/sink/kafka/transactions';
+import { initTransactions, offsetKeyOf } from '../../../connector/sink/kafka/transactions';
 import type { Sink } from '../../../connector/sink/port';
 import type { SinkRecord } from '../../../connector/model/record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
@@ -60,6 +61,42 @@ test('a second producer of the transactional.id fences the first, aborts what it
   const c = eosSink(txId, offsets);
   await c.start();
   expect(c.committedOffset?.()).toEqual({ commitLsn: lsn(300), endLsn: lsn(308) });
+});
+
+test('another connector\'s transaction left open on the shared offsets topic does not hide a later committed offset: the start waits for it', async () => {
+  const topic = uniqueName('eos.public.shared');
+  const offsets = uniqueName('eos_state');
+  const txId = uniqueName('txid');
+  const a = eosSink(txId, offsets);
+  await a.start();
+  await a.ensureTopics([topic]);
+  await a.publish([rec(topic, 1)], at(100));
+  // Connector "other" (its own transactional.id, the same offsets topic) sends its offset record
+  // and is killed before its commit: its transaction holds partition 0's last stable offset.
+  const other = new Producer({ clientId: 'other-connector', bootstrapBrokers: [shared.kafka.info.bootstrap], idempotent: true, transactionalId: uniqueName('other') });
+  try {
+    await initTransactions(other);
+    const open = await other.beginTransaction();
+    await open.send({ messages: [{ topic: offsets, partition: 0, key: Buffer.from('other.offset'), value: Buffer.from('{"version":1}') }] });
+    // Ours commits after it: its offset record lies beyond the stable offset.
+    await a.publish([rec(topic, 2)], at(200));
+    // A restart of ours reads the offset while the other transaction is open.
+    // The other transaction ends a second later (its restart's InitProducerId, or its timeout).
+    let ended = false;
+    const ending = new Promise<void>((resolve, reject) => {
+      setTimeout(() => { open.abort().then(() => { ended = true; resolve(); }, reject); }, 1000);
+    });
+    const b = eosSink(txId, offsets);
+    await b.start();
+    const read = b.committedOffset?.();
+    const endedFirst = ended;
+    await ending;
+    // Not 100: the commit at 200 is what Kafka holds; a stale read would send it again.
+    expect(read).toEqual({ commitLsn: lsn(200), endLsn: lsn(208) });
+    expect(endedFirst).toBe(true);
+  } finally {
+    await other.close(true).catch(() => undefined);
+  }
 });
 
 test('a unit larger than a batch is one transaction: nothing of it is visible before its checkpoint commits', async () => {

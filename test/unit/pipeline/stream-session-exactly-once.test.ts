@@ -9,6 +9,7 @@
  */
 import type { ChangeEvent, Relation } from '../../../connector/model/change';
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
+import { HeartbeatRecords } from '../../../connector/envelope/heartbeat-record';
 import { ConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
@@ -30,13 +31,14 @@ class FakeKafka {
   open: string[] = [];
   dead = false;
 
+  /** As transactions.ts: any checkpoint commits; one without an LSN keeps the offset. */
   apply(batch: readonly SinkRecord[], checkpoint: SinkCheckpoint | undefined): void {
     if (this.dead) return;
     for (const r of batch) this.open.push(r.id);
-    if (checkpoint?.lsn) {
+    if (checkpoint) {
       this.committed.push(...this.open);
       this.open = [];
-      this.offset = checkpoint.lsn;
+      this.offset = checkpoint.lsn ?? this.offset;
     }
   }
 }
@@ -154,6 +156,48 @@ describe('StreamSession: exactly-once across a kill', () => {
       await ended;
       expect({ round, killAt, slot: String(slot), offset: kafka.offset && String(kafka.offset.commitLsn), committed: survivor.committed })
         .toEqual({ round, killAt, slot: String(slot), offset: kafka.offset && String(kafka.offset.commitLsn), committed: expected });
+    }
+  });
+
+  it('a heartbeat committed right behind a transaction\'s checkpoint does not set the offset back', async () => {
+    // The sink commits queued checkpointed calls in one Kafka transaction and names the offset by
+    // the batch's last checkpoint: a heartbeat's must carry the newest offset flushed, or the
+    // transaction committed with it would be sent again after a restart.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const kafka = new FakeKafka();
+      const source = fakeSource();
+      const { sink, settleAll } = sinkOn(kafka, () => 1, 100);
+      const builder = new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS });
+      const session = new StreamSession({
+        repl: source.repl, decoder: source.decoder, builder, sink, logger: createMemoryLogger(), startLsn: lsn(1), knownTopics: new Set(['shop.public.t']),
+        options: { heartbeatMs: 60_000, maxInFlightEvents: 100, batchSize: 10, stopTimeoutMs: 1000 },
+        heartbeat: { intervalMs: 1000, records: new HeartbeatRecords('__debezium-heartbeat', 'shop', false) },
+        exactlyOnce: { committed: null },
+      });
+      void session.run('').catch(() => undefined);
+      await Promise.resolve();
+      const feed = (tx: Tx): void => {
+        source.feed(tx.begin, { kind: 'begin', xid: Number(tx.begin), finalLsn: lsn(tx.commit), commitTimeUs: 1_000_000n });
+        source.feed(tx.begin + 1n, { kind: 'insert', lsn: lsn(tx.begin + 1n), relation: T, after: [String(tx.begin)] });
+        source.feed(tx.commit, { kind: 'commit', commitLsn: lsn(tx.commit), endLsn: lsn(tx.end), commitTimeUs: 1_000_000n });
+      };
+      feed({ begin: 100n, rows: 1, commit: 110n, end: 111n }); // sent at once, not yet acked
+      feed({ begin: 200n, rows: 1, commit: 210n, end: 211n }); // queued behind it
+      jest.advanceTimersByTime(1000); // a heartbeat, queued behind both
+      await tick();
+      settleAll(); // the first commit; the second and the heartbeat go out as one batch
+      await tick();
+      settleAll();
+      await tick();
+      expect(kafka.open).toEqual([]);
+      expect(kafka.committed.filter((id) => !id.startsWith('heartbeat:'))).toEqual(['0/6E:0', '0/D2:0']);
+      expect(kafka.offset).toEqual({ commitLsn: lsn(210), endLsn: lsn(211) });
+      const stopped = session.stop('test').catch(() => undefined);
+      for (let k = 0; k < 20; k++) { settleAll(); await tick(); }
+      await stopped;
+    } finally {
+      jest.useRealTimers();
     }
   });
 });
