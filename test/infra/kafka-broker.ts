@@ -44,6 +44,8 @@ export interface KafkaClusterOptions {
   brokers?: number;
   /** Max heap of each broker. Default 256 MB (one broker), 192 MB (each of several). */
   heapMb?: number;
+  /** JVM flags after the defaults (a later flag wins), e.g. another collector. */
+  jvmFlags?: readonly string[];
   security?: KafkaSecurityOptions;
   /** Extra server.properties, applied last. */
   serverProperties?: Record<string, string | number | boolean>;
@@ -183,7 +185,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
       const props = serverProperties({ id, n, ports: ports[i], voters, dataDir: path.join(nodeDir, 'data'), users, keystore: certs?.keystoreFile });
       for (const [k, v] of Object.entries(opts.serverProperties ?? {})) props.set(k, String(v));
       await writeFile(path.join(nodeDir, 'server.properties'), [...props].map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-      nodes.push(new BrokerNode(id, ports[i].plaintext, nodeDir, jars, heapMb, startTimeoutMs, stopTimeoutMs));
+      nodes.push(new BrokerNode(id, ports[i].plaintext, nodeDir, jars, heapMb, opts.jvmFlags ?? [], startTimeoutMs, stopTimeoutMs));
     }
     // Formatting writes meta.properties and the bootstrap metadata (and SCRAM users) per node.
     await Promise.all(nodes.map((node) => node.format(clusterId, scram)));
@@ -321,6 +323,7 @@ class BrokerNode implements KafkaNode {
     private readonly dir: string,
     private readonly jars: { classpath: string; file: string },
     private readonly heapMb: number,
+    private readonly jvmFlags: readonly string[],
     private readonly startTimeoutMs: number,
     private readonly stopTimeoutMs: number,
   ) {}
@@ -369,7 +372,7 @@ class BrokerNode implements KafkaNode {
     const cds = cdsRun(this.jars.file);
     this.dumpsClassArchive = cds.dumps;
     const child = spawn(JAVA, [
-      `-Xmx${this.heapMb}m`, '-Xms32m', ...JVM_FLAGS, ...cds.flags,
+      `-Xmx${this.heapMb}m`, '-Xms32m', ...JVM_FLAGS, ...this.jvmFlags, ...cds.flags,
       `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${path.join(this.dir, 'logs')}`,
       '-cp', this.jars.classpath, 'kafka.Kafka', path.join(this.dir, 'server.properties'),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });

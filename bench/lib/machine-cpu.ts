@@ -1,0 +1,94 @@
+/**
+ * CPU of the whole machine against CPU of the run's own processes, from /proc (Linux): the
+ * machine is shared, and a figure measured while something else took the cores says so.
+ *
+ * The run's processes are the process trees under named roots (e.g. the bench, walcast, the
+ * broker JVM, the PostgreSQL postmaster, which daemonizes); a process counts for the nearest
+ * root above it. Both counts are in clock ticks (USER_HZ, 100 a second on Linux), so their
+ * difference is what every other process (and the kernel) took. A process of the trees that
+ * ended between the two readings is missed: its ticks then count as other.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** USER_HZ: the unit of /proc/stat and /proc/<pid>/stat times on Linux. */
+const TICKS_PER_SECOND = 100;
+
+export interface CpuReading {
+  readonly machineTicks: number;
+  /** utime + stime of each process of the run's trees, with the root it counts for. */
+  readonly runTicks: ReadonlyMap<number, { readonly root: string; readonly ticks: number }>;
+}
+
+export interface CpuShare {
+  /** Per cent of one core, over the interval. */
+  readonly machine: number;
+  readonly run: number;
+  readonly other: number;
+  /** Per root, per cent of one core. */
+  readonly byRoot: Readonly<Record<string, number>>;
+}
+
+interface ProcStat { readonly ppid: number; readonly ticks: number }
+
+/** pid -> parent and CPU ticks; the command name (field 2) may hold spaces and parentheses. */
+function processes(): Map<number, ProcStat> {
+  const out = new Map<number, ProcStat>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // After the name: state(3) ppid(4) ... utime(14) stime(15), i.e. f[0] is field 3.
+    out.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+  }
+  return out;
+}
+
+function machineBusyTicks(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  const [user, nice, system, , , irq, softirq, steal] = cpu;
+  return user! + nice! + system! + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+}
+
+/** The machine's busy ticks and the ticks of every process under `roots` (name -> pid; roots included). */
+export function readCpu(roots: Readonly<Record<string, number>>): CpuReading {
+  const procs = processes();
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) {
+    const list = children.get(p.ppid);
+    if (list) list.push(pid);
+    else children.set(p.ppid, [pid]);
+  }
+  const rootPids = new Set(Object.values(roots));
+  const runTicks = new Map<number, { root: string; ticks: number }>();
+  for (const [root, rootPid] of Object.entries(roots)) {
+    const stack = procs.has(rootPid) ? [rootPid] : [];
+    while (stack.length > 0) {
+      const pid = stack.pop()!;
+      if (runTicks.has(pid) || (pid !== rootPid && rootPids.has(pid))) continue; // another root's
+      runTicks.set(pid, { root, ticks: procs.get(pid)!.ticks });
+      stack.push(...(children.get(pid) ?? []));
+    }
+  }
+  return { machineTicks: machineBusyTicks(), runTicks };
+}
+
+/** What the machine and the run's processes used between two readings, `seconds` apart. */
+export function cpuShare(before: CpuReading, after: CpuReading, seconds: number): CpuShare {
+  const pct = (ticks: number): number => Math.round((100 * ticks) / TICKS_PER_SECOND / seconds);
+  const byRootTicks: Record<string, number> = {};
+  let run = 0;
+  for (const [pid, { root, ticks }] of after.runTicks) {
+    const used = ticks - (before.runTicks.get(pid)?.ticks ?? 0);
+    byRootTicks[root] = (byRootTicks[root] ?? 0) + used;
+    run += used;
+  }
+  const machine = after.machineTicks - before.machineTicks;
+  const byRoot = Object.fromEntries(Object.entries(byRootTicks).map(([root, ticks]) => [root, pct(ticks)]));
+  return { machine: pct(machine), run: pct(run), other: pct(Math.max(0, machine - run)), byRoot };
+}
