@@ -55,6 +55,19 @@ function machineBusyTicks(): number {
   return user! + nice! + system! + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
 }
 
+/**
+ * CPU seconds the whole machine has spent busy so far (every process, all cores) and its core
+ * count; null where there is no /proc.
+ */
+export function readMachineBusySeconds(): { busySeconds: number; cores: number } | null {
+  try {
+    const cores = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+\s/.test(l)).length;
+    return { busySeconds: machineBusyTicks() / TICKS_PER_SECOND, cores };
+  } catch {
+    return null;
+  }
+}
+
 /** The machine's busy ticks and the ticks of every process under `roots` (name -> pid; roots included). */
 export function readCpu(roots: Readonly<Record<string, number>>): CpuReading {
   const procs = processes();

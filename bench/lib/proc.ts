@@ -41,26 +41,6 @@ export function readCpuSeconds(pid: number): number | null {
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLK_TCK : null;
 }
 
-/**
- * CPU seconds the whole machine has spent busy (all cores: user, nice, system, irq, softirq,
- * steal; not idle or iowait) from /proc/stat, and its core count; null where there is none.
- */
-export function readMachineBusySeconds(): { busySeconds: number; cores: number } | null {
-  let text: string;
-  try {
-    text = readFileSync('/proc/stat', 'utf8');
-  } catch {
-    return null;
-  }
-  const lines = text.split('\n');
-  const total = lines[0]?.match(/^cpu\s+(.*)$/);
-  if (!total) return null;
-  const [user, nice, system, , , irq, softirq, steal] = total[1]!.trim().split(/\s+/).map(Number);
-  const busy = [user, nice, system, irq, softirq, steal].reduce<number>((a, b) => a + (b ?? 0), 0);
-  const cores = lines.filter((l) => /^cpu\d+\s/.test(l)).length;
-  return Number.isFinite(busy) ? { busySeconds: busy / CLK_TCK, cores } : null;
-}
-
 /** Samples a process's memory every `intervalMs`; `stop()` returns the peak seen (VmHWM included). */
 export function sampleMemory(pid: number, intervalMs = 100): { stop(): ProcMemory } {
   let peak: ProcMemory = { rss: 0, hwm: 0 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { formatLsn } from '../../connector/protocol/lsn';
 import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from './children';
-import { readMachineBusySeconds } from './proc';
+import { readMachineBusySeconds } from './machine-cpu';
 
 export interface RecvlogicalOptions {
   readonly url: string;

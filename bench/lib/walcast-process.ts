@@ -15,7 +15,8 @@ import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
 import { endChild, tail, track } from './children';
-import { readCpuSeconds, readMachineBusySeconds, readMemory, sampleMemory } from './proc';
+import { readMachineBusySeconds } from './machine-cpu';
+import { readCpuSeconds, readMemory, sampleMemory } from './proc';
 import { BenchDb, confirmedFlushLsn } from './workload';
 
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
