@@ -68,6 +68,7 @@ export function checkConfig(c: Obj): string[] {
   add(range(kafka.batchMaxRecords, 'sink.kafka.batchMaxRecords', 1, 1_000_000));
   add(range(kafka.batchMaxBytes, 'sink.kafka.batchMaxBytes', 1024, 100 * 1024 * 1024));
   add(range(kafka.requestTimeoutMs, 'sink.kafka.requestTimeoutMs', 100, 3_600_000));
+  add(range(kafka.transactionTimeoutMs, 'sink.kafka.transactionTimeoutMs', 1000, 2_147_483_647));
   add(range(nats.duplicateWindowMs, 'sink.nats.duplicateWindowMs', 0, 86_400_000));
   add(range(nats.maxInFlight, 'sink.nats.maxInFlight', 1, 1_000_000));
   const offsets = group(c, 'offsets');

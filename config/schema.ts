@@ -123,6 +123,7 @@ export const schema = {
       batchMaxRecords: int('sink.kafka.batchMaxRecords', 'Most records per produce request.', 1000),
       batchMaxBytes: int('sink.kafka.batchMaxBytes', 'Most bytes of records (keys, values, headers and their framing, before compression) per produce request; keep it under the topics\' max.message.bytes (1 MB by default). A max.message.bytes in topicConfig lowers it to fit. One larger record is still sent alone.', 1_000_000),
       requestTimeoutMs: int('sink.kafka.requestTimeoutMs', 'Produce request timeout in ms.', 30000),
+      transactionTimeoutMs: int('sink.kafka.transactionTimeoutMs', 'Exactly-once: how long a Kafka transaction may stay open before the broker aborts it (transaction.timeout.ms), in ms. One PostgreSQL transaction is one Kafka transaction, so this bounds how long the largest one may take to stream; at most the broker\'s transaction.max.timeout.ms (15 min by default). A walcast killed with a transaction open holds read_committed consumers of those partitions until its restart aborts it, or this long.', 300000),
       ssl: bool('sink.kafka.ssl', 'Connect with TLS.', false),
       sslCaFile: str('sink.kafka.sslCaFile', 'PEM file with the CA certificate(s) to trust (TLS). Default: the system trust store.', ''),
       sslCertFile: str('sink.kafka.sslCertFile', 'PEM client certificate for mutual TLS (with sslKeyFile).', ''),

@@ -93,7 +93,7 @@ export const kafkaSink: Scenario = {
     const bootstrap = await ctx.kafka();
     const config: KafkaOptions = {
       brokers: [bootstrap], clientId: 'walcast-bench-sink', partitions: PARTITIONS, replicationFactor: 1, createTopics: true,
-      compression: 'none', topicConfig: [], batchMaxRecords: BATCH, batchMaxBytes: 1_000_000, requestTimeoutMs: 30_000,
+      compression: 'none', topicConfig: [], batchMaxRecords: BATCH, batchMaxBytes: 1_000_000, requestTimeoutMs: 30_000, transactionTimeoutMs: 60_000,
       ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },
     };

@@ -66,22 +66,29 @@ export function describeError(e: unknown): string {
   return root && root !== e.message ? `${e.message} Cause: ${root}` : e.message;
 }
 
+/** True when `e` or an error it wraps is the broker's answer with one of these error codes. */
+function answered(e: unknown, codes: readonly string[]): boolean {
+  return some(e, (x) => {
+    const id = (x as { apiId?: unknown }).apiId;
+    return typeof id === 'string' && codes.includes(id);
+  });
+}
+
 /**
  * The broker fenced this producer: another one initialised the same transactional.id (a newer
  * epoch), so this one may never write again. PRODUCER_FENCED from the coordinator,
  * INVALID_PRODUCER_EPOCH from a partition leader.
  */
 export function isFenced(e: unknown): boolean {
-  return some(e, (x) => {
-    const id = (x as { apiId?: unknown }).apiId;
-    return id === 'PRODUCER_FENCED' || id === 'INVALID_PRODUCER_EPOCH';
-  });
+  return answered(e, ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH']);
 }
 
 /** The broker refused a record batch as larger than the topic's max.message.bytes. */
 export function isTooLarge(e: unknown): boolean {
-  return some(e, (x) => {
-    const id = (x as { apiId?: unknown }).apiId;
-    return id === 'MESSAGE_TOO_LARGE' || id === 'RECORD_LIST_TOO_LARGE';
-  });
+  return answered(e, ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+}
+
+/** The transaction timeout asked for is above the broker's transaction.max.timeout.ms. */
+export function isInvalidTransactionTimeout(e: unknown): boolean {
+  return answered(e, ['INVALID_TRANSACTION_TIMEOUT']);
 }

@@ -21,7 +21,7 @@ import type { Logger } from '../../observe/logger';
 import type { Sink } from '../port';
 import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../../model/record';
 import { DEFAULT_KAFKA_RETRY, RECORD_FRAMING_BYTES, clientOptions, produceBatchBytes, producerOptions, type KafkaRetryPolicy } from './client-options';
-import { describeError as describe, isFenced, isPermanent, isTooLarge } from './client-errors';
+import { describeError as describe, isFenced, isInvalidTransactionTimeout, isPermanent, isTooLarge } from './client-errors';
 import { type ExactlyOnceOptions, initTransactions, readCommittedOffset, Transactions } from './transactions';
 import { logBrokerEvents } from './log-adapter';
 import type { RegistryOptions } from './avro/registry';
@@ -173,7 +173,9 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
           cause: e, retriable: e instanceof ConnectorError && e.retriable,
         });
       }
-      const producer = new FastProducer(eos ? { ...producerOptions(config, retry), transactionalId: eos.transactionalId } : producerOptions(config, retry));
+      const producer = eos
+        ? new FastProducer({ ...producerOptions(config, retry), transactionalId: eos.transactionalId }, { transactionTimeoutMs: config.transactionTimeoutMs })
+        : new FastProducer(producerOptions(config, retry));
       const admin = new Admin(clientOptions(config, retry));
       const clientLogger = logger.child({ component: 'kafka-client' });
       const unsubscribe = [logBrokerEvents(producer, clientLogger), logBrokerEvents(admin, clientLogger)];
@@ -196,7 +198,10 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
         to('stopped');
         format.close();
         await closeClients(started);
-        throw new ConnectorError('SINK_CONNECT', `cannot connect to Kafka ${config.brokers.join(',')}: ${describe(e)}`, {
+        const hint = isInvalidTransactionTimeout(e)
+          ? ` (sink.kafka.transactionTimeoutMs ${config.transactionTimeoutMs} is above the broker's transaction.max.timeout.ms: lower it, or raise that broker setting)`
+          : '';
+        throw new ConnectorError('SINK_CONNECT', `cannot connect to Kafka ${config.brokers.join(',')}: ${describe(e)}${hint}`, {
           cause: e,
           retriable: !isPermanent(e),
           context: { brokers: config.brokers.join(',') },

@@ -26,6 +26,8 @@ export interface KafkaOptions {
   readonly saslPassword: string;
   /** Records of whole PostgreSQL transactions committed in Kafka transactions with an offset record. */
   readonly exactlyOnce: boolean;
+  /** Exactly-once: transaction.timeout.ms (the broker aborts a Kafka transaction open longer). */
+  readonly transactionTimeoutMs: number;
   /** transactional.id of the exactly-once producer; derived from name and slot when empty. */
   readonly transactionalId: string;
   /** json: Debezium's JSON as the envelope stage writes it; avro: Confluent wire format + schema registry. */

@@ -49,6 +49,7 @@ import {
   type MessageRecord,
   type NumericMap,
 } from '@platformatic/kafka';
+import { promisify } from 'node:util';
 
 /** The producer options the library hands its Produce encoder (producer.js #send produceOptions). */
 export interface ProduceEncodeOptions {
@@ -292,9 +293,47 @@ export function fastProduceApi(library: ProduceApi): ProduceApi {
   return library.key === PRODUCE && library.version === VERSION ? FAST_PRODUCE_V11 : library;
 }
 
-/** A Producer whose Produce requests are written by encodeProduceRequest (see the file comment). */
+/**
+ * InitProducerId with `transactionTimeoutMs` in place of the timeout the library passes (its
+ * request timeout, producer.js initIdempotentProducer: `api(connection, transactionalId,
+ * this[kOptions].timeout, producerId, producerEpoch, cb)`); the rest is the library's API.
+ */
+export function withTransactionTimeout<A extends unknown[], R>(library: API<A, R>, transactionTimeoutMs: number): API<A, R> {
+  const api = ((connection: unknown, ...args: unknown[]) => {
+    // args: transactionalId, transactionTimeoutMs, producerId, producerEpoch[, callback]
+    if (args.length >= 2) args[1] = transactionTimeoutMs;
+    (library as unknown as (c: unknown, ...a: unknown[]) => void)(connection, ...args);
+  }) as unknown as API<A, R>;
+  return Object.assign(api, { async: promisify(api), key: library.key, version: library.version });
+}
+
+export interface FastProducerExtras {
+  /** transaction.timeout.ms sent with InitProducerId; the library's request timeout when absent. */
+  readonly transactionTimeoutMs?: number;
+}
+
+/**
+ * A Producer whose Produce requests are written by encodeProduceRequest (see the file comment),
+ * and whose InitProducerId carries its own transaction timeout (withTransactionTimeout).
+ */
 export class FastProducer<K, V, HK, HV> extends Producer<K, V, HK, HV> {
+  // Not a #private field: the base constructor may already look an API up (then: no extras).
+  private extras: FastProducerExtras | undefined;
+
+  constructor(options: ConstructorParameters<typeof Producer<K, V, HK, HV>>[0], extras: FastProducerExtras = {}) {
+    super(options);
+    this.extras = extras;
+  }
+
   override [kGetApi]<RequestArguments extends Array<unknown>, ResponseType>(name: string, callback: Callback<API<RequestArguments, ResponseType>>): void {
+    const txTimeout = this.extras?.transactionTimeoutMs;
+    if (name === 'InitProducerId' && txTimeout !== undefined) {
+      super[kGetApi]<RequestArguments, ResponseType>(name, (error, api) => {
+        if (error || api === undefined) callback(error);
+        else callback(null, withTransactionTimeout(api, txTimeout));
+      });
+      return;
+    }
     if (name !== 'Produce') {
       super[kGetApi](name, callback);
       return;

@@ -116,3 +116,19 @@ test('a unit larger than a batch is one transaction: nothing of it is visible be
   const state = await readCommittedJava(shared.kafka.info.bootstrap, [offsets]);
   expect(state.map((m) => JSON.parse(m.value!.toString()))).toEqual([expect.objectContaining({ version: 1, slot: 'walcast_eos', commitLsn: '0/1F4', endLsn: '0/1FC' })]);
 });
+
+test('the transaction timeout is sink.kafka.transactionTimeoutMs: above the broker\'s maximum, the start says so', async () => {
+  // The broker's transaction.max.timeout.ms is 900000 by default; the request timeout (10 s here)
+  // would be accepted, so a refusal proves the configured value is what InitProducerId carried.
+  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap, { transactionTimeoutMs: 900_001 }), {
+    logger: createMemoryLogger(),
+    exactlyOnce: { transactionalId: uniqueName('txid_timeout'), offsetsTopic: uniqueName('eos_state'), offsetKey: offsetKeyOf('eos'), slot: 'walcast_eos' },
+    retry: { retries: 0, initialRetryTimeMs: 50, maxRetryTimeMs: 200 },
+  });
+  sinks.push(sink);
+  await expect(sink.start()).rejects.toMatchObject({
+    code: 'SINK_CONNECT',
+    retriable: false,
+    message: expect.stringContaining('sink.kafka.transactionTimeoutMs 900001 is above the broker\'s transaction.max.timeout.ms'),
+  });
+});

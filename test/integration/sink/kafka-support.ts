@@ -10,7 +10,7 @@ import { topicHighWatermark } from '../../infra/kafka-reader';
 export function kafkaConfig(bootstrap: string, over: Partial<KafkaOptions> = {}): KafkaOptions {
   return {
     brokers: bootstrap.split(','), clientId: 'walcast-it', partitions: 3, replicationFactor: 1, createTopics: true,
-    compression: 'none', batchMaxRecords: 1000, batchMaxBytes: 1_000_000, requestTimeoutMs: 10_000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', topicConfig: [],
+    compression: 'none', batchMaxRecords: 1000, batchMaxBytes: 1_000_000, requestTimeoutMs: 10_000, transactionTimeoutMs: 60_000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '', topicConfig: [],
     saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' }, ...over,
   };

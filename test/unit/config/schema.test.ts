@@ -9,7 +9,7 @@ describe('config schema', () => {
   const leaves = leafEntries(schema as unknown as Node);
 
   it('gives every key a doc, a format, a default and a WALCAST_ env name', () => {
-    expect(leaves.length).toBe(90); // every leaf of WalcastConfig (the schema `satisfies` its shape)
+    expect(leaves.length).toBe(91); // every leaf of WalcastConfig (the schema `satisfies` its shape)
     for (const [, v] of leaves) {
       expect(typeof v.doc).toBe('string');
       expect(v.format).toBeDefined();

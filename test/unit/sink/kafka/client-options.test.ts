@@ -12,7 +12,7 @@ import { logBrokerEvents } from '../../../../connector/sink/kafka/log-adapter';
 
 const base: KafkaOptions = {
   brokers: ['b1:9092', 'b2:9092'], clientId: 'walcast-test', partitions: 3, replicationFactor: 1, createTopics: true,
-  compression: 'none', topicConfig: [], batchMaxRecords: 1000, batchMaxBytes: 1_000_000, requestTimeoutMs: 12_000,
+  compression: 'none', topicConfig: [], batchMaxRecords: 1000, batchMaxBytes: 1_000_000, requestTimeoutMs: 12_000, transactionTimeoutMs: 60_000,
   ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
   saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },

@@ -40,7 +40,7 @@ test("the sink's murmur2 gives Kafka UtilsTest's values and agrees with the refe
 test('keyed records get the Java partition; the sink uses this partitioner', () => {
   const base = producerOptions({
     brokers: ['b:9092'], clientId: 'c', partitions: 1, replicationFactor: 1, createTopics: true, compression: 'none',
-    topicConfig: [], batchMaxRecords: 1, batchMaxBytes: 1_000_000, requestTimeoutMs: 1000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
+    topicConfig: [], batchMaxRecords: 1, batchMaxBytes: 1_000_000, requestTimeoutMs: 1000, transactionTimeoutMs: 60_000, ssl: false, sslCaFile: '', sslCertFile: '', sslKeyFile: '',
     saslMechanism: 'none', saslUsername: '', saslPassword: '', exactlyOnce: false, transactionalId: '',
     format: 'json', schemaRegistry: { url: '', username: '', password: '' },
   }, DEFAULT_KAFKA_RETRY).partitioner!;

@@ -1,4 +1,4 @@
-import { kListApis, kGetApi, NumericMap, produceV11, ProduceAcks, type MessageRecord } from '@platformatic/kafka';
+import { initProducerIdV5, kListApis, kGetApi, NumericMap, produceV11, ProduceAcks, type MessageRecord } from '@platformatic/kafka';
 import { encodeProduceRequest, FastProducer, fastProduceApi, type ProduceEncodeOptions } from '../../../../connector/sink/kafka/produce-request';
 
 const NOW = 1_733_040_000_123n;
@@ -85,6 +85,26 @@ test('the seam: FastProducer answers the library\'s Produce v11 lookup with the 
     expect([produce.key, produce.version]).toEqual([0, 11]);
     const metadata = await lookup('Metadata');
     expect(metadata.key).toBe(3);
+  } finally {
+    await producer.close();
+  }
+});
+
+test('the seam: FastProducer sends its own transaction timeout in InitProducerId, the rest as the library writes it', async () => {
+  // The library passes its request timeout as transaction_timeout_ms (producer.js
+  // initIdempotentProducer); FastProducer swaps in transactionTimeoutMs through the same lookup.
+  const producer = new FastProducer({ clientId: 'seam-tx', bootstrapBrokers: ['127.0.0.1:1'], timeout: 30_000 }, { transactionTimeoutMs: 123_456 });
+  try {
+    const stubbed = producer as unknown as Record<symbol, unknown>;
+    stubbed[kListApis] = (cb: (e: Error | null, apis: unknown) => void) => cb(null, [{ name: 'InitProducerId', minVersion: 0, maxVersion: 5 }]);
+    const api = await new Promise<(connection: unknown, ...args: unknown[]) => void>((resolve, reject) => {
+      producer[kGetApi]('InitProducerId', (e, a) => (e ? reject(e) : resolve(a as unknown as (connection: unknown, ...args: unknown[]) => void)));
+    });
+    let written: Buffer | undefined;
+    const connection = { send: (_key: number, _version: number, create: () => { buffer: Buffer }) => { written = create().buffer; } };
+    api(connection, 'walcast-x', 30_000, -1n, -1, () => undefined);
+    expect(written).toEqual(initProducerIdV5.createRequest('walcast-x', 123_456, -1n, -1).buffer);
+    expect(written).not.toEqual(initProducerIdV5.createRequest('walcast-x', 30_000, -1n, -1).buffer);
   } finally {
     await producer.close();
   }
