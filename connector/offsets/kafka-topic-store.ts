@@ -18,6 +18,7 @@ import { ConnectorError } from '../errors';
 import { DEFAULT_KAFKA_RETRY, clientOptions, producerOptions } from '../sink/kafka/client-options';
 import { describeError } from '../sink/kafka/client-errors';
 import { readLastValue } from '../sink/kafka/committed-reader';
+import { FastProducer } from '../sink/kafka/produce-request';
 import { initTransactions } from '../sink/kafka/transactions';
 import { ensureOffsetsTopic } from '../sink/kafka/topics';
 import { type ConnectorState, parseState, type StateStore } from './state-store';
@@ -109,7 +110,10 @@ export class KafkaTopicStateStore implements StateStore {
   /** InitProducerId for `transactionalId`: the broker aborts its open transaction and fences its producer. */
   private async fence(transactionalId: string): Promise<void> {
     const k = this.options.kafka;
-    const producer = new Producer({ ...producerOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-fence`, transactionalId });
+    // The same transaction timeout as the sink's producer (a request timeout above the broker's
+    // transaction.max.timeout.ms would otherwise fail this InitProducerId).
+    const producer = new FastProducer({ ...producerOptions(k, DEFAULT_KAFKA_RETRY), clientId: `${k.clientId}-state-fence`, transactionalId },
+      { transactionTimeoutMs: k.transactionTimeoutMs });
     try {
       await initTransactions(producer);
     } finally {
