@@ -48,24 +48,38 @@ function processes(): Map<number, ProcStat> {
   return out;
 }
 
-function machineBusyTicks(): number {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+/** Busy ticks of /proc/stat's first line (all cores). */
+function busyTicksOf(stat: string): number {
+  const cpu = stat.split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
   const [user, nice, system, , , irq, softirq, steal] = cpu;
   return user! + nice! + system! + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
 }
 
-/**
- * CPU seconds the whole machine has spent busy so far (every process, all cores) and its core
- * count; null where there is no /proc.
- */
-export function readMachineBusySeconds(): { busySeconds: number; cores: number } | null {
+function machineBusyTicks(): number {
+  return busyTicksOf(readFileSync('/proc/stat', 'utf8'));
+}
+
+/** CPU seconds the whole machine spent busy (every process, all cores), and its core count. */
+export interface MachineBusy {
+  readonly busySeconds: number;
+  readonly cores: number;
+}
+
+/** The machine's busy CPU seconds so far; null where there is no /proc. */
+export function readMachineBusySeconds(): MachineBusy | null {
   try {
-    const cores = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+\s/.test(l)).length;
-    return { busySeconds: machineBusyTicks() / TICKS_PER_SECOND, cores };
+    const stat = readFileSync('/proc/stat', 'utf8');
+    return { busySeconds: busyTicksOf(stat) / TICKS_PER_SECOND, cores: stat.split('\n').filter((l) => /^cpu\d+\s/.test(l)).length };
   } catch {
     return null;
   }
+}
+
+/** What the machine spent busy since `from` (a readMachineBusySeconds reading); null without both readings. */
+export function machineBusySince(from: MachineBusy | null): MachineBusy | null {
+  const to = readMachineBusySeconds();
+  return from === null || to === null ? null : { busySeconds: to.busySeconds - from.busySeconds, cores: to.cores };
 }
 
 /** The machine's busy ticks and the ticks of every process under `roots` (name -> pid; roots included). */

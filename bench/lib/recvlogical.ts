@@ -4,7 +4,7 @@ import path from 'node:path';
 import { formatLsn } from '../../connector/protocol/lsn';
 import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from './children';
-import { readMachineBusySeconds } from './machine-cpu';
+import { machineBusySince, readMachineBusySeconds, type MachineBusy } from './machine-cpu';
 
 export interface RecvlogicalOptions {
   readonly url: string;
@@ -18,7 +18,7 @@ export interface RecvlogicalOptions {
 export interface RecvlogicalResult {
   readonly seconds: number;
   /** The whole machine's busy CPU seconds over the run (every process, /proc/stat), and its cores. */
-  readonly machine: { readonly busySeconds: number; readonly cores: number } | null;
+  readonly machine: MachineBusy | null;
 }
 
 /** Runs pg_recvlogical until --endpos; resolves with the wall time in seconds. */
@@ -43,8 +43,7 @@ export async function runRecvlogical(opts: RecvlogicalOptions): Promise<Recvlogi
     child.once('exit', (c) => resolve(c));
   });
   const seconds = (performance.now() - started) / 1000;
-  const machineTo = readMachineBusySeconds();
+  const machine = machineBusySince(machineFrom);
   if (code !== 0) throw new Error(`pg_recvlogical exited ${code}: ${err.text().trim()}`);
-  const machine = machineFrom === null || machineTo === null ? null : { busySeconds: machineTo.busySeconds - machineFrom.busySeconds, cores: machineTo.cores };
   return { seconds, machine };
 }

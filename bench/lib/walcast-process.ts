@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
 import { endChild, tail, track } from './children';
-import { readMachineBusySeconds } from './machine-cpu';
+import { machineBusySince, readMachineBusySeconds, type MachineBusy } from './machine-cpu';
 import { readCpuSeconds, readMemory, sampleMemory } from './proc';
 import { BenchDb, confirmedFlushLsn } from './workload';
 
@@ -74,7 +74,7 @@ export interface WalcastRunResult {
    * From "connector streaming" to the target: the whole machine's busy CPU seconds (every
    * process, /proc/stat) and its core count; null without the log line or /proc.
    */
-  readonly streamingMachine: { readonly busySeconds: number; readonly cores: number } | null;
+  readonly streamingMachine: MachineBusy | null;
 }
 
 /** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
@@ -99,7 +99,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
   const err = tail(16_000);
   let startupSeconds: number | null = null;
   let startupCpuSeconds: number | null = null;
-  let startupMachine: ReturnType<typeof readMachineBusySeconds> = null;
+  let startupMachine: MachineBusy | null = null;
   let exited: string | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
@@ -134,11 +134,10 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     }
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = readCpuSeconds(pid);
-    const endMachine = readMachineBusySeconds();
+    // The cast: TypeScript cannot see the stderr callback assign it.
+    const streamingMachine = machineBusySince(startupMachine as MachineBusy | null);
     const peak = memory.stop();
     await opts.beforeStop?.(pid);
-    const from = startupMachine as ReturnType<typeof readMachineBusySeconds>;
-    const streamingMachine = from === null || endMachine === null ? null : { busySeconds: endMachine.busySeconds - from.busySeconds, cores: endMachine.cores };
     return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine };
   } finally {
     memory.stop();

@@ -8,6 +8,7 @@
  */
 import { afterStartup, benchConfig, cpuPerRow, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
+import type { MachineBusy } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { runRecvlogical } from '../lib/recvlogical';
 import { ResultTable } from '../lib/table';
@@ -18,14 +19,12 @@ const PUBLICATION = 'bench_pub';
 const SLOT_WALCAST = 'bench_spine_walcast';
 const SLOT_RECV = 'bench_spine_recvlogical';
 
-type MachineBusy = { readonly busySeconds: number; readonly cores: number } | null;
-
 /**
  * How busy the whole machine was (cores in use, every process) during each run: whether the
  * walcast run was bound by the machine rather than by walcast alone. /proc/stat counts other
  * tenants of a shared machine too.
  */
-function machineNotes(rl: MachineBusy, rlSeconds: number, wc: MachineBusy, wcSeconds: number | null, wcCpu: number | null): string[] {
+function machineNotes(rl: MachineBusy | null, rlSeconds: number, wc: MachineBusy | null, wcSeconds: number | null, wcCpu: number | null): string[] {
   if (rl === null || wc === null || wcSeconds === null || wcSeconds <= 0 || wcCpu === null) return [];
   const cores = (busy: number, s: number): string => (busy / s).toFixed(2);
   return [

@@ -27,7 +27,7 @@ import { parseCommitTimestamp } from './commit-time';
 import { formatWal2jsonStartOptions, type Wal2jsonDecoderOptions } from './options';
 import { parseWal2jsonPayload, type W2jColumn, type W2jRecord } from './payload';
 import { identityKind, relationKey, RelationCache } from './relations';
-import { RowTemplate } from './row-template';
+import type { RowTemplate } from './row-template';
 import { identityTuple, newTuple } from './tuples';
 
 /** wal2json v2 "action" values. */
@@ -62,6 +62,8 @@ const ACTION_AT = ACTION_HEAD.length;
 const SCHEMA_KEY = ',"schema":"';
 const COLUMNS_KEY = ',"columns":[';
 const IDENTITY_KEY = ',"identity":[';
+/** The end of the "columns" list when an "identity" list follows. */
+const IDENTITY_AFTER_COLUMNS = '}]' + IDENTITY_KEY;
 const CHAR_I = 0x49, CHAR_U = 0x55, CHAR_D = 0x44, QUOTE = 0x22;
 
 export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions, tuning: Wal2jsonDecoderTuning = {}): Wal2jsonDecoder {
@@ -179,10 +181,9 @@ export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions, tuning: W
       if (!tpl.endsWithPk(text, pos)) return null;
       return [{ kind: 'insert', lsn: walStart, relation: rel, after }];
     }
-    if (!text.startsWith(RowTemplate.IDENTITY_AFTER_COLUMNS, pos)) return null;
-    const old = new Array<TextValue>(rel.columns.length).fill(null);
-    pos = tpl.readIdentity(text, pos + RowTemplate.IDENTITY_AFTER_COLUMNS.length, old);
-    if (pos < 0 || !tpl.endsWithPk(text, pos)) return null;
+    if (!text.startsWith(IDENTITY_AFTER_COLUMNS, pos)) return null;
+    const old = oldRow(text, pos + IDENTITY_AFTER_COLUMNS.length, tpl);
+    if (old === null) return null;
     let before: Tuple | null = null, keyOnly = false;
     if (rel.replicaIdentity === 'full') before = old;
     else if (!sameIn(old, after, tpl.identity as readonly number[])) { before = old; keyOnly = true; }
@@ -192,9 +193,8 @@ export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions, tuning: W
   function templatedDelete(text: string, pos: number, tpl: RowTemplate, walStart: Lsn): ChangeEvent[] | null {
     const rel = tpl.relation;
     if (!text.startsWith(IDENTITY_KEY, pos)) return null;
-    const old = new Array<TextValue>(rel.columns.length).fill(null);
-    pos = tpl.readIdentity(text, pos + IDENTITY_KEY.length, old);
-    if (pos < 0 || !tpl.endsWithPk(text, pos)) return null;
+    const old = oldRow(text, pos + IDENTITY_KEY.length, tpl);
+    if (old === null) return null;
     return [{ kind: 'delete', lsn: walStart, relation: rel, before: old, beforeIsKeyOnly: rel.replicaIdentity !== 'full' }];
   }
 
@@ -246,6 +246,16 @@ export function createWal2jsonDecoder(options: Wal2jsonDecoderOptions, tuning: W
       return events.length === 0 ? NONE : events;
     },
   };
+}
+
+/**
+ * The old row from the "identity" list starting at `pos` to the end of the payload (the "pk"
+ * tail), positions it does not list null, as identityTuple gives it; null when the text differs.
+ */
+function oldRow(text: string, pos: number, tpl: RowTemplate): Tuple | null {
+  const old = new Array<TextValue>(tpl.relation.columns.length).fill(null);
+  const end = tpl.readIdentity(text, pos, old);
+  return end >= 0 && tpl.endsWithPk(text, end) ? old : null;
 }
 
 /** True when `old` equals `after` at every position in `idx`. */

@@ -45,8 +45,6 @@ export class RowTemplate {
   private readonly bytea: readonly boolean[];
   /** `}],"pk":[{"name":"id","type":"bigint","typeoid":20}]}`: everything after the last value. */
   private readonly pkTail: string;
-  /** End of a value list followed by another list: `}],"identity":[`. */
-  static readonly IDENTITY_AFTER_COLUMNS = '}],"identity":[';
 
   /**
    * @param head `schema","table":"table"` as printed (the lookup key of RelationCache)

@@ -173,9 +173,8 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
           cause: e, retriable: e instanceof ConnectorError && e.retriable,
         });
       }
-      const producer = eos
-        ? new FastProducer({ ...producerOptions(config, retry), transactionalId: eos.transactionalId }, { transactionTimeoutMs: config.transactionTimeoutMs })
-        : new FastProducer(producerOptions(config, retry));
+      const producer = new FastProducer(eos ? { ...producerOptions(config, retry), transactionalId: eos.transactionalId } : producerOptions(config, retry),
+        { transactionTimeoutMs: eos ? config.transactionTimeoutMs : undefined });
       const admin = new Admin(clientOptions(config, retry));
       const clientLogger = logger.child({ component: 'kafka-client' });
       const unsubscribe = [logBrokerEvents(producer, clientLogger), logBrokerEvents(admin, clientLogger)];

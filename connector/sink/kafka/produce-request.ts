@@ -298,7 +298,7 @@ export function fastProduceApi(library: ProduceApi): ProduceApi {
  * request timeout, producer.js initIdempotentProducer: `api(connection, transactionalId,
  * this[kOptions].timeout, producerId, producerEpoch, cb)`); the rest is the library's API.
  */
-export function withTransactionTimeout<A extends unknown[], R>(library: API<A, R>, transactionTimeoutMs: number): API<A, R> {
+function withTransactionTimeout<A extends unknown[], R>(library: API<A, R>, transactionTimeoutMs: number): API<A, R> {
   const api = ((connection: unknown, ...args: unknown[]) => {
     // args: transactionalId, transactionTimeoutMs, producerId, producerEpoch[, callback]
     if (args.length >= 2) args[1] = transactionTimeoutMs;
