@@ -13,6 +13,7 @@ import { createMemoryLogger } from '../../../connector/observe/logger';
 import { lsn } from '../../../connector/protocol/lsn';
 import { readCommittedJava } from '../../infra/kafka-committed';
 import { uniqueName } from '../../infra/names';
+import type { KafkaOptions } from '../../../connector/sink/kafka/options';
 import { kafkaConfig, useSharedKafka } from './kafka-support';
 
 jest.setTimeout(120_000);
@@ -20,8 +21,8 @@ jest.setTimeout(120_000);
 const shared = useSharedKafka();
 const { sinks } = shared;
 
-function eosSink(transactionalId: string, offsetsTopic: string, batchMaxRecords = 1000): Sink {
-  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap, { partitions: 2, batchMaxRecords }), {
+function eosSink(transactionalId: string, offsetsTopic: string, over: Partial<KafkaOptions> = {}): Sink {
+  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap, { partitions: 2, ...over }), {
     logger: createMemoryLogger(),
     exactlyOnce: { transactionalId, offsetsTopic, offsetKey: offsetKeyOf('eos'), slot: 'walcast_eos' },
     retry: { retries: 2, initialRetryTimeMs: 50, maxRetryTimeMs: 200 },
@@ -102,7 +103,7 @@ test('another connector\'s transaction left open on the shared offsets topic doe
 test('a unit larger than a batch is one transaction: nothing of it is visible before its checkpoint commits', async () => {
   const topic = uniqueName('eos.public.big');
   const offsets = uniqueName('eos_state');
-  const sink = eosSink(uniqueName('txid'), offsets, 100);
+  const sink = eosSink(uniqueName('txid'), offsets, { batchMaxRecords: 100 });
   await sink.start();
   await sink.ensureTopics([topic]);
   const first = Array.from({ length: 250 }, (_, i) => rec(topic, i));
@@ -120,12 +121,7 @@ test('a unit larger than a batch is one transaction: nothing of it is visible be
 test('the transaction timeout is sink.kafka.transactionTimeoutMs: above the broker\'s maximum, the start says so', async () => {
   // The broker's transaction.max.timeout.ms is 900000 by default; the request timeout (10 s here)
   // would be accepted, so a refusal proves the configured value is what InitProducerId carried.
-  const sink = createKafkaSink(kafkaConfig(shared.kafka.info.bootstrap, { transactionTimeoutMs: 900_001 }), {
-    logger: createMemoryLogger(),
-    exactlyOnce: { transactionalId: uniqueName('txid_timeout'), offsetsTopic: uniqueName('eos_state'), offsetKey: offsetKeyOf('eos'), slot: 'walcast_eos' },
-    retry: { retries: 0, initialRetryTimeMs: 50, maxRetryTimeMs: 200 },
-  });
-  sinks.push(sink);
+  const sink = eosSink(uniqueName('txid_timeout'), uniqueName('eos_state'), { transactionTimeoutMs: 900_001 });
   await expect(sink.start()).rejects.toMatchObject({
     code: 'SINK_CONNECT',
     retriable: false,
