@@ -26,6 +26,8 @@ export interface SnapshotRecord {
   readonly completedAt?: string;
   readonly rows?: number;
   readonly tables?: number;
+  /** Exactly-once: which run of the snapshot read which rows (JSON of snapshot/replay-spec.ts). */
+  readonly replay?: Readonly<Record<string, unknown>>;
 }
 
 export interface SlotRecord {

@@ -41,6 +41,9 @@ import type { Lifecycle } from './lifecycle';
 import { Inspection, inspectServer } from './prepare';
 import { deleteMissingRows, markTopics } from './delete-missing';
 import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
+import { FreshReadFilter } from './fresh-read-filter';
+import { KeyRangeChecker } from '../snapshot/key-range-check';
+import { parseReplaySpec } from '../snapshot/replay-spec';
 import { confirmRecorder, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
 import { judgeSlot, SlotVerdict } from './slot-verdict';
 import { StreamSession } from './stream-session';
@@ -106,6 +109,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   let stateBefore: ConnectorState | null = null;
   let streamed: StreamedTransactions | null = null;
   let heartbeatAction: HeartbeatAction | null = null;
+  let freshRead: FreshReadFilter | null = null;
   try {
     stateBefore = ctx.tail ? null : await ctx.stateStore.read();
     await client.connect().catch((e: unknown) => { throw fromPgError(e, 'PG_CONNECT', 'cannot connect to PostgreSQL'); });
@@ -187,6 +191,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       heartbeatAction = new HeartbeatAction(config.source.url, hb.actionQuery, logger, `walcast-${config.name}-heartbeat`);
     }
     const action = heartbeatAction;
+    freshRead = sink.committedOffset && !slotStart.created && !ctx.tail ? await freshReadFilter(ctx) : null;
     const session = new StreamSession({
       repl, decoder, builder, sink, logger, startLsn: slotStart.startLsn, knownTopics: ctx.knownTopics,
       options: {
@@ -211,7 +216,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
         : undefined,
       // Exactly-once: skip what the committed offset covers. A slot this attempt created has
       // replayed nothing yet: everything it sends starts after its consistent point.
-      exactlyOnce: sink.committedOffset ? { committed: slotStart.created ? null : sink.committedOffset() } : undefined,
+      exactlyOnce: sink.committedOffset ? { committed: slotStart.created ? null : sink.committedOffset(), freshRead: freshRead ?? undefined } : undefined,
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());
@@ -231,6 +236,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     throw e;
   } finally {
     ctx.setSession(null);
+    await freshRead?.close();
     streamed?.close(); // the session removes its spill when it ends; this covers a failed start
     await heartbeatAction?.close();
     await client.end().catch(() => undefined);
@@ -258,6 +264,26 @@ function streamedTransactions(ctx: AttemptContext, serverVersion: number): Strea
     ? join(tmpdir(), `walcast-${config.name}-tail-${process.pid}.spill`)
     : join(config.offsets.stateDir, `${config.name}.spill`);
   return new StreamedTransactions(SpillStore.open(dir, config.source.streamSpillMemoryBytes, config.source.streamSpillMaxBytes), logger);
+}
+
+/**
+ * Exactly-once on a kept slot: the filter of replayed records a fresh snapshot of the connector's
+ * completed snapshot already showed (fresh-read-filter.ts); null when every run read the slot's
+ * own exported snapshot, or the state holds no such snapshot.
+ */
+async function freshReadFilter(ctx: AttemptContext): Promise<FreshReadFilter | null> {
+  const snap = (await ctx.stateStore.read())?.snapshot;
+  if (snap?.status !== 'complete' || snap.slot !== ctx.config.source.slot || !snap.replay) return null;
+  const spec = parseReplaySpec(snap.replay);
+  if (!spec) {
+    ctx.logger.warn({ slot: snap.slot, state: ctx.stateStore.location }, 'the state\'s record of the snapshot runs is malformed: replayed changes are all sent (a row version may appear twice)');
+    return null;
+  }
+  const filter = new FreshReadFilter(spec, new KeyRangeChecker(ctx.config.source.url, ctx.logger));
+  if (!filter.active) return null;
+  ctx.logger.info({ slot: snap.slot, runs: spec.reads.length },
+    'exactly-once: replayed changes a fresh snapshot already showed are not sent again');
+  return filter;
 }
 
 /** True when the state says a slot creation was started and its answer never came. */
@@ -312,6 +338,9 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
     exactlyOnce: sink.committedSnapshot ? { startedAt: record.startedAt, resume } : undefined,
   });
   if (deletePass && marks) await deleteMissingRows(deletePass, marks);
-  await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables } }));
+  await updateState(ctx.stateStore, (s) => ({
+    ...s,
+    snapshot: { status: 'complete', ...record, completedAt: new Date().toISOString(), rows: result.rows, tables: result.tables, ...(result.replay ? { replay: { ...result.replay } } : {}) },
+  }));
   logger.info({ rows: result.rows, tables: result.tables, durationMs: result.durationMs, consistentPoint: record.consistentPoint }, 'snapshot complete: every row acknowledged by the broker');
 }

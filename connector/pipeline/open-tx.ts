@@ -6,6 +6,7 @@ import type { TxContext } from '../envelope/builder';
 import type { OpenTransaction } from '../envelope/transaction-metadata';
 import type { Lsn } from '../protocol/lsn';
 import type { CommittedOffset } from '../model/record';
+import type { SeenBy } from './fresh-read-filter';
 
 export interface OpenTx {
   readonly xid: number;
@@ -26,6 +27,8 @@ export interface OpenTx {
   readonly skip: boolean;
   /** Records of this transaction were handed out (the commit needs a checkpoint). */
   emitted: boolean;
+  /** Exactly-once: the snapshot runs that saw this transaction (fresh-read-filter.ts); null: none. */
+  seenBy?: SeenBy | null;
   /** The envelope's view of it, made once per transaction (and again if lastCommitLsn changes). */
   context?: TxContext;
 }

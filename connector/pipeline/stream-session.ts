@@ -29,6 +29,7 @@ import type { Metrics } from '../observe/metrics';
 import { EventTally } from './event-tally';
 import { openTx, type OpenTx } from './open-tx';
 import { replayCommitted, type StreamedTransactions } from './streamed-tx';
+import type { FreshReadFilter } from './fresh-read-filter';
 
 export interface SessionOptions {
   readonly heartbeatMs: number;
@@ -68,7 +69,11 @@ export interface SessionDeps {
    * transaction is published with a checkpoint at its end, and `committed` is the offset the
    * sink read at start: replayed transactions at or below it are skipped (open-tx.ts, alreadyCommitted).
    */
-  readonly exactlyOnce?: { readonly committed: CommittedOffset | null };
+  readonly exactlyOnce?: {
+    readonly committed: CommittedOffset | null;
+    /** Drops replayed records a snapshot read on the kept slot already showed (fresh-read-filter.ts). */
+    readonly freshRead?: FreshReadFilter;
+  };
 }
 
 export class StreamSession {
@@ -98,6 +103,13 @@ export class StreamSession {
   /** A committed streamed transaction is being replayed: reading is paused, arrivals queue. */
   private replaying = false;
   private queued: Array<{ walStart: Lsn; data: Buffer }> = [];
+  /**
+   * Exactly-once: records wait for PostgreSQL to place a replayed key (FreshReadFilter): reading
+   * is paused, arrivals queue, and the rest of the WAL message's events wait in `heldEvents`.
+   */
+  private holding = false;
+  private heldEvents: { events: readonly ChangeEvent[]; next: number; nowUs: bigint } | null = null;
+  private holdReleased: (() => void) | null = null;
   /** WAL position of the message being decoded (a BEGIN's is its transaction-metadata id). */
   private walStart: Lsn = LSN_ZERO;
   readonly finished: Promise<void>;
@@ -166,7 +178,7 @@ export class StreamSession {
   private onXLogData(walStart: Lsn, data: Buffer): void {
     if (this.failure) return;
     // `data` is a view into the socket chunk: copy what must wait.
-    if (this.replaying) { this.queued.push({ walStart, data: Buffer.from(data) }); return; }
+    if (this.replaying || this.holding) { this.queued.push({ walStart, data: Buffer.from(data) }); return; }
     let events: readonly ChangeEvent[];
     this.walStart = walStart;
     try {
@@ -182,14 +194,25 @@ export class StreamSession {
       this.clockMs = ms;
       this.clockUs = BigInt(ms) * 1000n;
     }
-    const nowUs = this.clockUs;
-    try {
-      for (const ev of events) this.onEvent(ev, nowUs);
-    } catch (e) {
-      this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot keep a streamed transaction', { cause: e, context: { lsn: formatLsn(walStart) } }));
-      return;
-    }
+    if (!this.events(events, 0, this.clockUs)) return;
     this.afterEvents();
+  }
+
+  /** Runs events[from..] until one holds the rest back (kept in heldEvents); false on failure. */
+  private events(events: readonly ChangeEvent[], from: number, nowUs: bigint): boolean {
+    try {
+      for (let i = from; i < events.length; i++) {
+        this.onEvent(events[i]!, nowUs);
+        if (this.holding) {
+          this.heldEvents = { events, next: i + 1, nowUs };
+          return true;
+        }
+      }
+    } catch (e) {
+      this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot keep a streamed transaction', { cause: e, context: { lsn: formatLsn(this.walStart) } }));
+      return false;
+    }
+    return true;
   }
 
   private afterEvents(): void {
@@ -209,6 +232,8 @@ export class StreamSession {
         this.tx = openTx(ev.xid, ev.finalLsn, ev.commitTimeUs, this.deps.exactlyOnce?.committed);
         if (this.tx.skip) this.skipped++;
         else this.noteSkipped();
+        const fresh = this.deps.exactlyOnce?.freshRead;
+        if (fresh && !this.tx.skip) this.tx.seenBy = fresh.seenBy(ev.xid, ev.finalLsn);
         this.tracker.begin();
         if (this.deps.transactionMetadata) {
           this.tx.meta = new OpenTransaction(ev.xid, ev.commitTimeUs / 1000n);
@@ -277,6 +302,14 @@ export class StreamSession {
     // Built all the same (envelope state such as source.sequence must match the first delivery).
     if (tx.skip) return;
     if (this.deps.metrics) this.tally.add(ev);
+    if (tx.seenBy) {
+      const kept = this.deps.exactlyOnce!.freshRead!.keep(ev, tx.seenBy, records);
+      if (kept instanceof Promise) { this.hold(kept, tx); return; }
+      if (kept.length === 0) return;
+      this.push(kept, tx.commitTimeUs);
+      tx.emitted = true;
+      return;
+    }
     this.push(records, tx.commitTimeUs);
     tx.emitted = true;
     // A non-transactional message is a unit of its own.
@@ -287,6 +320,50 @@ export class StreamSession {
   private push(records: readonly SinkRecord[], commitTimeUs: bigint): void {
     this.batchCommitUs = commitTimeUs;
     this.out.push(records, commitTimeUs);
+  }
+
+  /**
+   * Waits for the records of a replayed change PostgreSQL must place (FreshReadFilter.keep),
+   * then sends them and goes on with what waited behind them, in order.
+   */
+  private hold(kept: Promise<SinkRecord[]>, tx: OpenTx): void {
+    this.holding = true;
+    this.deps.repl.pause();
+    kept.then((records) => {
+      if (this.failure || this.stopping) return;
+      if (records.length > 0) {
+        this.push(records, tx.commitTimeUs);
+        tx.emitted = true;
+      }
+      this.holding = false;
+      const released = this.holdReleased;
+      this.holdReleased = null;
+      // Inside a replay the replay goes on (it waits in room()); it drains the queue at its end.
+      if (released) released();
+      else if (!this.replaying) this.drainQueued();
+    }, (e: unknown) => {
+      this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot place a replayed key', { cause: e }));
+    });
+  }
+
+  /**
+   * Runs what waited while reading was paused, in order (the rest of a held WAL message's events,
+   * then the messages that arrived), until something waits again.
+   */
+  private drainQueued(): void {
+    const held = this.heldEvents;
+    this.heldEvents = null;
+    if (held && !this.events(held.events, held.next, held.nowUs)) return;
+    if (this.replaying || this.holding) return;
+    const queued = this.queued;
+    this.queued = [];
+    for (let i = 0; i < queued.length; i++) {
+      this.onXLogData(queued[i]!.walStart, queued[i]!.data);
+      // Another Stream Commit started a replay, or a key waits: the rest waits behind it, in order.
+      if (this.replaying || this.holding) { this.queued = queued.slice(i + 1).concat(this.queued); return; }
+    }
+    this.afterEvents();
+    if (!this.stopping && this.deps.repl.isPaused && !this.out.full) this.deps.repl.resume();
   }
 
   private noteSkipped(): void {
@@ -325,22 +402,14 @@ export class StreamSession {
         if ((fed++ & 1023) === 0) nowUs = BigInt(Date.now()) * 1000n;
         this.onEvent(ev, nowUs);
       },
-      full: () => this.failure !== null || this.stopping || this.out.full,
+      full: () => this.failure !== null || this.stopping || this.out.full || this.holding,
       room: () => this.room(),
     };
     replayCommitted(tx, commit, target).then((done) => {
       if (!done || this.failure) return;
       this.flush();
       this.replaying = false;
-      const queued = this.queued;
-      this.queued = [];
-      for (let i = 0; i < queued.length; i++) {
-        this.onXLogData(queued[i].walStart, queued[i].data);
-        // Another Stream Commit started a replay: the rest waits behind it, in order.
-        if (this.replaying) { this.queued = queued.slice(i + 1).concat(this.queued); return; }
-      }
-      this.afterEvents();
-      if (!this.stopping && this.deps.repl.isPaused && !this.out.full) this.deps.repl.resume();
+      this.drainQueued();
     }, (e: unknown) => {
       this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot replay a streamed transaction', { cause: e, context: { xid: commit.xid } }));
     });
@@ -352,6 +421,7 @@ export class StreamSession {
    */
   private room(): Promise<boolean> {
     if (this.failure || this.stopping) return Promise.resolve(false);
+    if (this.holding) return new Promise<void>((resolve) => { this.holdReleased = resolve; }).then(() => this.room());
     if (!this.out.full) return Promise.resolve(true);
     return this.out.waitForRoom(Math.floor(this.deps.options.maxInFlightEvents / 2) + 1);
   }
@@ -378,7 +448,7 @@ export class StreamSession {
       metrics.behindSource(Date.now() - Number(commitUs / 1000n));
     }
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
-    if (!this.stopping && !this.replaying && this.deps.repl.isPaused && this.out.unacked <= this.deps.options.maxInFlightEvents / 2) {
+    if (!this.stopping && !this.replaying && !this.holding && this.deps.repl.isPaused && this.out.unacked <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
     }
   }
@@ -396,7 +466,7 @@ export class StreamSession {
    * server has sent, never beyond (pg_current_wal_lsn() could lie past changes not yet read).
    */
   private idle(): void {
-    if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || this.replaying || this.queued.length > 0) return;
+    if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || this.replaying || this.holding || this.queued.length > 0) return;
     this.tracker.idle(this.lastWalEnd);
   }
 
@@ -417,7 +487,7 @@ export class StreamSession {
     if (!hb || this.failure || this.stopping) return;
     this.idle();
     this.push([hb.records.record(Date.now())], this.batchCommitUs);
-    if (this.deps.exactlyOnce && this.tx === null && !this.replaying) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
+    if (this.deps.exactlyOnce && this.tx === null && !this.replaying && !this.holding) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
     this.afterEvents();
     if (hb.action) void hb.action();
   }

@@ -25,14 +25,16 @@ const COLUMNS_SQL = `
    WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
    ORDER BY a.attnum`;
 
-/** Primary-key columns in index order with their type's schema and name (for casts). */
+/** Primary-key columns in index order with their type's schema and name (for casts) and collation. */
 const PRIMARY_KEY_SQL = `
-  SELECT a.attname, tn.nspname AS typschema, t.typname
+  SELECT a.attname, tn.nspname AS typschema, t.typname, cn.nspname AS collschema, co.collname
     FROM pg_catalog.pg_index i
    CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
     JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+    LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+    LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
    WHERE i.indrelid = $1 AND i.indisprimary
    ORDER BY k.ord`;
 
@@ -56,6 +58,7 @@ export async function loadTable(client: Queryable, index: number, schema: string
   const primaryKey: KeyColumn[] = keyRows.map((r) => ({
     name: text(r, 'attname'),
     typeSql: qualifiedName(text(r, 'typschema'), text(r, 'typname')),
+    collationSql: r.collname ? qualifiedName(text(r, 'collschema'), r.collname) : null,
   }));
   const keyNames = new Set(primaryKey.map((k) => k.name));
   const columns: Column[] = (await client.query<Row>(COLUMNS_SQL, [oid])).rows.map((r) => ({

@@ -20,7 +20,8 @@ import { meteredProgress } from './metered-progress';
 import { createProgress, type SnapshotProgress } from './progress';
 import { SnapshotReader, type RawRow } from './reader';
 import { SnapshotRecords } from './row-records';
-import { doneRangeOf, SnapshotProgressLedger } from './resume';
+import { SnapshotProgressLedger, type ReadPoint } from './resume';
+import { replaySpec } from './replay-spec';
 import type { SinkRecord } from '../model/record';
 import type { SnapshotOptions, SnapshotResult, SnapshotTable } from './types';
 import { WorkQueue } from './work-queue';
@@ -45,6 +46,14 @@ interface ChunkUnit {
   readDone: boolean;
   published: boolean;
 }
+
+/**
+ * source.txId stand-in (xmax), the snapshot as text, and the WAL position after it (the insert
+ * position; on a standby the replay position: a transaction the snapshot sees was replayed there).
+ */
+const SNAPSHOT_SEEN_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text,
+  pg_catalog.pg_current_snapshot()::text,
+  (CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_insert_lsn() END)::text`;
 
 export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
   const started = Date.now();
@@ -88,8 +97,11 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     check();
     // source.txId of snapshot rows. Debezium takes its snapshot transaction's id; our readers are
     // read-only and get none, so the snapshot's xmax (the first id it does not see) stands in.
-    const [xmaxRow] = await first.rows({ text: 'SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text', values: [] });
-    const snapshotTxId = xmaxRow?.[0] == null ? null : Number(xmaxRow[0]);
+    // What the snapshot sees, and a WAL position every transaction it sees committed below (read
+    // after it was taken): a fresh snapshot's ReadPoint (resume.ts).
+    const [seen] = await first.rows({ text: SNAPSHOT_SEEN_SQL, values: [] });
+    const snapshotTxId = seen?.[0] == null ? null : Number(seen[0]);
+    const readPoint: ReadPoint = options.snapshotName === null && seen?.[1] && seen[2] ? { snapshot: seen[1], walAfter: seen[2] } : null;
     logger.info({ readers: parallelism, snapshot: options.snapshotName ?? 'fresh', tables: options.tables.length }, 'snapshot imported by every reader');
     try {
       options.onSnapshotImported?.();
@@ -131,7 +143,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     });
     publisher = pub;
     const eos = options.exactlyOnce;
-    const ledger = eos ? new SnapshotProgressLedger(eos.startedAt, eos.resume) : null;
+    const ledger = eos ? new SnapshotProgressLedger(eos.startedAt, eos.resume, readPoint) : null;
     const tableKey = (t: SnapshotTable): string => `${t.relation.schema}.${t.relation.table}`;
     if (ledger && eos?.resume) {
       logger.info({ startedAt: eos.startedAt, tables: Object.keys(eos.resume.tables).length },
@@ -140,7 +152,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     const settle = (unit: ChunkUnit): void => {
       if (!ledger || unit.published || !unit.readDone || unit.emitted !== unit.read) return;
       unit.published = true;
-      pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, doneRangeOf(unit.chunk)) }, undefined);
+      pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, unit.chunk) }, undefined);
       unit.records = [];
     };
     const records = new SnapshotRecords(options.builder, options.consistentPoint, snapshotTxId, tables);
@@ -217,9 +229,12 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     await pub.settle().catch(fail);
     check();
     await Promise.all(readers.map((r) => r.commit()));
-    const result: SnapshotResult = { tables: tables.length, rows: markers.count, durationMs: Date.now() - started };
+    const result: SnapshotResult = {
+      tables: tables.length, rows: markers.count, durationMs: Date.now() - started,
+      replay: ledger ? replaySpec(ledger.current(), tables) : null,
+    };
     logger.info(
-      { ...result, rowsPerSec: Math.round(result.rows / Math.max(result.durationMs / 1000, 0.001)), consistentPoint: formatLsn(options.consistentPoint) },
+      { tables: result.tables, rows: result.rows, durationMs: result.durationMs, rowsPerSec: Math.round(result.rows / Math.max(result.durationMs / 1000, 0.001)), consistentPoint: formatLsn(options.consistentPoint) },
       'snapshot complete',
     );
     return result;

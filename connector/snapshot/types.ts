@@ -6,6 +6,7 @@ import type { Metrics } from '../observe/metrics';
 import type { Lsn } from '../protocol/lsn';
 import type { Sink } from '../sink/port';
 import type { SnapshotProgressRecord } from './resume';
+import type { ReplaySpec } from './replay-spec';
 
 export type ProgressMode = 'auto' | 'bar' | 'log' | 'none';
 
@@ -52,6 +53,8 @@ export interface SnapshotResult {
   readonly tables: number;
   readonly rows: number;
   readonly durationMs: number;
+  /** Exactly-once: which run read which rows, for the stream's replay (replay-spec.ts); null otherwise. */
+  readonly replay: ReplaySpec | null;
 }
 
 /** A primary-key column in index order, with the type name to cast bound text values to. */
@@ -59,6 +62,8 @@ export interface KeyColumn {
   readonly name: string;
   /** `"pg_catalog"."int8"`: schema-qualified, quoted pg_type name. */
   readonly typeSql: string;
+  /** The column's collation, schema-qualified and quoted; null when the type has none. */
+  readonly collationSql: string | null;
 }
 
 /** A table as read from the catalog inside the snapshot. */

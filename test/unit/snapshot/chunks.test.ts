@@ -17,7 +17,7 @@ function table(primaryKey: SnapshotTable['primaryKey'], columns: Array<[string, 
 }
 
 const composite = table(
-  [{ name: 'order id', typeSql: '"pg_catalog"."int4"' }, { name: 'li"ne', typeSql: '"pg_catalog"."text"' }],
+  [{ name: 'order id', typeSql: '"pg_catalog"."int4"', collationSql: null }, { name: 'li"ne', typeSql: '"pg_catalog"."text"', collationSql: '"pg_catalog"."default"' }],
   [['order id', INT4], ['li"ne', TEXT], ['sku', TEXT]],
 );
 /** A chunk's i-th value, as COPY's SELECT reads it (the reader sets it just before, as a bind parameter). */
@@ -102,8 +102,8 @@ describe('chunk SQL', () => {
 describe('chunkSql excluding ranges an interrupted run committed (exactly-once resume)', () => {
   it('leaves out committed key ranges, values read back from settings, cast to the key types', () => {
     const sql = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [
-      { kind: 'keys', lower: null, upper: ['5', 'x'] },
-      { kind: 'keys', lower: ['7', 'a'], upper: ['9', 'b'] },
+      { kind: 'keys', lower: null, upper: ['5', 'x'], read: 0 },
+      { kind: 'keys', lower: ['7', 'a'], upper: ['9', 'b'], read: 0 },
     ]);
     expect(sql.text).toBe(
       'SELECT "order id", "li""ne", "sku" FROM "public"."Order Items" WHERE '
@@ -115,11 +115,11 @@ describe('chunkSql excluding ranges an interrupted run committed (exactly-once r
   });
 
   it('leaves out page ranges of a keyless table; a whole table done reads nothing; a range of another key shape is ignored', () => {
-    const pages = chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 0, toPage: null }, [{ kind: 'pages', fromPage: 4, toPage: 8 }]);
+    const pages = chunkSql(keyless, { kind: 'pages', table: 3, fromPage: 0, toPage: null }, [{ kind: 'pages', fromPage: 4, toPage: 8, read: 0 }]);
     expect(pages.text).toContain(`WHERE NOT (ctid >= ${set(1)}::"pg_catalog"."tid" AND ctid < ${set(2)}::"pg_catalog"."tid")`);
     expect(pages.settings).toEqual(['(4,0)', '(8,0)']);
-    expect(chunkSql(keyless, { kind: 'all', table: 3 }, [{ kind: 'all' }]).text).toContain('WHERE false');
-    const mismatch = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [{ kind: 'keys', lower: ['1'], upper: null }]);
+    expect(chunkSql(keyless, { kind: 'all', table: 3 }, [{ kind: 'all', read: 0 }]).text).toContain('WHERE false');
+    const mismatch = chunkSql(composite, { kind: 'keys', table: 3, lower: null, upper: null }, [{ kind: 'keys', lower: ['1'], upper: null, read: 0 }]);
     expect(mismatch.text).not.toContain('WHERE');
   });
 });

@@ -52,7 +52,7 @@ const ROWS: (string | null)[][] = Array.from(
 );
 
 const TABLES: readonly SnapshotTable[] = [
-  { index: 0, relation: keyed, primaryKey: [{ name: 'id', typeSql: '"pg_catalog"."int8"' }, { name: 'name', typeSql: '"pg_catalog"."text"' }], estimatedRows: 10, relPages: 1, pages: 1, partitioned: false },
+  { index: 0, relation: keyed, primaryKey: [{ name: 'id', typeSql: '"pg_catalog"."int8"', collationSql: null }, { name: 'name', typeSql: '"pg_catalog"."text"', collationSql: '"pg_catalog"."default"' }], estimatedRows: 10, relPages: 1, pages: 1, partitioned: false },
   { index: 1, relation: keyless, primaryKey: [], estimatedRows: 10, relPages: 1, pages: 1, partitioned: false },
 ];
 

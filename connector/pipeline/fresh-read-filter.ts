@@ -1,0 +1,152 @@
+/**
+ * Exactly-once: drops the replayed records a fresh snapshot already showed (spec: replay-spec.ts).
+ *
+ * A snapshot read on a kept slot (a resumed snapshot, or any snapshot that did not import the
+ * slot's own) is newer than the slot's position: the slot then replays transactions that
+ * snapshot sees, and their effect on the rows it read is already in Kafka as op 'r'. Such a
+ * transaction X's record about key k is dropped when the run that read k saw X; every other
+ * record goes out. So each row version reaches Kafka once: a row read at the slot's consistent
+ * point gets every change after it; a row read later gets the changes its read did not see.
+ *
+ * - Which run read k: one run read the whole table (an `all` range: no lookup), or PostgreSQL
+ *   says which range holds k (key-range-check.ts; the first, in commit order).
+ * - Whether a run saw X: X's xid against the run's snapshot (`xmin:xmax:xip`), widened to 64
+ *   bits from xmax. Transactions committing at or after every run's `walAfter` are seen by none.
+ * - A key change is two records about two keys: the delete (and its tombstone) about the old
+ *   key, the create (`__debezium.oldkey` header) about the new one.
+ * - Kept as they are: a table without a key read by several runs, a truncate of such a table,
+ *   rows whose key columns are not all in the event (replica identity other than the key).
+ */
+import type { DataEvent, Relation, Tuple } from '../model/change';
+import type { SinkRecord } from '../model/record';
+import { LSN_ZERO, parseLsn, type Lsn } from '../protocol/lsn';
+import type { KeyRangeChecker } from '../snapshot/key-range-check';
+import { replayTableName, type ReplaySpec, type ReplayTable } from '../snapshot/replay-spec';
+import type { ReadPoint } from '../snapshot/resume';
+
+const XID_SPAN = 1n << 32n;
+const HALF_SPAN = 1n << 31n;
+
+/** A fresh snapshot's visibility: which transaction ids it sees as committed. */
+export class SnapshotVisibility {
+  private readonly xmin: bigint;
+  private readonly xmax: bigint;
+  private readonly running: ReadonlySet<bigint>;
+
+  /** `text`: pg_current_snapshot()::text, `xmin:xmax:xip,...` (64-bit ids). */
+  constructor(text: string) {
+    const m = /^(\d+):(\d+):([\d,]*)$/.exec(text);
+    if (!m) throw new RangeError(`not a snapshot: ${text}`);
+    this.xmin = BigInt(m[1]!);
+    this.xmax = BigInt(m[2]!);
+    this.running = new Set(m[3] ? m[3].split(',').map((x) => BigInt(x)) : []);
+  }
+
+  /** Whether the snapshot sees the (committed) transaction with 32-bit id `xid`. */
+  sees(xid: number): boolean {
+    // The 64-bit id nearest below or above xmax with these low 32 bits.
+    const behind = (this.xmax - BigInt(xid)) % XID_SPAN;
+    const back = behind < 0n ? behind + XID_SPAN : behind;
+    if (back === 0n || back >= HALF_SPAN) return false; // at or after xmax
+    const full = this.xmax - back;
+    return full < this.xmin || !this.running.has(full);
+  }
+}
+
+interface Run {
+  readonly visibility: SnapshotVisibility | null;
+  readonly walAfter: Lsn;
+}
+
+/** Which runs saw a transaction: one flag per run. */
+export type SeenBy = readonly boolean[];
+
+export class FreshReadFilter {
+  private readonly runs: readonly Run[];
+  /** Transactions committing at or after this were seen by no run. */
+  private readonly horizon: Lsn;
+  private readonly tables: ReadonlyMap<string, ReplayTable>;
+
+  constructor(spec: ReplaySpec, private readonly checker: KeyRangeChecker) {
+    this.runs = spec.reads.map((p: ReadPoint) => p === null
+      ? { visibility: null, walAfter: LSN_ZERO }
+      : { visibility: new SnapshotVisibility(p.snapshot), walAfter: parseLsn(p.walAfter) });
+    this.horizon = this.runs.reduce<Lsn>((a, r) => (r.walAfter > a ? r.walAfter : a), LSN_ZERO);
+    this.tables = new Map(Object.entries(spec.tables));
+  }
+
+  /** Whether any run of the snapshot read a fresh snapshot (otherwise there is nothing to drop). */
+  get active(): boolean {
+    return this.horizon > LSN_ZERO;
+  }
+
+  /** At BEGIN: which runs saw the transaction; null when none did (its records all go out). */
+  seenBy(xid: number, commitLsn: Lsn): SeenBy | null {
+    if (commitLsn >= this.horizon) return null;
+    const seen = this.runs.map((r) => r.visibility !== null && commitLsn < r.walAfter && r.visibility.sees(xid));
+    return seen.some(Boolean) ? seen : null;
+  }
+
+  /**
+   * The records of `ev` (built from it, in order) to send, for a transaction seen by `seen`:
+   * at once when no lookup is needed, else once PostgreSQL placed the keys.
+   */
+  keep(ev: DataEvent, seen: SeenBy, records: SinkRecord[]): SinkRecord[] | Promise<SinkRecord[]> {
+    if (ev.kind === 'message') return records;
+    if (ev.kind === 'truncate') {
+      const all = ev.relations.every((r) => { const run = this.wholeRun(r); return run !== null && seen[run] === true; });
+      return all ? [] : records;
+    }
+    const table = this.tables.get(replayTableName(ev.relation.schema, ev.relation.table));
+    if (!table) return records;
+    const whole = wholeRun(table);
+    if (whole !== null) return seen[whole] ? [] : records;
+    if (table.key.length === 0) return records;
+    const newKey = ev.kind === 'delete' ? null : keyOf(table, ev.relation, ev.after);
+    const oldKey = ev.kind === 'insert' ? null : ev.before ? keyOf(table, ev.relation, ev.before) : newKey;
+    if ((ev.kind !== 'delete' && newKey === null) || (ev.kind !== 'insert' && oldKey === null)) return records;
+    return this.place(table, ev, seen, records, oldKey, newKey);
+  }
+
+  private async place(table: ReplayTable, ev: DataEvent & { relation: Relation }, seen: SeenBy, records: SinkRecord[], oldKey: string[] | null, newKey: string[] | null): Promise<SinkRecord[]> {
+    const name = replayTableName(ev.relation.schema, ev.relation.table);
+    const shown = async (key: string[]): Promise<boolean> => {
+      const i = await this.checker.rangeOf(name, table.key, table.ranges, key);
+      return i >= 0 && seen[table.ranges[i]!.read] === true;
+    };
+    const dropOld = oldKey ? await shown(oldKey) : false;
+    const dropNew = newKey ? (oldKey && sameKey(oldKey, newKey) ? dropOld : await shown(newKey)) : false;
+    if (ev.kind === 'insert') return dropNew ? [] : records;
+    if (ev.kind === 'delete' || dropOld === dropNew) return dropOld ? [] : records;
+    // A key change: the create carries the old key's header; the delete and its tombstone do not.
+    return records.filter((r) => (r.headers?.['__debezium.oldkey'] !== undefined ? !dropNew : !dropOld));
+  }
+
+  private wholeRun(relation: Relation): number | null {
+    const table = this.tables.get(replayTableName(relation.schema, relation.table));
+    return table ? wholeRun(table) : null;
+  }
+
+  close(): Promise<void> {
+    return this.checker.close();
+  }
+}
+
+function wholeRun(table: ReplayTable): number | null {
+  const [only, ...rest] = table.ranges;
+  return only?.kind === 'all' && rest.length === 0 ? only.read : null;
+}
+
+/** The key's text values from a tuple, by name; null when one is missing (not sent, or null). */
+function keyOf(table: ReplayTable, relation: Relation, tuple: Tuple): string[] | null {
+  const out: string[] = [];
+  for (const k of table.key) {
+    const i = relation.columns.findIndex((c) => c.name === k.name);
+    const v = i < 0 ? null : tuple[i];
+    if (typeof v !== 'string') return null;
+    out.push(v);
+  }
+  return out;
+}
+
+const sameKey = (a: readonly string[], b: readonly string[]): boolean => a.every((v, i) => v === b[i]);
