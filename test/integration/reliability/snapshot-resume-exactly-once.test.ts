@@ -5,7 +5,8 @@
  * a row the fresh read showed gets none of the replayed changes that read saw; a row the killed
  * run read (at the consistent point) gets all of them. The workload updates, inserts, deletes
  * and changes keys across the whole key space, so changes land in committed chunks and in the
- * rest alike, and key changes cross from one to the other.
+ * rest alike, and key changes cross from one to the other. The resumed run is interrupted too,
+ * so up to three runs (the slot's snapshot and two fresh ones) read the table.
  */
 import { Client } from 'pg';
 import { createTestDatabase, kafkaFromInfra, TestDatabase } from '../../infra/env';
@@ -118,6 +119,8 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
     const load = workload(db);
     let transactions = 0;
     let partial = 0;
+    let resumedAgain = 0;
+    let secondLog = '';
     let last: CliProcess;
     try {
       // Kill once part of the snapshot is committed (read_committed shows some rows, not all).
@@ -132,16 +135,28 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
       }
       expect(partial).toBeGreaterThan(0);
       expect(partial).toBeLessThan(ROWS);
-      // Writes go on while the connector is down, then while it resumes and streams.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Writes go on while the connector is down. Then a second interruption, of the resumed
+      // run: the rows are read by three runs (the slot's snapshot and two fresh ones).
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = start(file);
+      await waitFor(() => /resuming the interrupted snapshot/.test(second.stderr()) || second.child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5 });
+      await new Promise((r) => setTimeout(r, 400));
+      second.child.kill('SIGKILL');
+      await second.exited;
+      resumedAgain = (await readCommittedJava(kafkaFromInfra().bootstrap, [topic])).length;
+      secondLog = second.stderr();
+      await new Promise((r) => setTimeout(r, 1000));
       last = start(file);
       await waitFor(() => /"to":"streaming"/.test(last.stderr()), { timeoutMs: 120_000, message: () => last.stderr().slice(-3000) });
       await new Promise((r) => setTimeout(r, 1500));
     } finally {
       transactions = await load.stop();
     }
-    expect(last!.stderr()).toMatch(/resuming the interrupted snapshot/);
+    expect(secondLog).toMatch(/resuming the interrupted snapshot/);
     expect(last!.stderr()).toMatch(/replayed changes a fresh snapshot already showed are not sent again/);
+    // Three runs read the table when the second interruption came before the snapshot completed.
+    const runs = Number(/"runs":(\d+)[^\n]*replayed changes a fresh snapshot/.exec(last!.stderr())?.[1] ?? 0);
+    expect(runs).toBeGreaterThanOrEqual(2);
     await waitConfirmedPast(db, s.slot, await currentWalLsn(db) - 1n, 120_000);
 
     const msgs = await readCommittedJava(kafkaFromInfra().bootstrap, [topic]);
@@ -152,8 +167,8 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
       const op = m.value ? (JSON.parse(m.value.toString()) as { op: string }).op : 'tombstone';
       ops.set(op, (ops.get(op) ?? 0) + 1);
     }
-    console.log(`[eos resume under writes] killed with ${partial} of ${ROWS} rows committed; ${transactions} workload transactions; `
-      + `${msgs.length} committed records ${JSON.stringify(Object.fromEntries(ops))}`);
+    console.log(`[eos resume under writes] killed with ${partial} of ${ROWS} rows committed, the resumed run with ${resumedAgain} records; ${transactions} workload transactions; `
+      + `${msgs.length} committed records ${JSON.stringify(Object.fromEntries(ops))}; ${runs} snapshot runs`);
     expect([...ids].filter(([, c]) => c > 1).slice(0, 5)).toEqual([]);
     expect(versionProblems(msgs).slice(0, 10)).toEqual([]);
     expect(replayDiff(await tableState(db, 't'), msgs.map((m) => ({ key: m.key, value: m.value, headers: { 'walcast.id': m.id } }))).slice(0, 10)).toEqual([]);
