@@ -279,7 +279,15 @@ async function freshReadFilter(ctx: AttemptContext): Promise<FreshReadFilter | n
     ctx.logger.warn({ slot: snap.slot, state: ctx.stateStore.location }, 'the state\'s record of the snapshot runs is malformed: replayed changes are all sent (a row version may appear twice)');
     return null;
   }
-  const filter = new FreshReadFilter(spec, new KeyRangeChecker(ctx.config.source.url, ctx.logger));
+  const recordTruncated = async (table: string, lsn: Lsn): Promise<void> => {
+    await updateState(ctx.stateStore, (s) => {
+      const replay = s.snapshot?.replay as { truncated?: Record<string, string> } | undefined;
+      if (!s.snapshot || !replay || replay.truncated?.[table] !== undefined) return s;
+      return { ...s, snapshot: { ...s.snapshot, replay: { ...replay, truncated: { ...replay.truncated, [table]: formatLsn(lsn) } } } };
+    });
+    ctx.logger.info({ table, commitLsn: formatLsn(lsn) }, 'exactly-once: a truncate of a table several snapshot runs read goes out; its replayed changes from there on are all sent');
+  };
+  const filter = new FreshReadFilter(spec, new KeyRangeChecker(ctx.config.source.url, ctx.logger), recordTruncated);
   if (!filter.active) return null;
   ctx.logger.info({ slot: snap.slot, runs: spec.reads.length },
     'exactly-once: replayed changes a fresh snapshot already showed are not sent again');

@@ -14,8 +14,15 @@
  *   bits from xmax. Transactions committing at or after every run's `walAfter` are seen by none.
  * - A key change is two records about two keys: the delete (and its tombstone) about the old
  *   key, the create (`__debezium.oldkey` header) about the new one.
- * - Kept as they are: a table without a key read by several runs, a truncate of such a table,
- *   rows whose key columns are not all in the event (replica identity other than the key).
+ *   A key change the envelope sends as one record (the message key did not change:
+ *   messageKeyColumns, or a replica identity other than the key) is about the new key.
+ * - A truncate of a table one run read whole goes when that run did not see it. A truncate of a
+ *   table several runs read goes out, and from its transaction on the table is not filtered any
+ *   more (the rows after it come from replayed inserts; at worst a version appears twice); that
+ *   is recorded in the state before the truncate is sent, so a restart past it knows.
+ * - Kept as they are: a table without a key read by several runs, a table whose runs recorded
+ *   ranges of different kinds or key lengths (its key changed between runs), rows whose key
+ *   columns are not all in the event (replica identity other than the key).
  */
 import type { DataEvent, Relation, Tuple } from '../model/change';
 import type { SinkRecord } from '../model/record';
@@ -67,12 +74,20 @@ export class FreshReadFilter {
   private readonly horizon: Lsn;
   private readonly tables: ReadonlyMap<string, ReplayTable>;
 
-  constructor(spec: ReplaySpec, private readonly checker: KeyRangeChecker) {
+  /** Tables truncated in the window (a truncate that went out): not filtered from that commit on. */
+  private readonly truncated: Map<string, Lsn>;
+
+  /**
+   * `recordTruncated` records (in the connector state) that a truncate of `table` in the
+   * transaction committing at `commitLsn` goes out; the truncate waits for it.
+   */
+  constructor(spec: ReplaySpec, private readonly checker: KeyRangeChecker, private readonly recordTruncated: (table: string, commitLsn: Lsn) => Promise<void>) {
     this.runs = spec.reads.map((p: ReadPoint) => p === null
       ? { visibility: null, walAfter: LSN_ZERO }
-      : { visibility: new SnapshotVisibility(p.snapshot), walAfter: parseLsn(p.walAfter) });
+      : { visibility: p.snapshot === '' ? null : new SnapshotVisibility(p.snapshot), walAfter: parseLsn(p.walAfter) });
     this.horizon = this.runs.reduce<Lsn>((a, r) => (r.walAfter > a ? r.walAfter : a), LSN_ZERO);
     this.tables = new Map(Object.entries(spec.tables));
+    this.truncated = new Map(Object.entries(spec.truncated ?? {}).map(([t, l]) => [t, parseLsn(l)]));
   }
 
   /** Whether any run of the snapshot read a fresh snapshot (otherwise there is nothing to drop). */
@@ -83,25 +98,25 @@ export class FreshReadFilter {
   /** At BEGIN: which runs saw the transaction; null when none did (its records all go out). */
   seenBy(xid: number, commitLsn: Lsn): SeenBy | null {
     if (commitLsn >= this.horizon) return null;
-    const seen = this.runs.map((r) => r.visibility !== null && commitLsn < r.walAfter && r.visibility.sees(xid));
+    // A run without visibility (a standby's) sees exactly what committed below its walAfter.
+    const seen = this.runs.map((r) => r.walAfter > LSN_ZERO && commitLsn < r.walAfter && (r.visibility === null || r.visibility.sees(xid)));
     return seen.some(Boolean) ? seen : null;
   }
 
   /**
-   * The records of `ev` (built from it, in order) to send, for a transaction seen by `seen`:
-   * at once when no lookup is needed, else once PostgreSQL placed the keys.
+   * The records of `ev` (built from it, in order) to send, for the transaction committing at
+   * `commitLsn` seen by `seen`: at once when no lookup is needed, else once PostgreSQL placed the
+   * keys (or the state recorded a truncate).
    */
-  keep(ev: DataEvent, seen: SeenBy, records: SinkRecord[]): SinkRecord[] | Promise<SinkRecord[]> {
+  keep(ev: DataEvent, seen: SeenBy, records: SinkRecord[], commitLsn: Lsn): SinkRecord[] | Promise<SinkRecord[]> {
     if (ev.kind === 'message') return records;
-    if (ev.kind === 'truncate') {
-      const all = ev.relations.every((r) => { const run = this.wholeRun(r); return run !== null && seen[run] === true; });
-      return all ? [] : records;
-    }
-    const table = this.tables.get(replayTableName(ev.relation.schema, ev.relation.table));
-    if (!table) return records;
+    if (ev.kind === 'truncate') return this.truncate(ev.relations, seen, records, commitLsn);
+    const name = replayTableName(ev.relation.schema, ev.relation.table);
+    const table = this.tables.get(name);
+    if (!table || this.truncatedBy(name, commitLsn)) return records;
     const whole = wholeRun(table);
     if (whole !== null) return seen[whole] ? [] : records;
-    if (table.key.length === 0) return records;
+    if (!placeable(table)) return records;
     const newKey = ev.kind === 'delete' ? null : keyOf(table, ev.relation, ev.after);
     const oldKey = ev.kind === 'insert' ? null : ev.before ? keyOf(table, ev.relation, ev.before) : newKey;
     if ((ev.kind !== 'delete' && newKey === null) || (ev.kind !== 'insert' && oldKey === null)) return records;
@@ -119,17 +134,50 @@ export class FreshReadFilter {
     if (ev.kind === 'insert') return dropNew ? [] : records;
     if (ev.kind === 'delete' || dropOld === dropNew) return dropOld ? [] : records;
     // A key change: the create carries the old key's header; the delete and its tombstone do not.
+    // Without that header the envelope sent one record (its message key did not change): the
+    // new row's, shown already exactly when the run that read the new key saw it.
+    if (!records.some((r) => r.headers?.['__debezium.oldkey'] !== undefined)) return dropNew ? [] : records;
     return records.filter((r) => (r.headers?.['__debezium.oldkey'] !== undefined ? !dropNew : !dropOld));
   }
 
-  private wholeRun(relation: Relation): number | null {
-    const table = this.tables.get(replayTableName(relation.schema, relation.table));
-    return table ? wholeRun(table) : null;
+  /** One record per relation, in order (the envelope's truncate); any other count is kept whole. */
+  private truncate(relations: readonly Relation[], seen: SeenBy, records: SinkRecord[], commitLsn: Lsn): SinkRecord[] | Promise<SinkRecord[]> {
+    const keep: boolean[] = [];
+    const marks: string[] = [];
+    for (const r of relations) {
+      const name = replayTableName(r.schema, r.table);
+      const table = this.tables.get(name);
+      const whole = table ? wholeRun(table) : null;
+      if (!table || this.truncatedBy(name, commitLsn)) keep.push(true);
+      else if (whole !== null) keep.push(!seen[whole]);
+      else { keep.push(true); marks.push(name); }
+    }
+    const kept = records.length === relations.length ? records.filter((_, i) => keep[i]) : records;
+    if (marks.length === 0) return kept;
+    return (async () => {
+      for (const name of marks) {
+        await this.recordTruncated(name, commitLsn);
+        this.truncated.set(name, commitLsn);
+      }
+      return kept;
+    })();
+  }
+
+  /** The table was truncated (and that truncate sent) in this transaction or before it. */
+  private truncatedBy(name: string, commitLsn: Lsn): boolean {
+    const at = this.truncated.get(name);
+    return at !== undefined && commitLsn >= at;
   }
 
   close(): Promise<void> {
     return this.checker.close();
   }
+}
+
+/** Key ranges all of the table's key length: PostgreSQL can say which holds a key. */
+function placeable(table: ReplayTable): boolean {
+  const n = table.key.length;
+  return n > 0 && table.ranges.every((r) => r.kind === 'keys' && (r.lower === null || r.lower.length === n) && (r.upper === null || r.upper.length === n));
 }
 
 function wholeRun(table: ReplayTable): number | null {

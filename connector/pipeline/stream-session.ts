@@ -301,15 +301,16 @@ export class StreamSession {
     this.lastCommitLsn = lastCommitLsn;
     // Built all the same (envelope state such as source.sequence must match the first delivery).
     if (tx.skip) return;
-    if (this.deps.metrics) this.tally.add(ev);
     if (tx.seenBy) {
-      const kept = this.deps.exactlyOnce!.freshRead!.keep(ev, tx.seenBy, records);
-      if (kept instanceof Promise) { this.hold(kept, tx); return; }
+      const kept = this.deps.exactlyOnce!.freshRead!.keep(ev, tx.seenBy, records, tx.commitLsn);
+      if (kept instanceof Promise) { this.hold(kept, tx, ev); return; }
       if (kept.length === 0) return;
+      if (this.deps.metrics) this.tally.add(ev);
       this.push(kept, tx.commitTimeUs);
       tx.emitted = true;
       return;
     }
+    if (this.deps.metrics) this.tally.add(ev);
     this.push(records, tx.commitTimeUs);
     tx.emitted = true;
     // A non-transactional message is a unit of its own.
@@ -326,12 +327,13 @@ export class StreamSession {
    * Waits for the records of a replayed change PostgreSQL must place (FreshReadFilter.keep),
    * then sends them and goes on with what waited behind them, in order.
    */
-  private hold(kept: Promise<SinkRecord[]>, tx: OpenTx): void {
+  private hold(kept: Promise<SinkRecord[]>, tx: OpenTx, ev: DataEvent): void {
     this.holding = true;
     this.deps.repl.pause();
     kept.then((records) => {
       if (this.failure || this.stopping) return;
       if (records.length > 0) {
+        if (this.deps.metrics) this.tally.add(ev);
         this.push(records, tx.commitTimeUs);
         tx.emitted = true;
       }
@@ -342,6 +344,8 @@ export class StreamSession {
       if (released) released();
       else if (!this.replaying) this.drainQueued();
     }, (e: unknown) => {
+      // A stop closes the key-range connection under a query in flight: that is how it ends.
+      if (this.stopping) return;
       this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot place a replayed key', { cause: e }));
     });
   }

@@ -66,7 +66,9 @@ export class KeyRangeChecker {
   private connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new Client({ connectionString: this.url, application_name: 'walcast-key-ranges' });
+      // Bounded: a query that hangs would otherwise hold the stream with no end (the session
+      // fails instead, and the next one retries).
+      const client = new Client({ connectionString: this.url, application_name: 'walcast-key-ranges', connectionTimeoutMillis: 30_000, statement_timeout: 60_000 });
       client.on('error', (e) => this.logger.warn({ err: e }, 'key range connection error'));
       await client.connect();
       this.client = client;

@@ -9,7 +9,7 @@
  * run's adjacent chunks allow, and the key columns to compare a changed row's key with them.
  * A table every row of which one run read holds one `all` range.
  */
-import { isReadPoint, parseRanges, type DoneRange, type ReadPoint, type SnapshotProgressRecord } from './resume';
+import { isReadPoint, LSN_TEXT, parseRanges, type DoneRange, type ReadPoint, type SnapshotProgressRecord } from './resume';
 import type { KeyColumn, SnapshotTable } from './types';
 
 export interface ReplayTable {
@@ -22,6 +22,8 @@ export interface ReplayTable {
 export interface ReplaySpec {
   readonly reads: readonly ReadPoint[];
   readonly tables: Readonly<Record<string, ReplayTable>>;
+  /** Tables whose truncate in the replay went out: the commit LSN (`X/Y`) from which they are not filtered. */
+  readonly truncated?: Readonly<Record<string, string>>;
 }
 
 export const replayTableName = (schema: string, table: string): string => `${schema}.${table}`;
@@ -41,9 +43,10 @@ export function replaySpec(progress: SnapshotProgressRecord, tables: readonly Sn
 /** A spec read back from the connector state; null when it is not one (then nothing is dropped). */
 export function parseReplaySpec(value: unknown): ReplaySpec | null {
   if (typeof value !== 'object' || value === null) return null;
-  const { reads, tables } = value as Record<string, unknown>;
+  const { reads, tables, truncated } = value as Record<string, unknown>;
   if (!Array.isArray(reads) || reads.length === 0 || !reads.every(isReadPoint)) return null;
   if (typeof tables !== 'object' || tables === null) return null;
+  if (truncated !== undefined && (typeof truncated !== 'object' || truncated === null || !Object.values(truncated).every((l) => typeof l === 'string' && LSN_TEXT.test(l)))) return null;
   const out: Record<string, ReplayTable> = {};
   for (const [name, t] of Object.entries(tables as Record<string, unknown>)) {
     const { key, ranges } = (t ?? {}) as Record<string, unknown>;
@@ -51,7 +54,7 @@ export function parseReplaySpec(value: unknown): ReplaySpec | null {
     if (!parsed || parsed.length === 0 || !Array.isArray(key) || !key.every(isKeyColumn)) return null;
     out[name] = { key, ranges: parsed };
   }
-  return { reads, tables: out };
+  return truncated === undefined ? { reads, tables: out } : { reads, tables: out, truncated: truncated as Record<string, string> };
 }
 
 function isKeyColumn(v: unknown): v is KeyColumn {

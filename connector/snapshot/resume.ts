@@ -26,7 +26,9 @@ export type DoneRange = (
 /**
  * What one run's snapshot saw: `snapshot` is pg_current_snapshot() as text (`xmin:xmax:xip,...`),
  * `walAfter` the WAL insert position read after it was taken (every transaction it sees committed
- * below it). null: the slot's exported snapshot.
+ * below it). On a standby (whose pg_current_snapshot() lists no running transaction) `snapshot`
+ * is '' and `walAfter` the replay position read before the snapshot: it saw what committed below
+ * that (and perhaps more, which is then sent again: never less). null: the slot's exported snapshot.
  */
 export type ReadPoint = { readonly snapshot: string; readonly walAfter: string } | null;
 
@@ -45,8 +47,15 @@ export function doneRangeOf(chunk: Chunk, read: number): DoneRange {
   }
 }
 
-export const isReadPoint = (v: unknown): v is ReadPoint =>
-  v === null || (typeof v === 'object' && typeof (v as Record<string, unknown>).snapshot === 'string' && typeof (v as Record<string, unknown>).walAfter === 'string');
+export const LSN_TEXT = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+const SNAPSHOT_TEXT = /^(\d+:\d+:[\d,]*)?$/;
+
+export const isReadPoint = (v: unknown): v is ReadPoint => {
+  if (v === null) return true;
+  const p = v as Record<string, unknown>;
+  return typeof v === 'object' && typeof p.snapshot === 'string' && SNAPSHOT_TEXT.test(p.snapshot)
+    && typeof p.walAfter === 'string' && LSN_TEXT.test(p.walAfter);
+};
 
 const isStrings = (v: unknown): v is string[] | null => v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
 

@@ -92,6 +92,11 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
 
     // The first reader imports (or takes and exports) the snapshot, the others import it.
     const first = readers[0]!;
+    // A standby's snapshot does not list the transactions running at it: its ReadPoint is the
+    // replay position before it was taken (resume.ts).
+    const [standby] = options.snapshotName === null
+      ? await first.rows({ text: 'SELECT pg_catalog.pg_is_in_recovery()::text, pg_catalog.pg_last_wal_replay_lsn()::text', values: [] })
+      : [];
     const name = await first.begin(options.snapshotName, options.snapshotName === null && parallelism > 1);
     await Promise.all(readers.slice(1).map((r) => r.begin(name, false)));
     check();
@@ -101,7 +106,9 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     // after it was taken): a fresh snapshot's ReadPoint (resume.ts).
     const [seen] = await first.rows({ text: SNAPSHOT_SEEN_SQL, values: [] });
     const snapshotTxId = seen?.[0] == null ? null : Number(seen[0]);
-    const readPoint: ReadPoint = options.snapshotName === null && seen?.[1] && seen[2] ? { snapshot: seen[1], walAfter: seen[2] } : null;
+    const readPoint: ReadPoint = options.snapshotName !== null ? null
+      : standby?.[0] === 'true' && standby[1] ? { snapshot: '', walAfter: standby[1] }
+        : seen?.[1] && seen[2] ? { snapshot: seen[1], walAfter: seen[2] } : null;
     logger.info({ readers: parallelism, snapshot: options.snapshotName ?? 'fresh', tables: options.tables.length }, 'snapshot imported by every reader');
     try {
       options.onSnapshotImported?.();
@@ -152,6 +159,9 @@ export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotRes
     const settle = (unit: ChunkUnit): void => {
       if (!ledger || unit.published || !unit.readDone || unit.emitted !== unit.read) return;
       unit.published = true;
+      // A chunk that read nothing is not recorded: a later run reads its range again, and no
+      // row of it was sent (so a table one run read keeps its single `all` range).
+      if (unit.read === 0) return;
       pub.pushUnit(unit.records, { snapshot: ledger.add(unit.table, unit.chunk) }, undefined);
       unit.records = [];
     };

@@ -175,4 +175,53 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
     // The workload reached both sides: rows the killed run had committed and rows read again.
     expect(ops.get('u') ?? 0).toBeGreaterThan(100);
   }, 300_000);
+
+  it('a truncate while the connector is down: it goes out, and every row inserted after it reaches the topic', async () => {
+    const N = 6000;
+    await db.query('DROP TABLE IF EXISTS t');
+    await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
+    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${N}) g`);
+    s = stdoutScenario(db);
+    const config = s.config({
+      // One partition: a truncate (key null) is ordered with every row's records.
+      sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 1, exactlyOnce: true } },
+      offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
+      snapshot: { mode: 'initial', chunkRows: 500 },
+    });
+    const file = writeConfigFile(config);
+    const topic = `${s.name}.public.t`;
+    let partial = 0;
+    for (let tries = 0; tries < 10 && (partial === 0 || partial >= N); tries++) {
+      const p = start(file);
+      await waitFor(() => /"to":"snapshotting"/.test(p.stderr()) || p.child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5 });
+      await new Promise((r) => setTimeout(r, 150 + tries * 100));
+      p.child.kill('SIGKILL');
+      await p.exited;
+      if (/snapshot complete/.test(p.stderr())) break;
+      partial = (await readCommittedJava(kafkaFromInfra().bootstrap, [topic]).catch(() => [])).length;
+    }
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(N);
+    // Down: the table is emptied and refilled (keys on both sides of what was committed).
+    await db.query('TRUNCATE t');
+    await db.query(`INSERT INTO t SELECT g, 1 FROM generate_series(1, ${N}, 3) g`);
+    const last = start(file);
+    await waitFor(() => /"to":"streaming"/.test(last.stderr()), { timeoutMs: 120_000, message: () => last.stderr().slice(-3000) });
+    await db.query(`INSERT INTO t SELECT g, 2 FROM generate_series(${N + 1}, ${N + 100}) g`);
+    await waitConfirmedPast(db, s.slot, await currentWalLsn(db) - 1n, 60_000);
+    expect(last.stderr()).toMatch(/a truncate of a table several snapshot runs read goes out/);
+
+    const msgs = await readCommittedJava(kafkaFromInfra().bootstrap, [topic]);
+    // A consumer that empties the table on a truncate ends with exactly the table.
+    const state = new Map<string, unknown>();
+    for (const m of msgs) {
+      const env = m.value ? JSON.parse(m.value.toString()) as { op: string; after: unknown } : null;
+      if (env?.op === 't') state.clear();
+      else if (!env || env.op === 'd') state.delete(m.key!.toString());
+      else state.set(m.key!.toString(), env.after);
+    }
+    const table = await tableState(db, 't');
+    expect([...table].filter(([k, v]) => JSON.stringify(state.get(k)) !== JSON.stringify(v)).slice(0, 5)).toEqual([]);
+    expect(state.size).toBe(table.size);
+  }, 300_000);
 });

@@ -53,6 +53,7 @@ function fakeChecker(delay: () => number = () => 0): KeyRangeChecker & { asked: 
 }
 
 const builder = (): EnvelopeBuilder => new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS });
+const noRecord = (): Promise<void> => Promise.resolve();
 const TX = { xid: 120, commitLsn: lsn(0x100n), commitTimeUs: 1_000_000n, lastCommitLsn: null, metadata: undefined };
 const ins = (r: Relation, id: number): DataEvent => ({ kind: 'insert', lsn: lsn(0x10n), relation: r, after: [String(id), '1'] });
 const upd = (r: Relation, from: number, to: number): DataEvent => ({
@@ -85,38 +86,40 @@ describe('SnapshotVisibility', () => {
 
 describe('FreshReadFilter', () => {
   it('names the runs that saw a transaction, none at or after their WAL position', () => {
-    const f = new FreshReadFilter(SPEC, fakeChecker());
+    const f = new FreshReadFilter(SPEC, fakeChecker(), noRecord);
     expect(f.active).toBe(true);
     expect(f.seenBy(120, lsn(0x4000n))).toEqual([false, true]);
     expect(f.seenBy(150, lsn(0x4000n))).toBeNull(); // running then
     expect(f.seenBy(120, lsn(0x5000n))).toBeNull(); // committed after the read
     expect(f.seenBy(250, lsn(0x10n))).toBeNull();
-    expect(new FreshReadFilter({ reads: [null], tables: {} }, fakeChecker()).active).toBe(false);
+    expect(new FreshReadFilter({ reads: [null], tables: {} }, fakeChecker(), noRecord).active).toBe(false);
   });
 
   it('drops a seen change of a table one fresh run read whole, keeps others, without asking PostgreSQL', () => {
     const checker = fakeChecker();
-    const f = new FreshReadFilter(SPEC, checker);
+    const f = new FreshReadFilter(SPEC, checker, noRecord);
     const seen = [false, true];
-    const keep = (ev: DataEvent): SinkRecord[] | Promise<SinkRecord[]> => f.keep(ev, seen, builder().records(ev, TX, 0, 0n));
+    const keep = (ev: DataEvent): SinkRecord[] | Promise<SinkRecord[]> => f.keep(ev, seen, builder().records(ev, TX, 0, 0n), TX.commitLsn);
     expect(keep(ins(WHOLE, 5))).toEqual([]);
     expect(keep(del(WHOLE, 5))).toEqual([]);
     expect(ops(keep(ins(FIRST, 5)) as SinkRecord[])).toEqual(['c{"id":5}']);
     expect(ops(keep(ins(OTHER, 5)) as SinkRecord[])).toEqual(['c{"id":5}']);
     // Seen by the slot's run only (not possible for a replayed transaction, but nothing to drop).
-    expect(ops(f.keep(ins(WHOLE, 5), [true, false], builder().records(ins(WHOLE, 5), TX, 0, 0n)) as SinkRecord[])).toEqual(['c{"id":5}']);
+    expect(ops(f.keep(ins(WHOLE, 5), [true, false], builder().records(ins(WHOLE, 5), TX, 0, 0n), TX.commitLsn) as SinkRecord[])).toEqual(['c{"id":5}']);
     const truncate = (relations: Relation[]): ChangeEvent & DataEvent => ({ kind: 'truncate', lsn: lsn(0x10n), relations, cascade: false, restartIdentity: false });
     const records: SinkRecord[] = [{ topic: 'x', key: null, value: Buffer.from('{"op":"t"}'), id: '1' }];
-    expect(f.keep(truncate([WHOLE]), seen, records)).toEqual([]);
-    expect(f.keep(truncate([WHOLE, MIXED]), seen, records)).toBe(records);
+        const two: SinkRecord[] = [{ topic: 'whole', key: null, value: Buffer.from('{"op":"t"}'), id: '1' }, { topic: 'first', key: null, value: Buffer.from('{"op":"t"}'), id: '2' }];
+    // Per relation: the fresh run read `whole` after the truncate; the slot's run read `first` before it.
+    expect(f.keep(truncate([WHOLE, FIRST]), seen, two, TX.commitLsn)).toEqual([two[1]]);
+    expect(f.keep(truncate([WHOLE]), seen, records, TX.commitLsn)).toEqual([]);
     expect(checker.asked).toBe(0);
   });
 
   it('asks PostgreSQL where a key of a table several runs read lies, and judges each half of a key change', async () => {
     const checker = fakeChecker();
-    const f = new FreshReadFilter(SPEC, checker);
+    const f = new FreshReadFilter(SPEC, checker, noRecord);
     const seen = [false, true];
-    const keep = async (ev: DataEvent): Promise<string[]> => ops(await f.keep(ev, seen, builder().records(ev, TX, 0, 0n)));
+    const keep = async (ev: DataEvent): Promise<string[]> => ops(await f.keep(ev, seen, builder().records(ev, TX, 0, 0n), TX.commitLsn));
     expect(await keep(ins(MIXED, 50))).toEqual(['c{"id":50}']);
     expect(await keep(ins(MIXED, 150))).toEqual([]);
     expect(await keep(upd(MIXED, 100, 100))).toEqual(['u{"id":100}']);
@@ -129,6 +132,53 @@ describe('FreshReadFilter', () => {
     expect(await keep(upd(MIXED, 500, 50))).toEqual(['c{"id":50}']);
     expect(await keep(upd(MIXED, 300, 500))).toEqual([]);
     expect(await keep(upd(MIXED, 30, 50))).toEqual(['d{"id":30}', '~{"id":30}', 'c{"id":50}']);
+  });
+
+  it('sends a truncate of a table several runs read, records it first, and filters that table no more from its commit on', async () => {
+    const recorded: string[] = [];
+    const checker = fakeChecker();
+    const f = new FreshReadFilter(SPEC, checker, async (table, at) => { recorded.push(`${table}@${at}`); });
+    const seen = [false, true];
+    const t = { kind: 'truncate' as const, lsn: lsn(0x10n), relations: [MIXED], cascade: false, restartIdentity: false };
+    const records: SinkRecord[] = [{ topic: 'mixed', key: null, value: Buffer.from('{"op":"t"}'), id: '1' }];
+    const kept = f.keep(t, seen, records, lsn(0x300n));
+    expect(kept).toBeInstanceOf(Promise);
+    expect(await kept).toEqual(records);
+    expect(recorded).toEqual(['public.mixed@768']);
+    // Later (and in the same transaction): everything of the table goes out, no lookup.
+    const later = ins(MIXED, 150);
+    expect(ops(f.keep(later, seen, builder().records(later, TX, 0, 0n), lsn(0x300n)) as SinkRecord[])).toEqual(['c{"id":150}']);
+    expect(ops(f.keep(later, seen, builder().records(later, TX, 0, 0n), lsn(0x400n)) as SinkRecord[])).toEqual(['c{"id":150}']);
+    expect(checker.asked).toBe(0);
+    // Before it: filtered as ever. A restart reads the record back from the spec.
+    expect(await f.keep(later, seen, builder().records(later, TX, 0, 0n), lsn(0x200n))).toEqual([]);
+    const again = new FreshReadFilter({ ...SPEC, truncated: { 'public.mixed': '0/300' } }, fakeChecker(), noRecord);
+    expect(ops(again.keep(later, seen, builder().records(later, TX, 0, 0n), lsn(0x300n)) as SinkRecord[])).toEqual(['c{"id":150}']);
+  });
+
+  it('judges a key change the envelope sends as one record (message key unchanged) by its new key', async () => {
+    const f = new FreshReadFilter(SPEC, fakeChecker(), noRecord);
+    const seen = [false, true];
+    const one = (from: number, to: number): SinkRecord[] => [{ topic: 'mixed', key: Buffer.from('{"m":1}'), value: Buffer.from(`{"op":"u","after":{"id":${to}},"before":{"id":${from}}}`), id: '1' }];
+    // The row moved from the fresh run's range into the slot's run's: neither showed it; it goes.
+    expect(await f.keep(upd(MIXED, 150, 50), seen, one(150, 50), TX.commitLsn)).toHaveLength(1);
+    // Moved into the fresh run's range: that run showed the new row.
+    expect(await f.keep(upd(MIXED, 50, 150), seen, one(50, 150), TX.commitLsn)).toEqual([]);
+  });
+
+  it('keeps everything of a table whose runs recorded ranges of another kind or key length', () => {
+    const spec: ReplaySpec = { ...SPEC, tables: { 'public.mixed': { key: KEY, ranges: [{ kind: 'pages', fromPage: 0, toPage: 4, read: 0 }, { kind: 'keys', lower: null, upper: null, read: 1 }] } } };
+    const checker = fakeChecker();
+    const f = new FreshReadFilter(spec, checker, noRecord);
+    const ev = ins(MIXED, 150);
+    expect(ops(f.keep(ev, [false, true], builder().records(ev, TX, 0, 0n), TX.commitLsn) as SinkRecord[])).toEqual(['c{"id":150}']);
+    expect(checker.asked).toBe(0);
+  });
+
+  it('a standby run (no visibility) saw exactly what committed below its position', () => {
+    const f = new FreshReadFilter({ reads: [null, { snapshot: '', walAfter: '0/5000' }], tables: {} }, fakeChecker(), noRecord);
+    expect(f.seenBy(999_999, lsn(0x4fffn))).toEqual([false, true]);
+    expect(f.seenBy(1, lsn(0x5000n))).toBeNull();
   });
 });
 
@@ -174,7 +224,7 @@ describe('StreamSession with the fresh-read filter', () => {
       repl: source.repl, decoder: source.decoder, builder: builder(), sink, logger: createMemoryLogger(), startLsn: lsn(1n),
       knownTopics: new Set(['shop.public.mixed', 'shop.public.first']),
       options: { heartbeatMs: 1000, maxInFlightEvents: 10_000, batchSize: 7, stopTimeoutMs: 1000 },
-      exactlyOnce: { committed: null, freshRead: new FreshReadFilter(SPEC, checker) },
+      exactlyOnce: { committed: null, freshRead: new FreshReadFilter(SPEC, checker, noRecord) },
     });
     void session.run('').catch(() => undefined);
     await Promise.resolve();

@@ -35,6 +35,12 @@ describe('replay spec of a completed snapshot', () => {
     expect(parseReplaySpec({ ...spec, reads: [] })).toBeNull();
     expect(parseReplaySpec({ ...spec, tables: { 'public.t': { key: KEY, ranges: [keys(null, null, 2)] } } })).toBeNull();
     expect(parseReplaySpec({ ...spec, tables: { 'public.t': { key: [{ name: 'id' }], ranges: [keys(null, null, 0)] } } })).toBeNull();
+    // Snapshot text and LSNs are checked here, not where the stream would fail on them.
+    expect(parseReplaySpec({ ...spec, reads: [null, { snapshot: '1:x:', walAfter: '0/10' }] })).toBeNull();
+    expect(parseReplaySpec({ ...spec, reads: [null, { snapshot: '1:2:', walAfter: 'nope' }] })).toBeNull();
+    expect(parseReplaySpec({ ...spec, reads: [null, { snapshot: '', walAfter: '0/10' }] })).not.toBeNull();
+    expect(parseReplaySpec({ ...spec, truncated: { 'public.t': '0/20' } })?.truncated).toEqual({ 'public.t': '0/20' });
+    expect(parseReplaySpec({ ...spec, truncated: { 'public.t': 20 } })).toBeNull();
   });
 });
 
