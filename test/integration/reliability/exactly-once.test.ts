@@ -10,16 +10,15 @@
  * The connector runs as the built CLI (kill -9 as in production) on the run's Kafka broker.
  */
 import { writeFileSync } from 'node:fs';
-import { Client } from 'pg';
 import { loadConfig } from '../../../config/load';
 import { createTestDatabase, kafkaFromInfra, TestDatabase } from '../../infra/env';
 import { readCommittedJava, type CommittedMessage } from '../../infra/kafka-committed';
 import { describeBatch, explainLocations, storedBatches } from '../../infra/kafka-log-dump';
-import { uniqueName } from '../../infra/names';
 import { waitFor } from '../../infra/wait';
-import { CliProcess, startCli, writeConfigFile } from '../support/cli-process';
+import type { CliProcess } from '../support/cli-process';
+import { eosTable, EosRuns, pacedWorkload } from '../support/eos-runs';
 import { commitLsnOfId, currentWalLsn, replayDiff, tableState, waitConfirmedPast, type TopicMessage } from '../support/connector';
-import { slotRow, stdoutScenario, type StdoutScenario } from '../support/stdout-run';
+import type { StdoutScenario } from '../support/stdout-run';
 
 const KILLS = Number(process.env.WALCAST_EOS_KILLS ?? 20);
 const SEED = 2000;
@@ -137,62 +136,38 @@ function offsetReads(logs: readonly string[], offsetsTopic: string): string[] {
 
 /** A concurrent workload: small transactions, rollbacks, deletes and 2000-row transactions. */
 function workload(db: TestDatabase): { stop(): Promise<number> } {
-  let stop = false;
-  let n = 0;
-  const writer = new Client({ connectionString: db.url });
-  const done = (async () => {
-    await writer.connect();
-    while (!stop) {
-      n += 1;
-      // Paced (not a throughput test): the backlog a kill leaves must be worked off in seconds.
-      await new Promise((r) => setTimeout(r, 4));
-      if (n % 200 === 0) {
-        // 2000 rows in one transaction: 1000 updates and 1000 inserts.
-        const from = n % 400 === 0 ? 1 : 1001;
-        await writer.query(`BEGIN; UPDATE t SET v = v + 1 WHERE id BETWEEN ${from} AND ${from + 999};
-          INSERT INTO t SELECT g, 0 FROM generate_series(${1_000_000 + n * 1000}, ${1_000_000 + n * 1000 + 999}) g; COMMIT;`);
-      } else if (n % 5 === 0) {
-        await writer.query(`BEGIN; UPDATE t SET v = v + 100 WHERE id = ${1 + (n % SEED)}; INSERT INTO t VALUES (${-n}, 0); ROLLBACK;`);
-      } else {
-        await writer.query(`BEGIN; INSERT INTO t VALUES (${100_000 + n}, 0); UPDATE t SET v = v + 1 WHERE id = ${1 + (n % SEED)}; COMMIT;`);
-        if (n % 4 === 1 && n > 8) await writer.query('DELETE FROM t WHERE id = $1', [100_000 + n - 8]);
-      }
+  // Paced (not a throughput test): the backlog a kill leaves must be worked off in seconds.
+  return pacedWorkload(db, 4, async (writer, n) => {
+    if (n % 200 === 0) {
+      // 2000 rows in one transaction: 1000 updates and 1000 inserts.
+      const from = n % 400 === 0 ? 1 : 1001;
+      await writer.query(`BEGIN; UPDATE t SET v = v + 1 WHERE id BETWEEN ${from} AND ${from + 999};
+        INSERT INTO t SELECT g, 0 FROM generate_series(${1_000_000 + n * 1000}, ${1_000_000 + n * 1000 + 999}) g; COMMIT;`);
+    } else if (n % 5 === 0) {
+      await writer.query(`BEGIN; UPDATE t SET v = v + 100 WHERE id = ${1 + (n % SEED)}; INSERT INTO t VALUES (${-n}, 0); ROLLBACK;`);
+    } else {
+      await writer.query(`BEGIN; INSERT INTO t VALUES (${100_000 + n}, 0); UPDATE t SET v = v + 1 WHERE id = ${1 + (n % SEED)}; COMMIT;`);
+      if (n % 4 === 1 && n > 8) await writer.query('DELETE FROM t WHERE id = $1', [100_000 + n - 8]);
     }
-  })();
-  done.catch(() => undefined);
-  return { stop: async () => { stop = true; await done; await writer.end(); return n; } };
+  });
 }
 
 describe('exactly-once into Kafka', () => {
   let db: TestDatabase;
   let s: StdoutScenario;
-  const procs: CliProcess[] = [];
+  const runs = new EosRuns();
+  const procs = runs.procs;
   beforeAll(async () => { db = await createTestDatabase('eos'); });
-  afterEach(async () => {
-    for (const p of procs.splice(0)) if (p.child.exitCode === null) { p.child.kill('SIGKILL'); await p.exited; }
-    await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 15_000 });
-    await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
-  });
+  afterEach(() => runs.cleanup(db, s.slot));
 
   /** Table t with `rows` rows and an exactly-once connector config on it (snapshot settings over the defaults). */
   async function setUp(rows = SEED, snapshot: Record<string, unknown> = {}): Promise<{ file: string; topic: string; config: Record<string, unknown> }> {
-    await db.query('DROP TABLE IF EXISTS t');
-    await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
-    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${rows}) g`);
-    s = stdoutScenario(db);
-    const config = s.config({
-      sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 2, exactlyOnce: true } },
-      offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
-      snapshot: { mode: 'initial', chunkRows: 500, ...snapshot },
-    });
-    return { file: writeConfigFile(config), topic: `${s.name}.public.t`, config };
+    const t = await eosTable(db, rows, { snapshot });
+    s = t.s;
+    return t;
   }
 
-  function start(file: string): CliProcess {
-    const p = startCli(['run', '--config', file]);
-    procs.push(p);
-    return p;
-  }
+  const start = (file: string): CliProcess => runs.start(file);
 
   async function verdictAfter(topic: string, config: Record<string, unknown>, running: CliProcess): Promise<Verdict> {
     // Everything committed is confirmed: the slot passes the WAL end after the workload.
@@ -296,16 +271,7 @@ describe('exactly-once into Kafka', () => {
     const snapshotPrefix = (m: CommittedMessage): string => m.id.split(':r:')[0]!;
 
     // Kill once part of the snapshot is committed (read_committed shows some rows, not all).
-    let partial = 0;
-    for (let tries = 0; tries < 10 && (partial === 0 || partial >= ROWS); tries++) {
-      const p = start(file);
-      await waitFor(() => /"to":"snapshotting"/.test(p.stderr()) || p.child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5 });
-      await new Promise((r) => setTimeout(r, 300 + tries * 150));
-      p.child.kill('SIGKILL');
-      await p.exited;
-      if (/snapshot complete/.test(p.stderr())) break;
-      partial = (await readCommittedJava(kafkaFromInfra().bootstrap, [topic]).catch(() => [])).length;
-    }
+    const partial = await runs.killMidSnapshot(file, topic, ROWS, (tries) => 300 + tries * 150);
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(ROWS);
     const firstIds = new Set((await readCommittedJava(kafkaFromInfra().bootstrap, [topic])).map((m) => m.id));

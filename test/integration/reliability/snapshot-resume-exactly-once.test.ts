@@ -8,14 +8,13 @@
  * rest alike, and key changes cross from one to the other. The resumed run is interrupted too,
  * so up to three runs (the slot's snapshot and two fresh ones) read the table.
  */
-import { Client } from 'pg';
 import { createTestDatabase, kafkaFromInfra, TestDatabase } from '../../infra/env';
 import { readCommittedJava, type CommittedMessage } from '../../infra/kafka-committed';
-import { uniqueName } from '../../infra/names';
 import { waitFor } from '../../infra/wait';
-import { CliProcess, startCli, writeConfigFile } from '../support/cli-process';
+import type { CliProcess } from '../support/cli-process';
+import { eosTable, EosRuns, pacedWorkload } from '../support/eos-runs';
 import { currentWalLsn, replayDiff, tableState, waitConfirmedPast } from '../support/connector';
-import { slotRow, stdoutScenario, type StdoutScenario } from '../support/stdout-run';
+import type { StdoutScenario } from '../support/stdout-run';
 
 const ROWS = 20_000;
 /** Key changes move a row to id + MOVED (beyond the seeded ids: the snapshot's last, open range). */
@@ -52,69 +51,42 @@ function versionProblems(msgs: readonly CommittedMessage[]): string[] {
 
 /** Updates, inserts, deletes, key changes and rollbacks over the whole key space, paced. */
 function workload(db: TestDatabase): { stop(): Promise<number> } {
-  let stop = false;
-  let n = 0;
-  const writer = new Client({ connectionString: db.url });
   const pick = (): number => 1 + Math.floor(Math.random() * ROWS);
-  const done = (async () => {
-    await writer.connect();
-    while (!stop) {
-      n += 1;
-      await new Promise((r) => setTimeout(r, 3));
-      const a = pick();
-      const b = pick();
-      switch (n % 10) {
-        case 0:
-          await writer.query('DELETE FROM t WHERE id = $1', [a]);
-          break;
-        case 1:
-          await writer.query('UPDATE t SET id = id + $2, v = v + 1 WHERE id = $1', [a, MOVED]);
-          break;
-        case 2:
-          await writer.query(`BEGIN; UPDATE t SET v = v + 100 WHERE id = ${a}; INSERT INTO t VALUES (${-n}, 0); ROLLBACK;`);
-          break;
-        case 3:
-          // Below every seeded key (the first, open range) and above them (the last).
-          await writer.query('INSERT INTO t VALUES ($1, 0), ($2, 0)', [-n, 2 * MOVED + n]);
-          break;
-        default:
-          await writer.query(`BEGIN; UPDATE t SET v = v + 1 WHERE id = ${a}; UPDATE t SET v = v + 1 WHERE id = ${b}; COMMIT;`);
-      }
+  return pacedWorkload(db, 3, async (writer, n) => {
+    const a = pick();
+    const b = pick();
+    switch (n % 10) {
+      case 0:
+        await writer.query('DELETE FROM t WHERE id = $1', [a]);
+        break;
+      case 1:
+        await writer.query('UPDATE t SET id = id + $2, v = v + 1 WHERE id = $1', [a, MOVED]);
+        break;
+      case 2:
+        await writer.query(`BEGIN; UPDATE t SET v = v + 100 WHERE id = ${a}; INSERT INTO t VALUES (${-n}, 0); ROLLBACK;`);
+        break;
+      case 3:
+        // Below every seeded key (the first, open range) and above them (the last).
+        await writer.query('INSERT INTO t VALUES ($1, 0), ($2, 0)', [-n, 2 * MOVED + n]);
+        break;
+      default:
+        await writer.query(`BEGIN; UPDATE t SET v = v + 1 WHERE id = ${a}; UPDATE t SET v = v + 1 WHERE id = ${b}; COMMIT;`);
     }
-  })();
-  done.catch(() => undefined);
-  return { stop: async () => { stop = true; await done; await writer.end(); return n; } };
+  });
 }
 
 describe('exactly-once: a snapshot interrupted under writes', () => {
   let db: TestDatabase;
   let s: StdoutScenario;
-  const procs: CliProcess[] = [];
+  const runs = new EosRuns();
   beforeAll(async () => { db = await createTestDatabase('eosresume'); });
-  afterEach(async () => {
-    for (const p of procs.splice(0)) if (p.child.exitCode === null) { p.child.kill('SIGKILL'); await p.exited; }
-    await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 15_000 });
-    await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [s.slot]);
-  });
-
-  function start(file: string): CliProcess {
-    const p = startCli(['run', '--config', file]);
-    procs.push(p);
-    return p;
-  }
+  afterEach(() => runs.cleanup(db, s.slot));
+  const start = (file: string): CliProcess => runs.start(file);
 
   it('resumes from a fresh snapshot and still shows every row version once', async () => {
-    await db.query('DROP TABLE IF EXISTS t');
-    await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
-    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${ROWS}) g`);
-    s = stdoutScenario(db);
-    const config = s.config({
-      sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 2, exactlyOnce: true } },
-      offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
-      snapshot: { mode: 'initial', chunkRows: 500, parallelism: 2 },
-    });
-    const file = writeConfigFile(config);
-    const topic = `${s.name}.public.t`;
+    const table = await eosTable(db, ROWS, { snapshot: { parallelism: 2 } });
+    s = table.s;
+    const { file, topic } = table;
 
     const load = workload(db);
     let transactions = 0;
@@ -124,15 +96,7 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
     let last: CliProcess;
     try {
       // Kill once part of the snapshot is committed (read_committed shows some rows, not all).
-      for (let tries = 0; tries < 10 && (partial === 0 || partial >= ROWS); tries++) {
-        const p = start(file);
-        await waitFor(() => /"to":"snapshotting"/.test(p.stderr()) || p.child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5 });
-        await new Promise((r) => setTimeout(r, 300 + tries * 150));
-        p.child.kill('SIGKILL');
-        await p.exited;
-        if (/snapshot complete/.test(p.stderr())) break;
-        partial = (await readCommittedJava(kafkaFromInfra().bootstrap, [topic]).catch(() => [])).length;
-      }
+      partial = await runs.killMidSnapshot(file, topic, ROWS, (tries) => 300 + tries * 150);
       expect(partial).toBeGreaterThan(0);
       expect(partial).toBeLessThan(ROWS);
       // Writes go on while the connector is down. Then a second interruption, of the resumed
@@ -155,8 +119,8 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
     expect(secondLog).toMatch(/resuming the interrupted snapshot/);
     expect(last!.stderr()).toMatch(/replayed changes a fresh snapshot already showed are not sent again/);
     // Three runs read the table when the second interruption came before the snapshot completed.
-    const runs = Number(/"runs":(\d+)[^\n]*replayed changes a fresh snapshot/.exec(last!.stderr())?.[1] ?? 0);
-    expect(runs).toBeGreaterThanOrEqual(2);
+    const runCount = Number(/"runs":(\d+)[^\n]*replayed changes a fresh snapshot/.exec(last!.stderr())?.[1] ?? 0);
+    expect(runCount).toBeGreaterThanOrEqual(2);
     await waitConfirmedPast(db, s.slot, await currentWalLsn(db) - 1n, 120_000);
 
     const msgs = await readCommittedJava(kafkaFromInfra().bootstrap, [topic]);
@@ -168,7 +132,7 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
       ops.set(op, (ops.get(op) ?? 0) + 1);
     }
     console.log(`[eos resume under writes] killed with ${partial} of ${ROWS} rows committed, the resumed run with ${resumedAgain} records; ${transactions} workload transactions; `
-      + `${msgs.length} committed records ${JSON.stringify(Object.fromEntries(ops))}; ${runs} snapshot runs`);
+      + `${msgs.length} committed records ${JSON.stringify(Object.fromEntries(ops))}; ${runCount} snapshot runs`);
     expect([...ids].filter(([, c]) => c > 1).slice(0, 5)).toEqual([]);
     expect(versionProblems(msgs).slice(0, 10)).toEqual([]);
     expect(replayDiff(await tableState(db, 't'), msgs.map((m) => ({ key: m.key, value: m.value, headers: { 'walcast.id': m.id } }))).slice(0, 10)).toEqual([]);
@@ -178,28 +142,11 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
 
   it('a truncate while the connector is down: it goes out, and every row inserted after it reaches the topic', async () => {
     const N = 6000;
-    await db.query('DROP TABLE IF EXISTS t');
-    await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
-    await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${N}) g`);
-    s = stdoutScenario(db);
-    const config = s.config({
-      // One partition: a truncate (key null) is ordered with every row's records.
-      sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: 1, exactlyOnce: true } },
-      offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
-      snapshot: { mode: 'initial', chunkRows: 500 },
-    });
-    const file = writeConfigFile(config);
-    const topic = `${s.name}.public.t`;
-    let partial = 0;
-    for (let tries = 0; tries < 10 && (partial === 0 || partial >= N); tries++) {
-      const p = start(file);
-      await waitFor(() => /"to":"snapshotting"/.test(p.stderr()) || p.child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5 });
-      await new Promise((r) => setTimeout(r, 150 + tries * 100));
-      p.child.kill('SIGKILL');
-      await p.exited;
-      if (/snapshot complete/.test(p.stderr())) break;
-      partial = (await readCommittedJava(kafkaFromInfra().bootstrap, [topic]).catch(() => [])).length;
-    }
+    // One partition: a truncate (key null) is ordered with every row's records.
+    const set = await eosTable(db, N, { partitions: 1 });
+    s = set.s;
+    const { file, topic } = set;
+    const partial = await runs.killMidSnapshot(file, topic, N, (tries) => 150 + tries * 100);
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(N);
     // Down: the table is emptied and refilled (keys on both sides of what was committed).

@@ -1,7 +1,7 @@
 /**
  * The source side of a StreamSession under unit test: a fake replication connection (it records
  * the status updates and hands the session's handler out) and a decoder that returns the events
- * the test feeds, one XLogData message per feed.
+ * the test feeds, one XLogData message per feed (numbered, so a queued message decodes right).
  */
 import type { EnvelopeOptions } from '../../../connector/envelope/options';
 import type { ChangeEvent, Decoder } from '../../../connector/model/change';
@@ -40,8 +40,9 @@ export function fakeSource(): FakeSource {
     close: () => Promise.resolve(),
     destroy: () => undefined,
   } as unknown as ReplicationConnection;
-  let next: readonly ChangeEvent[] = [];
-  const decoder: Decoder = { plugin: 'pgoutput', startOptions: () => '', decode: () => next };
+  // Each message's data is its number: a message the session queued (and copied) decodes to its own events later.
+  const messages: Array<readonly ChangeEvent[]> = [];
+  const decoder: Decoder = { plugin: 'pgoutput', startOptions: () => '', decode: (data) => messages[data.readUInt32BE(0)]! };
   const started = (): StreamHandler => {
     if (!handler) throw new Error('the session has not started streaming');
     return handler;
@@ -49,6 +50,11 @@ export function fakeSource(): FakeSource {
   return {
     repl, decoder, statuses,
     get handler() { return started(); },
-    feed: (walStart, ...events) => { next = events; started().xlogData(lsn(walStart), lsn(walStart), Buffer.alloc(0)); },
+    feed: (walStart, ...events) => {
+      const data = Buffer.alloc(4);
+      data.writeUInt32BE(messages.length);
+      messages.push(events);
+      started().xlogData(lsn(walStart), lsn(walStart), data);
+    },
   };
 }

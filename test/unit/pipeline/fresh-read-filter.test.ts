@@ -4,18 +4,17 @@
  * out, and the stream session holding its order while PostgreSQL places keys.
  */
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
-import type { ChangeEvent, DataEvent, Decoder, Relation } from '../../../connector/model/change';
+import type { ChangeEvent, DataEvent, Relation } from '../../../connector/model/change';
 import type { SinkCheckpoint, SinkRecord } from '../../../connector/model/record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { FreshReadFilter, SnapshotVisibility } from '../../../connector/pipeline/fresh-read-filter';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
-import { lsn, type Lsn } from '../../../connector/protocol/lsn';
+import { lsn } from '../../../connector/protocol/lsn';
 import type { KeyRangeChecker } from '../../../connector/snapshot/key-range-check';
 import type { ReplaySpec } from '../../../connector/snapshot/replay-spec';
 import type { DoneRange } from '../../../connector/snapshot/resume';
 import type { Sink } from '../../../connector/sink/port';
-import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
-import { ENVELOPE_OPTIONS } from './fake-source';
+import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
 
 const rel = (table: string): Relation => ({
   oid: table.length, schema: 'public', table, replicaIdentity: 'default',
@@ -182,38 +181,11 @@ describe('FreshReadFilter', () => {
   });
 });
 
-/** A source whose decoder reads the message number from the data, so queued messages decode right. */
-function numberedSource(): { repl: ReplicationConnection; decoder: Decoder; feed(walStart: bigint, ...events: ChangeEvent[]): void } {
-  let handler: StreamHandler | null = null;
-  let paused = false;
-  const messages: ChangeEvent[][] = [];
-  const repl = {
-    slot: 's',
-    start: (_l: Lsn, _o: string, h: StreamHandler) => { handler = h; return Promise.resolve(); },
-    sendStatus: () => undefined,
-    pause: () => { paused = true; },
-    resume: () => { paused = false; },
-    get isPaused() { return paused; },
-    close: () => Promise.resolve(),
-    destroy: () => undefined,
-  } as unknown as ReplicationConnection;
-  const decoder: Decoder = { plugin: 'pgoutput', startOptions: () => '', decode: (data) => messages[data.readUInt32BE(0)]! };
-  return {
-    repl, decoder,
-    feed: (walStart, ...events) => {
-      const data = Buffer.alloc(4);
-      data.writeUInt32BE(messages.length);
-      messages.push(events);
-      handler!.xlogData(lsn(walStart), lsn(walStart), data);
-    },
-  };
-}
-
 describe('StreamSession with the fresh-read filter', () => {
   it('keeps the stream order while keys wait for PostgreSQL (several events per message, arrivals meanwhile)', async () => {
     let seed = 4242;
     const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
-    const source = numberedSource();
+    const source = fakeSource();
     const published: string[] = [];
     const sink: Sink = {
       type: 'kafka', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined,
