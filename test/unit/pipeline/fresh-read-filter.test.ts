@@ -15,6 +15,11 @@ import type { ReplaySpec } from '../../../connector/snapshot/replay-spec';
 import type { DoneRange } from '../../../connector/snapshot/resume';
 import type { Sink } from '../../../connector/sink/port';
 import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpillStore } from '../../../connector/offsets/spill';
+import { StreamedTransactions } from '../../../connector/pipeline/streamed-tx';
 
 const rel = (table: string): Relation => ({
   oid: table.length, schema: 'public', table, replicaIdentity: 'default',
@@ -234,5 +239,51 @@ describe('StreamSession with the fresh-read filter', () => {
     expect(published).toEqual(expected);
     expect(checker.asked).toBeGreaterThan(10);
     await session.stop('test');
+  });
+  it('holds inside the replay of a streamed transaction too: its records and what arrived meanwhile keep their order', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'walcast-fresh-read-test-'));
+    const streamed = new StreamedTransactions(SpillStore.open(join(root, 's'), 256), createMemoryLogger());
+    const source = fakeSource();
+    const published: string[] = [];
+    const sink: Sink = {
+      type: 'kafka', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined,
+      publish: (records: readonly SinkRecord[]) => { published.push(...ops(records)); return Promise.resolve(); },
+    };
+    let seed = 99;
+    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
+    const checker = fakeChecker(() => rand(3));
+    const session = new StreamSession({
+      repl: source.repl, decoder: source.decoder, builder: builder(), sink, logger: createMemoryLogger(), startLsn: lsn(1n),
+      knownTopics: new Set(['shop.public.mixed', 'shop.public.first']), streamed,
+      options: { heartbeatMs: 1000, maxInFlightEvents: 10_000, batchSize: 5, stopTimeoutMs: 1000 },
+      exactlyOnce: { committed: null, freshRead: new FreshReadFilter(SPEC, checker, noRecord) },
+    });
+    void session.run('').catch(() => undefined);
+    await Promise.resolve();
+    try {
+      const expected: string[] = [];
+      // A streamed transaction the fresh run saw (xid 120), in two blocks.
+      const ids = Array.from({ length: 40 }, () => rand(200));
+      source.feed(0x100n, { kind: 'streamStart', xid: 120, firstSegment: true });
+      ids.slice(0, 20).forEach((id, i) => source.feed(0x101n + BigInt(i), { ...ins(MIXED, id), xid: 120 }));
+      source.feed(0x200n, { kind: 'streamStop' });
+      source.feed(0x201n, { kind: 'streamStart', xid: 120, firstSegment: false });
+      ids.slice(20).forEach((id, i) => source.feed(0x202n + BigInt(i), { ...ins(MIXED, id), xid: 120 }));
+      source.feed(0x300n, { kind: 'streamStop' });
+      source.feed(0x301n, { kind: 'streamCommit', xid: 120, commitLsn: lsn(0x400n), endLsn: lsn(0x401n), commitTimeUs: 1_000_000n });
+      for (const id of ids) if (id <= 100) expected.push(`c{"id":${id}}`);
+      // Arrives while the replay runs: a transaction nobody saw (every record goes out, after the replay's).
+      source.feed(0x500n, { kind: 'begin', xid: 300, finalLsn: lsn(0x540n), commitTimeUs: 1_000_000n }, ins(MIXED, 150), ins(FIRST, 7),
+        { kind: 'commit', commitLsn: lsn(0x540n), endLsn: lsn(0x541n), commitTimeUs: 1_000_000n });
+      expected.push('c{"id":150}', 'c{"id":7}');
+      const deadline = Date.now() + 5000;
+      while (published.length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r));
+      expect(published).toEqual(expected);
+      expect(checker.asked).toBe(40);
+    } finally {
+      await session.stop('test');
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
