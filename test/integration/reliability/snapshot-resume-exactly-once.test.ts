@@ -83,8 +83,8 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
   afterEach(() => runs.cleanup(db, s.slot));
   const start = (file: string): CliProcess => runs.start(file);
 
-  it('resumes from a fresh snapshot and still shows every row version once', async () => {
-    const table = await eosTable(db, ROWS, { snapshot: { parallelism: 2 } });
+  it.each(['pgoutput', 'wal2json'] as const)('resumes from a fresh snapshot and still shows every row version once (%s)', async (plugin) => {
+    const table = await eosTable(db, ROWS, { snapshot: { parallelism: 2 }, plugin });
     s = table.s;
     const { file, topic } = table;
 
@@ -131,7 +131,7 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
       const op = m.value ? (JSON.parse(m.value.toString()) as { op: string }).op : 'tombstone';
       ops.set(op, (ops.get(op) ?? 0) + 1);
     }
-    console.log(`[eos resume under writes] killed with ${partial} of ${ROWS} rows committed, the resumed run with ${resumedAgain} records; ${transactions} workload transactions; `
+    console.log(`[eos resume under writes, ${plugin}] killed with ${partial} of ${ROWS} rows committed, the resumed run with ${resumedAgain} records; ${transactions} workload transactions; `
       + `${msgs.length} committed records ${JSON.stringify(Object.fromEntries(ops))}; ${runCount} snapshot runs`);
     expect([...ids].filter(([, c]) => c > 1).slice(0, 5)).toEqual([]);
     expect(versionProblems(msgs).slice(0, 10)).toEqual([]);

@@ -20,14 +20,17 @@ export interface EosTable {
 
 /**
  * Table t (id int key, v int) with ids 1..rows at v 0, and an exactly-once connector config on
- * it: state in a Kafka topic, `partitions` per topic (2), snapshot settings over chunks of 500.
+ * it: state in a Kafka topic, `partitions` per topic (2), snapshot settings over chunks of 500,
+ * the decoder plugin (pgoutput).
  */
-export async function eosTable(db: TestDatabase, rows: number, opts: { partitions?: number; snapshot?: Record<string, unknown> } = {}): Promise<EosTable> {
+export async function eosTable(db: TestDatabase, rows: number, opts: { partitions?: number; snapshot?: Record<string, unknown>; plugin?: 'pgoutput' | 'wal2json' } = {}): Promise<EosTable> {
   await db.query('DROP TABLE IF EXISTS t');
   await db.query('CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)');
   await db.query(`INSERT INTO t SELECT g, 0 FROM generate_series(1, ${rows}) g`);
   const s = stdoutScenario(db);
+  const base = s.config();
   const config = s.config({
+    source: { ...(base.source as Record<string, unknown>), plugin: opts.plugin ?? 'pgoutput' },
     sink: { type: 'kafka', kafka: { brokers: [kafkaFromInfra().bootstrap], partitions: opts.partitions ?? 2, exactlyOnce: true } },
     offsets: { stateDir: s.stateDir, topic: uniqueName('walcast_state') },
     snapshot: { mode: 'initial', chunkRows: 500, ...opts.snapshot },
