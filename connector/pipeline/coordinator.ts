@@ -44,7 +44,7 @@ import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
 import { FreshReadFilter } from './fresh-read-filter';
 import { KeyRangeChecker } from '../snapshot/key-range-check';
 import { parseReplaySpec } from '../snapshot/replay-spec';
-import { confirmRecorder, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
+import { StreamingState, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
 import { judgeSlot, SlotVerdict } from './slot-verdict';
 import { StreamSession } from './stream-session';
 import { StreamedTransactions } from './streamed-tx';
@@ -191,7 +191,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       heartbeatAction = new HeartbeatAction(config.source.url, hb.actionQuery, logger, `walcast-${config.name}-heartbeat`);
     }
     const action = heartbeatAction;
-    freshRead = sink.committedOffset && !slotStart.created && !ctx.tail ? await freshReadFilter(ctx) : null;
+    const state = ctx.tail ? null : new StreamingState(ctx.stateStore, config.source.slot);
+    freshRead = sink.committedOffset && !slotStart.created && state ? await freshReadFilter(ctx, state) : null;
     const session = new StreamSession({
       repl, decoder, builder, sink, logger, startLsn: slotStart.startLsn, knownTopics: ctx.knownTopics,
       options: {
@@ -200,7 +201,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
         batchSize: Math.max(1, Math.min(config.sink.kafka.batchMaxRecords, config.source.maxInFlightEvents)),
         stopTimeoutMs: 30_000,
       },
-      recordConfirmed: ctx.tail ? undefined : confirmRecorder(ctx.stateStore, config.source.slot),
+      recordConfirmed: state ? (lsn) => state.confirm(lsn) : undefined,
       onConfirmed: ctx.onConfirmed,
       metrics: ctx.metrics,
       streamed: streamed ?? undefined,
@@ -271,7 +272,7 @@ function streamedTransactions(ctx: AttemptContext, serverVersion: number): Strea
  * completed snapshot already showed (fresh-read-filter.ts); null when every run read the slot's
  * own exported snapshot, or the state holds no such snapshot.
  */
-async function freshReadFilter(ctx: AttemptContext): Promise<FreshReadFilter | null> {
+async function freshReadFilter(ctx: AttemptContext, state: StreamingState): Promise<FreshReadFilter | null> {
   const snap = (await ctx.stateStore.read())?.snapshot;
   if (snap?.status !== 'complete' || snap.slot !== ctx.config.source.slot || !snap.replay) return null;
   const spec = parseReplaySpec(snap.replay);
@@ -280,7 +281,7 @@ async function freshReadFilter(ctx: AttemptContext): Promise<FreshReadFilter | n
     return null;
   }
   const recordTruncated = async (table: string, lsn: Lsn): Promise<void> => {
-    await updateState(ctx.stateStore, (s) => {
+    await state.update((s) => {
       const replay = s.snapshot?.replay as { truncated?: Record<string, string> } | undefined;
       if (!s.snapshot || !replay || replay.truncated?.[table] !== undefined) return s;
       return { ...s, snapshot: { ...s.snapshot, replay: { ...replay, truncated: { ...replay.truncated, [table]: formatLsn(lsn) } } } };

@@ -12,8 +12,8 @@
  *   says which range holds k (key-range-check.ts; the first, in commit order).
  * - Whether a run saw X: X's xid against the run's snapshot (`xmin:xmax:xip`), widened to 64
  *   bits from xmax. Transactions committing at or after every run's `walAfter` are seen by none.
- * - A key change is two records about two keys: the delete (and its tombstone) about the old
- *   key, the create (`__debezium.oldkey` header) about the new one.
+ * - A key change is two records about two keys: the delete and its tombstone (`__debezium.newkey`
+ *   header) about the old key, the create (`__debezium.oldkey` header) about the new one.
  *   A key change the envelope sends as one record (the message key did not change:
  *   messageKeyColumns, or a replica identity other than the key) is about the new key.
  * - A truncate of a table one run read whole goes when that run did not see it. A truncate of a
@@ -133,11 +133,12 @@ export class FreshReadFilter {
     const dropNew = newKey ? (oldKey && sameKey(oldKey, newKey) ? dropOld : await shown(newKey)) : false;
     if (ev.kind === 'insert') return dropNew ? [] : records;
     if (ev.kind === 'delete' || dropOld === dropNew) return dropOld ? [] : records;
-    // A key change: the create carries the old key's header; the delete and its tombstone do not.
-    // Without that header the envelope sent one record (its message key did not change): the
-    // new row's, shown already exactly when the run that read the new key saw it.
-    if (!records.some((r) => r.headers?.['__debezium.oldkey'] !== undefined)) return dropNew ? [] : records;
-    return records.filter((r) => (r.headers?.['__debezium.oldkey'] !== undefined ? !dropNew : !dropOld));
+    // A key change: the delete and its tombstone carry the new key's header (they are about the
+    // old key), the create the old key's (about the new key); either half may be skipped
+    // (skippedOperations). A record with neither is the one record the envelope sends when the
+    // message key did not change: the new row's, shown already exactly when the run that read
+    // the new key saw it.
+    return records.filter((r) => (halfOf(r) === 'old' ? !dropOld : !dropNew));
   }
 
   /** One record per relation, in order (the envelope's truncate); any other count is kept whole. */
@@ -172,6 +173,11 @@ export class FreshReadFilter {
   close(): Promise<void> {
     return this.checker.close();
   }
+}
+
+/** Which key a record of an update is about: the old one (a key change's delete half) or the new one. */
+function halfOf(r: SinkRecord): 'old' | 'new' {
+  return r.headers?.['__debezium.newkey'] !== undefined ? 'old' : 'new';
 }
 
 /** Key ranges all of the table's key length: PostgreSQL can say which holds a key. */

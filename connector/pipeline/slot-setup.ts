@@ -79,23 +79,42 @@ export async function useSlot(deps: SlotSetupDeps, verdict: Extract<SlotVerdict,
 }
 
 /**
- * Returns the function the stream session calls to record `lsn` as confirmed before it sends
- * that confirmation: the highest confirmed position is stored before PostgreSQL can hold it, so
- * a slot whose position lies beyond it was not moved by walcast.
+ * The state's one writer while streaming (one owner per slot): it reads the state once, then
+ * writes updated copies, one change at a time, each on top of the last one written. The
+ * confirmation recorder and the fresh-read filter's truncate marks both write through it, so
+ * neither overwrites the other with an older copy.
  */
-export function confirmRecorder(store: StateStore, slot: string): (lsn: Lsn) => Promise<void> {
-  // While streaming, the recorder is the only writer of the state (one owner per slot): read it
-  // once, then write updated copies instead of reading it back before every confirmation.
-  let known: ConnectorState | null = null;
-  return async (lsn) => {
-    const s = known ?? (await store.read()) ?? EMPTY_STATE;
-    if (s.slot?.name !== slot || s.slot.status !== 'created') {
-      throw new ConnectorError('STATE', `${store.location} no longer records slot "${slot}"; refusing to confirm`, { context: { slot } });
-    }
-    const next: ConnectorState = { ...s, slot: { ...s.slot, confirmedLsn: formatLsn(lsn) } };
-    await store.write(next);
-    known = next;
-  };
+export class StreamingState {
+  private known: ConnectorState | null = null;
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: StateStore, private readonly slot: string) {}
+
+  /** Applies `change` to the newest state and writes it (in call order); resolves once durable. */
+  update(change: (state: ConnectorState) => ConnectorState): Promise<void> {
+    const run = this.last.then(async () => {
+      const s = this.known ?? (await this.store.read()) ?? EMPTY_STATE;
+      const next = change(s);
+      if (next !== s) await this.store.write(next);
+      this.known = next;
+    });
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Records `lsn` as confirmed before the session sends that confirmation: the highest confirmed
+   * position is stored before PostgreSQL can hold it, so a slot whose position lies beyond it was
+   * not moved by walcast.
+   */
+  confirm(lsn: Lsn): Promise<void> {
+    return this.update((s) => {
+      if (s.slot?.name !== this.slot || s.slot.status !== 'created') {
+        throw new ConnectorError('STATE', `${this.store.location} no longer records slot "${this.slot}"; refusing to confirm`, { context: { slot: this.slot } });
+      }
+      return { ...s, slot: { ...s.slot, confirmedLsn: formatLsn(lsn) } };
+    });
+  }
 }
 
 /**

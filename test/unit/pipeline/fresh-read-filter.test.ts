@@ -4,6 +4,7 @@
  * out, and the stream session holding its order while PostgreSQL places keys.
  */
 import { EnvelopeBuilder } from '../../../connector/envelope/builder';
+import type { SkippableOperation } from '../../../connector/envelope/options';
 import type { ChangeEvent, DataEvent, Relation } from '../../../connector/model/change';
 import type { SinkCheckpoint, SinkRecord } from '../../../connector/model/record';
 import { createMemoryLogger } from '../../../connector/observe/logger';
@@ -168,6 +169,20 @@ describe('FreshReadFilter', () => {
     expect(await f.keep(upd(MIXED, 150, 50), seen, one(150, 50), TX.commitLsn)).toHaveLength(1);
     // Moved into the fresh run's range: that run showed the new row.
     expect(await f.keep(upd(MIXED, 50, 150), seen, one(50, 150), TX.commitLsn)).toEqual([]);
+  });
+
+  it('judges each half of a key change by its header when the envelope skips one half (skippedOperations)', async () => {
+    const f = new FreshReadFilter(SPEC, fakeChecker(), noRecord);
+    const seen = [false, true];
+    const skipping = (skipped: SkippableOperation[]): EnvelopeBuilder => new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: { ...ENVELOPE_OPTIONS, skippedOperations: skipped } });
+    const ev = upd(MIXED, 50, 500);
+    // Creates skipped: the delete of the slot's run's row must still go (its new key's run saw the change).
+    expect(ops(await f.keep(ev, seen, skipping(['c']).records(ev, TX, 0, 0n), TX.commitLsn))).toEqual(['d{"id":50}', '~{"id":50}']);
+    // Deletes skipped: the create of a key the fresh run already showed does not.
+    expect(ops(await f.keep(ev, seen, skipping(['d']).records(ev, TX, 0, 0n), TX.commitLsn))).toEqual([]);
+    const back = upd(MIXED, 500, 50);
+    expect(ops(await f.keep(back, seen, skipping(['c']).records(back, TX, 0, 0n), TX.commitLsn))).toEqual([]);
+    expect(ops(await f.keep(back, seen, skipping(['d']).records(back, TX, 0, 0n), TX.commitLsn))).toEqual(['c{"id":50}']);
   });
 
   it('keeps everything of a table whose runs recorded ranges of another kind or key length', () => {
