@@ -26,6 +26,8 @@ export interface SnapshotRecord {
   readonly completedAt?: string;
   readonly rows?: number;
   readonly tables?: number;
+  /** snapshot.deleteMissing: the topics' end offsets before the snapshot's first run published (E0). */
+  readonly deleteMarks?: Readonly<Record<string, readonly string[]>>;
   /** Exactly-once: which run of the snapshot read which rows (JSON of snapshot/replay-spec.ts). */
   readonly replay?: Readonly<Record<string, unknown>>;
 }

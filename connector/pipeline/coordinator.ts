@@ -39,7 +39,7 @@ import { runSnapshot } from '../snapshot';
 import { progressFor, type SnapshotProgressRecord } from '../snapshot/resume';
 import type { Lifecycle } from './lifecycle';
 import { Inspection, inspectServer } from './prepare';
-import { deleteMissingRows, markTopics } from './delete-missing';
+import { deleteMissingRows, markTopics, marksFromJson, marksToJson, type TopicMarks } from './delete-missing';
 import { decideSnapshot, SnapshotDecision } from './snapshot-decision';
 import { FreshReadFilter } from './fresh-read-filter';
 import { KeyRangeChecker } from '../snapshot/key-range-check';
@@ -320,18 +320,33 @@ async function snapshot(ctx: AttemptContext, client: Client, inspection: Inspect
   // Exactly-once: an interrupted snapshot on the kept slot resumes from what it committed (its
   // progress rides in the offset record); a new slot or another snapshot starts from scratch.
   let resume: SnapshotProgressRecord | null = null;
+  let priorMarks: unknown;
   if (sink.committedSnapshot && !slot.created) {
     const prior = (await ctx.stateStore.read())?.snapshot;
     if (prior?.status === 'in_progress' && prior.slot === record.slot && prior.consistentPoint === record.consistentPoint) {
       resume = progressFor(sink.committedSnapshot(), prior.startedAt);
-      if (resume) record = { ...record, startedAt: prior.startedAt };
+      if (resume) {
+        record = { ...record, startedAt: prior.startedAt };
+        priorMarks = prior.deleteMarks;
+      }
     }
   }
-  await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'in_progress', ...record } }));
   const deletePass = config.snapshot.deleteMissing && config.sink.type === 'kafka'
     ? { kafka: config.sink.kafka, topicPrefix: config.topicPrefix, tables: inspection.tables, client, builder, sink, logger, lsn: snapshotLsn, maxInFlightRecords: config.source.maxInFlightEvents, signal: ctx.signal }
     : null;
-  const marks = deletePass ? await markTopics(deletePass) : null;
+  // The delete pass compares with the topics as they were before the snapshot's first run: a
+  // resumed snapshot takes the end offsets its first run recorded.
+  let marks: TopicMarks | null = null;
+  if (deletePass && !resume) marks = await markTopics(deletePass);
+  else if (deletePass) {
+    marks = marksFromJson(priorMarks);
+    if (!marks) {
+      logger.warn({ slot: config.source.slot }, 'snapshot.deleteMissing: the interrupted snapshot recorded no topic end offsets from before it began (the option was off then): '
+        + 'the delete pass is skipped, so rows deleted while walcast could not see them stay in the topics');
+    }
+  }
+  const deleteMarks = marks ? marksToJson(marks) : undefined;
+  await updateState(ctx.stateStore, (s) => ({ ...s, snapshot: { status: 'in_progress', ...record, ...(deleteMarks ? { deleteMarks } : {}) } }));
   const result = await runSnapshot({
     url: config.source.url,
     snapshotName: slot.snapshotName,

@@ -28,6 +28,11 @@
  * A kill during the pass: the snapshot is not recorded complete, so the next start snapshots
  * again and runs the pass again; deletes already published are then absent keys, and a delete
  * for a key with no row is harmless.
+ *
+ * Exactly-once resumes an interrupted snapshot (its committed chunks stay, the rest is read):
+ * E0 must then be the first run's, or the rows earlier runs published would lie below the new
+ * E0, never be produced by the resumed run, and get a delete. The state's in-progress snapshot
+ * record keeps E0 (`deleteMarks`) for that.
  */
 import type { Client } from 'pg';
 import type { KafkaOptions } from '../sink/kafka/options';
@@ -77,6 +82,22 @@ function textQueries(client: Pick<Client, 'query'>): Queryable {
       return { rows: result.rows };
     },
   };
+}
+
+/** Marks as JSON for the connector state (offsets as decimal strings). */
+export function marksToJson(marks: TopicMarks): Record<string, string[]> {
+  return Object.fromEntries([...marks].map(([topic, ends]) => [topic, ends.map(String)]));
+}
+
+/** Marks read back from the connector state; null when malformed. */
+export function marksFromJson(value: unknown): TopicMarks | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const out = new Map<string, bigint[]>();
+  for (const [topic, ends] of Object.entries(value as Record<string, unknown>)) {
+    if (!Array.isArray(ends) || !ends.every((e) => typeof e === 'string' && /^\d+$/.test(e))) return null;
+    out.set(topic, ends.map((e: string) => BigInt(e)));
+  }
+  return out;
 }
 
 /** Step 1: the end offsets before the snapshot publishes anything. */

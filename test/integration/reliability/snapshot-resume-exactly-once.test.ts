@@ -11,10 +11,10 @@
 import { createTestDatabase, kafkaFromInfra, TestDatabase } from '../../infra/env';
 import { readCommittedJava, type CommittedMessage } from '../../infra/kafka-committed';
 import { waitFor } from '../../infra/wait';
-import type { CliProcess } from '../support/cli-process';
+import { type CliProcess, writeConfigFile } from '../support/cli-process';
 import { eosTable, EosRuns, pacedWorkload } from '../support/eos-runs';
 import { currentWalLsn, replayDiff, tableState, waitConfirmedPast } from '../support/connector';
-import type { StdoutScenario } from '../support/stdout-run';
+import { slotRow, type StdoutScenario } from '../support/stdout-run';
 
 const ROWS = 20_000;
 /** Key changes move a row to id + MOVED (beyond the seeded ids: the snapshot's last, open range). */
@@ -138,6 +138,45 @@ describe('exactly-once: a snapshot interrupted under writes', () => {
     expect(replayDiff(await tableState(db, 't'), msgs.map((m) => ({ key: m.key, value: m.value, headers: { 'walcast.id': m.id } }))).slice(0, 10)).toEqual([]);
     // The workload reached both sides: rows the killed run had committed and rows read again.
     expect(ops.get('u') ?? 0).toBeGreaterThan(100);
+  }, 300_000);
+
+  it('snapshot.deleteMissing on a re-snapshot killed in the middle and resumed deletes exactly the rows deleted while the slot was gone', async () => {
+    const N = 20_000;
+    const set = await eosTable(db, N);
+    s = set.s;
+    const first = start(set.file);
+    await waitFor(() => /"to":"streaming"/.test(first.stderr()), { timeoutMs: 60_000, message: () => first.stderr().slice(-3000) });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The slot is lost while walcast is down, and rows across the key space are deleted meanwhile.
+    await waitFor(async () => !((await slotRow(db, s.slot))?.active ?? false), { timeoutMs: 15_000 });
+    await db.query('SELECT pg_drop_replication_slot($1)', [s.slot]);
+    await db.query('DELETE FROM t WHERE id % 400 = 7');
+    const file = writeConfigFile({ ...set.config, snapshot: { ...(set.config.snapshot as object), mode: 'when_needed', deleteMissing: true } });
+    // The re-snapshot is killed once part of it is committed (its 'r' records carry a new id prefix).
+    const prefixes = async (): Promise<Set<string>> => new Set((await readCommittedJava(kafkaFromInfra().bootstrap, [set.topic]))
+      .filter((m) => m.id.includes(':r:')).map((m) => m.id.split(':r:')[0]!));
+    let interrupted = false;
+    for (let tries = 0; tries < 10 && !interrupted; tries++) {
+      const p = start(file);
+      await waitFor(() => /"to":"snapshotting"/.test(p.stderr()) || p.child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5 });
+      await new Promise((r) => setTimeout(r, 300 + tries * 150));
+      p.child.kill('SIGKILL');
+      await p.exited;
+      if (/snapshot complete/.test(p.stderr())) break;
+      interrupted = (await prefixes()).size >= 2;
+    }
+    expect(interrupted).toBe(true);
+    const last = start(file);
+    await waitFor(() => /"to":"streaming"/.test(last.stderr()), { timeoutMs: 120_000, message: () => last.stderr().slice(-3000) });
+    expect(last.stderr()).toMatch(/resuming the interrupted snapshot/);
+    expect(last.stderr()).toMatch(/snapshot.deleteMissing: deleted/);
+
+    const msgs = await readCommittedJava(kafkaFromInfra().bootstrap, [set.topic]);
+    const deleted = msgs.filter((m) => m.value !== null && (JSON.parse(m.value.toString()) as { op: string }).op === 'd')
+      .map((m) => (JSON.parse(m.key!.toString()) as { id: number }).id).sort((a, b) => a - b);
+    expect(deleted).toEqual(Array.from({ length: N / 400 }, (_, i) => 7 + i * 400));
+    expect(replayDiff(await tableState(db, 't'), msgs.map((m) => ({ key: m.key, value: m.value, headers: { 'walcast.id': m.id } }))).slice(0, 10)).toEqual([]);
   }, 300_000);
 
   it('a truncate while the connector is down: it goes out, and every row inserted after it reaches the topic', async () => {
