@@ -331,7 +331,13 @@ export class StreamSession {
     this.holding = true;
     this.deps.repl.pause();
     kept.then((records) => {
-      if (this.failure || this.stopping) return;
+      if (this.failure || this.stopping) {
+        // A replay waiting in room() for this hold learns there of the end.
+        const released = this.holdReleased;
+        this.holdReleased = null;
+        released?.();
+        return;
+      }
       if (records.length > 0) {
         if (this.deps.metrics) this.tally.add(ev);
         this.push(records, tx.commitTimeUs);
@@ -345,8 +351,10 @@ export class StreamSession {
       else if (!this.replaying) this.drainQueued();
     }, (e: unknown) => {
       // A stop closes the key-range connection under a query in flight: that is how it ends.
-      if (this.stopping) return;
-      this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot place a replayed key', { cause: e }));
+      if (!this.stopping) this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot place a replayed key', { cause: e }));
+      const released = this.holdReleased;
+      this.holdReleased = null;
+      released?.();
     });
   }
 

@@ -8,6 +8,7 @@
  */
 import { Client } from 'pg';
 import { ConnectorError } from '../errors';
+import { SESSION_OPTIONS } from '../source/replication-connection';
 import type { Logger } from '../observe/logger';
 import type { DoneRange } from './resume';
 import type { KeyColumn } from './types';
@@ -68,7 +69,12 @@ export class KeyRangeChecker {
     this.connecting ??= (async () => {
       // Bounded: a query that hangs would otherwise hold the stream with no end (the session
       // fails instead, and the next one retries).
-      const client = new Client({ connectionString: this.url, application_name: 'walcast-key-ranges', connectionTimeoutMillis: 30_000, statement_timeout: 60_000 });
+      // The replication connection's session settings: key values arrive in its text forms
+      // (timestamps in UTC, ISO dates), and are read back here under the same ones.
+      const client = new Client({
+        connectionString: this.url, application_name: 'walcast-key-ranges', options: SESSION_OPTIONS,
+        connectionTimeoutMillis: 30_000, statement_timeout: 60_000,
+      });
       client.on('error', (e) => this.logger.warn({ err: e }, 'key range connection error'));
       await client.connect();
       this.client = client;
