@@ -13,9 +13,16 @@ export function lsn(value: bigint | number): Lsn {
   return v as Lsn;
 }
 
+const LSN_TEXT = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
+
+/** Whether `text` is an LSN parseLsn takes. */
+export function isLsnText(text: string): boolean {
+  return LSN_TEXT.test(text.trim());
+}
+
 /** Parses `16/B374D848`. Throws RangeError on anything else. */
 export function parseLsn(text: string): Lsn {
-  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text.trim());
+  const m = LSN_TEXT.exec(text.trim());
   if (!m) throw new RangeError(`not an LSN: ${JSON.stringify(text)}`);
   return ((BigInt('0x' + m[1]) << 32n) | BigInt('0x' + m[2])) as Lsn;
 }

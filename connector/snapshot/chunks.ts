@@ -91,6 +91,26 @@ export function boundarySql(t: SnapshotTable, chunkRows: number): Sql {
 }
 
 /**
+ * The tests that put the row value `row` in the key range (lower, upper], each bound written by
+ * `bound` (lower first). One definition for the chunk SELECTs, their exclusions and the
+ * stream's key-range lookup (key-range-check.ts), so all agree on which range holds a key.
+ */
+export function keyRangeTests(row: string, lower: readonly string[] | null, upper: readonly string[] | null, bound: (vals: readonly string[]) => string): string[] {
+  const out: string[] = [];
+  if (lower) out.push(`${row} > ${bound(lower)}`);
+  if (upper) out.push(`${row} <= ${bound(upper)}`);
+  return out;
+}
+
+/** The ctid tests of the page range [fromPage, toPage). */
+function pageRangeTests(fromPage: number, toPage: number | null, param: (v: string, type: string) => string): string[] {
+  const out: string[] = [];
+  if (fromPage > 0) out.push(`ctid >= ${param(`(${fromPage},0)`, '"pg_catalog"."tid"')}`);
+  if (toPage !== null) out.push(`ctid < ${param(`(${toPage},0)`, '"pg_catalog"."tid"')}`);
+  return out;
+}
+
+/**
  * The SELECT of one chunk (see ChunkSql for its bound values). Keyless tables read `ctid::text` first (the record id); columns
  * follow in Relation order, so a row maps to a Tuple like pgoutput's.
  */
@@ -115,12 +135,10 @@ export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneR
       if (vals.length !== keys.length) throw new RangeError(`boundary has ${vals.length} values, key has ${keys.length}`);
       return `(${vals.map((v, i) => param(v, t.primaryKey[i]!.typeSql)).join(', ')})`;
     };
-    if (chunk.lower) where.push(`${row} > ${bound(chunk.lower)}`);
-    if (chunk.upper) where.push(`${row} <= ${bound(chunk.upper)}`);
+    where.push(...keyRangeTests(row, chunk.lower, chunk.upper, bound));
     order = ` ORDER BY ${keys.join(', ')}`;
   } else if (chunk.kind === 'pages') {
-    if (chunk.fromPage > 0) where.push(`ctid >= ${param(`(${chunk.fromPage},0)`, '"pg_catalog"."tid"')}`);
-    if (chunk.toPage !== null) where.push(`ctid < ${param(`(${chunk.toPage},0)`, '"pg_catalog"."tid"')}`);
+    where.push(...pageRangeTests(chunk.fromPage, chunk.toPage, param));
   }
   // Ranges an interrupted run of this snapshot already committed (exactly-once resume).
   for (const done of exclude) {
@@ -132,11 +150,9 @@ export function chunkSql(t: SnapshotTable, chunk: Chunk, exclude: readonly DoneR
       if (n === 0 || (done.lower && done.lower.length !== n) || (done.upper && done.upper.length !== n)) continue;
       const row = `(${t.primaryKey.map((k) => quoteIdent(k.name)).join(', ')})`;
       const bound = (vals: readonly string[]): string => `(${vals.map((v, i) => param(v, t.primaryKey[i]!.typeSql)).join(', ')})`;
-      if (done.lower) inside.push(`${row} > ${bound(done.lower)}`);
-      if (done.upper) inside.push(`${row} <= ${bound(done.upper)}`);
+      inside.push(...keyRangeTests(row, done.lower, done.upper, bound));
     } else {
-      if (done.fromPage > 0) inside.push(`ctid >= ${param(`(${done.fromPage},0)`, '"pg_catalog"."tid"')}`);
-      if (done.toPage !== null) inside.push(`ctid < ${param(`(${done.toPage},0)`, '"pg_catalog"."tid"')}`);
+      inside.push(...pageRangeTests(done.fromPage, done.toPage, param));
     }
     where.push(inside.length === 0 ? 'false' : `NOT (${inside.join(' AND ')})`);
   }

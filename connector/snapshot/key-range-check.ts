@@ -3,13 +3,15 @@
  * compared keys as row values in SQL (chunks.ts), under each column's collation, so only
  * PostgreSQL can say where a key falls (a text key under a linguistic collation, a domain, an
  * enum...). One prepared query per table: `CASE WHEN <key in range 0> THEN 0 WHEN ... END`, the
- * first range holding it wins. Key values and bounds are bind parameters in their text form, cast
- * to the column type; the key side carries the column's collation explicitly.
+ * first range holding it wins, with the chunk SELECTs' own tests (chunks.ts keyRangeTests). Key
+ * values and bounds are bind parameters in their text form, cast to the column type; the key
+ * side carries the column's collation explicitly.
  */
 import { Client } from 'pg';
 import { ConnectorError } from '../errors';
 import { SESSION_OPTIONS } from '../source/replication-connection';
 import type { Logger } from '../observe/logger';
+import { keyRangeTests } from './chunks';
 import type { DoneRange } from './resume';
 import type { KeyColumn } from './types';
 
@@ -32,9 +34,7 @@ export function rangeQuery(key: readonly KeyColumn[], ranges: readonly DoneRange
   ranges.forEach((r, index) => {
     if (r.kind !== 'keys') return;
     if ((r.lower && r.lower.length !== n) || (r.upper && r.upper.length !== n)) return;
-    const tests: string[] = [];
-    if (r.lower) tests.push(`${keyRow} > (${r.lower.map(param).join(', ')})`);
-    if (r.upper) tests.push(`${keyRow} <= (${r.upper.map(param).join(', ')})`);
+    const tests = keyRangeTests(keyRow, r.lower, r.upper, (vals) => `(${vals.map(param).join(', ')})`);
     cases.push(`WHEN ${tests.length > 0 ? tests.join(' AND ') : 'true'} THEN ${index}`);
   });
   return { text: `SELECT CASE ${cases.join(' ')} ELSE -1 END AS range`, bounds };

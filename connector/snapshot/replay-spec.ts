@@ -9,7 +9,8 @@
  * run's adjacent chunks allow, and the key columns to compare a changed row's key with them.
  * A table every row of which one run read holds one `all` range.
  */
-import { isReadPoint, LSN_TEXT, parseRanges, type DoneRange, type ReadPoint, type SnapshotProgressRecord } from './resume';
+import { isLsnText } from '../protocol/lsn';
+import { isReadPoint, parseRanges, type DoneRange, type ReadPoint, type SnapshotProgressRecord } from './resume';
 import type { KeyColumn, SnapshotTable } from './types';
 
 export interface ReplayTable {
@@ -46,7 +47,7 @@ export function parseReplaySpec(value: unknown): ReplaySpec | null {
   const { reads, tables, truncated } = value as Record<string, unknown>;
   if (!Array.isArray(reads) || reads.length === 0 || !reads.every(isReadPoint)) return null;
   if (typeof tables !== 'object' || tables === null) return null;
-  if (truncated !== undefined && (typeof truncated !== 'object' || truncated === null || !Object.values(truncated).every((l) => typeof l === 'string' && LSN_TEXT.test(l)))) return null;
+  if (truncated !== undefined && (typeof truncated !== 'object' || truncated === null || !Object.values(truncated).every((l) => typeof l === 'string' && isLsnText(l)))) return null;
   const out: Record<string, ReplayTable> = {};
   for (const [name, t] of Object.entries(tables as Record<string, unknown>)) {
     const { key, ranges } = (t ?? {}) as Record<string, unknown>;

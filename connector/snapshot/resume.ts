@@ -15,6 +15,7 @@
  * replays; else what a fresh snapshot saw, so the stream can drop the replayed changes that run
  * already showed (fresh-read-filter.ts). A record without `reads` (older) has one null run.
  */
+import { isLsnText } from '../protocol/lsn';
 import type { Chunk } from './chunks';
 
 export type DoneRange = (
@@ -47,14 +48,13 @@ export function doneRangeOf(chunk: Chunk, read: number): DoneRange {
   }
 }
 
-export const LSN_TEXT = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
 const SNAPSHOT_TEXT = /^(\d+:\d+:[\d,]*)?$/;
 
 export const isReadPoint = (v: unknown): v is ReadPoint => {
   if (v === null) return true;
   const p = v as Record<string, unknown>;
   return typeof v === 'object' && typeof p.snapshot === 'string' && SNAPSHOT_TEXT.test(p.snapshot)
-    && typeof p.walAfter === 'string' && LSN_TEXT.test(p.walAfter);
+    && typeof p.walAfter === 'string' && isLsnText(p.walAfter);
 };
 
 const isStrings = (v: unknown): v is string[] | null => v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
