@@ -273,7 +273,7 @@ function streamedTransactions(ctx: AttemptContext, serverVersion: number): Strea
  * own exported snapshot, or the state holds no such snapshot.
  */
 async function freshReadFilter(ctx: AttemptContext, state: StreamingState): Promise<FreshReadFilter | null> {
-  const snap = (await ctx.stateStore.read())?.snapshot;
+  const snap = (await state.read()).snapshot;
   if (snap?.status !== 'complete' || snap.slot !== ctx.config.source.slot || !snap.replay) return null;
   const spec = parseReplaySpec(snap.replay);
   if (!spec) {

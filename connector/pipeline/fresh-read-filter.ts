@@ -76,6 +76,8 @@ export class FreshReadFilter {
 
   /** Tables truncated in the window (a truncate that went out): not filtered from that commit on. */
   private readonly truncated: Map<string, Lsn>;
+  /** Per relation (the decoder's object, replaced when its definition changes): key column positions. */
+  private readonly keyPositions = new WeakMap<Relation, readonly number[] | null>();
 
   /**
    * `recordTruncated` records (in the connector state) that a truncate of `table` in the
@@ -117,22 +119,34 @@ export class FreshReadFilter {
     const whole = wholeRun(table);
     if (whole !== null) return seen[whole] ? [] : records;
     if (!placeable(table)) return records;
-    const newKey = ev.kind === 'delete' ? null : keyOf(table, ev.relation, ev.after);
-    const oldKey = ev.kind === 'insert' ? null : ev.before ? keyOf(table, ev.relation, ev.before) : newKey;
+    const at = this.positions(table, ev.relation);
+    if (at === null) return records;
+    const newKey = ev.kind === 'delete' ? null : keyOf(at, ev.after);
+    const oldKey = ev.kind === 'insert' ? null : ev.before ? keyOf(at, ev.before) : newKey;
     if ((ev.kind !== 'delete' && newKey === null) || (ev.kind !== 'insert' && oldKey === null)) return records;
-    return this.place(table, ev, seen, records, oldKey, newKey);
+    return this.place(name, table, ev.kind, seen, records, oldKey, newKey);
   }
 
-  private async place(table: ReplayTable, ev: DataEvent & { relation: Relation }, seen: SeenBy, records: SinkRecord[], oldKey: string[] | null, newKey: string[] | null): Promise<SinkRecord[]> {
-    const name = replayTableName(ev.relation.schema, ev.relation.table);
+  /** Where the table's key columns are in the relation; null when one is missing. */
+  private positions(table: ReplayTable, relation: Relation): readonly number[] | null {
+    let at = this.keyPositions.get(relation);
+    if (at === undefined) {
+      const found = table.key.map((k) => relation.columns.findIndex((c) => c.name === k.name));
+      at = found.includes(-1) ? null : found;
+      this.keyPositions.set(relation, at);
+    }
+    return at;
+  }
+
+  private async place(name: string, table: ReplayTable, kind: 'insert' | 'update' | 'delete', seen: SeenBy, records: SinkRecord[], oldKey: string[] | null, newKey: string[] | null): Promise<SinkRecord[]> {
     const shown = async (key: string[]): Promise<boolean> => {
       const i = await this.checker.rangeOf(name, table.key, table.ranges, key);
       return i >= 0 && seen[table.ranges[i]!.read] === true;
     };
     const dropOld = oldKey ? await shown(oldKey) : false;
     const dropNew = newKey ? (oldKey && sameKey(oldKey, newKey) ? dropOld : await shown(newKey)) : false;
-    if (ev.kind === 'insert') return dropNew ? [] : records;
-    if (ev.kind === 'delete' || dropOld === dropNew) return dropOld ? [] : records;
+    if (kind === 'insert') return dropNew ? [] : records;
+    if (kind === 'delete' || dropOld === dropNew) return dropOld ? [] : records;
     // A key change: the delete and its tombstone carry the new key's header (they are about the
     // old key), the create the old key's (about the new key); either half may be skipped
     // (skippedOperations). A record with neither is the one record the envelope sends when the
@@ -191,12 +205,11 @@ function wholeRun(table: ReplayTable): number | null {
   return only?.kind === 'all' && rest.length === 0 ? only.read : null;
 }
 
-/** The key's text values from a tuple, by name; null when one is missing (not sent, or null). */
-function keyOf(table: ReplayTable, relation: Relation, tuple: Tuple): string[] | null {
+/** The key's text values from a tuple at `positions`; null when one is missing (not sent, or null). */
+function keyOf(positions: readonly number[], tuple: Tuple): string[] | null {
   const out: string[] = [];
-  for (const k of table.key) {
-    const i = relation.columns.findIndex((c) => c.name === k.name);
-    const v = i < 0 ? null : tuple[i];
+  for (const i of positions) {
+    const v = tuple[i];
     if (typeof v !== 'string') return null;
     out.push(v);
   }

@@ -90,10 +90,16 @@ export class StreamingState {
 
   constructor(private readonly store: StateStore, private readonly slot: string) {}
 
+  /** The newest state (read from the store once, then the last one written). */
+  async read(): Promise<ConnectorState> {
+    this.known ??= (await this.store.read()) ?? EMPTY_STATE;
+    return this.known;
+  }
+
   /** Applies `change` to the newest state and writes it (in call order); resolves once durable. */
   update(change: (state: ConnectorState) => ConnectorState): Promise<void> {
     const run = this.last.then(async () => {
-      const s = this.known ?? (await this.store.read()) ?? EMPTY_STATE;
+      const s = await this.read();
       const next = change(s);
       if (next !== s) await this.store.write(next);
       this.known = next;
