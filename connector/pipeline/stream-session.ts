@@ -10,7 +10,7 @@
  *
  * Streamed in-progress transactions (pgoutput v2) are kept by `streamed` (streamed-tx.ts) until
  * their Stream Commit; then reading pauses, the transaction is replayed through the ordinary
- * path paced by acks, and messages that were already read meanwhile wait in `queued`.
+ * path paced by acks, and messages that were already read meanwhile wait at the read gate (read-gate.ts).
  */
 import { ConnectorError } from '../errors';
 import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../model/change';
@@ -30,6 +30,7 @@ import { EventTally } from './event-tally';
 import { openTx, type OpenTx } from './open-tx';
 import { replayCommitted, type StreamedTransactions } from './streamed-tx';
 import type { FreshReadFilter } from './fresh-read-filter';
+import { ReadGate } from './read-gate';
 
 export interface SessionOptions {
   readonly heartbeatMs: number;
@@ -100,16 +101,8 @@ export class StreamSession {
   private failure: ConnectorError | null = null;
   private stopping = false;
   private settle!: { resolve: () => void; reject: (e: ConnectorError) => void };
-  /** A committed streamed transaction is being replayed: reading is paused, arrivals queue. */
-  private replaying = false;
-  private queued: Array<{ walStart: Lsn; data: Buffer }> = [];
-  /**
-   * Exactly-once: records wait for PostgreSQL to place a replayed key (FreshReadFilter): reading
-   * is paused, arrivals queue, and the rest of the WAL message's events wait in `heldEvents`.
-   */
-  private holding = false;
-  private heldEvents: { events: readonly ChangeEvent[]; next: number; nowUs: bigint } | null = null;
-  private holdReleased: (() => void) | null = null;
+  /** Closed while a streamed transaction is replayed or a change's records wait (read-gate.ts). */
+  private readonly gate = new ReadGate();
   /** WAL position of the message being decoded (a BEGIN's is its transaction-metadata id). */
   private walStart: Lsn = LSN_ZERO;
   readonly finished: Promise<void>;
@@ -177,8 +170,7 @@ export class StreamSession {
 
   private onXLogData(walStart: Lsn, data: Buffer): void {
     if (this.failure) return;
-    // `data` is a view into the socket chunk: copy what must wait.
-    if (this.replaying || this.holding) { this.queued.push({ walStart, data: Buffer.from(data) }); return; }
+    if (this.gate.closed) { this.gate.queue(walStart, data); return; }
     let events: readonly ChangeEvent[];
     this.walStart = walStart;
     try {
@@ -198,13 +190,13 @@ export class StreamSession {
     this.afterEvents();
   }
 
-  /** Runs events[from..] until one holds the rest back (kept in heldEvents); false on failure. */
+  /** Runs events[from..] until one holds the rest back (kept by the gate); false on failure. */
   private events(events: readonly ChangeEvent[], from: number, nowUs: bigint): boolean {
     try {
       for (let i = from; i < events.length; i++) {
         this.onEvent(events[i]!, nowUs);
-        if (this.holding) {
-          this.heldEvents = { events, next: i + 1, nowUs };
+        if (this.gate.holding) {
+          this.gate.keepRest({ events, next: i + 1, nowUs });
           return true;
         }
       }
@@ -220,7 +212,7 @@ export class StreamSession {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    if (this.out.full && !this.deps.repl.isPaused && !this.replaying) {
+    if (this.out.full && !this.deps.repl.isPaused && !this.gate.replaying) {
       this.deps.logger.debug({ unacked: this.out.unacked }, 'pausing replication stream (backpressure)');
       this.deps.repl.pause();
     }
@@ -238,7 +230,7 @@ export class StreamSession {
         if (this.deps.transactionMetadata) {
           this.tx.meta = new OpenTransaction(ev.xid, ev.commitTimeUs / 1000n);
           // A replayed streamed transaction has no BEGIN message: its first change gives the position.
-          if (this.replaying) this.tx.beginPending = true;
+          if (this.gate.replaying) this.tx.beginPending = true;
           else this.pushTxRecord(this.tx, this.tx.meta.begin(this.walStart));
         }
         return;
@@ -303,18 +295,21 @@ export class StreamSession {
     if (tx.skip) return;
     if (tx.seenBy) {
       const kept = this.deps.exactlyOnce!.freshRead!.keep(ev, tx.seenBy, records, tx.commitLsn);
-      if (kept instanceof Promise) { this.hold(kept, tx, ev); return; }
-      if (kept.length === 0) return;
-      if (this.deps.metrics) this.tally.add(ev);
-      this.push(kept, tx.commitTimeUs);
-      tx.emitted = true;
+      if (kept instanceof Promise) this.hold(kept, tx, ev);
+      else this.emit(tx, ev, kept);
       return;
     }
+    this.emit(tx, ev, records);
+    // A non-transactional message is a unit of its own.
+    if (outside && this.deps.exactlyOnce) this.flush({ lsn: { commitLsn: ev.lsn, endLsn: ev.lsn } });
+  }
+
+  /** Hands out the records of `ev` (none: nothing), counted for the metrics and the transaction. */
+  private emit(tx: OpenTx, ev: DataEvent, records: readonly SinkRecord[]): void {
+    if (records.length === 0) return;
     if (this.deps.metrics) this.tally.add(ev);
     this.push(records, tx.commitTimeUs);
     tx.emitted = true;
-    // A non-transactional message is a unit of its own.
-    if (outside && this.deps.exactlyOnce) this.flush({ lsn: { commitLsn: ev.lsn, endLsn: ev.lsn } });
   }
 
   /** Numbers `records` in the tracker (stream order) and hands them to the dispatcher. */
@@ -328,33 +323,20 @@ export class StreamSession {
    * then sends them and goes on with what waited behind them, in order.
    */
   private hold(kept: Promise<SinkRecord[]>, tx: OpenTx, ev: DataEvent): void {
-    this.holding = true;
+    this.gate.holding = true;
     this.deps.repl.pause();
     kept.then((records) => {
-      if (this.failure || this.stopping) {
-        // A replay waiting in room() for this hold learns there of the end.
-        const released = this.holdReleased;
-        this.holdReleased = null;
-        released?.();
-        return;
-      }
-      if (records.length > 0) {
-        if (this.deps.metrics) this.tally.add(ev);
-        this.push(records, tx.commitTimeUs);
-        tx.emitted = true;
-      }
-      this.holding = false;
-      const released = this.holdReleased;
-      this.holdReleased = null;
-      // Inside a replay the replay goes on (it waits in room()); it drains the queue at its end.
-      if (released) released();
-      else if (!this.replaying) this.drainQueued();
+      // A replay waiting in room() for this hold learns there of the end.
+      if (this.failure || this.stopping) { this.gate.wake(); return; }
+      this.emit(tx, ev, records);
+      this.gate.holding = false;
+      this.gate.wake();
+      // Inside a replay the replay goes on (it waited in room()) and drains the queue at its end.
+      if (!this.gate.replaying) this.drainQueued();
     }, (e: unknown) => {
       // A stop closes the key-range connection under a query in flight: that is how it ends.
       if (!this.stopping) this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot place a replayed key', { cause: e }));
-      const released = this.holdReleased;
-      this.holdReleased = null;
-      released?.();
+      this.gate.wake();
     });
   }
 
@@ -363,16 +345,14 @@ export class StreamSession {
    * then the messages that arrived), until something waits again.
    */
   private drainQueued(): void {
-    const held = this.heldEvents;
-    this.heldEvents = null;
-    if (held && !this.events(held.events, held.next, held.nowUs)) return;
-    if (this.replaying || this.holding) return;
-    const queued = this.queued;
-    this.queued = [];
+    const rest = this.gate.takeRest();
+    if (rest && !this.events(rest.events, rest.next, rest.nowUs)) return;
+    if (this.gate.closed) return;
+    const queued = this.gate.takeQueued();
     for (let i = 0; i < queued.length; i++) {
       this.onXLogData(queued[i]!.walStart, queued[i]!.data);
       // Another Stream Commit started a replay, or a key waits: the rest waits behind it, in order.
-      if (this.replaying || this.holding) { this.queued = queued.slice(i + 1).concat(this.queued); return; }
+      if (this.gate.closed) { this.gate.requeue(queued.slice(i + 1)); return; }
     }
     this.afterEvents();
     if (!this.stopping && this.deps.repl.isPaused && !this.out.full) this.deps.repl.resume();
@@ -404,7 +384,7 @@ export class StreamSession {
   /** Replays a committed streamed transaction; reading resumes (and queued messages run) after it. */
   private replay(commit: StreamCommitEvent): void {
     const tx = this.streamedTxs().commit(commit);
-    this.replaying = true;
+    this.gate.replaying = true;
     this.deps.repl.pause();
     // Processing time: one clock read per 1024 replayed changes (as per WAL message otherwise).
     let nowUs = 0n;
@@ -414,13 +394,13 @@ export class StreamSession {
         if ((fed++ & 1023) === 0) nowUs = BigInt(Date.now()) * 1000n;
         this.onEvent(ev, nowUs);
       },
-      full: () => this.failure !== null || this.stopping || this.out.full || this.holding,
+      full: () => this.failure !== null || this.stopping || this.out.full || this.gate.holding,
       room: () => this.room(),
     };
     replayCommitted(tx, commit, target).then((done) => {
       if (!done || this.failure) return;
       this.flush();
-      this.replaying = false;
+      this.gate.replaying = false;
       this.drainQueued();
     }, (e: unknown) => {
       this.fail(e instanceof ConnectorError ? e : new ConnectorError('STATE', 'cannot replay a streamed transaction', { cause: e, context: { xid: commit.xid } }));
@@ -433,7 +413,7 @@ export class StreamSession {
    */
   private room(): Promise<boolean> {
     if (this.failure || this.stopping) return Promise.resolve(false);
-    if (this.holding) return new Promise<void>((resolve) => { this.holdReleased = resolve; }).then(() => this.room());
+    if (this.gate.holding) return this.gate.untilReleased().then(() => this.room());
     if (!this.out.full) return Promise.resolve(true);
     return this.out.waitForRoom(Math.floor(this.deps.options.maxInFlightEvents / 2) + 1);
   }
@@ -460,7 +440,7 @@ export class StreamSession {
       metrics.behindSource(Date.now() - Number(commitUs / 1000n));
     }
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
-    if (!this.stopping && !this.replaying && !this.holding && this.deps.repl.isPaused && this.out.unacked <= this.deps.options.maxInFlightEvents / 2) {
+    if (!this.stopping && !this.gate.closed && this.deps.repl.isPaused && this.out.unacked <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
     }
   }
@@ -478,7 +458,7 @@ export class StreamSession {
    * server has sent, never beyond (pg_current_wal_lsn() could lie past changes not yet read).
    */
   private idle(): void {
-    if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || this.replaying || this.holding || this.queued.length > 0) return;
+    if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || !this.gate.empty) return;
     this.tracker.idle(this.lastWalEnd);
   }
 
@@ -499,7 +479,7 @@ export class StreamSession {
     if (!hb || this.failure || this.stopping) return;
     this.idle();
     this.push([hb.records.record(Date.now())], this.batchCommitUs);
-    if (this.deps.exactlyOnce && this.tx === null && !this.replaying && !this.holding) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
+    if (this.deps.exactlyOnce && this.tx === null && !this.gate.closed) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
     this.afterEvents();
     if (hb.action) void hb.action();
   }
@@ -525,7 +505,7 @@ export class StreamSession {
     this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
     this.out.release();
-    this.queued = [];
+    this.gate.clear();
     try {
       this.deps.streamed?.close();
     } catch (e) {
