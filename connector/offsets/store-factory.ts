@@ -6,7 +6,7 @@
 import { renameSync } from 'node:fs';
 import type { Logger } from '../observe/logger';
 import type { SinkOptions } from '../sink/options';
-import { KafkaTopicStateStore } from './kafka-topic-store';
+import type * as KafkaTopicStoreModule from './kafka-topic-store';
 import { NatsKvStateStore } from './nats-kv-store';
 import type { OffsetsOptions } from './options';
 import { FileStateStore, type StateStore } from './state-store';
@@ -33,12 +33,21 @@ export function createStateStore(config: StateStoreSetup, logger: Logger): Closa
   const kind = stateStoreKind(config);
   if (kind === 'file') return Object.assign(file, { close: async () => undefined });
   const broker = kind === 'kafka'
-    ? new KafkaTopicStateStore({
+    ? new (kafkaTopicStore().KafkaTopicStateStore)({
       kafka: config.sink.kafka, topic: config.offsets.topic, name: config.name,
       transactionalId: config.sink.kafka.exactlyOnce ? config.sink.kafka.transactionalId : undefined,
     })
     : new NatsKvStateStore({ nats: config.sink.nats, bucket: config.offsets.bucket, name: config.name });
   return withMigration(broker, file, logger);
+}
+
+/**
+ * The Kafka store's module, loaded when a Kafka store is made: @platformatic/kafka compiles its
+ * protocol schemas as it is imported (see sink/factory.ts), which a NATS or file store need not pay.
+ */
+function kafkaTopicStore(): typeof KafkaTopicStoreModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./kafka-topic-store') as typeof KafkaTopicStoreModule;
 }
 
 /** The broker store, importing the file's state on the first read that finds the broker empty. */

@@ -42,7 +42,7 @@ import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 import { formatLsn, type Lsn } from '../protocol/lsn';
 import type { Sink } from '../sink/port';
-import { readTopicUpTo, topicEnds, type TopicRecord } from '../sink/kafka/topic-reader';
+import type { TopicRecord } from '../sink/kafka/topic-reader';
 import { loadTable } from '../snapshot/catalog';
 import { Dispatcher } from '../sink/dispatcher';
 import type { Queryable } from '../source/tables';
@@ -100,8 +100,15 @@ export function marksFromJson(value: unknown): TopicMarks | null {
   return out;
 }
 
+/**
+ * The Kafka topic reader, loaded on first use: @platformatic/kafka compiles its protocol schemas
+ * as it is imported (see sink/factory.ts), which a connector that never reads a topic need not pay.
+ */
+const topicReader = (): Promise<typeof import('../sink/kafka/topic-reader')> => import('../sink/kafka/topic-reader');
+
 /** Step 1: the end offsets before the snapshot publishes anything. */
-export function markTopics(o: Pick<DeleteMissingOptions, 'kafka' | 'topicPrefix' | 'tables'>): Promise<TopicMarks> {
+export async function markTopics(o: Pick<DeleteMissingOptions, 'kafka' | 'topicPrefix' | 'tables'>): Promise<TopicMarks> {
+  const { topicEnds } = await topicReader();
   return topicEnds(o.kafka, topicsOf(o));
 }
 
@@ -120,6 +127,7 @@ export function isDeleteRecord(r: Pick<TopicRecord, 'value' | 'op'>): boolean {
 /** Steps 2-4, after the snapshot's last row was acknowledged. */
 export async function deleteMissingRows(o: DeleteMissingOptions, before: TopicMarks): Promise<DeleteMissingResult> {
   const topics = topicsOf(o);
+  const { readTopicUpTo, topicEnds } = await topicReader();
   const after = await topicEnds(o.kafka, topics);
   let deletes = 0;
   for (const [i, t] of o.tables.entries()) {

@@ -1,4 +1,5 @@
 export { createKafkaSink } from './kafka-sink';
+export { offsetKeyOf } from './transactions';
 export { ID_HEADER } from './record-headers';
 export type { KafkaSinkDeps } from './kafka-sink';
 export type { KafkaRetryPolicy } from './client-options';
