@@ -13,7 +13,25 @@ export interface BenchConfigParams {
   readonly table?: string;
 }
 
+/** `b` over `a`, objects merged key by key (arrays and other values replaced). */
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && cur !== null && typeof cur === 'object' && !Array.isArray(cur)
+      ? merge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** The config of a run: the scenario's, with WALCAST_BENCH_CONFIG (JSON) merged over it. */
 export function benchConfig(p: BenchConfigParams): Record<string, unknown> {
+  const extra = process.env.WALCAST_BENCH_CONFIG;
+  const base = baseConfig(p);
+  return extra ? merge(base, JSON.parse(extra) as Record<string, unknown>) : base;
+}
+
+function baseConfig(p: BenchConfigParams): Record<string, unknown> {
   return {
     name: p.name,
     source: {

@@ -156,7 +156,7 @@ export interface WalcastExitOptions {
 }
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
-export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine'>> {
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine'> & { readonly log: string }> {
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;
@@ -178,7 +178,7 @@ export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<W
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`${opts.label}: walcast exited ${code}\n${err.text()}`);
     const peak = memory.stop();
-    return { seconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds };
+    return { seconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, log: err.text() };
   } finally {
     clearInterval(cpuTimer);
     memory.stop();

@@ -31,6 +31,7 @@ export const snapshot: Scenario = {
     const bootstrap = await ctx.kafka();
     const rows: Cell[][] = [];
     const limit = new Map<number, number>();
+    const inside: string[] = [];
     for (const parallelism of [1, 2]) {
       ctx.progress(`snapshot: psql COPY x${parallelism}`);
       const seconds = await psqlCopy(db, ctx.rows, parallelism);
@@ -54,8 +55,13 @@ export const snapshot: Scenario = {
         });
         const produced = await topicHighWatermark(bootstrap, `${name}.public.bench`);
         const walcastRate = rate(w.rows, r.seconds);
+        const reference = limit.get(parallelism) ?? NaN;
         rows.push([`walcast initial_only, parallelism ${parallelism}` + (produced === w.rows ? '' : ` (!) ${produced} messages`),
-          r.seconds, Math.round(walcastRate), ratio(walcastRate, limit.get(parallelism) ?? NaN), r.cpuSeconds, Math.round(r.peakRssBytes / MB)]);
+          r.seconds, Math.round(walcastRate), ratio(walcastRate, reference), r.cpuSeconds, Math.round(r.peakRssBytes / MB)]);
+        const ms = snapshotMs(r.log);
+        inside.push(ms === null
+          ? `parallelism ${parallelism}: no "snapshot complete" log line with its duration`
+          : `parallelism ${parallelism}: ${(ms / 1000).toFixed(2)} s, ${Math.round(rate(w.rows, ms / 1000)).toLocaleString('en-US')} rows/s, ${ratio(rate(w.rows, ms / 1000), reference)} of psql`);
       } catch (e) {
         rows.push([`walcast initial_only, parallelism ${parallelism}: failed: ${(e as Error).message.split('\n')[0]}`, null, null, null, null, null]);
       } finally {
@@ -70,10 +76,27 @@ export const snapshot: Scenario = {
         'walcast: spawn until the process exits after the snapshot (connect, slot creation, topic setup included);',
         '  the row count is checked against the topic\'s high watermark.',
         'psql: spawn until exit; with 2 sessions each reads half of the id range (no shared snapshot).',
+        'walcast inside the snapshot (its "snapshot complete" line: first read to the last row acknowledged; node start,',
+        '  connect, slot and topic setup left out):',
+        ...inside.map((l) => `  ${l}`),
       ],
     }];
   },
 };
+
+/** The durationMs of walcast's "snapshot complete" log line (JSON lines), or null. */
+function snapshotMs(log: string): number | null {
+  for (const line of log.split('\n')) {
+    if (!line.includes('"msg":"snapshot complete"')) continue;
+    try {
+      const ms = (JSON.parse(line) as { durationMs?: unknown }).durationMs;
+      if (typeof ms === 'number') return ms;
+    } catch {
+      // a line cut by the log tail's start: keep looking
+    }
+  }
+  return null;
+}
 
 /** `COPY (SELECT row_to_json(t) ...) TO STDOUT` to /dev/null in `parallelism` psql sessions at once. */
 async function psqlCopy(db: BenchDb, rows: number, parallelism: number): Promise<number> {
