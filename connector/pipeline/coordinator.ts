@@ -221,6 +221,10 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     });
     ctx.setSession(session);
     const running = session.run(decoder.startOptions());
+    // The session can fail before it is awaited below (the server refuses the stream while the
+    // setup connection closes): a handler now keeps that from being an unhandled rejection,
+    // which would end the process; `await running` still throws it.
+    running.catch(() => undefined);
     streaming = true;
     await client.end().catch(() => undefined);
     lifecycle.to('streaming', { slot: slotName, startLsn: formatLsn(slotStart.startLsn) });

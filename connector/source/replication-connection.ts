@@ -23,6 +23,25 @@ import { nowPgMicros } from '../protocol/pg-time';
 import type { Logger } from '../observe/logger';
 import { quoteIdent } from './sql';
 
+/**
+ * pgoutput's `publication "x" does not exist` (undefined_object): the walsender reads the
+ * publication with the catalog as it was at each change it decodes, so a publication created
+ * after the slot's position (or dropped) fails every start at the same change. Retrying cannot
+ * help, and the remedy is the user's: say it once and stop.
+ */
+function publicationUnreadable(sqlState: string | undefined, message: string, slot: string | undefined): ConnectorError | null {
+  const m = sqlState === '42704' ? /publication "(.*)" does not exist/.exec(message) : null;
+  if (m === null) return null;
+  const pub = m[1]!;
+  return new ConnectorError('PUBLICATION_MISMATCH',
+    `replication slot "${slot ?? '?'}" cannot be decoded with publication "${pub}": the publication did not exist at the slot's position `
+    + '(it was created after the slot, or dropped since). PostgreSQL reads a publication as the catalog was at each change, so the changes '
+    + `between cannot be read through it. Use a publication that existed when the slot was created (source.publication), or drop the slot `
+    + `(SELECT pg_drop_replication_slot('${slot ?? '<slot>'}')) and start again: walcast creates a new slot after the publication, and a snapshot `
+    + '(snapshot.mode initial or when_needed) reads the rows the dropped slot held',
+    { retriable: false, context: { slot, publication: pub, sqlState } });
+}
+
 export interface SystemIdentity {
   readonly systemId: string;
   readonly timeline: number;
@@ -190,7 +209,7 @@ export class ReplicationConnection {
       case BackendCode.ErrorResponse: {
         const err = parseErrorResponse(payload);
         const pgErr = Object.assign(new Error(err.message), { code: err.code, detail: err.detail });
-        this.fail(fromPgError(pgErr, 'REPLICATION_STREAM', 'replication stream error', { slot: this.slot }));
+        this.fail(publicationUnreadable(err.code, err.message, this.slot) ?? fromPgError(pgErr, 'REPLICATION_STREAM', 'replication stream error', { slot: this.slot }));
         return;
       }
       case BackendCode.NoticeResponse: {
