@@ -47,6 +47,7 @@ import { parseReplaySpec } from '../snapshot/replay-spec';
 import { StreamingState, createRecordedSlot, dropUnusableSlot, SlotSetupDeps, SlotStart, undoAttempt, useSlot } from './slot-setup';
 import { judgeSlot, SlotVerdict } from './slot-verdict';
 import { StreamSession } from './stream-session';
+import { filterToConfiguredTables } from './table-selection';
 import { StreamedTransactions } from './streamed-tx';
 
 export interface AttemptContext {
@@ -184,7 +185,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
     }
     if (ctx.signal.aborted) return;
 
-    const decoder = createDecoder(config, inspection.tables, inspection.primaryKeys, inspection.serverVersion);
+    let decoder = createDecoder(config, inspection.tables, inspection.primaryKeys, inspection.serverVersion);
+    // `tail` reads the publication as it is (README); the connector only its configured tables.
+    if (!ctx.tail) decoder = await filterToConfiguredTables(decoder, client, config.source, inspection.tables, logger);
     streamed = streamedTransactions(ctx, inspection.serverVersion);
     const hb = config.heartbeat;
     if (hb.intervalMs > 0 && hb.actionQuery.trim() !== '' && !ctx.tail) {

@@ -127,6 +127,43 @@ export async function listTables(client: Queryable): Promise<CatalogTable[]> {
   });
 }
 
+/**
+ * What partitioning holds under the given tables: their partitions at every level (pg_inherits,
+ * followed down), whose changes reach a publication under the partition's own name, and which
+ * tables of that tree are partitioned (a partition created later joins one of those).
+ */
+export async function listPartitionTrees(client: Queryable, roots: readonly TableName[]): Promise<{ partitions: TableName[]; partitioned: TableName[] }> {
+  if (roots.length === 0) return { partitions: [], partitioned: [] };
+  const sql = `
+    WITH RECURSIVE tree(oid) AS (
+      SELECT c.oid
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN unnest($1::text[], $2::text[]) AS r(schema, "table") ON r.schema = n.nspname AND r."table" = c.relname
+      UNION
+      SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree t ON i.inhparent = t.oid)
+    SELECT n.nspname AS schema, c.relname AS "table", c.relispartition AS is_partition, c.relkind = 'p' AS partitioned
+      FROM tree t
+      JOIN pg_catalog.pg_class c ON c.oid = t.oid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relispartition OR c.relkind = 'p'`;
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = (await client.query(sql, [roots.map((t) => t.schema), roots.map((t) => t.table)])).rows;
+  } catch (e) {
+    throw fromPgError(e, 'PG_QUERY', 'listing partitions failed');
+  }
+  const partitions: TableName[] = [];
+  const partitioned: TableName[] = [];
+  for (const r of rows) {
+    if (typeof r.schema !== 'string' || typeof r.table !== 'string') throw new ConnectorError('PG_QUERY', 'unexpected row listing partitions');
+    const t = { schema: r.schema, table: r.table };
+    if (r.is_partition === true) partitions.push(t);
+    if (r.partitioned === true) partitioned.push(t);
+  }
+  return { partitions, partitioned };
+}
+
 interface Part {
   readonly text: string;
   readonly quoted: boolean;
