@@ -3,7 +3,7 @@
  * restarts) and the sinks. Programming errors (TypeError, RangeError) and non-retriable
  * ConnectorErrors are never retried.
  */
-import { ConnectorError, isConnectorError } from './errors';
+import { ConnectorError, fromPgError, isConnectorError } from './errors';
 
 export interface BackoffPolicy {
   /** Delay before the first retry (upper bound of its jitter range). */
@@ -38,5 +38,15 @@ export function delay(ms: number, signal?: AbortSignal): Promise<boolean> {
 
 export function asConnectorError(error: unknown, fallbackMessage: string): ConnectorError {
   if (error instanceof ConnectorError) return error;
+  // A PostgreSQL error that no caller wrapped: classified by its SQLSTATE (a lost connection,
+  // class 08, stays retriable), not stopped for good as ABORTED.
+  if (hasSqlState(error)) return fromPgError(error, 'PG_QUERY', fallbackMessage);
   return new ConnectorError('ABORTED', `${fallbackMessage}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retriable: false });
+}
+
+/** An error the server sent: it carries a SQLSTATE. */
+function hasSqlState(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  // No SQLSTATE class starts with E; Node's errno codes do (EPIPE, EPERM).
+  return typeof code === 'string' && /^(?!E)[0-9A-Z]{5}$/.test(code);
 }

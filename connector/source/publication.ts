@@ -7,7 +7,7 @@
  * Every identifier is quoted; the publication is only touched after all checks passed.
  */
 import type { ClientBase } from 'pg';
-import { ConnectorError } from '../errors';
+import { ConnectorError, fromPgError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { PublicationMode } from './options';
 import { qualifiedName, quoteIdent } from './sql';
@@ -91,7 +91,15 @@ export function planPublication(name: string, mode: PublicationMode, wanted: rea
 
 export async function applyPublicationPlan(client: ClientBase, name: string, plan: PublicationPlan, logger: Logger): Promise<void> {
   if (!plan.sql) return;
-  await client.query(plan.sql);
+  try {
+    await client.query(plan.sql);
+  } catch (e) {
+    // CREATE PUBLICATION ... FOR TABLE and ALTER ... SET TABLE need ownership of every table.
+    const err = fromPgError(e, 'PG_QUERY', `cannot ${plan.action} publication "${name}"`, { publication: name });
+    if (err.code !== 'PG_PRIVILEGE') throw err;
+    throw new ConnectorError('PG_PRIVILEGE', `${err.message} (putting a table in a publication takes owning it: connect as its owner or a member of the `
+      + 'owning role, or create the publication as such a role and set source.publicationMode to "disabled")', { cause: e, context: err.context });
+  }
   logger.info(
     { publication: name, action: plan.action, added: plan.missing.map(tableKey), removed: plan.extra.map(tableKey) },
     plan.action === 'create' ? 'created publication' : 'updated publication tables to match source.tables',

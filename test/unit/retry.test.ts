@@ -1,4 +1,4 @@
-import { backoffDelay, isRetriable } from '../../connector/retry';
+import { asConnectorError, backoffDelay, isRetriable } from '../../connector/retry';
 import { ConnectorError } from '../../connector/errors';
 
 describe('backoffDelay', () => {
@@ -19,5 +19,23 @@ describe('isRetriable', () => {
     expect(isRetriable(new ConnectorError('SINK_SEND', 'authorization', { retriable: false }))).toBe(false);
     expect(isRetriable(new TypeError('x is undefined'))).toBe(false);
     expect(isRetriable(new Error('unknown'))).toBe(false);
+  });
+});
+
+describe('asConnectorError', () => {
+  const pgError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+
+  it('classifies an unwrapped server error by its SQLSTATE instead of stopping for good', () => {
+    const lost = asConnectorError(pgError('57P01', 'terminating connection due to administrator command'), 'connector failed');
+    expect([lost.code, lost.retriable]).toEqual(['PG_CONNECT', true]);
+    const denied = asConnectorError(pgError('42501', 'must be owner of table t'), 'connector failed');
+    expect([denied.code, denied.retriable, denied.message]).toEqual(['PG_PRIVILEGE', false, 'connector failed: must be owner of table t']);
+  });
+
+  it('anything else is ABORTED and not retried, a Node errno code included', () => {
+    for (const e of [new Error('boom'), pgError('EPIPE', 'write EPIPE'), 'text']) {
+      const c = asConnectorError(e, 'connector failed');
+      expect([c.code, c.retriable]).toEqual(['ABORTED', false]);
+    }
   });
 });

@@ -126,6 +126,37 @@ describe('slot identity', () => {
     expect(failed.stderr).toMatch(/beyond anything walcast confirmed/);
   });
 
+  it('a role that does not own every configured table: PG_PRIVILEGE naming the publication, once, and nothing left behind', async () => {
+    s = stdoutScenario(db);
+    const role = `r_${s.name}`;
+    const other = `t_${s.name}`;
+    await db.query(`CREATE ROLE "${role}" LOGIN REPLICATION PASSWORD 'pw'`);
+    await db.query(`CREATE TABLE public."${other}" (id int PRIMARY KEY)`);
+    try {
+      await db.query(`ALTER TABLE t OWNER TO "${role}"`);
+      await db.query(`GRANT SELECT ON public."${other}" TO "${role}"`);
+      await db.query(`GRANT CREATE ON DATABASE "${db.name}" TO "${role}"`);
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'pw';
+      const failed = await runCli(['run', '--config', writeConfigFile(s.config({
+        source: { ...(s.config().source as object), url: url.toString(), tables: ['public.t', `public.${other}`] },
+      }))]);
+      expect(failed.code).toBe(2);
+      expect(failed.stderr).toContain('PG_PRIVILEGE');
+      expect(failed.stderr).toContain(`cannot create publication \\"${s.publication}\\": must be owner of table ${other}`); // JSON-escaped quotes
+      expect(failed.stderr).not.toMatch(/ABORTED|connector failed: [A-Z_]+: connector failed/);
+      expect(await slotAndPublicationExist(db, s.slot, s.publication)).toEqual({ slot: false, publication: false });
+      expect(s.readState()).toBeNull();
+    } finally {
+      await db.query('ALTER TABLE t OWNER TO CURRENT_USER').catch(() => undefined);
+      await db.query(`DROP TABLE public."${other}"`);
+      await db.query(`REVOKE ALL ON DATABASE "${db.name}" FROM "${role}"`);
+      await db.query(`DROP OWNED BY "${role}"`);
+      await db.query(`DROP ROLE "${role}"`);
+    }
+  });
+
   it('a role without REPLICATION fails at once and leaves no publication, slot or state behind', async () => {
     s = stdoutScenario(db);
     const role = `r_${s.name}`;
