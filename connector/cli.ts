@@ -5,7 +5,14 @@
  * deploy/Dockerfile's ENTRYPOINT, scripts/walcast.sh and the bench's walcast children).
  */
 import { watchOutputClosed } from './cli/io';
+import { nodeTooOld } from './cli/node-version';
 import { runCli } from './cli/program';
+
+const tooOld = nodeTooOld(process.versions.node);
+if (tooOld !== null) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
 
 const stdout = watchOutputClosed(process, process.stdout);
 // stderr closed too (`walcast tail 2>&1 | head`): nothing left to tell anyone.

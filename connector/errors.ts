@@ -77,7 +77,11 @@ export function fromPgError(e: unknown, fallback: ErrorCode, message: string, co
   else if (sqlState === '55006') code = 'SLOT_IN_USE';
   else if (sqlState !== undefined && /^(08|57P0|53)/.test(sqlState)) code = 'PG_CONNECT';
   else if (sqlState === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection terminated/i.test(detail)) code = 'PG_CONNECT';
+  // pg's SCRAM client, asked for a password it was never given, says only this.
+  const noPassword = sqlState === undefined && /client password must be a string/.test(detail);
+  if (noPassword) code = 'PG_AUTH';
   // 28P01 invalid_password: the server's text names the user, not where the password came from.
-  const remedy = sqlState === '28P01' ? ' (check the user and password in source.url, or PGPASSWORD)' : '';
+  const remedy = sqlState === '28P01' ? ' (check the user and password in source.url, or PGPASSWORD)'
+    : noPassword ? ' (the server asks for a password and none was given: put it in source.url, as user:password before the @, or in PGPASSWORD)' : '';
   return new ConnectorError(code, `${message}: ${detail}${remedy}`, { cause: e, context: { ...context, sqlState } });
 }

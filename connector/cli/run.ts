@@ -72,7 +72,10 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
   try {
     await health?.start();
   } catch (e) {
-    logger.error({ err: e, port: config.http.port }, 'cannot start the health server');
+    const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
+    logger.error(inUse ? { port: config.http.port } : { err: e, port: config.http.port },
+      inUse ? `cannot start the health server: port ${config.http.port} is in use (another walcast?); set http.port (WALCAST_HTTP_PORT) to a free port, or 0 for none`
+        : 'cannot start the health server');
     return ExitCode.RUNTIME;
   }
 
@@ -101,7 +104,9 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
     });
     if (signals > 0) void handle.stop('signal');
     await handle.done;
-    logger.info({}, 'stopped');
+    if (opts.tail) logger.info({}, 'stopped');
+    // Said at every stop: a first try leaves a slot behind that nothing else mentions.
+    else logger.info({}, `stopped; slot "${config.source.slot}" kept: it holds WAL until walcast resumes (README: Removing a connector)`);
     return ExitCode.OK;
   } catch (e) {
     const configProblem = isConnectorError(e, 'CONFIG_INVALID');

@@ -58,7 +58,7 @@ export function decideSnapshot(mode: SnapshotMode, verdict: SlotVerdict, state: 
       }
       return {
         action: 'error', code: 'SLOT_LOST',
-        reason: `${verdict.detail}. walcast streamed from it before (state ${stateFile}), so changes were lost to the topics. `
+        reason: `${verdict.detail}. walcast streamed from it before (as its ${stateFile} records), so changes were lost to the topics. `
           + 'To re-snapshot, start once with snapshot.mode = when_needed (WALCAST_SNAPSHOT_MODE=when_needed); '
           + `to start over as on a first start, delete ${stateFile}`,
       };

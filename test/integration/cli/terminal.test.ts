@@ -66,7 +66,7 @@ describe('walcast run on a terminal', () => {
       expect(messages).toEqual(expect.arrayContaining([
         expect.stringMatching(/^snapshot of public\.small done: 10 rows \{/),
         expect.stringMatching(/^signal received: stopping/),
-        'stopped',
+        expect.stringMatching(/^stopped; slot "walcast_\w+" kept: it holds WAL until walcast resumes \(README: Removing a connector\)$/),
       ]));
       expect(screen.cursorVisible()).toBe(true);
     } finally {

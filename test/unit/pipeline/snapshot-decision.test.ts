@@ -15,7 +15,8 @@ const creating: SlotRecord = { name: 's', plugin: 'pgoutput', status: 'creating'
 const st = (slot: SlotRecord | null, snapshot: SnapshotRecord | null): ConnectorState => ({ version: 2, slot, snapshot });
 
 const decide = (mode: SnapshotMode, slot: SlotInfo | null, state: ConnectorState | null) =>
-  decideSnapshot(mode, judgeSlot(state, slot, 's'), state, 's', '/state/x.state.json');
+  // The store's location as FileStateStore names it.
+  decideSnapshot(mode, judgeSlot(state, slot, 's'), state, 's', 'state file /state/x.state.json');
 
 describe('slot verdict', () => {
   it('tells apart absent, ours, adopted, leftover, busy, dropped, recreated and invalidated slots', () => {
@@ -79,6 +80,7 @@ describe('snapshot start-up decisions', () => {
         const d = decide(mode, slot, state);
         expect(d).toMatchObject({ action: 'error', code: 'SLOT_LOST' });
         expect(d.action === 'error' && d.reason).toMatch(/when_needed.*\/state\/x\.state\.json/s);
+        expect(d.action === 'error' && d.reason).not.toMatch(/state state/);
       }
       for (const mode of ['when_needed', 'always'] as const) {
         const d = decide(mode, slot, state);
