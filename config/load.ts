@@ -9,6 +9,7 @@ import { rememberSecret, rememberUrlSecrets } from '../connector/observe/redact'
 import { checkConfig } from './checks';
 import { ConfigError } from './config-error';
 import { readDebeziumProperties } from './debezium-properties';
+import { closest } from '../connector/suggest';
 import { envVariables, isLeaf, schema } from './schema';
 import type { WalcastConfig } from './types';
 
@@ -58,6 +59,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   } catch (e) {
     problems.push(...convictProblems(e instanceof Error ? e.message : String(e), env));
   }
+  problems.push(...misspelledEnv(env));
 
   const props = conv.getProperties();
   rememberSecrets(props, env);
@@ -182,13 +184,48 @@ function convictProblems(message: string, env: NodeJS.ProcessEnv): string[] {
   const envOf = new Map(Object.entries(envVariables()));
   return message.split('\n').filter((l) => l.trim() !== '').map((line) => {
     const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
-    if (undeclared) return `${undeclared[1]}: unknown key`;
+    if (undeclared) {
+      const near = closest(undeclared[1]!, knownPaths());
+      return `${undeclared[1]}: unknown key${near === null ? '' : ` (did you mean ${near}?)`}`;
+    }
     const missing = /^configuration param '(.+)' missing from config/.exec(line);
     if (missing) return `${missing[1]}: missing`;
     const path = /^([A-Za-z0-9_.]+): /.exec(line)?.[1];
     const envName = path === undefined ? undefined : envOf.get(path);
     return envName !== undefined && env[envName] !== undefined ? `${line} (from ${envName})` : line;
   });
+}
+
+/** Every key path of the schema, groups included (`source`, `source.tables`, ...). */
+function knownPaths(): string[] {
+  const out = new Set<string>();
+  for (const path of Object.keys(envVariables())) {
+    const parts = path.split('.');
+    for (let i = 1; i <= parts.length; i++) out.add(parts.slice(0, i).join('.'));
+  }
+  return [...out];
+}
+
+/**
+ * WALCAST_ variables of walcast's own scripts, tests and bench, not of the config: never taken
+ * for a misspelled config variable.
+ */
+const TOOLING_ENV = /^WALCAST_(BENCH|TEST|NODE|EOS|STORM|KAFKA_BENCH)_|^WALCAST_(CACHE_DIR|PG_BIN|NATS_SERVER|STREAM|COMPAT_REPORT|VERSION)$/;
+
+/**
+ * A WALCAST_ variable no config key declares but a few edits away from one that does
+ * (WALCAST_SORCE_URL): a slip that would otherwise be ignored without a word, leaving the key
+ * at its default. Other unknown WALCAST_ names are left alone (other tools may use the prefix).
+ */
+function misspelledEnv(env: NodeJS.ProcessEnv): string[] {
+  const declared = new Set(Object.values(envVariables()));
+  const problems: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('WALCAST_') || declared.has(name) || TOOLING_ENV.test(name)) continue;
+    const near = closest(name, declared);
+    if (near !== null) problems.push(`${name}: unknown environment variable, ignored (did you mean ${near}?)`);
+  }
+  return problems;
 }
 
 function isObj(v: unknown): v is Obj {

@@ -13,7 +13,7 @@ const CONNECTOR = path.join(ROOT, 'connector');
  * foundation (layer 0) may also import within itself.
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
-  ['errors.ts', 'retry.ts', 'observe'],
+  ['errors.ts', 'retry.ts', 'suggest.ts', 'observe'],
   ['protocol'],
   ['model'],
   ['source'],
@@ -61,7 +61,7 @@ function edges(): Edge[] {
     })));
 }
 
-const top = (p: string): string => p.split(path.sep)[1]!.replace(/^(errors|retry|cli)$/, '$1.ts');
+const top = (p: string): string => p.split(path.sep)[1]!.replace(/^(errors|retry|suggest|cli)$/, '$1.ts');
 
 describe('source tree layering', () => {
   const all = edges();

@@ -140,6 +140,27 @@ describe('loadConfig', () => {
     expect(p).toHaveLength(4);
   });
 
+  it('an unknown key near a known one says which was meant', () => {
+    const e = problemsOf(() => loadConfig({ file: file({ ...minimal, source: { ...minimal.source, tabels: ['public.t'] }, htp: { port: 1 } }), env: {} }));
+    expect(e).toEqual(expect.arrayContaining(['source.tabels: unknown key (did you mean source.tables?)', 'htp.port: unknown key (did you mean http.port?)']));
+  });
+
+  it('a misspelled WALCAST_ variable is a problem naming the one meant; other WALCAST_ names are left alone', () => {
+    const e = problemsOf(() => loadConfig({
+      file: file(minimal),
+      env: { WALCAST_SORCE_URL: 'postgres://x@h/db', WALCAST_SOURCE_TABELS: 'public.t', WALCAST_SINK_TYP: 'nats' },
+    }));
+    expect(e).toEqual([
+      'WALCAST_SORCE_URL: unknown environment variable, ignored (did you mean WALCAST_SOURCE_URL?)',
+      'WALCAST_SOURCE_TABELS: unknown environment variable, ignored (did you mean WALCAST_SOURCE_TABLES?)',
+      'WALCAST_SINK_TYP: unknown environment variable, ignored (did you mean WALCAST_SINK_TYPE?)',
+    ]);
+    // walcast's own scripts' variables, and names far from any key (another tool's), pass.
+    const tooling = ['WALCAST_NODE_QUIET', 'WALCAST_NODE_MIN_MAJOR', 'WALCAST_CACHE_DIR', 'WALCAST_BENCH_CONFIG', 'WALCAST_TEST_INFRA', 'WALCAST_PG_BIN',
+      'WALCAST_NATS_SERVER', 'WALCAST_STREAM', 'WALCAST_EOS_KILLS', 'WALCAST_STORM_KILLS', 'WALCAST_COMPAT_REPORT', 'WALCAST_VERSION', 'WALCAST_DEPLOY_COLOR'];
+    expect(() => loadConfig({ file: file(minimal), env: Object.fromEntries(tooling.map((n) => [n, '1'])) })).not.toThrow();
+  });
+
   it('throws a CONFIG_INVALID ConnectorError listing problems one per line', () => {
     let err: unknown;
     try { loadConfig({ file: file({ name: 'shop', source: { url: URL_OK, tables: [] }, unknownThing: 1 }), env: {} }); } catch (e) { err = e; }
