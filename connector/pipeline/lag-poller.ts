@@ -11,6 +11,7 @@
  */
 import { Client } from 'pg';
 import type { WalcastConfig } from '../../config/types';
+import { fromPgError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 
@@ -70,8 +71,13 @@ export function startLagPoller(options: LagPollerOptions): LagPoller {
       return bytes;
     } catch (e) {
       if (!failing) {
-        options.logger.warn({ err: e, slot: options.slot, retryInMs: options.intervalMs },
-          'cannot read replication lag from the server; walcast_lag_bytes keeps its last value until it can');
+        // A server walcast cannot reach or log in to is the connector's own error to report (once,
+        // by the supervisor); here it is only noise ahead of it. Anything else is this poll's.
+        const err = fromPgError(e, 'PG_QUERY', 'cannot read replication lag from the server');
+        const theirs = err.code === 'PG_CONNECT' || err.code === 'PG_AUTH';
+        (theirs ? options.logger.debug.bind(options.logger) : options.logger.warn.bind(options.logger))(
+          { code: err.code, slot: options.slot, retryInMs: options.intervalMs },
+          `${err.message}; walcast_lag_bytes keeps its last value until it can`);
       }
       failing = true;
       const c = client;

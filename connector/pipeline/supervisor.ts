@@ -135,7 +135,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
         lastFailure = `${error.code}\u0000${error.message}`;
         (same ? logger.debug.bind(logger) : logger.warn.bind(logger))(
           { code: error.code, attempt: failures, retryInMs: wait, ...error.context },
-          `${error.message}; retrying from the slot's confirmed position (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure are logged at debug level'})`);
+          `${error.message}; retrying (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure are logged at debug level'})`);
         if (!(await delay(wait, abort.signal))) { lifecycle.to('stopped'); return; }
         deps.metrics?.reconnect();
       }

@@ -43,6 +43,7 @@ async function probeKafka(config: ProbeSetup, timeoutMs: number): Promise<Broker
   // Loaded here: validate without --connect never pulls in the broker clients.
   const { Admin } = await import('@platformatic/kafka');
   const { clientOptions } = await import('./kafka/client-options');
+  const { describeError } = await import('./kafka/client-errors');
   try {
     const options = clientOptions(k, { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 100 });
     const admin = new Admin({ ...options, connectTimeout: timeoutMs, requestTimeout: timeoutMs, timeout: timeoutMs });
@@ -54,7 +55,9 @@ async function probeKafka(config: ProbeSetup, timeoutMs: number): Promise<Broker
       await admin.close().catch(() => undefined);
     }
   } catch (e) {
-    return { ok: false, detail: `${where}: ${errorMessage(e)}` };
+    // The library's own message is the last retry's summary ('metadata failed 3 times.'); the
+    // reason is inside it (ECONNREFUSED, a TLS or SASL failure).
+    return { ok: false, detail: `${where}: ${describeError(e)}` };
   }
 }
 

@@ -64,6 +64,7 @@ test('validate --connect checks the broker: Kafka or NATS down is exit 2, never 
   const kafkaDown = await cli(['validate', '--connect'], envFor(uniqueName('v'), { WALCAST_SINK_KAFKA_BROKERS: closed }));
   expect(kafkaDown.code).toBe(2);
   expect(kafkaDown.err).toContain(`broker check failed: kafka ${closed}`);
+  expect(kafkaDown.err).toContain(`Cause: connect ECONNREFUSED ${closed}`); // the reason, not only 'metadata failed 3 times'
   expect(kafkaDown.out).not.toContain('server OK');
 
   const natsDown = await cli(['validate', '--connect'], envFor(uniqueName('v'), { WALCAST_SINK_TYPE: 'nats', WALCAST_SINK_NATS_SERVERS: closed }));
