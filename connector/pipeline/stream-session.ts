@@ -100,6 +100,8 @@ export class StreamSession {
   private readonly reporter: ConfirmReporter;
   private failure: ConnectorError | null = null;
   private stopping = false;
+  /** end() ran: the session is over, its timers stopped. */
+  private ended = false;
   private settle!: { resolve: () => void; reject: (e: ConnectorError) => void };
   /** Closed while a streamed transaction is replayed or a change's records wait (read-gate.ts). */
   private readonly gate = new ReadGate();
@@ -144,6 +146,9 @@ export class StreamSession {
       keepalive: (walEnd, replyRequested) => this.onKeepalive(walEnd, replyRequested),
       closed: (error) => this.onClosed(error),
     });
+    // The server may refuse the stream in the bytes that start it: the session then already
+    // ended, and timers started now would outlive it.
+    if (this.ended) return this.finished;
     logger.info({ slot: repl.slot, startLsn: formatLsn(startLsn) }, 'streaming changes');
     this.reporter.start();
     const hb = this.deps.heartbeat;
@@ -502,6 +507,7 @@ export class StreamSession {
   }
 
   private end(error?: ConnectorError): void {
+    this.ended = true;
     this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
     this.out.release();

@@ -1,0 +1,39 @@
+import { EnvelopeBuilder } from '../../../connector/envelope/builder';
+import { HeartbeatRecords } from '../../../connector/envelope/heartbeat-record';
+import { ConnectorError } from '../../../connector/errors';
+import { createMemoryLogger } from '../../../connector/observe/logger';
+import { StreamSession } from '../../../connector/pipeline/stream-session';
+import { lsn } from '../../../connector/protocol/lsn';
+import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
+import type { Sink } from '../../../connector/sink/port';
+import { ENVELOPE_OPTIONS, fakeSource } from './fake-source';
+
+// The server can refuse the stream in the same bytes that start it (CopyBothResponse, then an
+// ErrorResponse: a publication the slot cannot see). The session then ended before run() went on
+// to start its status and heartbeat timers; it started them anyway, and nothing stopped them:
+// the process stayed up 5 s after the failure, and each failed attempt of a retrying connector
+// left one more pair of timers behind.
+describe('StreamSession lifecycle', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('a stream refused as it starts: run() rejects and no timer is left running', async () => {
+    jest.useFakeTimers();
+    const refused = new ConnectorError('PUBLICATION_MISMATCH', 'publication "p" does not exist', { retriable: false });
+    const source = fakeSource();
+    const repl = {
+      ...source.repl,
+      slot: 's',
+      start: (_l: unknown, _o: string, h: StreamHandler) => { h.closed(refused); return Promise.resolve(); },
+      close: () => Promise.resolve(),
+    } as unknown as ReplicationConnection;
+    const sink: Sink = { type: 'kafka', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined, publish: () => Promise.resolve() };
+    const session = new StreamSession({
+      repl, decoder: source.decoder, sink, logger: createMemoryLogger(), startLsn: lsn(1), knownTopics: new Set(),
+      builder: new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS }),
+      options: { heartbeatMs: 1000, maxInFlightEvents: 100, batchSize: 10, stopTimeoutMs: 1000 },
+      heartbeat: { intervalMs: 1000, records: new HeartbeatRecords('__debezium-heartbeat', 'shop', false) },
+    });
+    await expect(session.run('')).rejects.toBe(refused);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
