@@ -114,7 +114,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   try {
     stateBefore = ctx.tail ? null : await ctx.stateStore.read();
     await client.connect().catch((e: unknown) => { throw fromPgError(e, 'PG_CONNECT', 'cannot connect to PostgreSQL'); });
-    const inspection = await inspectServer(client, config, logger).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'server inspection failed'); });
+    const inspection = await inspectServer(client, config, logger, ctx.tail).catch((e: unknown) => { throw fromPgError(e, 'PG_QUERY', 'server inspection failed'); });
 
     let decision: SnapshotDecision | null = null;
     let verdict: SlotVerdict | null = null;

@@ -25,14 +25,14 @@ export interface Inspection {
 }
 
 /** The shared inspection (source/inspect.ts) and its verdict; throws CONFIG_INVALID listing every problem. */
-export async function inspectServer(client: ClientBase, config: WalcastConfig, logger: Logger): Promise<Inspection> {
+export async function inspectServer(client: ClientBase, config: WalcastConfig, logger: Logger, tail = false): Promise<Inspection> {
   const inspection = await readInspection(client, config.source);
   const { problems, publicationPlan } = startProblems(inspection, config);
   if (problems.length > 0) {
     throw new ConnectorError('CONFIG_INVALID', `cannot start:\n  - ${problems.join('\n  - ')}`, { context: { problems: problems.length } });
   }
   const { server, tables, slot } = inspection;
-  await warnReplicaIdentity(client, config, tables, logger);
+  await warnReplicaIdentity(client, config, publishedByWalcast(config, inspection.all, tables, tail), logger);
   return { database: server.database, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client), serverVersion: server.version };
 }
 
@@ -48,6 +48,20 @@ async function loadPrimaryKeys(client: ClientBase): Promise<PrimaryKeys> {
       GROUP BY 1, 2`,
   );
   return new Map(rows.map((r) => [relationKey(r.schema, r.table), r.columns]));
+}
+
+/**
+ * The tables this connector puts in a publication: the configured ones (filtered), every table
+ * (all_tables, FOR ALL TABLES), none when it uses someone else's publication (disabled), reads
+ * through wal2json (no publication) or only tails.
+ */
+function publishedByWalcast(config: WalcastConfig, all: readonly TableRef[], configured: readonly TableRef[], tail: boolean): readonly TableRef[] {
+  if (tail || config.source.plugin !== 'pgoutput') return [];
+  switch (config.source.publicationMode) {
+    case 'filtered': return configured;
+    case 'all_tables': return all;
+    case 'disabled': return [];
+  }
 }
 
 /**

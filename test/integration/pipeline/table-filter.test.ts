@@ -18,6 +18,7 @@ beforeAll(async () => {
     CREATE TABLE public.t2 (id int PRIMARY KEY, v text);
     CREATE SCHEMA other;
     CREATE TABLE other.o (id int PRIMARY KEY, v text);
+    CREATE TABLE other.nokey (v text);
     CREATE TABLE public.parts (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
     CREATE TABLE public.parts_a PARTITION OF public.parts FOR VALUES FROM (0) TO (1000);
     INSERT INTO public.t1 VALUES (100, 'snap'); INSERT INTO public.t2 VALUES (100, 'snap');
@@ -80,6 +81,8 @@ test('publicationMode all_tables: the stream carries only the configured tables,
     expect(byTopic('public.parts_b')).toEqual(['c1001']);
     // parts_b: a table created since the start that source.tables does not name, kept and said once.
     expect(stderr.match(/changes of public\.parts_b, a table created since the start/g)).toHaveLength(1);
+    // FOR ALL TABLES publishes other.nokey too (not configured): its UPDATE/DELETE now fail, said.
+    expect(stderr).toMatch(/"table":"other\.nokey".*table has no replica identity: UPDATE and DELETE on it will fail while it is published/);
   } finally {
     await db.query('DROP TABLE public.t3; DROP TABLE public.parts_b');
     await db.query(`DROP PUBLICATION IF EXISTS "${name}"`);
@@ -90,9 +93,11 @@ test('publicationMode disabled: a publication of more tables than configured str
   const name = uniqueName('tfdis');
   await db.query(`CREATE PUBLICATION "${name}" FOR TABLE public.t1, public.t2`);
   try {
-    const { records } = await runUntilSentinel(name, { tables: ['public.t1'], publicationMode: 'disabled', publication: name }, async () => {
+    const { records, stderr } = await runUntilSentinel(name, { tables: ['public.t1', 'other.nokey'], publicationMode: 'disabled', publication: name }, async () => {
       await db.query('INSERT INTO public.t2 VALUES (2, \'x\'); INSERT INTO public.t1 VALUES (2, \'x\')');
     });
+    // other.nokey is configured but not in this publication walcast did not make: nothing to warn of.
+    expect(stderr).not.toMatch(/no replica identity/);
     expect(records.map((r) => `${r.topic} ${r.op}${r.id ?? ''}`)).toEqual(['public.t1 r1', 'public.t1 r100', 'public.t1 c2', 'public.t1 c999']);
   } finally {
     await db.query(`DROP PUBLICATION "${name}"`);
