@@ -82,6 +82,7 @@ function runWorkload(query: (sql: string, params?: unknown[]) => Promise<unknown
       await query(`WITH o AS (INSERT INTO orders (customer_id, status, total) VALUES ($1, 'new', $2) RETURNING id)
                    INSERT INTO "Order Items" SELECT o.id, l, 'SKU-' || l, l FROM o, generate_series(1, 2) l`, [customer, (n * 7.25).toFixed(2)]);
       if (n % 2 === 0) await query(`UPDATE orders SET status = 'paid' WHERE id = (SELECT max(id) - 1 FROM orders)`);
+      if (n % 3 === 0) await query(`UPDATE orders SET status = 'shipped' WHERE id = (SELECT min(id) FROM orders WHERE status = 'paid')`);
       if (n % 5 === 0) await query(`DELETE FROM "Order Items" WHERE order_id = (SELECT min(order_id) FROM "Order Items")`);
       await new Promise<void>((resolve) => { wake = resolve; timer = setTimeout(resolve, 500); });
     }

@@ -38,6 +38,10 @@ test('npm run -s demo: only envelopes on stdout, the snapshot first, then live c
   expect(firstLive).toBeGreaterThan(lastRead);
   expect(ops.slice(firstLive)).toContain('c');
 
+  // The workload the README describes: orders placed, paid and shipped.
+  const statuses = new Set(lines.filter((l) => l.topic === 'demo.public.orders').map((l) => l.value?.after?.status));
+  expect([...statuses].filter((x) => x !== undefined).sort()).toEqual(['new', 'paid', 'shipped']);
+
   // decimalHandling "string": totals read as numbers, not base64 bytes.
   const order = lines.find((l) => l.topic === 'demo.public.orders' && l.value?.after);
   expect(order?.value?.after?.total).toMatch(/^\d+\.\d{2}$/);
