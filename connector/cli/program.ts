@@ -29,17 +29,28 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: Partial<C
   program.command('run').description('snapshot (per snapshot.mode), then stream changes until SIGINT/SIGTERM')
     .option(...configOption).option(...debeziumOption)
     .action(async (o: Files) => { code = await runCommand({ ...o, tail: false }, io, all); });
-  program.command('tail').description('stream envelopes as JSON lines to stdout (sink.type forced to stdout, HTTP off)')
+  program.command('tail').description('stream envelopes as JSON lines to stdout, through a temporary slot of its own: no snapshot, the connector\'s slot '
+    + 'untouched, the publication used as it is (it must exist); sink.type forced to stdout, HTTP off')
     .option(...configOption).option(...debeziumOption)
     .action(async (o: Files) => { code = await runCommand({ ...o, tail: true }, io, all); });
-  program.command('validate').description('check the config (and with --connect the server); print every problem')
+  program.command('validate').description('check the config (and with --connect the server and the broker); print every problem')
     .option(...configOption).option(...debeziumOption)
-    .option('--connect', 'also connect and check wal_level, plugin, privileges, slot and publication', false)
+    .option('--connect', 'also connect: PostgreSQL (wal_level, plugin, privileges, tables, slot, publication) and the sink\'s broker '
+      + '(Kafka or NATS, and the schema registry for Avro)', false)
     .action(async (o: Files & { connect: boolean }) => { code = await validateCommand(o, io, all); });
   program.command('status').description('show the replication slot (lag, wal_status) and the publication tables')
     .option(...configOption).option(...debeziumOption)
     .option('--json', 'print JSON', false)
     .action(async (o: Files & { json: boolean }) => { code = await statusCommand(o, io, all); });
+
+  // The quick start's demo is an npm script of a checkout, not a command: say so instead of
+  // "unknown command" (or the general help, for `walcast demo --help`).
+  program.command('demo', { hidden: true }).description('the demo is `npm run demo` in a walcast checkout (a throwaway PostgreSQL, sample tables, a live workload)')
+    .allowUnknownOption().allowExcessArguments()
+    .action(() => {
+      println(io.stderr, 'walcast: the demo is not a walcast command: run `npm run demo` in a walcast checkout (README, Quick start)');
+      code = ExitCode.CONFIG;
+    });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -272,3 +272,15 @@ function httpStatus(port: number): Promise<number> {
     get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
   });
 }
+
+describe('walcast demo', () => {
+  it('is not a command: says the demo is `npm run demo`, exit 1, and its --help says the same', async () => {
+    const r = await cli(['demo', '--seconds', '5']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('the demo is not a walcast command: run `npm run demo` in a walcast checkout');
+    const help = await cli(['demo', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('the demo is `npm run demo` in a walcast checkout');
+    expect((await cli(['--help'])).out).not.toMatch(/^\s+demo/m); // hidden from the command list
+  });
+});
