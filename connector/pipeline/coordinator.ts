@@ -187,7 +187,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
 
     let decoder = createDecoder(config, inspection.tables, inspection.primaryKeys, inspection.serverVersion);
     // `tail` reads the publication as it is (README); the connector only its configured tables.
-    if (!ctx.tail) decoder = await filterToConfiguredTables(decoder, client, config.source, inspection.tables, logger);
+    if (!ctx.tail) decoder = await filterToConfiguredTables(decoder, client, config.source, inspection.tables, inspection.all, logger);
     streamed = streamedTransactions(ctx, inspection.serverVersion);
     const hb = config.heartbeat;
     if (hb.intervalMs > 0 && hb.actionQuery.trim() !== '' && !ctx.tail) {

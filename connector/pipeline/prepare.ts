@@ -16,6 +16,8 @@ import { PrimaryKeys, relationKey } from '../decode/key-columns';
 export interface Inspection {
   readonly database: string;
   readonly tables: readonly TableRef[];
+  /** Every table of the database at inspection (selected or not). */
+  readonly all: readonly TableRef[];
   readonly slot: SlotInfo | null;
   readonly publicationPlan: PublicationPlan | null;
   /** `schema.table` -> primary key column names, in key order. */
@@ -33,7 +35,7 @@ export async function inspectServer(client: ClientBase, config: WalcastConfig, l
   }
   const { server, tables, slot } = inspection;
   await warnReplicaIdentity(client, config, publishedByWalcast(config, inspection.all, tables, tail), logger);
-  return { database: server.database, tables, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client), serverVersion: server.version };
+  return { database: server.database, tables, all: inspection.all, slot, publicationPlan, primaryKeys: await loadPrimaryKeys(client), serverVersion: server.version };
 }
 
 async function loadPrimaryKeys(client: ClientBase): Promise<PrimaryKeys> {

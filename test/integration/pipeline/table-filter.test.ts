@@ -38,14 +38,17 @@ function seen(p: CliProcess, name: string): Seen[] {
   });
 }
 
-async function runUntilSentinel(name: string, source: Record<string, unknown>, work: () => Promise<void>): Promise<{ records: Seen[]; stderr: string }> {
+async function runUntilSentinel(name: string, source: Record<string, unknown>, work: () => Promise<void>,
+  started?: () => Promise<void>, extra: Record<string, unknown> = {}): Promise<{ records: Seen[]; stderr: string }> {
   const config = writeConfigFile({
     name, source: { url: db.url, heartbeatMs: 300, ...source }, snapshot: { mode: 'initial' }, sink: { type: 'stdout' },
-    log: { level: 'info', format: 'json' }, http: { port: 0 }, offsets: { stateDir: tempDir('walcast-tf-') },
+    log: { level: 'info', format: 'json' }, http: { port: 0 }, offsets: { stateDir: tempDir('walcast-tf-') }, ...extra,
   });
   const p = startCli(['run', '--config', config]);
   try {
-    await waitFor(() => p.stderr().includes('"msg":"connector streaming"'), { timeoutMs: 60_000, message: () => `streaming; stderr:\n${p.stderr()}` });
+    // By default the work waits for streaming; `started` replaces that wait.
+    if (started) await started();
+    else await waitFor(() => p.stderr().includes('"msg":"connector streaming"'), { timeoutMs: 60_000, message: () => `streaming; stderr:\n${p.stderr()}` });
     await work();
     await db.query('INSERT INTO public.t1 VALUES (999, \'sentinel\')');
     await waitFor(() => seen(p, name).some((r) => r.topic === 'public.t1' && r.id === 999), { timeoutMs: 60_000, message: () => `the sentinel; stderr:\n${p.stderr()}` });
@@ -85,6 +88,33 @@ test('publicationMode all_tables: the stream carries only the configured tables,
     expect(stderr).toMatch(/"table":"other\.nokey".*table has no replica identity: UPDATE and DELETE on it will fail while it is published/);
   } finally {
     await db.query('DROP TABLE public.t3; DROP TABLE public.parts_b');
+    await db.query(`DROP PUBLICATION IF EXISTS "${name}"`);
+  }
+});
+
+test('publicationMode all_tables: a matching table created while the snapshot runs is streamed', async () => {
+  // public.t4 is made and written after the slot, while the snapshot still reads (20,000 rows in
+  // chunks of 10). The filter must start from the table list taken before the slot, or t4 counts
+  // as an existing, unselected table and its rows are dropped.
+  const name = uniqueName('tfsnap');
+  await db.query('CREATE TABLE public.tbig (id int PRIMARY KEY); INSERT INTO public.tbig SELECT generate_series(1, 20000)');
+  let madeAt = 0;
+  try {
+    const { records, stderr } = await runUntilSentinel(name, {
+      tables: ['public.t*'], excludeTables: ['public.t2'], publicationMode: 'all_tables', publication: name,
+    }, async () => {
+      await db.query('CREATE TABLE public.t4 (id int PRIMARY KEY, v text); INSERT INTO public.t4 VALUES (1, \'made during the snapshot\')');
+      madeAt = Date.now();
+    }, async () => {
+      await waitFor(async () => (await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [`walcast_${name}`])).length > 0,
+        { timeoutMs: 60_000, intervalMs: 10, message: 'the slot' });
+    }, { snapshot: { mode: 'initial', chunkRows: 10 } });
+    // The test's premise: the snapshot was still running when t4 was written.
+    const done = /"time":"([^"]+)"[^\n]*"msg":"snapshot complete"/.exec(stderr);
+    expect(done && Date.parse(done[1]!) > madeAt).toBe(true);
+    expect(records.filter((r) => r.topic === 'public.t4').map((r) => `${r.op}${r.id}`)).toEqual(['c1']);
+  } finally {
+    await db.query('DROP TABLE IF EXISTS public.t4; DROP TABLE public.tbig');
     await db.query(`DROP PUBLICATION IF EXISTS "${name}"`);
   }
 });
