@@ -76,7 +76,8 @@ export function fromPgError(e: unknown, fallback: ErrorCode, message: string, co
   else if (sqlState === '42501') code = 'PG_PRIVILEGE';
   else if (sqlState === '55006') code = 'SLOT_IN_USE';
   else if (sqlState !== undefined && /^(08|57P0|53)/.test(sqlState)) code = 'PG_CONNECT';
-  else if (sqlState === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection terminated/i.test(detail)) code = 'PG_CONNECT';
+  // pg's own words for a connection it lost, or one it will no longer use after losing it.
+  else if (sqlState === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection terminated|connection error and is not queryable/i.test(detail)) code = 'PG_CONNECT';
   // pg's SCRAM client, asked for a password it was never given, says only this.
   const noPassword = sqlState === undefined && /client password must be a string/.test(detail);
   if (noPassword) code = 'PG_AUTH';

@@ -238,5 +238,15 @@ export class SpilledTx {
 
 function spillError(message: string, cause: unknown, dir: string): ConnectorError {
   const reason = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown } | null)?.code;
+  // A full disk: the restart would replay the same transaction into the same disk and fail at
+  // the same place, over and over. Stop once, saying what to change.
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ConnectorError('SPILL_QUOTA',
+      `${message}: the disk of ${dir} is full (${reason}). Streamed in-progress transactions are kept there until their COMMIT: `
+      + 'give the directory (offsets.stateDir) more room and set source.streamSpillMaxBytes below it, or set source.streamInProgress = false '
+      + 'so that PostgreSQL keeps such transactions on its own disk until COMMIT',
+      { cause, context: { spillDir: dir } });
+  }
   return new ConnectorError('STATE', `${message}: ${reason}`, { cause, retriable: true, context: { spillDir: dir } });
 }

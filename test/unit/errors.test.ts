@@ -13,5 +13,8 @@ describe('fromPgError', () => {
     expect(fromPgError(pgError('password authentication failed for user "u"', '28P01'), 'PG_CONNECT', 'x').message).toMatch(/source\.url, or PGPASSWORD/);
     const refused = fromPgError(pgError('connect ECONNREFUSED 127.0.0.1:1'), 'PG_QUERY', 'x');
     expect([refused.code, refused.retriable]).toEqual(['PG_CONNECT', true]);
+    // A client reused after its server restarted (the lag poller's, say).
+    const unusable = fromPgError(pgError('Client has encountered a connection error and is not queryable'), 'PG_QUERY', 'x');
+    expect([unusable.code, unusable.retriable]).toEqual(['PG_CONNECT', true]);
   });
 });

@@ -39,7 +39,8 @@ export interface NatsSinkDeps {
 }
 
 export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
-  const logger = deps.logger.child({ sink: 'nats', stream: config.stream });
+  // The factory's logger already names the sink.
+  const logger = deps.logger.child({ stream: config.stream });
   const ackTimeoutMs = deps.ackTimeoutMs ?? 5000;
   let nc: NatsConnection | null = null;
   let publisher: JetStreamPublisher | null = null;

@@ -50,6 +50,12 @@ test.each(['postgres', 'kafka', 'nats', 'walcast', 'console'])('%s restarts by i
   expect(hc!.retries).toBeGreaterThan(0);
 });
 
+test('walcast gets time for its graceful stop (a 30 s drain) before compose kills it', () => {
+  const grace = (services.walcast as { stop_grace_period?: string }).stop_grace_period;
+  expect(grace).toMatch(/^\d+s$/);
+  expect(Number.parseInt(grace!, 10)).toBeGreaterThanOrEqual(45);
+});
+
 test('walcast starts once the database, the brokers are healthy; the console once walcast streams', () => {
   expect(svc('walcast').depends_on).toEqual({
     postgres: { condition: 'service_healthy' },

@@ -88,3 +88,22 @@ test('the ConfigMap holds a config walcast accepts, mounted where the args point
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+/** Kubernetes quantities as bytes (the binary suffixes the manifest uses). */
+const bytes = (q: string): number => {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q);
+  if (!m) throw new Error(`quantity ${q}`);
+  return Number(m[1]) * ({ Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as 'Ki' | 'Mi' | 'Gi'] ?? 1);
+};
+
+test('room to work: a memory limit well above the measured peak RSS, a volume larger than the spill quota, which is set', () => {
+  const resources = (container as Container & { resources?: { limits?: { memory?: string } } }).resources;
+  // README "Memory": peak RSS 160-200 MB; a limit near it gets the pod OOM-killed on a spike.
+  expect(bytes(resources!.limits!.memory!)).toBeGreaterThanOrEqual(2 * 200 * 1024 ** 2);
+  const [configMap] = byKind<K8sObject & { data: Record<string, string> }>('ConfigMap');
+  const quota = (JSON.parse(Object.values(configMap!.data)[0]!) as { source: { streamSpillMaxBytes?: number } }).source.streamSpillMaxBytes;
+  const [claim] = byKind<K8sObject & { spec: { resources: { requests: { storage: string } } } }>('PersistentVolumeClaim');
+  // Without a quota, a large open transaction fills the volume: ENOSPC, a stop, and the same again after the restart.
+  expect(quota).toBeGreaterThan(0);
+  expect(bytes(claim!.spec.resources.requests.storage)).toBeGreaterThan(quota! + 64 * 1024 ** 2);
+});

@@ -3,7 +3,7 @@
  * the relation it was read against, memory stays under the budget, the file and the in-memory
  * tail are read back in order, aborted subtransactions are skipped, and nothing is left on disk.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UNCHANGED_TOAST, type DataEvent, type Relation } from '../../../connector/model/change';
@@ -134,6 +134,17 @@ describe('SpillStore', () => {
     const tx = store.create(1);
     tx.discard();
     expect(() => tx.append({ kind: 'insert', lsn: lsn(1), relation: rel(['id']), after: ['1'] }, 1)).toThrow(/discarded/);
+    store.close();
+  });
+
+  it('a full disk is SPILL_QUOTA, not retried: the restart would fill it at the same place again', () => {
+    const store = SpillStore.open(join(root, 's'), 64);
+    const tx = store.create(5);
+    symlinkSync('/dev/full', tx.path); // every write: ENOSPC
+    let err: unknown;
+    try { tx.append({ kind: 'insert', lsn: lsn(1), relation: rel(['id', 'v']), after: ['1', 'x'.repeat(200)] }, 5); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'SPILL_QUOTA', retriable: false });
+    expect((err as Error).message).toMatch(/disk of .* is full .*streamSpillMaxBytes.*streamInProgress = false/s);
     store.close();
   });
 
