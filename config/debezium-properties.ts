@@ -43,6 +43,13 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
   const problems: string[] = [];
   const props = new Map<string, string>();
   for (const [k, v] of raw) {
+    // Kafka Connect's config providers (${file:/path:key}, ${env:NAME}, ${vault:...}) read as
+    // Quarkus' ${NAME:default} would silently become the literal text after the colon.
+    const provider = /\$\{(file|env|directory|vault|aws|azure|gcp|secrets?|k8s|kubernetes):/i.exec(v);
+    if (provider !== null) {
+      problems.push(`${k}: \${${provider[1]}:...} is a Kafka Connect config provider, which walcast does not read: put the value in an environment variable and write \${NAME}`);
+      continue;
+    }
     const missing: string[] = [];
     props.set(k, expandEnv(v, env, missing));
     for (const m of missing) problems.push(`${k}: \${${m}} is not set in the environment and has no default`);
@@ -76,6 +83,14 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
     else problems.push(`${key}: "${v}" must be true or false`);
   };
 
+  // A Kafka Connect connector config (connector.properties, or the REST JSON) has the same
+  // keys without Debezium Server's prefix: every one would be ignored.
+  if (![...raw.keys()].some((k) => k.startsWith('debezium.')) && [...raw.keys()].some((k) => CONNECT_KEYS.test(k))) {
+    problems.push('these are Kafka Connect connector settings (database.hostname, topic.prefix, ... without a prefix): walcast reads a Debezium Server '
+      + 'application.properties, where the connector\'s keys start with debezium.source. (debezium.source.database.hostname, ...); prefix them, '
+      + 'or give walcast a JSON config');
+  }
+  refuseOutputChanges(props, get, problems);
   const connector = get(`${SOURCE}connector.class`);
   if (connector !== undefined && connector.trim() !== POSTGRES_CONNECTOR) {
     problems.push(`${SOURCE}connector.class: "${connector}" is not supported: walcast is a PostgreSQL connector (${POSTGRES_CONNECTOR})`);
@@ -93,12 +108,13 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
 }
 
 /**
- * debezium.format[.key|.value].schemas.enable → envelope.schemas. Debezium Server's JSON format
- * is Kafka Connect's JsonConverter with its default schemas.enable=true (Debezium's
- * ConverterBuilder sets no other), so without these keys the records carry schemas.
+ * debezium.format[.key|.value].schemas.enable (or Kafka Connect's key.converter. /
+ * value.converter.) → envelope.schemas. Debezium Server's JSON format is Kafka Connect's
+ * JsonConverter with its default schemas.enable=true (Debezium's ConverterBuilder sets no
+ * other), so without these keys the records carry schemas.
  */
 function mapSchemasEnable(get: Get, set: Set, problems: string[]): void {
-  const v = converterFlag(get, problems, 'schemas.enable', 'envelope.schemas', false);
+  const v = converterFlag(get, problems, 'schemas.enable', 'envelope.schemas', true);
   if (v !== null) set('envelope.schemas', v ?? true);
 }
 
@@ -113,28 +129,81 @@ function mapReplaceNullWithDefault(get: Get, set: Set, problems: string[]): void
 }
 
 /**
- * A boolean converter setting: the key/value specific keys win over the common
- * debezium.format.<setting>, as in Debezium Server. undefined when not given; null on a problem.
+ * A boolean converter setting, per side as Debezium Server applies it: the key converter reads
+ * debezium.format.key.<setting> (or key.converter.<setting>), else debezium.format.<setting>,
+ * else the converter's default; the value converter likewise. walcast writes keys and values
+ * alike, so two sides that end up different are a problem (a key written differently moves
+ * records to other partitions and splits compacted keys). undefined when nothing is given; null
+ * on a problem.
  */
-function converterFlag(get: Get, problems: string[], setting: string, path: string, connectSpelling: boolean): boolean | null | undefined {
-  const common = `debezium.format.${setting}`;
-  const specificKeys = [`debezium.format.key.${setting}`, `debezium.format.value.${setting}`];
-  if (connectSpelling) specificKeys.push(`key.converter.${setting}`, `value.converter.${setting}`);
-  const given: Array<[string, boolean]> = [];
+function converterFlag(get: Get, problems: string[], setting: string, path: string, def: boolean): boolean | null | undefined {
   let bad = false;
-  for (const k of [common, ...specificKeys]) {
+  const read = (k: string): boolean | undefined => {
     const v = get(k)?.trim().toLowerCase();
-    if (v === undefined) continue;
-    if (v !== 'true' && v !== 'false') { problems.push(`${k}: "${v}" must be true or false`); bad = true; } else given.push([k, v === 'true']);
-  }
+    if (v === undefined) return undefined;
+    if (v === 'true' || v === 'false') return v === 'true';
+    problems.push(`${k}: "${v}" must be true or false`);
+    bad = true;
+    return undefined;
+  };
+  const common = read(`debezium.format.${setting}`);
+  const side = (name: 'key' | 'value'): { key: string; value: boolean } | undefined => {
+    const keys = [`debezium.format.${name}.${setting}`, `${name}.converter.${setting}`];
+    const given = keys.map((k) => [k, read(k)] as const).filter((e): e is readonly [string, boolean] => e[1] !== undefined);
+    if (given.length === 2 && given[0]![1] !== given[1]![1]) {
+      problems.push(`${given[0]![0]}, ${given[1]![0]}: the ${name} converter's ${setting} is given twice, differently`);
+      bad = true;
+    }
+    return given[0] === undefined ? undefined : { key: given[0][0], value: given[0][1] };
+  };
+  const k = side('key');
+  const v = side('value');
   if (bad) return null;
-  const specific = given.filter(([k]) => k !== common);
-  const effective = specific.length > 0 ? specific : given;
-  if (new Set(effective.map(([, v]) => v)).size > 1) {
-    problems.push(`${effective.map(([k]) => k).join(', ')}: walcast writes keys and values alike (${path}); set both the same`);
+  if (common === undefined && k === undefined && v === undefined) return undefined;
+  const keySide = k?.value ?? common ?? def;
+  const valueSide = v?.value ?? common ?? def;
+  if (keySide !== valueSide) {
+    const says = (s: { key: string; value: boolean } | undefined, b: boolean) => (s ? `${s.key}=${s.value}` : `${b} (${common !== undefined ? `debezium.format.${setting}` : 'the converter\'s default'})`);
+    problems.push(`${setting}: keys get ${says(k, keySide)}, values ${says(v, valueSide)}; walcast writes keys and values alike (${path}): `
+      + 'give both sides the same value');
     return null;
   }
-  return effective[0]?.[1];
+  return keySide;
+}
+
+/** Keys of a Kafka Connect PostgreSQL connector config, without Debezium Server's prefix. */
+const CONNECT_KEYS = /^(connector\.class|database\.(hostname|dbname|user)|topic\.prefix|table\.include\.list|plugin\.name|slot\.name)$/;
+
+/**
+ * Debezium settings that change which topics get records or what the records hold, and that
+ * walcast does not implement. Left at their defaults they change nothing; otherwise they are
+ * problems, not "ignored": consumers would get other topics or other records than from Debezium.
+ */
+const OUTPUT_CHANGES: ReadonlyArray<readonly [RegExp, string, (v: string) => boolean]> = [
+  [/^debezium\.transforms(\..+)?$/, 'single message transforms are not supported (records would reach consumers untransformed)', (v) => v.trim() === ''],
+  [/^debezium\.predicates(\..+)?$/, 'transform predicates are not supported', (v) => v.trim() === ''],
+  [/^debezium\.source\.topic\.delimiter$/, 'walcast names topics <topic.prefix>.<schema>.<table>', (v) => v === '.'],
+  [/^debezium\.source\.topic\.naming\.strategy$/, 'walcast names topics as the default strategy does', (v) => /^io\.debezium\.schema\.SchemaTopicNamingStrategy$/.test(v.trim())],
+  [/^debezium\.source\.topic\.transaction$/, 'walcast names the transaction topic <topic.prefix>.transaction', (v) => v.trim() === 'transaction'],
+  [/^debezium\.source\.publish\.via\.partition\.root$/, 'walcast does not publish partitions under their root table', (v) => v.trim().toLowerCase() === 'false'],
+  [/^debezium\.source\.include\.unknown\.datatypes$/, 'walcast leaves columns of unknown types out', (v) => v.trim().toLowerCase() === 'false'],
+  [/^debezium\.source\.unavailable\.value\.placeholder$/, 'walcast writes Debezium\'s default placeholder', (v) => v === '__debezium_unavailable_value'],
+  [/^debezium\.source\.converters$/, 'custom converters are not supported', (v) => v.trim() === ''],
+  [/^debezium\.source\.(column|datatype)\.propagate\.source\.type$/, 'source type parameters in schemas are not supported', (v) => v.trim() === ''],
+  [/^debezium\.source\.money\.fraction\.digits$/, 'walcast writes money with 2 fraction digits', (v) => v.trim() === '2'],
+  [/^debezium\.source\.snapshot\.select\.statement\.overrides(\..+)?$/, 'snapshot SELECT overrides are not supported (walcast reads whole tables)', (v) => v.trim() === ''],
+  [/^debezium\.source\.snapshot\.include\.collection\.list$/, 'the snapshot reads every table source.tables selects', (v) => v.trim() === ''],
+  [/^debezium\.source\.signal\.data\.collection$/, 'signals (incremental and ad hoc snapshots) are not supported', (v) => v.trim() === ''],
+  [/^debezium\.source\.flush\.lsn\.source$/, 'walcast always confirms the slot once the broker acknowledged', (v) => v.trim().toLowerCase() === 'true'],
+];
+
+function refuseOutputChanges(props: ReadonlyMap<string, string>, get: Get, problems: string[]): void {
+  for (const [k, v] of props) {
+    const rule = OUTPUT_CHANGES.find(([re]) => re.test(k));
+    if (rule === undefined) continue;
+    get(k); // handled here: not "ignored"
+    if (!rule[2](v)) problems.push(`${k}: "${v}" is not supported: ${rule[1]}`);
+  }
 }
 
 type Get = (key: string) => string | undefined;

@@ -211,6 +211,44 @@ describe('mapDebeziumProperties', () => {
   });
 });
 
+describe('settings that change the topics or the records', () => {
+  it('are problems unless at their defaults (an SMT, another topic delimiter, partitions under their root, ...)', () => {
+    const m = map([
+      'debezium.transforms=unwrap', 'debezium.transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState',
+      `${S}topic.delimiter=_`, `${S}publish.via.partition.root=true`, `${S}include.unknown.datatypes=true`,
+      `${S}unavailable.value.placeholder=__toast`, `${S}signal.data.collection=public.signals`, `${S}flush.lsn.source=false`,
+      `${S}topic.naming.strategy=io.debezium.schema.DefaultTopicNamingStrategy`,
+    ].join('\n'));
+    expect(m.problems).toEqual([
+      'debezium.transforms: "unwrap" is not supported: single message transforms are not supported (records would reach consumers untransformed)',
+      'debezium.transforms.unwrap.type: "io.debezium.transforms.ExtractNewRecordState" is not supported: single message transforms are not supported (records would reach consumers untransformed)',
+      `${S}topic.delimiter: "_" is not supported: walcast names topics <topic.prefix>.<schema>.<table>`,
+      `${S}publish.via.partition.root: "true" is not supported: walcast does not publish partitions under their root table`,
+      `${S}include.unknown.datatypes: "true" is not supported: walcast leaves columns of unknown types out`,
+      `${S}unavailable.value.placeholder: "__toast" is not supported: walcast writes Debezium's default placeholder`,
+      `${S}signal.data.collection: "public.signals" is not supported: signals (incremental and ad hoc snapshots) are not supported`,
+      `${S}flush.lsn.source: "false" is not supported: walcast always confirms the slot once the broker acknowledged`,
+      `${S}topic.naming.strategy: "io.debezium.schema.DefaultTopicNamingStrategy" is not supported: walcast names topics as the default strategy does`,
+    ]);
+    expect(m.ignored).toEqual([]);
+    const defaults = map([`${S}topic.delimiter=.`, `${S}publish.via.partition.root=false`, `${S}flush.lsn.source=true`, `${S}topic.transaction=transaction`].join('\n'));
+    expect([defaults.problems, defaults.ignored]).toEqual([[], []]);
+  });
+
+  it('a Kafka Connect config provider is a problem, not its literal text', () => {
+    const m = map(`${S}database.hostname=h\n${S}database.password=\${file:/opt/secrets/pg.properties:password}\n${S}database.user=\${env:PGUSER}`);
+    expect(m.problems).toEqual([
+      `${S}database.password: \${file:...} is a Kafka Connect config provider, which walcast does not read: put the value in an environment variable and write \${NAME}`,
+      `${S}database.user: \${env:...} is a Kafka Connect config provider, which walcast does not read: put the value in an environment variable and write \${NAME}`,
+    ]);
+  });
+
+  it('a Kafka Connect connector config (no debezium.source. prefix) says to prefix its keys', () => {
+    const m = map('connector.class=io.debezium.connector.postgresql.PostgresConnector\ndatabase.hostname=db\ntopic.prefix=inv\ntable.include.list=public.orders');
+    expect(m.problems).toEqual([expect.stringMatching(/^these are Kafka Connect connector settings .* start with debezium\.source\. /)]);
+  });
+});
+
 describe('loadConfig with debeziumProperties', () => {
   it('loads Debezium\'s own example: every key mapped or named in one warning', () => {
     const warnings: string[] = [];

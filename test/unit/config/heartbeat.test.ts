@@ -49,7 +49,16 @@ describe('heartbeat and envelope metadata config', () => {
     });
     expect(mapDebeziumProperties(parseProperties('debezium.format.schemas.enable=false')).config).toMatchObject({ envelope: { schemas: false } });
     expect(mapDebeziumProperties(parseProperties('debezium.format.value.schemas.enable=true\ndebezium.format.key.schemas.enable=false')).problems)
-      .toEqual([expect.stringMatching(/set both the same/)]);
+      .toEqual([expect.stringMatching(/^schemas\.enable: keys get debezium\.format\.key\.schemas\.enable=false, values debezium\.format\.value\.schemas\.enable=true; .*give both sides the same value/)]);
+    // Per side, as Debezium Server hands them to its converters: the value's setting alone leaves
+    // the key at the converter's default (true), so keys would keep their schemas: a problem.
+    expect(mapDebeziumProperties(parseProperties('debezium.format.value.schemas.enable=false')).problems)
+      .toEqual([expect.stringMatching(/^schemas\.enable: keys get true \(the converter's default\), values debezium\.format\.value\.schemas\.enable=false/)]);
+    expect(mapDebeziumProperties(parseProperties('debezium.format.schemas.enable=false\ndebezium.format.key.schemas.enable=true')).problems)
+      .toEqual([expect.stringMatching(/^schemas\.enable: keys get debezium\.format\.key\.schemas\.enable=true, values false \(debezium\.format\.schemas\.enable\)/)]);
+    // Kafka Connect's spelling counts (it was ignored, leaving schemas on).
+    const connect = mapDebeziumProperties(parseProperties('key.converter.schemas.enable=false\nvalue.converter.schemas.enable=false'));
+    expect([connect.problems, connect.ignored, connect.config.envelope]).toMatchObject([[], [], { schemas: false }]);
     // JsonConverter replace.null.with.default, both spellings; absent: walcast's default (true) is kept.
     expect(mapDebeziumProperties(parseProperties('debezium.format.value.replace.null.with.default=false\ndebezium.format.key.replace.null.with.default=false')).config)
       .toMatchObject({ envelope: { replaceNullWithDefault: false } });
@@ -58,7 +67,7 @@ describe('heartbeat and envelope metadata config', () => {
     expect(mapDebeziumProperties(parseProperties('debezium.format.replace.null.with.default=false')).config).toMatchObject({ envelope: { replaceNullWithDefault: false } });
     expect(mapDebeziumProperties(parseProperties('debezium.format.schemas.enable=false')).config.envelope).not.toHaveProperty('replaceNullWithDefault');
     expect(mapDebeziumProperties(parseProperties('value.converter.replace.null.with.default=false\nkey.converter.replace.null.with.default=true')).problems)
-      .toEqual([expect.stringMatching(/^key.converter.replace.null.with.default, value.converter.replace.null.with.default: .*set both the same/)]);
+      .toEqual([expect.stringMatching(/^replace\.null\.with\.default: keys get key\.converter\.replace\.null\.with\.default=true, values value\.converter\.replace\.null\.with\.default=false; .*give both sides the same value/)]);
     expect(mapDebeziumProperties(parseProperties('debezium.format.replace.null.with.default=maybe')).problems)
       .toEqual(['debezium.format.replace.null.with.default: "maybe" must be true or false']);
     expect(mapDebeziumProperties(parseProperties('debezium.source.heartbeat.interval.ms=soon')).problems)
