@@ -91,7 +91,8 @@ function regexToPattern(regex: string, partCount: 2 | 3): Translated {
     if (p === null) return { ok: false, reason: 'has an empty part, a wildcard inside a quoted name, or .+ inside a name' };
     parts.push(p);
   }
-  return { ok: true, pattern: parts.join('.') };
+  // Debezium's lists are case-insensitive regexes (CASE_INSENSITIVE): so is the translation.
+  return { ok: true, pattern: `(?i)${parts.join('.')}` };
 }
 
 /** `schema.include.list` / `schema.exclude.list` entry → `schema.*` pattern. */
@@ -100,5 +101,5 @@ export function schemaRegexToPattern(regex: string): Translated {
   if (typeof tokens === 'string') return { ok: false, reason: tokens };
   const schema = part(tokens);
   if (schema === null) return { ok: false, reason: 'is not a schema name (a dot is not expected here)' };
-  return { ok: true, pattern: `${schema}.*` };
+  return { ok: true, pattern: `(?i)${schema}.*` };
 }

@@ -10,6 +10,9 @@
  *   `public."a.b"`, `"My Schema"."*"` (a table literally named `*`).
  * Case-sensitive because catalog names are stored as created: unquoted SQL `Orders` is the
  * table `orders`, quoted `"Orders"` is `Orders`; a pattern names the stored form.
+ * A pattern that starts with `(?i)` (Java's inline flag) matches every part case-insensitively:
+ * Debezium's table and column lists are case-insensitive regexes, and their translations
+ * (config/debezium-regex.ts) carry it, so `public.customers.SSN` still excludes `ssn`.
  */
 import { ConnectorError, fromPgError } from '../errors';
 import { quoteIdent } from './sql';
@@ -39,7 +42,8 @@ export interface Queryable {
 
 /** Parses one pattern; throws RangeError with a human-readable reason. */
 export function parseTablePattern(pattern: string): TablePattern {
-  const parts = splitParts(pattern);
+  const { ci, body } = caseFlag(pattern);
+  const parts = splitParts(body);
   if (parts.length !== 2) {
     throw new RangeError(`table pattern ${JSON.stringify(pattern)} must be schema.table (quote a part containing a dot: "a.b")`);
   }
@@ -47,8 +51,8 @@ export function parseTablePattern(pattern: string): TablePattern {
   for (const [what, part] of [['schema', schemaPart], ['table', tablePart]] as const) {
     if (part.text === '' && !part.quoted) throw new RangeError(`table pattern ${JSON.stringify(pattern)} has an empty ${what} part`);
   }
-  const s = partMatcher(schemaPart);
-  const t = partMatcher(tablePart);
+  const s = partMatcher(schemaPart, ci);
+  const t = partMatcher(tablePart, ci);
   return { source: pattern, matches: (x) => s(x.schema) && t(x.table) };
 }
 
@@ -57,10 +61,11 @@ export function parseTablePattern(pattern: string): TablePattern {
  * `"..."` literal). Throws RangeError with a human-readable reason.
  */
 export function parseColumnPattern(pattern: string): { readonly source: string; matches(schema: string, table: string, column: string): boolean } {
-  const parts = splitParts(pattern);
+  const { ci, body } = caseFlag(pattern);
+  const parts = splitParts(body);
   if (parts.length !== 3) throw new RangeError(`column pattern ${JSON.stringify(pattern)} must be schema.table.column (quote a part containing a dot: "a.b")`);
   if (parts.some((p) => p.text === '' && !p.quoted)) throw new RangeError(`column pattern ${JSON.stringify(pattern)} has an empty part`);
-  const [s, t, c] = parts.map(partMatcher) as [(x: string) => boolean, (x: string) => boolean, (x: string) => boolean];
+  const [s, t, c] = parts.map((p) => partMatcher(p, ci)) as [(x: string) => boolean, (x: string) => boolean, (x: string) => boolean];
   return { source: pattern, matches: (schema, table, column) => s(schema) && t(table) && c(column) };
 }
 
@@ -206,10 +211,20 @@ function splitParts(pattern: string): Part[] {
   }
 }
 
-function partMatcher(part: Part): (s: string) => boolean {
-  if (part.quoted) return (s) => s === part.text;
-  if (!part.text.includes('*')) return (s) => s === part.text;
-  const re = new RegExp('^' + part.text.split('*').map(escapeRegExp).join('.*') + '$', 's');
+/** Java's inline case-insensitivity flag at the start of a pattern. */
+const CASE_INSENSITIVE = '(?i)';
+
+function caseFlag(pattern: string): { ci: boolean; body: string } {
+  return pattern.startsWith(CASE_INSENSITIVE) ? { ci: true, body: pattern.slice(CASE_INSENSITIVE.length) } : { ci: false, body: pattern };
+}
+
+function partMatcher(part: Part, ci: boolean): (s: string) => boolean {
+  if (part.quoted || !part.text.includes('*')) {
+    if (!ci) return (s) => s === part.text;
+    const lower = part.text.toLowerCase();
+    return (s) => s.toLowerCase() === lower;
+  }
+  const re = new RegExp('^' + part.text.split('*').map(escapeRegExp).join('.*') + '$', ci ? 'si' : 's');
   return (s) => re.test(s);
 }
 

@@ -42,8 +42,9 @@ describe('Debezium table regexes → schema.table patterns', () => {
     ['.*', '*.*'],
     ['app.my\\-table', 'app."my-table"'],
     ['public..+', 'public.*'],
-  ])('%s → %s', (regex, pattern) => {
-    expect(tableRegexToPattern(regex)).toEqual({ ok: true, pattern });
+  ])('%s → (?i)%s', (regex, pattern) => {
+    // (?i): Debezium's lists are case-insensitive.
+    expect(tableRegexToPattern(regex)).toEqual({ ok: true, pattern: `(?i)${pattern}` });
   });
 
   it.each([
@@ -61,8 +62,8 @@ describe('Debezium table regexes → schema.table patterns', () => {
   });
 
   it('schema regexes become schema.*', () => {
-    expect(schemaRegexToPattern('inventory')).toEqual({ ok: true, pattern: 'inventory.*' });
-    expect(schemaRegexToPattern('tenant_.*')).toEqual({ ok: true, pattern: 'tenant_*.*' });
+    expect(schemaRegexToPattern('inventory')).toEqual({ ok: true, pattern: '(?i)inventory.*' });
+    expect(schemaRegexToPattern('tenant_.*')).toEqual({ ok: true, pattern: '(?i)tenant_*.*' });
     expect(schemaRegexToPattern('a.b').ok).toBe(false);
   });
 
@@ -71,6 +72,9 @@ describe('Debezium table regexes → schema.table patterns', () => {
     const pat = (r: string) => { const t = tableRegexToPattern(r); if (!t.ok) throw new Error(t.reason); return t.pattern; };
     expect(matchTables(all, [pat('.*\\.orders')], [])).toEqual([all[0], all[1]]);
     expect(matchTables(all, [pat('public.order.*')], [pat('public.order_items')])).toEqual([all[0]]);
+    // Case-insensitive, as Debezium's lists: PUBLIC.Orders is public.orders.
+    expect(matchTables(all, [pat('PUBLIC.Orders')], [])).toEqual([all[0]]);
+    expect(matchTables(all, [pat('.*')], [pat('public.ORDER_ITEMS')])).toEqual([all[0], all[1]]);
   });
 });
 
@@ -94,7 +98,7 @@ describe('mapDebeziumProperties', () => {
       source: {
         url: 'postgresql://cdc%40corp:p%40ss%3Aw%2Frd@db.example:6543/shop?sslmode=require',
         slot: 'dbz_slot', publication: 'dbz_pub', publicationMode: 'all_tables', plugin: 'pgoutput',
-        tables: ['public.orders', 'public.items'], excludeTables: ['public.items'],
+        tables: ['(?i)public.orders', '(?i)public.items'], excludeTables: ['(?i)public.items'],
       },
       snapshot: { mode: 'never' },
       envelope: {
@@ -125,9 +129,9 @@ describe('mapDebeziumProperties', () => {
     ].join('\n'));
     expect(m.config).toMatchObject({
       envelope: {
-        columnExclude: ['public.people.ssn', '*.*.secret'], columnTruncate: ['public.people.bio=20'], columnMask: ['public.people.card=4', 'inventory.*.pin=4'],
-        columnMaskWithHash: ['public.people.email', 'public.people.phone'], columnHashAlgorithm: 'SHA-512', columnHashSalt: 'CzQMA0cB5K',
-        messageKeyColumns: ['public.people:email,id', 'inventory.order_*:cust'],
+        columnExclude: ['(?i)public.people.ssn', '(?i)*.*.secret'], columnTruncate: ['(?i)public.people.bio=20'], columnMask: ['(?i)public.people.card=4', '(?i)inventory.*.pin=4'],
+        columnMaskWithHash: ['(?i)public.people.email', '(?i)public.people.phone'], columnHashAlgorithm: 'SHA-512', columnHashSalt: 'CzQMA0cB5K',
+        messageKeyColumns: ['(?i)public.people:email,id', '(?i)inventory.order_*:cust'],
       },
     });
     expect(m.problems).toEqual([
@@ -256,7 +260,7 @@ describe('loadConfig with debeziumProperties', () => {
     expect(c.name).toBe('migration');
     expect(c.topicPrefix).toBe('migration');
     expect(c.source.url).toBe('postgresql://postgres:postgres@postgres:5432/postgres');
-    expect(c.source.tables).toEqual(['inventory.*']);
+    expect(c.source.tables).toEqual(['(?i)inventory.*']);
     expect(c.source.slot).toBe('walcast_migration');
     expect(c.sink.type).toBe('nats');
     expect(c.sink.nats).toMatchObject({ servers: ['nats://nats:4222'], stream: 'DebeziumStream', createStream: true });

@@ -1,4 +1,4 @@
-import { displayName, listTables, matchTables, parseTablePattern, unmatchedPatterns, type Queryable } from '../../../connector/source/tables';
+import { displayName, listTables, matchTables, parseColumnPattern, parseTablePattern, unmatchedPatterns, type Queryable } from '../../../connector/source/tables';
 import { isConnectorError } from '../../../connector/errors';
 
 const t = (schema: string, table: string) => ({ schema, table });
@@ -13,6 +13,15 @@ describe('matchTables', () => {
     expect(names(matchTables(all, ['public.order*'], []))).toEqual(['public.orders', 'public.order_items']);
     expect(names(matchTables(all, ['public.O*'], []))).toEqual(['public.Order Items', 'public.Orders']);
     expect(names(matchTables(all, ['*.*stock*'], []))).toEqual(['inventory.stock']);
+  });
+
+  it('with a leading (?i), matches every part case-insensitively (exact, wildcard and quoted parts), columns too', () => {
+    expect(names(matchTables(all, ['(?i)PUBLIC.orders'], []))).toEqual(['public.orders', 'public.Orders']);
+    expect(names(matchTables(all, ['(?i)public.ORDER*'], []))).toEqual(['public.orders', 'public.order_items', 'public.Order Items', 'public.Orders']);
+    expect(names(matchTables(all, ['(?i)"my schema".x'], []))).toEqual(['My Schema.x']);
+    expect(names(matchTables(all, ['*.*'], ['(?i)public.*', '(?i)INVENTORY.*', '(?i)my schema.*']))).toEqual([]);
+    expect(parseColumnPattern('(?i)public.customers.SSN').matches('public', 'customers', 'ssn')).toBe(true);
+    expect(parseColumnPattern('public.customers.SSN').matches('public', 'customers', 'ssn')).toBe(false);
   });
 
   it('matches exact names, with spaces unquoted or quoted', () => {
