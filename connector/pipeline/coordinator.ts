@@ -90,6 +90,7 @@ function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
     stop: () => sink.stop(),
     ...(sink.committedOffset ? { committedOffset: sink.committedOffset } : {}),
     ...(sink.committedSnapshot ? { committedSnapshot: sink.committedSnapshot } : {}),
+    ...(sink.onFailure ? { onFailure: sink.onFailure.bind(sink) } : {}),
   };
   return { sink: watched, published: () => published };
 }

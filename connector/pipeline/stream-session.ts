@@ -149,6 +149,8 @@ export class StreamSession {
     // The server may refuse the stream in the bytes that start it: the session then already
     // ended, and timers started now would outlive it.
     if (this.ended) return this.finished;
+    // A broker lost while nothing is published ends the session now, not at the next change.
+    this.deps.sink.onFailure?.((e) => this.fail(e));
     logger.info({ slot: repl.slot, startLsn: formatLsn(startLsn) }, 'streaming changes');
     this.reporter.start();
     const hb = this.deps.heartbeat;

@@ -2,6 +2,7 @@
  * The sink port: the only thing the pipeline knows about brokers. No Kafka or NATS client type
  * crosses it.
  */
+import type { ConnectorError } from '../errors';
 import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../model/record';
 
 export interface Sink {
@@ -25,6 +26,12 @@ export interface Sink {
   readonly committedOffset?: () => CommittedOffset | null;
   /** Exactly-once sinks: the snapshot progress committed last (null once streaming committed). */
   readonly committedSnapshot?: () => Readonly<Record<string, unknown>> | null;
+  /**
+   * A failure the sink notices between publishes (its connection closed for good): `listener`
+   * gets it as a publish would have. Without it a quiet database would keep a dead sink, and the
+   * connector would look healthy, until the next change. Optional: sinks with no such signal.
+   */
+  onFailure?(listener: (error: ConnectorError) => void): void;
   /** Flush what is in flight (best effort) and disconnect. */
   stop(): Promise<void>;
 }

@@ -47,6 +47,7 @@ export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
   let jsm: JetStreamManager | null = null;
   let window: PublishWindow<SinkRecord> | null = null;
   let stopped = false;
+  const failureListeners: Array<(e: ConnectorError) => void> = [];
 
   const sendOne = (r: SinkRecord, done: SendDone): void => {
     if (publisher === null) { queueMicrotask(() => done(new ConnectorError('STATE', 'nats sink not started'), null)); return; }
@@ -98,6 +99,7 @@ export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
         logger.error({ err: err.message }, 'nats connection closed unexpectedly');
         window?.abort(err);
         publisher?.failAll(err);
+        for (const l of failureListeners) l(err);
       });
       try {
         jsm = await jetstreamManager(conn, { timeout: ackTimeoutMs });
@@ -118,6 +120,10 @@ export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
         describe: (r) => ({ subject: r.topic, id: r.id }),
       });
       logger.info({ servers: config.servers.join(','), maxInFlight: config.maxInFlight }, 'nats sink started');
+    },
+
+    onFailure(listener) {
+      failureListeners.push(listener);
     },
 
     async ensureTopics(subjects) {
