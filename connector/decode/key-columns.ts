@@ -7,6 +7,7 @@
  * tuples carry only those, so they are the only key a delete can be routed by.
  */
 import type { ChangeEvent, Column, Decoder, Relation } from '../model/change';
+import { mapEvents } from './map-events';
 
 export type PrimaryKeys = ReadonlyMap<string, readonly string[]>;
 
@@ -42,20 +43,5 @@ export function withPrimaryKeys(decoder: Decoder, primaryKeys: PrimaryKeys): Dec
         return ev;
     }
   };
-  return {
-    plugin: decoder.plugin,
-    startOptions: () => decoder.startOptions(),
-    decode: (payload, walStart) => {
-      const events = decoder.decode(payload, walStart);
-      let out: ChangeEvent[] | null = null;
-      for (let i = 0; i < events.length; i++) {
-        const mapped = map(events[i]);
-        if (mapped !== events[i]) {
-          out ??= events.slice();
-          out[i] = mapped;
-        }
-      }
-      return out ?? events;
-    },
-  };
+  return mapEvents(decoder, map);
 }

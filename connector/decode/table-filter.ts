@@ -18,6 +18,7 @@
  * A truncate keeps the tables it may; one that names none of them is dropped.
  */
 import type { ChangeEvent, Decoder, Relation } from '../model/change';
+import { mapEvents } from './map-events';
 import type { TableName, TablePattern } from '../source/tables';
 
 export interface TableSelection {
@@ -74,20 +75,5 @@ export function withTableFilter(decoder: Decoder, sel: TableSelection, onUnsure:
         return ev;
     }
   };
-  return {
-    plugin: decoder.plugin,
-    startOptions: () => decoder.startOptions(),
-    decode: (payload, walStart) => {
-      const events = decoder.decode(payload, walStart);
-      let out: ChangeEvent[] | null = null;
-      for (let i = 0; i < events.length; i++) {
-        const ev = events[i]!;
-        const passed = pass(ev);
-        if (out === null && passed === ev) continue;
-        out ??= events.slice(0, i);
-        if (passed !== null) out.push(passed);
-      }
-      return out ?? events;
-    },
-  };
+  return mapEvents(decoder, pass);
 }
