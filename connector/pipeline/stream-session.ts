@@ -466,7 +466,10 @@ export class StreamSession {
    */
   private idle(): void {
     if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || !this.gate.empty) return;
+    const before = this.tracker.confirmed;
     this.tracker.idle(this.lastWalEnd);
+    // The metric and /health's confirmedLsn follow an idle advance as they follow an ack.
+    if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
   }
 
   /**

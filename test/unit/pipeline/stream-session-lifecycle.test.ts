@@ -36,4 +36,25 @@ describe('StreamSession lifecycle', () => {
     await expect(session.run('')).rejects.toBe(refused);
     expect(jest.getTimerCount()).toBe(0);
   });
+
+  it('an idle slot advanced to a keepalive\'s WAL end is reported to onConfirmed, as an ack is', async () => {
+    const source = fakeSource();
+    const confirmed: bigint[] = [];
+    const sink: Sink = { type: 'kafka', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined, publish: () => Promise.resolve() };
+    const session = new StreamSession({
+      repl: source.repl, decoder: source.decoder, sink, logger: createMemoryLogger(), startLsn: lsn(0x100), knownTopics: new Set(),
+      builder: new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS }),
+      options: { heartbeatMs: 1000, maxInFlightEvents: 100, batchSize: 10, stopTimeoutMs: 1000 },
+      onConfirmed: (l) => confirmed.push(l),
+    });
+    const running = session.run('').catch(() => undefined);
+    try {
+      await Promise.resolve();
+      source.handler.keepalive(lsn(0x500), false);
+      expect(confirmed).toEqual([lsn(0x500)]);
+    } finally {
+      await session.stop('test');
+      await running;
+    }
+  });
 });
