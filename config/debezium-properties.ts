@@ -239,6 +239,9 @@ function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: 
   }, {
     custom: 'is not supported: walcast has no snapshot plug-ins',
     configuration_based: 'is not supported: choose one of initial, always, no_data, initial_only, when_needed',
+    // Debezium 1.x names, renamed in 2.x: say the new name rather than list them all.
+    schema_only: 'is Debezium 1.x\'s name for no_data: write no_data',
+    schema_only_recovery: 'is Debezium 1.x\'s name for recovery, which walcast does not have (no schema history to recover)',
     recovery: 'is not supported: walcast has no schema history to recover',
   });
   choice(s('decimal.handling.mode'), 'envelope.decimalHandling', { precise: 'precise', double: 'double', string: 'string' });

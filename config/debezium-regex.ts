@@ -20,7 +20,10 @@ export function splitList(value: string): string[] {
 /** One token of a regex: a literal character, `*` (any run) or the separator dot. */
 type Token = { kind: 'lit'; ch: string } | { kind: 'any' } | { kind: 'anyPlus' } | { kind: 'dot' };
 
-function tokenize(regex: string): Token[] | string {
+function tokenize(whole: string): Token[] | string {
+  // Debezium matches the whole name (Pattern.matcher(..).matches()), so a ^ at the start and a $
+  // at the end change nothing: they are dropped, not refused.
+  const regex = whole.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
   const tokens: Token[] = [];
   for (let i = 0; i < regex.length; i++) {
     const c = regex[i]!;

@@ -57,7 +57,7 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
   const confirmed = new Gauge({ name: `${prefix}confirmed_lsn`, help: 'Last LSN confirmed to PostgreSQL (flush), as a number', registers });
   const lag = new Gauge({ name: `${prefix}lag_bytes`, help: 'WAL bytes between the server position and the slot\'s confirmed_flush_lsn, polled from the server', registers });
   const inflight = new Gauge({ name: `${prefix}inflight_events`, help: 'Events sent to the broker and not yet acknowledged', registers });
-  const sinkErrors = new Counter({ name: `${prefix}sink_errors_total`, help: 'Failed broker sends (each retry counts)', registers });
+  const sinkErrors = new Counter({ name: `${prefix}sink_errors_total`, help: 'Stream sessions ended by a failed broker send (after the sink\'s own retries)', registers });
   const behindMs = new Gauge({ name: `${prefix}behind_source_ms`, help: 'Commit time of the newest acknowledged change to its broker ack, ms (last value)', registers });
   const behind = new Histogram({ name: `${prefix}behind_source_seconds`, help: 'Commit time to broker ack, per acknowledged batch, seconds', buckets: BEHIND_SOURCE_BUCKETS, registers });
   const snapDone = new Gauge({ name: `${prefix}snapshot_rows_done`, help: 'Rows read by the current or last snapshot, by table', labelNames: ['table'] as const, registers });

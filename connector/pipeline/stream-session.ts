@@ -513,6 +513,9 @@ export class StreamSession {
 
   private end(error?: ConnectorError): void {
     this.ended = true;
+    // Nothing is in flight for a session that is over (the next one sends it again); a gauge
+    // left at its last value would show a stall that is not there.
+    this.deps.metrics?.inflightEvents(0);
     this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
     this.out.release();

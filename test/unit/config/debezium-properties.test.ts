@@ -42,6 +42,9 @@ describe('Debezium table regexes → schema.table patterns', () => {
     ['.*', '*.*'],
     ['app.my\\-table', 'app."my-table"'],
     ['public..+', 'public.*'],
+    // Debezium matches the whole name: anchors around it change nothing.
+    ['^public\\.orders$', 'public.orders'],
+    ['^inventory.order_.*$', 'inventory.order_*'],
   ])('%s → (?i)%s', (regex, pattern) => {
     // (?i): Debezium's lists are case-insensitive.
     expect(tableRegexToPattern(regex)).toEqual({ ok: true, pattern: `(?i)${pattern}` });
@@ -55,6 +58,8 @@ describe('Debezium table regexes → schema.table patterns', () => {
     ['orders', /names too few parts: write schema.table/],
     ['a.b.c', /more dots than separators/],
     ['public.order_.+', /\.\+ inside a name/],
+    ['public.or^ders', /regex operator \^/],
+    ['public.orders$x', /regex operator \$/],
   ])('%s is refused', (regex, reason) => {
     const t = tableRegexToPattern(regex);
     expect(t.ok).toBe(false);
@@ -212,6 +217,12 @@ describe('mapDebeziumProperties', () => {
     expect(m.problems).toEqual([`${S}slot.name: \${NOPE} is not set in the environment and has no default`]);
     expect(map(`${S}database.hostname=h\n${S}database.user=u\n${S}database.password=\${DB_PASS:fallback}`).config)
       .toMatchObject({ source: { url: 'postgresql://u:fallback@h:5432/postgres' } });
+  });
+});
+
+describe('snapshot.mode names of Debezium 1.x', () => {
+  it('schema_only says to write no_data', () => {
+    expect(map(`${S}snapshot.mode=schema_only`).problems).toEqual([`${S}snapshot.mode: "schema_only" is Debezium 1.x's name for no_data: write no_data`]);
   });
 });
 

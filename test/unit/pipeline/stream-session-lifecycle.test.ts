@@ -2,6 +2,7 @@ import { EnvelopeBuilder } from '../../../connector/envelope/builder';
 import { HeartbeatRecords } from '../../../connector/envelope/heartbeat-record';
 import { ConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
+import type { Metrics } from '../../../connector/observe/metrics';
 import { StreamSession } from '../../../connector/pipeline/stream-session';
 import { lsn } from '../../../connector/protocol/lsn';
 import type { ReplicationConnection, StreamHandler } from '../../../connector/source/replication-connection';
@@ -27,14 +28,20 @@ describe('StreamSession lifecycle', () => {
       close: () => Promise.resolve(),
     } as unknown as ReplicationConnection;
     const sink: Sink = { type: 'kafka', start: async () => undefined, ensureTopics: async () => undefined, stop: async () => undefined, publish: () => Promise.resolve() };
+    // Every metrics call, by method name.
+    const calls: unknown[][] = [];
+    const metrics = new Proxy({}, { get: (_t, name) => (...args: unknown[]) => { calls.push([name, ...args]); } }) as Metrics;
     const session = new StreamSession({
       repl, decoder: source.decoder, sink, logger: createMemoryLogger(), startLsn: lsn(1), knownTopics: new Set(),
       builder: new EnvelopeBuilder({ connectorName: 'shop', topicPrefix: 'shop', database: 'app', version: '1', options: ENVELOPE_OPTIONS }),
       options: { heartbeatMs: 1000, maxInFlightEvents: 100, batchSize: 10, stopTimeoutMs: 1000 },
       heartbeat: { intervalMs: 1000, records: new HeartbeatRecords('__debezium-heartbeat', 'shop', false) },
+      metrics,
     });
     await expect(session.run('')).rejects.toBe(refused);
     expect(jest.getTimerCount()).toBe(0);
+    // The in-flight gauge of an ended session reads 0, not its last value.
+    expect(calls.filter(([m]) => m === 'inflightEvents').at(-1)).toEqual(['inflightEvents', 0]);
   });
 
   it('an idle slot advanced to a keepalive\'s WAL end is reported to onConfirmed, as an ack is', async () => {
