@@ -1,5 +1,5 @@
 import type { WalcastConfig } from '../../config/types';
-import { fromPgError } from '../errors';
+import { ConnectorError, fromPgError } from '../errors';
 import { formatLsn } from '../protocol/lsn';
 import { inspectReplication } from '../source/inspect';
 import { displayName, type Queryable } from '../source/tables';
@@ -103,6 +103,11 @@ export async function statusCommand(opts: ConfigFiles & { json: boolean }, io: C
     }
   } catch (e) {
     println(io.stderr, `status failed: ${errorText(e)}`);
+    // --json readers (scripts, monitoring) get an object on stdout too, not an empty output.
+    if (opts.json) {
+      const code = e instanceof ConnectorError ? e.code : 'ABORTED';
+      println(io.stdout, JSON.stringify({ error: { code, message: e instanceof ConnectorError ? e.message : errorText(e) } }, null, 2));
+    }
     return ExitCode.RUNTIME;
   }
 }

@@ -154,6 +154,10 @@ describe('walcast status', () => {
     const r = await cli(['status', '-c', file(good)], { connect: async () => failing });
     expect(r.code).toBe(2);
     expect(r.err).toContain('PG_QUERY: reading slot status failed: boom');
+    // --json: an error object on stdout as well, for the scripts that parse it.
+    const j = await cli(['status', '--json', '-c', file(good)], { connect: async () => failing });
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.out)).toEqual({ error: { code: 'PG_QUERY', message: 'reading slot status failed: boom' } });
   });
 });
 
