@@ -82,16 +82,19 @@ export function tailSlotName(slot: string, pid = process.pid): string {
 /** Counts what reaches the broker, so a failed attempt knows whether its snapshot published. */
 function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
   let published = false;
-  const watched: Sink = {
-    type: sink.type,
-    start: () => sink.start(),
-    ensureTopics: (t) => sink.ensureTopics(t),
-    publish: (records: readonly SinkRecord[], checkpoint?: SinkCheckpoint) => { if (records.length > 0) published = true; return sink.publish(records, checkpoint); },
-    stop: () => sink.stop(),
-    ...(sink.committedOffset ? { committedOffset: sink.committedOffset } : {}),
-    ...(sink.committedSnapshot ? { committedSnapshot: sink.committedSnapshot } : {}),
-    ...(sink.onFailure ? { onFailure: sink.onFailure.bind(sink) } : {}),
+  const publish = (records: readonly SinkRecord[], checkpoint?: SinkCheckpoint): Promise<void> => {
+    if (records.length > 0) published = true;
+    return sink.publish(records, checkpoint);
   };
+  // Everything else is the sink's own, optional members included (onFailure once went missing
+  // from a hand-written list of them), bound to the sink.
+  const watched = new Proxy(sink, {
+    get: (target, key, receiver) => {
+      if (key === 'publish') return publish;
+      const v: unknown = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
   return { sink: watched, published: () => published };
 }
 

@@ -446,7 +446,7 @@ export class StreamSession {
       metrics.inflightEvents(this.tracker.inFlight);
       metrics.behindSource(Date.now() - Number(commitUs / 1000n));
     }
-    if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
+    this.confirmedFrom(before);
     if (!this.stopping && !this.gate.closed && this.deps.repl.isPaused && this.out.unacked <= this.deps.options.maxInFlightEvents / 2) {
       this.deps.repl.resume();
     }
@@ -468,7 +468,11 @@ export class StreamSession {
     if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || !this.gate.empty) return;
     const before = this.tracker.confirmed;
     this.tracker.idle(this.lastWalEnd);
-    // The metric and /health's confirmedLsn follow an idle advance as they follow an ack.
+    this.confirmedFrom(before);
+  }
+
+  /** Tells onConfirmed (the metric, /health's confirmedLsn) when an ack or an idle advance moved the position. */
+  private confirmedFrom(before: Lsn): void {
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
   }
 
