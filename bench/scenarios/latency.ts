@@ -1,6 +1,6 @@
 /**
  * latency: commit -> broker ack at a steady load. walcast (child, Kafka sink) streams; the bench
- * commits one-row transactions at a fixed rate (default 5,000 tx/s, paced on a schedule over
+ * commits one-row transactions at a fixed mean rate (default 5,000 tx/s, pgbench -R over
  * several connections) and a Kafka consumer in the bench reads the topic as it fills. Per record:
  * the time it became readable minus its commit time (source.ts_us, PostgreSQL's clock on this
  * same machine). A record is readable only after the broker acknowledged it (acks=-1, the high
@@ -19,16 +19,18 @@
  * The broker is the scenario's own, with Kafka's JVM settings (lib/kafka.ts).
  */
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Client } from 'pg';
+import { PG_BIN } from '../../test/infra/as-postgres';
 import { freePort } from '../../test/infra/nats';
+import { tail, track } from '../lib/children';
 import { benchConfig } from '../lib/config';
 import { startRealKafka } from '../lib/kafka';
 import type { BenchContext, Scenario } from '../lib/context';
-import { cpuShare, readCpu } from '../lib/machine-cpu';
+import { cpuShare, readCpu, type CpuShare } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { quantileBound, readHistogram } from '../lib/prom-histogram';
 import type { Cell, ResultTable } from '../lib/table';
@@ -48,27 +50,41 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * One row per transaction. A named statement: each connection parses and plans it once, so the
- * load generator and its PostgreSQL backends take less of the CPU walcast and the broker share.
+ * One row per transaction, its id from a sequence. The load comes from pgbench (C, one thread,
+ * prepared statements): the JavaScript loop with node-postgres it replaces took most of the
+ * bench's 43% of a core at 5,000 commits a second, on the 2 cores walcast, PostgreSQL and the
+ * broker share, and the queueing that caused was measured as walcast's latency.
  */
-const INSERT = `INSERT INTO bench (id, name, amount, created, payload) VALUES ($1::bigint, 'customer-' || $1::bigint, ($1::bigint % 10000000) / 100.0, now(), md5($1::bigint::text) || md5(($1::bigint * 7)::text))`;
+const SEQUENCE = 'bench_latency_ids';
+const INSERT = `INSERT INTO bench (id, name, amount, created, payload) SELECT i, 'customer-' || i, (i % 10000000) / 100.0, now(), md5(i::text) || md5((i * 7)::text) FROM (SELECT nextval('${SEQUENCE}') AS i) s;`;
 
-/** Commits `total` one-row transactions at `rate` per second; resolves the achieved rate. */
-async function paced(clients: readonly Client[], total: number, rate: number): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(clients.map(async (c) => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - performance.now();
-      // The load's schedule (not a wait for a condition): the next commit is due at `due`.
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      await c.query({ name: 'bench-latency-insert', text: INSERT, values: [i + 1] });
-    }
-  }));
-  return total / ((performance.now() - t0) / 1000);
+/** A running pgbench; `done` resolves its achieved rate. */
+interface Load { readonly pid: number | undefined; readonly done: Promise<number> }
+
+/**
+ * Starts pgbench committing `total` one-row transactions at `rate` per second (-R: arrivals on a
+ * Poisson schedule of that mean rate, as independent clients commit).
+ */
+function startPgbench(ctx: BenchContext, db: BenchDb, total: number, rate: number): Load {
+  const script = path.join(ctx.tmpDir, 'latency-insert.sql');
+  writeFileSync(script, INSERT + '\n');
+  const args = [
+    '-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '1', '-R', String(rate), '-t', String(Math.ceil(total / CONNECTIONS)),
+    '-f', script, '-h', ctx.pg.socketDir, '-p', String(ctx.pg.port), '-U', 'postgres', db.name,
+  ];
+  const child = track(spawn(path.join(PG_BIN, 'pgbench'), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const out = tail();
+  child.stdout?.on('data', (d: Buffer) => out.push(d));
+  child.stderr?.on('data', (d: Buffer) => out.push(d));
+  const done = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out.text());
+      if (code !== 0 || tps === null) reject(new Error(`pgbench exited ${code}: ${out.text()}`));
+      else resolve(Number(tps[1]));
+    });
+  });
+  return { pid: child.pid, done };
 }
 
 /** Per record, ms: commit -> read by walcast, read -> produce request, request -> readable. */
@@ -154,7 +170,6 @@ async function measure(ctx: BenchContext, db: BenchDb, slot: string, bootstrap: 
     clientId: 'walcast-bench-latency', bootstrapBrokers: [bootstrap], groupId: `bench-latency-${process.pid}`, autocommit: false, maxWaitTime: 100,
   });
   const benchLoop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  const clients: Client[] = [];
   try {
     await walcast.streaming();
     const stream = await consumer.consume({ topics: [`${name}.public.bench`], mode: MessagesStreamModes.EARLIEST });
@@ -175,23 +190,29 @@ async function measure(ctx: BenchContext, db: BenchDb, slot: string, bootstrap: 
         if (++seen >= total) return;
       }
     })();
-    for (let i = 0; i < CONNECTIONS; i++) clients.push(await db.connect());
+    await db.query(`CREATE SEQUENCE "${SEQUENCE}"`);
     ctx.progress(`latency: ${total.toLocaleString('en-US')} one-row transactions at ${RATE.toLocaleString('en-US')}/s`);
-    // The run's processes: the bench, walcast, the broker and PostgreSQL (the postmaster's tree).
+    // The run's processes: the bench, walcast, the broker, PostgreSQL (the postmaster's tree) and pgbench.
     const roots: Record<string, number> = {
       bench: process.pid, walcast: walcast.pid, PostgreSQL: Number(readFileSync(path.join(ctx.pg.dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]),
       ...(brokerPid === undefined ? {} : { broker: brokerPid }),
     };
+    const t0 = performance.now();
+    const load = startPgbench(ctx, db, total, RATE);
+    if (load.pid !== undefined) roots.pgbench = load.pid;
     const machine0 = readCpu(roots);
     const cpu0 = walcast.cpuSeconds();
-    const t0 = performance.now();
     benchLoop.enable();
-    const achieved = await paced(clients, total, RATE);
+    // CPU is read while the load still runs, half a second before its schedule ends: pgbench's
+    // PostgreSQL backends end with it, and the CPU of an ended process is no longer readable.
+    const usage = await new Promise<{ machine: CpuShare; walcastCpu: number; wall: number }>((resolve) => setTimeout(() => {
+      const wall = (performance.now() - t0) / 1000;
+      resolve({ machine: cpuShare(machine0, readCpu(roots), wall), walcastCpu: (walcast.cpuSeconds() ?? NaN) - (cpu0 ?? NaN), wall });
+    }, (total / RATE) * 1000 - 500));
+    const achieved = await load.done;
     await Promise.race([reading, new Promise((_, reject) => setTimeout(() => reject(new Error(`latency: ${seen} of ${total} records read 60 s after the load`)), 60_000))]);
     benchLoop.disable();
-    const cpu = (walcast.cpuSeconds() ?? NaN) - (cpu0 ?? NaN);
-    const wall = (performance.now() - t0) / 1000;
-    const machine = cpuShare(machine0, readCpu(roots), wall);
+    const { machine, walcastCpu: cpu, wall } = usage;
     await stream.close();
     const own = await ownView(port);
     const share = slowestShare(stages);
@@ -220,11 +241,10 @@ async function measure(ctx: BenchContext, db: BenchDb, slot: string, bootstrap: 
         `CPU during the load, % of one core (${os.cpus().length} cores): the machine ${machine.machine}, this run's processes ${machine.run} `
           + `(${Object.entries(machine.byRoot).map(([root, pct]) => `${root} ${pct}`).join(', ')}), `
           + `everything else ${machine.other}; the machine is shared, and a run whose "everything else" is large measured the neighbours too.`,
-        `load: ${CONNECTIONS} connections, one INSERT (a named statement) per transaction, each due at its slot of the schedule; the bench, PostgreSQL, the broker and walcast share the 2 cores.`,
+        `load: pgbench, ${CONNECTIONS} connections on one thread, one INSERT (prepared) per transaction, arrivals on a Poisson schedule (-R); pgbench, the bench's consumer, PostgreSQL, the broker and walcast share the 2 cores.`,
       ],
     }];
   } finally {
-    for (const c of clients) await c.end().catch(() => undefined);
     await consumer.close(true).catch(() => undefined);
     await walcast.stop();
   }
