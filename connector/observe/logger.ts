@@ -87,6 +87,20 @@ function scrub(fields: LogFields, msg: string): LogFields {
   return out;
 }
 
+/**
+ * `logger`, whose info entries go out at debug while `demoted()` says so (its children too);
+ * warn and error are untouched. The supervisor quiets a retried attempt's routine lines this way.
+ */
+export function demotable(logger: Logger, demoted: () => boolean): Logger {
+  return {
+    debug: (f, m) => logger.debug(f, m),
+    info: (f, m) => (demoted() ? logger.debug(f, m) : logger.info(f, m)),
+    warn: (f, m) => logger.warn(f, m),
+    error: (f, m) => logger.error(f, m),
+    child: (b) => demotable(logger.child(b), demoted),
+  };
+}
+
 /** A logger that records entries in memory: for tests. */
 export interface CapturedLog { level: LogLevel; msg: string; fields: LogFields }
 export function createMemoryLogger(sink: CapturedLog[] = [], bindings: LogFields = {}): Logger & { entries: CapturedLog[] } {

@@ -6,11 +6,17 @@
  * the failure is retriable (broker down, connection lost, slot held by another process).
  * Losing the ownership stops the attempt at once; the instance then competes for it again.
  * Non-retriable failures (bad config, missing privileges, a lost slot) end `done` with the error.
+ *
+ * Logs: a failure is logged at warn once; the same failure again is logged at debug, and so are
+ * the routine info lines of the attempts that repeat it (phases, slot, sink and stream
+ * messages), until the connector is healthy again: its confirmed position moved, or an attempt
+ * streamed for RECOVERED_AFTER_MS. That is logged once at info, and a later failure is news.
+ * Warnings and errors of an attempt are never quieted, and neither are the final phases.
  * `tail` takes no ownership and does not retry: it reads through a temporary slot of its own.
  */
 import type { WalcastConfig } from '../../config/types';
 import { ConnectorError } from '../errors';
-import type { Logger } from '../observe/logger';
+import { demotable, type Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { StateStore } from '../offsets/state-store';
 import { createStateStore } from '../offsets/store-factory';
@@ -22,6 +28,9 @@ import { Lifecycle, Phase } from './lifecycle';
 import { asConnectorError, backoffDelay, delay, isRetriable } from '../retry';
 import type { StreamSession } from './stream-session';
 import { lagPollerFor, stoppingLagPoller } from './lag-poller';
+
+/** An attempt that streamed this long without failing counts as a recovery (a quiet database confirms nothing). */
+export const RECOVERED_AFTER_MS = 60_000;
 
 export interface ConnectorDeps {
   readonly logger: Logger;
@@ -36,6 +45,8 @@ export interface ConnectorDeps {
   readonly stateStore?: StateStore;
   /** How often a standby tries to take the ownership (default 1000 ms). */
   readonly ownershipPollMs?: number;
+  /** Streaming this long after failures counts as healthy again (default RECOVERED_AFTER_MS). */
+  readonly recoveredAfterMs?: number;
 }
 
 export interface ConnectorHandle {
@@ -46,9 +57,17 @@ export interface ConnectorHandle {
 }
 
 export function startConnector(config: WalcastConfig, deps: ConnectorDeps): ConnectorHandle {
+  // While a failure repeats, the routine info lines of each retried attempt go out at debug.
+  let quiet = false;
   const logger = deps.logger;
+  const attemptLogger = demotable(logger, () => quiet);
   const tail = deps.mode === 'tail';
-  const lifecycle = new Lifecycle(logger);
+  const lifecycle = new Lifecycle(attemptLogger);
+  /** A final phase: always said at info. */
+  const finish = (phase: 'stopping' | 'stopped' | 'failed', fields?: Record<string, unknown>): void => {
+    quiet = false;
+    lifecycle.to(phase, fields);
+  };
   if (deps.onPhase) lifecycle.onChange(deps.onPhase);
   const abort = new AbortController();
   const knownTopics = new Set<string>();
@@ -60,7 +79,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   let ownership: SlotOwnership | null = null;
 
   const attempt = async (signal: AbortSignal, onConfirmed: (lsn: Lsn) => void): Promise<void> => runAttempt({
-    config, logger, lifecycle, knownTopics, stateStore, tail,
+    config, logger: attemptLogger, lifecycle, knownTopics, stateStore, tail,
     sinkFactory: deps.sinkFactory ?? createSink,
     out: deps.out,
     metrics: deps.metrics,
@@ -95,10 +114,31 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
 
   // tail reads through a temporary slot: the connector slot's lag is not its business.
   const lagPoller = deps.metrics && !tail ? lagPollerFor(config, deps.metrics, logger) : null;
+  let streamingTimer: NodeJS.Timeout | undefined;
   const done = stoppingLagPoller(lagPoller, (async (): Promise<void> => {
     let failures = 0;
     let lastFailure = '';
-    const onConfirmed = (lsn: Lsn): void => { failures = 0; lastFailure = ''; deps.onConfirmed?.(lsn); };
+    /** Healthy again after `failures` failed attempts: said once, and the next failure is news. */
+    const recovered = (why: string): void => {
+      if (failures > 0) logger.info({ failedAttempts: failures }, `connector healthy again after ${failures} failed attempt(s): ${why}`);
+      failures = 0;
+      lastFailure = '';
+      quiet = false;
+    };
+    const onConfirmed = (lsn: Lsn): void => {
+      if (failures > 0) recovered('its confirmed position moved');
+      deps.onConfirmed?.(lsn);
+    };
+    // An attempt that keeps streaming is a recovery even when nothing is confirmed (a quiet database).
+    lifecycle.onChange((phase) => {
+      clearTimeout(streamingTimer);
+      streamingTimer = undefined;
+      if (phase === 'streaming' && failures > 0) {
+        const after = deps.recoveredAfterMs ?? RECOVERED_AFTER_MS;
+        streamingTimer = setTimeout(() => recovered(`streaming for ${after / 1000} s`), after);
+        streamingTimer.unref();
+      }
+    });
     for (;;) {
       try {
         if (tail) {
@@ -107,40 +147,43 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           if (!ownership || ownership.isLost()) {
             await ownership?.release();
             ownership = await acquireSlotOwnership({
-              url: config.source.url, slot: config.source.slot, applicationName: `walcast-${config.name}-owner`, logger,
+              url: config.source.url, slot: config.source.slot, applicationName: `walcast-${config.name}-owner`, logger: attemptLogger,
               pollMs: deps.ownershipPollMs,
               onStandby: () => { if (lifecycle.canMoveTo('standby')) lifecycle.to('standby', { slot: config.source.slot }); },
             }, abort.signal);
-            if (!ownership) { lifecycle.to('stopped'); return; }
+            if (!ownership) { finish('stopped'); return; }
           }
           await ownedAttempt(ownership, onConfirmed);
         }
-        if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
+        if (lifecycle.canMoveTo('stopped')) finish('stopped');
         return;
       } catch (e) {
         const error = e instanceof ConnectorError ? e : asConnectorError(e, 'connector failed');
         if (stopRequested) {
-          if (lifecycle.canMoveTo('stopped')) lifecycle.to('stopped');
+          if (lifecycle.canMoveTo('stopped')) finish('stopped');
           return;
         }
         deps.metrics?.error(error.code);
         if (tail || !isRetriable(error)) {
-          lifecycle.to('failed', { code: error.code });
+          finish('failed', { code: error.code });
           throw error;
         }
         const wait = backoffDelay({ initialMs: config.source.retryInitialMs, maxMs: config.source.retryMaxMs }, ++failures);
-        lifecycle.to('backoff', { code: error.code, attempt: failures, retryInMs: wait });
-        // Said once: the same failure again is logged at debug level until something changes.
+        // Said once: the same failure again, and the attempts repeating it, are logged at debug
+        // level until the connector is healthy again.
         const same = `${error.code}\u0000${error.message}` === lastFailure;
         lastFailure = `${error.code}\u0000${error.message}`;
+        quiet = same;
+        lifecycle.to('backoff', { code: error.code, attempt: failures, retryInMs: wait });
         (same ? logger.debug.bind(logger) : logger.warn.bind(logger))(
           { code: error.code, attempt: failures, retryInMs: wait, ...error.context },
-          `${error.message}; retrying (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure are logged at debug level'})`);
-        if (!(await delay(wait, abort.signal))) { lifecycle.to('stopped'); return; }
+          `${error.message}; retrying (attempt ${failures}, next in ${wait} ms${same ? '' : '; repeats of this failure, and the routine lines of the attempts repeating it, are logged at debug level'})`);
+        if (!(await delay(wait, abort.signal))) { finish('stopped'); return; }
         deps.metrics?.reconnect();
       }
     }
   })().finally(async () => {
+    clearTimeout(streamingTimer);
     await ownership?.release();
     await ownStore?.close();
   }));
@@ -153,7 +196,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
       if (stopRequested) return done.catch(() => undefined);
       stopRequested = true;
       logger.info({ reason }, 'stop requested');
-      if (lifecycle.canMoveTo('stopping')) lifecycle.to('stopping', { reason });
+      if (lifecycle.canMoveTo('stopping')) finish('stopping', { reason });
       abort.abort();
       const s: StreamSession | null = session;
       if (s) await s.stop(reason);

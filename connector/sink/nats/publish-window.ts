@@ -16,6 +16,11 @@
  * is known to be down the window shrinks to 1. The residual case (A lost in the dying socket,
  * B already stored) is detected and logged at warn; only a window of 1 excludes it.
  *
+ * Logging: an episode (from the first failure until the failed items are resent) is logged at
+ * warn once, when it starts, with the number of publishes then in flight, and once more if a
+ * resend fails; every further failure of the same episode (one per in-flight publish on an ack
+ * timeout, one per resend attempt) is logged at debug.
+ *
  * Once an item fails for good (non-retriable error or retries exhausted), every pending and later
  * submission rejects with the same SINK_SEND error until the owner stops the sink: the pipeline
  * restarts from the slot's confirmed LSN.
@@ -58,6 +63,8 @@ export class PublishWindow<T> {
   private maxAckedIndex = -1;
   private recovering = false;
   private recoveryRunning = false;
+  /** The running episode's resend failure was logged at warn. */
+  private resendWarned = false;
   private connected = true;
   private fatal: ConnectorError | null = null;
   private readonly idleWaiters: Array<() => void> = [];
@@ -129,7 +136,14 @@ export class PublishWindow<T> {
       if (entry.index > this.maxAckedIndex) this.maxAckedIndex = entry.index;
       this.settle(entry, null);
     } else if (this.opts.isRetriable(error) && entry.attempts < this.opts.retry.maxAttempts) {
-      this.opts.logger.warn({ ...this.opts.describe(entry.item), attempt: entry.attempts, err: errText(error) }, 'nats publish failed; will retry with the same id');
+      if (this.recovering) {
+        this.opts.logger.debug({ ...this.opts.describe(entry.item), attempt: entry.attempts, err: errText(error) }, 'nats publish failed; will retry with the same id');
+      } else {
+        this.opts.logger.warn(
+          { ...this.opts.describe(entry.item), attempt: entry.attempts, inFlight: this.inFlight + 1, err: errText(error) },
+          `nats publish failed; it and every publish that fails with it (${this.inFlight + 1} in flight) will be resent with the same ids once the window drains; further failures until then are logged at debug`,
+        );
+      }
       this.failed.push(entry);
       this.recovering = true;
     } else {
@@ -144,6 +158,7 @@ export class PublishWindow<T> {
     void this.recover().finally(() => {
       this.recoveryRunning = false;
       this.recovering = false;
+      this.resendWarned = false;
       this.pump();
     });
   }
@@ -168,7 +183,10 @@ export class PublishWindow<T> {
           break;
         } catch (e) {
           if (!this.opts.isRetriable(e) || entry.attempts >= this.opts.retry.maxAttempts) { this.giveUp(entry, e); break; }
-          this.opts.logger.warn({ ...this.opts.describe(entry.item), attempt: entry.attempts, err: errText(e) }, 'nats publish retry failed');
+          const fields = { ...this.opts.describe(entry.item), attempt: entry.attempts, err: errText(e) };
+          if (this.resendWarned) this.opts.logger.debug(fields, 'nats publish retry failed');
+          else this.opts.logger.warn(fields, 'nats publish retry failed; further resend failures of this outage are logged at debug');
+          this.resendWarned = true;
         }
       }
       this.retrying--;

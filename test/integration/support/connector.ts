@@ -58,7 +58,7 @@ export interface Running {
   phases: Phase[];
 }
 
-export function run(config: WalcastConfig, extra: { metrics?: Metrics; sinkFactory?: SinkFactory } = {}): Running {
+export function run(config: WalcastConfig, extra: { metrics?: Metrics; sinkFactory?: SinkFactory; recoveredAfterMs?: number } = {}): Running {
   const logs: CapturedLog[] = [];
   const phases: Phase[] = [];
   const handle = startConnector(config, { logger: createMemoryLogger(logs), onPhase: (p) => phases.push(p), ...extra });

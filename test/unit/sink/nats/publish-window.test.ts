@@ -88,6 +88,37 @@ describe('PublishWindow', () => {
     expect(h.logger.entries.some((e) => e.level === 'warn' && /order may differ/.test(e.msg))).toBe(true);
   });
 
+  it('warns once per outage: not once per failed publish in flight, nor once per failed resend', async () => {
+    const h = harness(8, 10);
+    const items = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
+    const call = state(h.w.submit(items));
+    await flush();
+    for (const id of items) h.take(id).reject(new Retriable('timeout')); // an ack timeout fails the whole window
+    await flush();
+    h.take('w1').reject(new Retriable('still down')); // the resend fails too, twice
+    await flush();
+    h.take('w1').reject(new Retriable('still down'));
+    await flush();
+    const warnings = () => h.logger.entries.filter((e) => e.level === 'warn').map((e) => e.msg);
+    expect(warnings()).toEqual([
+      expect.stringMatching(/^nats publish failed; .*\(8 in flight\)/),
+      expect.stringMatching(/^nats publish retry failed; further resend failures/),
+    ]);
+    expect(h.logger.entries.filter((e) => e.level === 'debug' && /nats publish/.test(e.msg))).toHaveLength(8);
+    for (const id of items) { await flush(); h.take(id).resolve({ duplicate: true }); }
+    await flush();
+    expect(call()).toBe('resolved');
+    // A later, separate outage is news again.
+    const again = state(h.w.submit(['v1']));
+    await flush();
+    h.take('v1').reject(new Retriable('timeout'));
+    await flush();
+    expect(warnings()).toHaveLength(3);
+    h.take('v1').resolve({ duplicate: false });
+    await flush();
+    expect(again()).toBe('resolved');
+  });
+
   it('does not flag reordering when the retried items come back as duplicates', async () => {
     const h = harness(2);
     const call = h.w.submit(['d1', 'd2']);
