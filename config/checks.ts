@@ -8,6 +8,8 @@
  */
 import { HASH_ALGORITHMS, parseKeyColumnRules, parseSizedPattern } from '../connector/envelope/column-controls';
 import { parseColumnPattern, parseTablePattern } from '../connector/source/tables';
+import { SSL_MODES } from '../connector/source/pg-url';
+import { accessSync, constants } from 'node:fs';
 
 type Obj = Record<string, unknown>;
 
@@ -29,7 +31,7 @@ export const TOPIC_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 /** JetStream stream names may not contain whitespace, `.`, `*`, `>`, or path separators. */
 export const STREAM_NAME = /^[^\s.*>/\\]{1,255}$/;
 
-export function checkConfig(c: Obj): string[] {
+export function checkConfig(c: Obj, env: NodeJS.ProcessEnv = process.env): string[] {
   const source = group(c, 'source');
   const snapshot = group(c, 'snapshot');
   const sink = group(c, 'sink');
@@ -39,7 +41,7 @@ export function checkConfig(c: Obj): string[] {
   const add = (p: string | undefined) => { if (p !== undefined) problems.push(p); };
 
   add(matches(c.name, 'name', CONNECTOR_NAME, 'is required: letters, digits, _ and - (at most 63)'));
-  add(checkUrl(source.url));
+  problems.push(...checkUrl(source.url, env));
   add(matches(source.slot, 'source.slot', SLOT_NAME, 'must be lower-case letters, digits and _ (at most 63), as PostgreSQL requires of slot names'));
   add(matches(source.publication, 'source.publication', PUBLICATION_NAME, 'must be a lower-case identifier: a-z, 0-9, _ (at most 63, not starting with a digit)'));
   if (Array.isArray(source.tables) && source.tables.length === 0) problems.push('source.tables: list at least one schema.table pattern');
@@ -221,23 +223,55 @@ function checkNats(n: Obj): string[] {
 }
 
 /** Describes what is wrong with the URL without ever echoing it (it may hold a password). */
-function checkUrl(url: unknown): string | undefined {
-  if (typeof url !== 'string') return undefined;
-  if (url === '') return 'source.url: is required (postgres://user:password@host:5432/dbname)';
+function checkUrl(url: unknown, env: NodeJS.ProcessEnv): string[] {
+  if (typeof url !== 'string') return [];
+  if (url === '') return ['source.url: is required (postgres://user:password@host:5432/dbname)'];
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return 'source.url: is not a valid URL (expected postgres://user:password@host:5432/dbname)';
+    return ['source.url: is not a valid URL (expected postgres://user:password@host:5432/dbname)'];
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    return `source.url: scheme must be postgres:// or postgresql://, not ${JSON.stringify(parsed.protocol.replace(/:$/, ''))}`;
+    return [`source.url: scheme must be postgres:// or postgresql://, not ${JSON.stringify(parsed.protocol.replace(/:$/, ''))}`];
   }
+  const problems: string[] = [];
   if (parsed.hostname === '' && !parsed.searchParams.has('host')) {
-    return 'source.url: names no host (give host in the URL or as ?host=/socket/dir)';
+    problems.push('source.url: names no host (give host in the URL or as ?host=/socket/dir)');
   }
-  if (parsed.port !== '' && Number(parsed.port) === 0) return 'source.url: port must be 1-65535';
-  return undefined;
+  if (parsed.port !== '' && Number(parsed.port) === 0) problems.push('source.url: port must be 1-65535');
+  return [...problems, ...checkTls(parsed.searchParams, env)];
+}
+
+/** The URL's TLS parameters, as libpq reads them (connector/source/pg-url.ts). File paths are no secret: they are named. */
+function checkTls(params: URLSearchParams, env: NodeJS.ProcessEnv): string[] {
+  if (params.has('uselibpqcompat')) return []; // node-postgres's own reading, asked for by name
+  const problems: string[] = [];
+  const mode = params.get('sslmode') ?? env.PGSSLMODE;
+  const where = params.has('sslmode') ? 'source.url: sslmode' : 'PGSSLMODE';
+  if (mode !== undefined && mode !== '' && !(SSL_MODES as readonly string[]).includes(mode)) {
+    problems.push(`${where} ${JSON.stringify(mode)} is not one of ${SSL_MODES.join(', ')}${mode === 'no-verify' ? ' (no-verify is node-postgres\'s name for require)' : ''}`);
+  }
+  const rootCert = params.get('sslrootcert');
+  if (mode === 'verify-ca' && (rootCert === null || rootCert === 'system')) {
+    problems.push(`${where} verify-ca: give the CA certificate to verify against as sslrootcert=<file> (or use verify-full, which also checks the host name)`);
+  }
+  if (rootCert === 'system' && mode !== 'verify-full') {
+    problems.push('source.url: sslrootcert=system (the system\'s CA store) takes sslmode=verify-full, as in libpq');
+  }
+  if (params.has('sslcert') !== params.has('sslkey')) {
+    problems.push(`source.url: ${params.has('sslcert') ? 'sslcert without sslkey' : 'sslkey without sslcert'}: a client certificate takes both`);
+  }
+  for (const key of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const file = params.get(key);
+    if (file === null || (key === 'sslrootcert' && file === 'system')) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e) {
+      problems.push(`source.url: ${key} ${JSON.stringify(file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  return problems;
 }
 
 function checkPatterns(value: unknown, path: string): string[] {

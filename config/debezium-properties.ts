@@ -356,7 +356,11 @@ function mapSkippedOperations(value: string | undefined, set: Set, problems: str
   else set('envelope.skippedOperations', ops);
 }
 
-/** database.* → a postgresql:// URL; user and password percent-encoded. */
+/**
+ * database.* → a postgresql:// URL; user and password percent-encoded. The TLS keys become the
+ * URL's libpq parameters (connector/source/pg-url.ts reads them as PgJDBC does); without
+ * database.sslmode the URL says prefer, Debezium's default (TLS where the server offers it).
+ */
 function connectionUrl(get: Get, problems: string[]): string | undefined {
   const s = (k: string) => `${SOURCE}database.${k}`;
   const host = get(s('hostname'));
@@ -365,18 +369,24 @@ function connectionUrl(get: Get, problems: string[]): string | undefined {
   const password = get(s('password'));
   const db = get(s('dbname'));
   const sslmode = get(s('sslmode'));
-  const sslrootcert = get(s('sslrootcert'));
-  if ([host, port, user, password, db, sslmode, sslrootcert].every((v) => v === undefined)) return undefined;
+  const tls = {
+    sslmode: sslmode ?? 'prefer',
+    sslrootcert: get(s('sslrootcert')),
+    sslcert: get(s('sslcert')),
+    sslkey: get(s('sslkey')),
+  };
+  if (get(s('sslpassword')) !== undefined) {
+    problems.push(`${s('sslpassword')}: an encrypted client key is not supported; give database.sslkey a key file without a passphrase (openssl pkey -in <key> -out <plain key>)`);
+  }
+  if ([host, port, user, password, db, sslmode, tls.sslrootcert, tls.sslcert, tls.sslkey].every((v) => v === undefined)) return undefined;
   if (host === undefined) problems.push(`${s('hostname')}: missing (needed with the other database.* keys)`);
   if (port !== undefined && !/^\d{1,5}$/.test(port.trim())) problems.push(`${s('port')}: "${port}" must be a port number`);
   if (host === undefined) return undefined;
   const auth = user === undefined ? '' : `${encodeURIComponent(user)}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@`;
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host; // IPv6 literal
   const params = new URLSearchParams();
-  if (sslmode !== undefined) params.set('sslmode', sslmode);
-  if (sslrootcert !== undefined) params.set('sslrootcert', sslrootcert);
-  const query = params.size > 0 ? `?${params.toString()}` : '';
-  return `postgresql://${auth}${hostPart}:${(port ?? '5432').trim()}/${encodeURIComponent(db ?? 'postgres')}${query}`;
+  for (const [key, value] of Object.entries(tls)) if (value !== undefined) params.set(key, value);
+  return `postgresql://${auth}${hostPart}:${(port ?? '5432').trim()}/${encodeURIComponent(db ?? 'postgres')}?${params.toString()}`;
 }
 
 function mapTables(get: Get, set: Set, problems: string[]): void {

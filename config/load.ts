@@ -64,7 +64,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   const props = conv.getProperties();
   rememberSecrets(props, env);
   const derived = deriveDefaults(props);
-  const checked = checkConfig(props);
+  const checked = checkConfig(props, env);
   // A bad name already has its problem; values derived from it would only repeat it.
   const nameBad = checked.some((p) => p.startsWith('name: '));
   problems.push(...checked.filter((p) => !(nameBad && derived.some((d) => p.startsWith(`${d}: `)))));

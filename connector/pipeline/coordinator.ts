@@ -49,6 +49,7 @@ import { judgeSlot, SlotVerdict } from './slot-verdict';
 import { StreamSession } from './stream-session';
 import { filterToConfiguredTables } from './table-selection';
 import { StreamedTransactions } from './streamed-tx';
+import { pgUrl } from '../source/pg-url';
 
 export interface AttemptContext {
   readonly config: WalcastConfig;
@@ -102,7 +103,7 @@ function publishWatch(sink: Sink): { sink: Sink; published: () => boolean } {
 export async function runAttempt(ctx: AttemptContext): Promise<void> {
   const { config, logger, lifecycle } = ctx;
   lifecycle.to('connecting');
-  const client = new Client({ connectionString: config.source.url, application_name: `walcast-${config.name}` });
+  const client = new Client({ connectionString: await pgUrl(config.source.url), application_name: `walcast-${config.name}` });
   client.on('error', () => undefined); // errors surface through the awaited queries
   let sink: Sink | null = null;
   let repl: ReplicationConnection | null = null;

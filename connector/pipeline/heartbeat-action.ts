@@ -9,6 +9,7 @@
  */
 import { Client } from 'pg';
 import type { Logger } from '../observe/logger';
+import { pgUrl } from '../source/pg-url';
 
 export class HeartbeatAction {
   private client: Client | null = null;
@@ -24,7 +25,7 @@ export class HeartbeatAction {
     this.running = true;
     try {
       if (this.client === null) {
-        const client = new Client({ connectionString: this.url, application_name: this.applicationName });
+        const client = new Client({ connectionString: await pgUrl(this.url), application_name: this.applicationName });
         client.on('error', () => undefined); // surfaces through the awaited query
         this.client = client;
         await client.connect();

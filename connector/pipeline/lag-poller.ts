@@ -14,6 +14,7 @@ import type { WalcastConfig } from '../../config/types';
 import { fromPgError } from '../errors';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
+import { pgUrl } from '../source/pg-url';
 
 export interface LagPollerOptions {
   readonly url: string;
@@ -45,7 +46,7 @@ export function startLagPoller(options: LagPollerOptions): LagPoller {
 
   const connect = async (): Promise<Client> => {
     if (client) return client;
-    const c = new Client({ connectionString: options.url, application_name: options.applicationName });
+    const c = new Client({ connectionString: await pgUrl(options.url), application_name: options.applicationName });
     c.on('error', () => undefined); // a dropped connection surfaces in the next query
     client = c;
     try {

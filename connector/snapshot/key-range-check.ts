@@ -14,6 +14,7 @@ import type { Logger } from '../observe/logger';
 import { keyRangeTests } from './chunks';
 import type { DoneRange } from './resume';
 import type { KeyColumn } from './types';
+import { pgUrl } from '../source/pg-url';
 
 export interface RangeQuery {
   readonly text: string;
@@ -72,7 +73,7 @@ export class KeyRangeChecker {
       // The replication connection's session settings: key values arrive in its text forms
       // (timestamps in UTC, ISO dates), and are read back here under the same ones.
       const client = new Client({
-        connectionString: this.url, application_name: 'walcast-key-ranges', options: SESSION_OPTIONS,
+        connectionString: await pgUrl(this.url), application_name: 'walcast-key-ranges', options: SESSION_OPTIONS,
         connectionTimeoutMillis: 30_000, statement_timeout: 60_000,
       });
       client.on('error', (e) => this.logger.warn({ err: e }, 'key range connection error'));

@@ -13,6 +13,7 @@ import { SESSION_OPTIONS } from '../source/replication-connection';
 import { quoteLiteral } from '../source/sql';
 import { chunkSetting, type ChunkSql, type Sql } from './chunks';
 import { CopyTextParser } from './copy-text';
+import { pgUrl } from '../source/pg-url';
 
 /** Every column as text: pg hands the raw text to the parser, which returns it unchanged. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as CustomTypesConfig;
@@ -28,7 +29,7 @@ export class SnapshotReader {
   private constructor(private readonly client: Client, readonly id: number) {}
 
   static async open(url: string, id: number, applicationName: string): Promise<SnapshotReader> {
-    const client = new Client({ connectionString: url, application_name: applicationName, options: SESSION_OPTIONS, types: RAW_TEXT });
+    const client = new Client({ connectionString: await pgUrl(url), application_name: applicationName, options: SESSION_OPTIONS, types: RAW_TEXT });
     // Errors surface through the awaited queries; an unlistened 'error' event would crash.
     client.on('error', () => undefined);
     try {

@@ -22,6 +22,7 @@ import {
 import { nowPgMicros } from '../protocol/pg-time';
 import type { Logger } from '../observe/logger';
 import { quoteIdent } from './sql';
+import { pgUrl } from './pg-url';
 
 /**
  * pgoutput's `publication "x" does not exist` (undefined_object): the walsender reads the
@@ -78,7 +79,7 @@ export class ReplicationConnection {
     // pgoutput and wal2json print values with the walsender session's output settings; pin the
     // ones that change text forms so values convert the same way on every server.
     const client = new Client({
-      connectionString: url,
+      connectionString: await pgUrl(url),
       replication: 'database',
       application_name: applicationName,
       options: SESSION_OPTIONS,

@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { ConnectorError, fromPgError } from '../errors';
 import type { Logger } from '../observe/logger';
 import { delay } from '../retry';
+import { pgUrl } from './pg-url';
 
 export interface OwnerOptions {
   readonly url: string;
@@ -47,7 +48,7 @@ const KEEPALIVE_SQL = 'SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval
 export async function acquireSlotOwnership(options: OwnerOptions, signal: AbortSignal): Promise<SlotOwnership | null> {
   const { logger, slot } = options;
   const client = new Client({
-    connectionString: options.url, application_name: options.applicationName,
+    connectionString: await pgUrl(options.url), application_name: options.applicationName,
     keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000,
   });
   let lostReason: ConnectorError | null = null;

@@ -84,6 +84,20 @@ describe('Debezium table regexes → schema.table patterns', () => {
 });
 
 describe('mapDebeziumProperties', () => {
+  it('maps the TLS keys to the URL as libpq parameters; prefer when sslmode is not given (Debezium\'s default)', () => {
+    const m = map([
+      `${S}database.hostname=db.example`, `${S}database.sslmode=verify-full`, `${S}database.sslrootcert=/etc/pg/ca.pem`,
+      `${S}database.sslcert=/etc/pg/client.pem`, `${S}database.sslkey=/etc/pg/client.key`,
+    ].join('\n'));
+    expect(m.problems).toEqual([]);
+    expect(m.config).toMatchObject({
+      source: { url: 'postgresql://db.example:5432/postgres?sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca.pem&sslcert=%2Fetc%2Fpg%2Fclient.pem&sslkey=%2Fetc%2Fpg%2Fclient.key' },
+    });
+    expect(map(`${S}database.hostname=db.example\n${S}database.sslpassword=secret`).problems).toEqual([
+      `${S}database.sslpassword: an encrypted client key is not supported; give database.sslkey a key file without a passphrase (openssl pkey -in <key> -out <plain key>)`,
+    ]);
+  });
+
   it('maps the source keys', () => {
     const m = map([
       `${S}connector.class=io.debezium.connector.postgresql.PostgresConnector`,
@@ -213,10 +227,10 @@ describe('mapDebeziumProperties', () => {
 
   it('expands ${VAR} and ${VAR:default} from the environment and reports unset ones', () => {
     const m = map(`${S}database.hostname=\${DB_HOST}\n${S}database.password=\${DB_PASS:fallback}\n${S}slot.name=\${NOPE}`, { DB_HOST: 'h1' });
-    expect(m.config).toMatchObject({ source: { url: 'postgresql://h1:5432/postgres' } });
+    expect(m.config).toMatchObject({ source: { url: 'postgresql://h1:5432/postgres?sslmode=prefer' } });
     expect(m.problems).toEqual([`${S}slot.name: \${NOPE} is not set in the environment and has no default`]);
     expect(map(`${S}database.hostname=h\n${S}database.user=u\n${S}database.password=\${DB_PASS:fallback}`).config)
-      .toMatchObject({ source: { url: 'postgresql://u:fallback@h:5432/postgres' } });
+      .toMatchObject({ source: { url: 'postgresql://u:fallback@h:5432/postgres?sslmode=prefer' } });
   });
 });
 
@@ -270,7 +284,7 @@ describe('loadConfig with debeziumProperties', () => {
     const c = loadConfig({ debeziumProperties: DOC_EXAMPLE, env: {}, onWarning: (w) => warnings.push(w) });
     expect(c.name).toBe('migration');
     expect(c.topicPrefix).toBe('migration');
-    expect(c.source.url).toBe('postgresql://postgres:postgres@postgres:5432/postgres');
+    expect(c.source.url).toBe('postgresql://postgres:postgres@postgres:5432/postgres?sslmode=prefer');
     expect(c.source.tables).toEqual(['(?i)inventory.*']);
     expect(c.source.slot).toBe('walcast_migration');
     expect(c.sink.type).toBe('nats');

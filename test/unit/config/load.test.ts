@@ -161,6 +161,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: file(minimal), env: Object.fromEntries(tooling.map((n) => [n, '1'])) })).not.toThrow();
   });
 
+  it('source.url TLS parameters: every problem at once, read as libpq reads them', () => {
+    const ca = file('-----BEGIN CERTIFICATE-----');
+    const url = (q: string): string => `${URL_OK}?${q}`;
+    const at = (q: string, env: NodeJS.ProcessEnv = {}) => problemsOf(() => loadConfig({ file: file({ name: 'shop', source: { url: url(q) } }), env }));
+    expect(at('sslmode=no-verify&sslcert=/nonexistent/client.pem')).toEqual([
+      'source.url: sslmode "no-verify" is not one of disable, allow, prefer, require, verify-ca, verify-full (no-verify is node-postgres\'s name for require)',
+      'source.url: sslcert without sslkey: a client certificate takes both',
+      'source.url: sslcert "/nonexistent/client.pem" cannot be read (ENOENT)',
+    ]);
+    expect(at('sslmode=verify-ca')).toEqual([
+      'source.url: sslmode verify-ca: give the CA certificate to verify against as sslrootcert=<file> (or use verify-full, which also checks the host name)',
+    ]);
+    expect(at('sslmode=require&sslrootcert=system')).toEqual(['source.url: sslrootcert=system (the system\'s CA store) takes sslmode=verify-full, as in libpq']);
+    expect(at('', { PGSSLMODE: 'strict' })).toEqual(['PGSSLMODE "strict" is not one of disable, allow, prefer, require, verify-ca, verify-full']);
+    for (const ok of [`sslmode=verify-ca&sslrootcert=${ca}`, 'sslmode=verify-full&sslrootcert=system', 'sslmode=prefer', 'sslmode=no-verify&uselibpqcompat=false']) {
+      expect(loadConfig({ file: file({ name: 'shop', source: { url: url(ok) } }), env: {} }).source.url).toBe(url(ok));
+    }
+  });
+
   it('throws a CONFIG_INVALID ConnectorError listing problems one per line', () => {
     let err: unknown;
     try { loadConfig({ file: file({ name: 'shop', source: { url: URL_OK, tables: [] }, unknownThing: 1 }), env: {} }); } catch (e) { err = e; }
