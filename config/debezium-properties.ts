@@ -95,7 +95,7 @@ export function mapDebeziumProperties(raw: ReadonlyMap<string, string>, env: Nod
   if (connector !== undefined && connector.trim() !== POSTGRES_CONNECTOR) {
     problems.push(`${SOURCE}connector.class: "${connector}" is not supported: walcast is a PostgreSQL connector (${POSTGRES_CONNECTOR})`);
   }
-  mapSource(get, set, choice, boolean, problems);
+  mapSource(get, set, choice, boolean, problems, env);
   mapColumns(props, get, set, problems);
   mapSink(get, set, choice, boolean, problems);
 
@@ -211,9 +211,9 @@ type Set = (path: string, value: unknown) => void;
 type Choice = (key: string, path: string, table: Readonly<Record<string, string>>, refused?: Readonly<Record<string, string>>) => void;
 type Bool = (key: string, path: string) => void;
 
-function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: string[]): void {
+function mapSource(get: Get, set: Set, choice: Choice, boolean: Bool, problems: string[], env: NodeJS.ProcessEnv): void {
   const s = (k: string) => `${SOURCE}${k}`;
-  const url = connectionUrl(get, problems);
+  const url = connectionUrl(get, problems, env);
   if (url !== undefined) set('source.url', url);
 
   // topic.prefix (Debezium 2+) or database.server.name (1.x) names the topics; the connector
@@ -359,9 +359,10 @@ function mapSkippedOperations(value: string | undefined, set: Set, problems: str
 /**
  * database.* → a postgresql:// URL; user and password percent-encoded. The TLS keys become the
  * URL's libpq parameters (connector/source/pg-url.ts reads them as PgJDBC does); without
- * database.sslmode the URL says prefer, Debezium's default (TLS where the server offers it).
+ * database.sslmode (and PGSSLMODE) the URL says prefer, Debezium's default (TLS where the server
+ * offers it).
  */
-function connectionUrl(get: Get, problems: string[]): string | undefined {
+function connectionUrl(get: Get, problems: string[], env: NodeJS.ProcessEnv): string | undefined {
   const s = (k: string) => `${SOURCE}database.${k}`;
   const host = get(s('hostname'));
   const port = get(s('port'));
@@ -370,7 +371,8 @@ function connectionUrl(get: Get, problems: string[]): string | undefined {
   const db = get(s('dbname'));
   const sslmode = get(s('sslmode'));
   const tls = {
-    sslmode: sslmode ?? 'prefer',
+    // PGSSLMODE, when set, says it instead (pg-url.ts reads it for a URL without sslmode).
+    sslmode: sslmode ?? (env.PGSSLMODE ? undefined : 'prefer'),
     sslrootcert: get(s('sslrootcert')),
     sslcert: get(s('sslcert')),
     sslkey: get(s('sslkey')),
@@ -386,7 +388,8 @@ function connectionUrl(get: Get, problems: string[]): string | undefined {
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host; // IPv6 literal
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(tls)) if (value !== undefined) params.set(key, value);
-  return `postgresql://${auth}${hostPart}:${(port ?? '5432').trim()}/${encodeURIComponent(db ?? 'postgres')}?${params.toString()}`;
+  const query = params.size > 0 ? `?${params.toString()}` : '';
+  return `postgresql://${auth}${hostPart}:${(port ?? '5432').trim()}/${encodeURIComponent(db ?? 'postgres')}${query}`;
 }
 
 function mapTables(get: Get, set: Set, problems: string[]): void {

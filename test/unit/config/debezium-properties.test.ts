@@ -93,6 +93,8 @@ describe('mapDebeziumProperties', () => {
     expect(m.config).toMatchObject({
       source: { url: 'postgresql://db.example:5432/postgres?sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca.pem&sslcert=%2Fetc%2Fpg%2Fclient.pem&sslkey=%2Fetc%2Fpg%2Fclient.key' },
     });
+    // PGSSLMODE, when set, decides instead of Debezium's default.
+    expect(map(`${S}database.hostname=db.example`, { PGSSLMODE: 'verify-full' }).config).toMatchObject({ source: { url: 'postgresql://db.example:5432/postgres' } });
     expect(map(`${S}database.hostname=db.example\n${S}database.sslpassword=secret`).problems).toEqual([
       `${S}database.sslpassword: an encrypted client key is not supported; give database.sslkey a key file without a passphrase (openssl pkey -in <key> -out <plain key>)`,
     ]);

@@ -50,6 +50,14 @@ describe('pgUrl: libpq sslmode for node-postgres', () => {
     expect(params(socket)).toEqual({ host: '/var/run/postgresql', sslmode: 'disable', uselibpqcompat: 'true' });
   });
 
+  it('asks the port node-postgres will use: the URL, else PGPORT, else 5432', async () => {
+    const { asked, probe } = fakeProbe(false);
+    await pgUrl('postgres://u@db.example/app?sslmode=prefer', { PGPORT: '6432' }, probe);
+    await pgUrl('postgres://u@db.example:7000/app?sslmode=prefer', { PGPORT: '6432' }, probe);
+    await pgUrl('postgres://u@db.example/app?sslmode=prefer', {}, probe);
+    expect(asked).toEqual(['db.example:6432', 'db.example:7000', 'db.example:5432']);
+  });
+
   it('PGSSLMODE applies when the URL has no sslmode', async () => {
     expect(params(await pgUrl('postgres://u@db.example/app', { PGSSLMODE: 'require' }))).toEqual({ sslmode: 'require', uselibpqcompat: 'true' });
     expect(params(await pgUrl('postgres://u@db.example/app?sslmode=disable', { PGSSLMODE: 'require' })).sslmode).toBe('disable');
@@ -81,6 +89,14 @@ describe('sslProbe', () => {
 
   it("reads a server's 'N' as no TLS", async () => {
     expect(await sslProbe('127.0.0.1', await listen('N'))).toBe(false);
+  });
+
+  it('rejects when the server closes without answering (a proxy with nothing behind it), or answers with an error', async () => {
+    server = createServer((s) => s.once('data', () => s.end()));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    await expect(sslProbe('127.0.0.1', (server.address() as { port: number }).port, 5_000)).rejects.toThrow(/closed the connection without answering/);
+    server.close();
+    await expect(sslProbe('127.0.0.1', await listen('E'), 5_000)).rejects.toThrow(/answered SSLRequest with "E"/);
   });
 
   it('rejects when nothing listens', async () => {
