@@ -21,13 +21,14 @@ export interface SinkFactoryDeps {
 
 /**
  * What building a sink reads of the configuration (a WalcastConfig is one): the sink's own
- * options, the subject prefix (NATS), and for exactly-once the connector's name, slot and
- * offsets topic.
+ * options, the subject prefix (NATS), the heartbeat interval (how often an idle Kafka sink asks
+ * whether the brokers still answer), and for exactly-once the connector's name, slot and offsets
+ * topic.
  */
 export interface SinkSetup {
   readonly name: string;
   readonly topicPrefix: string;
-  readonly source: { readonly slot: string };
+  readonly source: { readonly slot: string; readonly heartbeatMs: number };
   readonly sink: SinkOptions;
   readonly offsets: { readonly topic: string };
 }
@@ -45,6 +46,8 @@ export const createSink: SinkFactory = (config, deps) => {
         exactlyOnce: config.sink.kafka.exactlyOnce
           ? { transactionalId: config.sink.kafka.transactionalId, offsetsTopic: config.offsets.topic, offsetKey: offsetKeyOf(config.name), slot: config.source.slot }
           : undefined,
+        // A quiet database is checked on as often as the server is told our position.
+        idleProbeMs: config.source.heartbeatMs,
       });
     }
     case 'nats':

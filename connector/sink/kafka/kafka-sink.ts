@@ -8,6 +8,12 @@
  * A failed send does not change the state but latches the queue: every later publish() rejects
  * with that error until the sink is stopped and recreated.
  *
+ * Idle probe: Kafka keeps no connection to watch between produce requests, so on a quiet
+ * database an outage would show only at the next change. While nothing has been sent for
+ * `idleProbeMs`, the sink asks the brokers for metadata; when that fails (after the client's
+ * retries) the queue latches and onFailure's listeners hear it: the session ends, readiness
+ * goes 503 and the supervisor reconnects with backoff, as for a NATS connection that closed.
+ *
  * Exactly-once (deps.exactlyOnce, transactions.ts): the same queue with checkpoints: each batch
  * is cut at PostgreSQL transaction (or snapshot batch) boundaries and sent inside a Kafka
  * transaction, committed with an offset record; a failed or fenced commit latches the queue
@@ -43,7 +49,11 @@ export interface KafkaSinkDeps {
   readonly registry?: RegistryOptions;
   /** Exactly-once: transactions with an offset record (sink.kafka.exactlyOnce). */
   readonly exactlyOnce?: ExactlyOnceOptions;
+  /** After this long without a send, the brokers are asked for metadata (see above). Default IDLE_PROBE_MS (the connector passes source.heartbeatMs); 0: never. */
+  readonly idleProbeMs?: number;
 }
+
+export const IDLE_PROBE_MS = 10_000;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
@@ -79,6 +89,11 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
   let state: State = 'new';
   let clients: Clients | undefined;
   let format: RecordFormat | undefined;
+  const failureListeners: ((error: ConnectorError) => void)[] = [];
+  let lastSendAt = 0;
+  let sends = 0;
+  let probeTimer: NodeJS.Timeout | undefined;
+  let probing = false;
 
   const to = (next: State): void => {
     if (!TRANSITIONS[state].includes(next)) {
@@ -121,6 +136,8 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
     send: async (batch, checkpoint) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
+      lastSendAt = Date.now();
+      sends++;
       const encoded = format?.serialize ? await format.serialize(batch) : batch;
       const topics = new Set<string>();
       const messages = new Array<Message>(encoded.length);
@@ -159,8 +176,34 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
     },
   });
 
+  /** One metadata request when nothing was sent for a probe interval; its failure ends the sink's use. */
+  const probe = async (interval: number): Promise<void> => {
+    if (probing || state !== 'running' || !clients || queue.failed || queue.pending > 0 || Date.now() - lastSendAt < interval) return;
+    probing = true;
+    const { producer } = clients;
+    const sendsBefore = sends;
+    try {
+      await producer.metadata({ topics: [], forceUpdate: true });
+    } catch (e) {
+      // A send that began meanwhile decides by its own ack or delivery timeout: failing the
+      // queue now could reject a batch the broker still acknowledges.
+      if (state !== 'running' || queue.failed || sends !== sendsBefore) return;
+      const err = new ConnectorError('SINK_CONNECT', `Kafka ${config.brokers.join(',')} stopped answering while nothing was sent: ${describe(e)}`, {
+        cause: e, retriable: true, context: { brokers: config.brokers.join(',') },
+      });
+      queue.fail(err);
+      for (const l of failureListeners) l(err);
+    } finally {
+      probing = false;
+    }
+  };
+
   return {
     type: 'kafka',
+
+    onFailure(listener) {
+      failureListeners.push(listener);
+    },
 
     async start(): Promise<void> {
       to('starting');
@@ -208,6 +251,12 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
       }
       clients = started;
       to('running');
+      lastSendAt = Date.now();
+      const interval = deps.idleProbeMs ?? IDLE_PROBE_MS;
+      if (interval > 0) {
+        probeTimer = setInterval(() => void probe(interval), interval);
+        probeTimer.unref();
+      }
       const committed = started.transactions?.committed;
       logger.info({
         brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId),
@@ -236,6 +285,7 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
 
     async stop(): Promise<void> {
       if (state === 'stopped' || state === 'stopping') return;
+      clearInterval(probeTimer);
       if (state !== 'running') {
         to('stopped');
         return;

@@ -1,5 +1,6 @@
 import { createKafkaSink } from '../../../connector/sink/kafka';
 import type { Sink } from '../../../connector/sink/port';
+import type { ConnectorError } from '../../../connector/errors';
 import { createMemoryLogger } from '../../../connector/observe/logger';
 import { startKafka, type KafkaClusterHandle } from '../../infra/kafka-broker';
 import { readTopic, type TopicMessage } from '../../infra/kafka-reader';
@@ -33,13 +34,14 @@ afterAll(async () => {
   await kafka?.stop();
 });
 
-async function startedSink(retries: number, deliveryTimeoutMs?: number): Promise<{ sink: Sink; logs: ReturnType<typeof createMemoryLogger> }> {
+async function startedSink(retries: number, deliveryTimeoutMs?: number, idleProbeMs?: number): Promise<{ sink: Sink; logs: ReturnType<typeof createMemoryLogger> }> {
   const logs = createMemoryLogger();
   const sink = createKafkaSink(kafkaConfig(kafka.info.bootstrap, { requestTimeoutMs: 2_000 }), {
     logger: logs,
     retry: { retries, initialRetryTimeMs: 50, maxRetryTimeMs: 400 },
     deliveryTimeoutMs,
     stopFlushTimeoutMs: 500,
+    idleProbeMs,
   });
   sinks.push(sink);
   await sink.start();
@@ -108,6 +110,26 @@ test('a longer outage fails the sink with a retriable SINK_SEND and latches it; 
   for (const i of acked) expect(stored.has(i)).toBe(true);
   expect(acked).toHaveLength(80);
   expect(stored.has(99)).toBe(false);
+});
+
+test('a broker lost while nothing is sent is noticed by the idle probe: onFailure hears a retriable SINK_CONNECT, and the sink latches', async () => {
+  const { sink } = await startedSink(2, undefined, 200);
+  const heard: ConnectorError[] = [];
+  sink.onFailure?.((e) => heard.push(e));
+  const topic = uniqueName('idle');
+  await sink.ensureTopics([topic]);
+  await sink.publish(keyedRecords(topic, 3));
+  // Up and quiet: the probes pass and nothing is heard.
+  const quietSince = Date.now();
+  await waitFor(() => Date.now() - quietSince >= 1_500, { timeoutMs: 5_000 });
+  expect(heard).toEqual([]);
+  await broker().kill();
+  await waitFor(() => heard.length > 0, { timeoutMs: 30_000, message: 'onFailure after the broker was killed, with nothing sent' });
+  expect(heard[0]).toMatchObject({ code: 'SINK_CONNECT', retriable: true });
+  expect(heard[0]!.message).toMatch(/stopped answering while nothing was sent/);
+  await broker().start();
+  // Latched: what a restarted session resends goes through a new sink.
+  await expect(sink.publish(keyedRecords(topic, 1, { from: 3 }))).rejects.toMatchObject({ code: 'SINK_CONNECT' });
 });
 
 test('a broker that stops answering (frozen JVM) fails the batch within deliveryTimeoutMs', async () => {
