@@ -9,6 +9,7 @@ import { createHealthServer, type HealthState } from '../observe/health';
 import { createLogger, type Logger } from '../observe/logger';
 import { createMetrics, Metrics } from '../observe/metrics';
 import { formatLsn } from '../protocol/lsn';
+import { PHASES } from '../pipeline/lifecycle';
 import { type CliIo, ExitCode, type SignalSource } from './io';
 import { missingFlagsMessage, missingMemoryFlags } from './memory-flags';
 import { type ConfigFiles, errorText, loadOrReport } from './validate';
@@ -62,7 +63,7 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
 
   let phase = 'created';
   let confirmed: string | null = null;
-  const metrics = createMetrics({ defaultMetrics: true, labels: { connector: config.name } });
+  const metrics = createMetrics({ defaultMetrics: true, labels: { connector: config.name }, phases: PHASES });
   const health = config.http.port === 0 ? null : createHealthServer({
     port: config.http.port,
     state: () => ({ ...healthOf(phase), details: { phase, slot: config.source.slot, confirmedLsn: confirmed } }),

@@ -91,9 +91,14 @@ export class AckTracker {
    * read; if none of it is still in flight and no transaction is open, it is safe to confirm.
    */
   idle(walEnd: Lsn): void {
-    if (this.txOpen || this.ackedUpTo !== this.nextSeq || this.commitHead < this.commits.length) return;
+    if (!this.caughtUp) return;
     if (walEnd > this.confirmedLsn) this.confirmedLsn = walEnd;
     if (walEnd > this.lastCommitEnd) this.lastCommitEnd = walEnd;
+  }
+
+  /** No transaction open, every record acknowledged, every commit confirmed. */
+  get caughtUp(): boolean {
+    return !this.txOpen && this.ackedUpTo === this.nextSeq && this.commitHead >= this.commits.length;
   }
 
   private advance(): void {

@@ -6,7 +6,8 @@ import { ConnectorError } from '../errors';
 import type { Logger } from '../observe/logger';
 
 /** `standby`: another instance owns the slot; this one waits to take over and touches nothing. */
-export type Phase = 'created' | 'standby' | 'connecting' | 'snapshotting' | 'streaming' | 'backoff' | 'stopping' | 'stopped' | 'failed';
+export const PHASES = ['created', 'standby', 'connecting', 'snapshotting', 'streaming', 'backoff', 'stopping', 'stopped', 'failed'] as const;
+export type Phase = (typeof PHASES)[number];
 
 const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   created: ['standby', 'connecting', 'backoff', 'stopping', 'stopped', 'failed'],
@@ -39,9 +40,11 @@ export class Lifecycle {
     if (!TRANSITIONS[this.current].includes(next)) {
       throw new ConnectorError('STATE', `illegal lifecycle transition ${this.current} -> ${next}`);
     }
-    this.logger.info({ from: this.current, to: next, ...fields }, `connector ${next}`);
+    const from = this.current;
     this.current = next;
+    // Listeners first: the supervisor's decides whether this line is routine (logged at debug).
     for (const l of this.listeners) l(next);
+    this.logger.info({ from, to: next, ...fields }, `connector ${next}`);
   }
 
   canMoveTo(next: Phase): boolean {

@@ -95,6 +95,8 @@ export class StreamSession {
   private tx: OpenTx | null = null;
   private lastCommitLsn: Lsn | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private quietTimer: NodeJS.Timeout | null = null;
+  private dataSinceQuietCheck = false;
   /** WAL end of the last keepalive: everything the server sent before it has been read. */
   private lastWalEnd: Lsn | null = null;
   private readonly reporter: ConfirmReporter;
@@ -155,6 +157,7 @@ export class StreamSession {
     this.reporter.start();
     const hb = this.deps.heartbeat;
     if (hb) this.heartbeatTimer = setInterval(() => this.heartbeat(), hb.intervalMs);
+    if (this.deps.metrics) this.quietTimer = setInterval(() => this.quietCheck(), this.deps.options.heartbeatMs);
     return this.finished;
   }
 
@@ -177,6 +180,7 @@ export class StreamSession {
 
   private onXLogData(walStart: Lsn, data: Buffer): void {
     if (this.failure) return;
+    this.dataSinceQuietCheck = true;
     if (this.gate.closed) { this.gate.queue(walStart, data); return; }
     let events: readonly ChangeEvent[];
     this.walStart = walStart;
@@ -471,6 +475,18 @@ export class StreamSession {
     this.confirmedFrom(before);
   }
 
+  /**
+   * Once per source.heartbeatMs: a whole interval without replication data, with everything
+   * acknowledged, reads as not behind the source (walcast_behind_source_ms 0) rather than the last
+   * batch's age for as long as the database stays quiet. Data in the interval (a catch-up) keeps
+   * the last value.
+   */
+  private quietCheck(): void {
+    const quiet = !this.dataSinceQuietCheck && this.out.buffered === 0 && !this.out.sending && this.gate.empty && this.tracker.caughtUp;
+    this.dataSinceQuietCheck = false;
+    if (quiet) this.deps.metrics?.caughtUp();
+  }
+
   /** Tells onConfirmed (the metric, /health's confirmedLsn) when an ack or an idle advance moved the position. */
   private confirmedFrom(before: Lsn): void {
     if (this.tracker.confirmed !== before) this.deps.onConfirmed?.(this.tracker.confirmed);
@@ -522,6 +538,7 @@ export class StreamSession {
     this.deps.metrics?.inflightEvents(0);
     this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
+    if (this.quietTimer) { clearInterval(this.quietTimer); this.quietTimer = null; }
     this.out.release();
     this.gate.clear();
     try {

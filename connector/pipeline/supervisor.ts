@@ -10,8 +10,9 @@
  * Logs: a failure is logged at warn once; the same failure again is logged at debug, and so are
  * the routine info lines of the attempts that repeat it (phases, slot, sink and stream
  * messages), until the connector is healthy again: its confirmed position moved, or an attempt
- * streamed for RECOVERED_AFTER_MS. That is logged once at info, and a later failure is news.
- * Warnings and errors of an attempt are never quieted, and neither are the final phases.
+ * streamed or snapshotted for RECOVERED_AFTER_MS. That is logged once at info, and a later
+ * failure is news. Warnings and errors of an attempt are never quieted, and neither are the
+ * final phases, the slot ownership's lines (standby, take-over) or a snapshot's.
  * `tail` takes no ownership and does not retry: it reads through a temporary slot of its own.
  */
 import type { WalcastConfig } from '../../config/types';
@@ -45,7 +46,7 @@ export interface ConnectorDeps {
   readonly stateStore?: StateStore;
   /** How often a standby tries to take the ownership (default 1000 ms). */
   readonly ownershipPollMs?: number;
-  /** Streaming this long after failures counts as healthy again (default RECOVERED_AFTER_MS). */
+  /** Streaming (or snapshotting) this long after failures counts as healthy again (default RECOVERED_AFTER_MS). */
   readonly recoveredAfterMs?: number;
 }
 
@@ -68,6 +69,8 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
     quiet = false;
     lifecycle.to(phase, fields);
   };
+  deps.metrics?.phase(lifecycle.phase);
+  if (deps.metrics) lifecycle.onChange((p) => deps.metrics?.phase(p));
   if (deps.onPhase) lifecycle.onChange(deps.onPhase);
   const abort = new AbortController();
   const knownTopics = new Set<string>();
@@ -129,13 +132,15 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
       if (failures > 0) recovered('its confirmed position moved');
       deps.onConfirmed?.(lsn);
     };
-    // An attempt that keeps streaming is a recovery even when nothing is confirmed (a quiet database).
+    // An attempt that keeps streaming (or snapshotting) is a recovery even when nothing is
+    // confirmed (a quiet database). A snapshot's lines are news after any failure.
     lifecycle.onChange((phase) => {
       clearTimeout(streamingTimer);
       streamingTimer = undefined;
-      if (phase === 'streaming' && failures > 0) {
+      if (phase === 'snapshotting') quiet = false;
+      if ((phase === 'streaming' || phase === 'snapshotting') && failures > 0) {
         const after = deps.recoveredAfterMs ?? RECOVERED_AFTER_MS;
-        streamingTimer = setTimeout(() => recovered(`streaming for ${after / 1000} s`), after);
+        streamingTimer = setTimeout(() => recovered(`${phase} for ${after / 1000} s`), after);
         streamingTimer.unref();
       }
     });
@@ -147,9 +152,15 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
           if (!ownership || ownership.isLost()) {
             await ownership?.release();
             ownership = await acquireSlotOwnership({
-              url: config.source.url, slot: config.source.slot, applicationName: `walcast-${config.name}-owner`, logger: attemptLogger,
+              url: config.source.url, slot: config.source.slot, applicationName: `walcast-${config.name}-owner`, logger,
               pollMs: deps.ownershipPollMs,
-              onStandby: () => { if (lifecycle.canMoveTo('standby')) lifecycle.to('standby', { slot: config.source.slot }); },
+              onStandby: () => {
+                // Another instance owns the slot: news, whatever failed before, and a later failure is news too.
+                failures = 0;
+                lastFailure = '';
+                quiet = false;
+                if (lifecycle.canMoveTo('standby')) lifecycle.to('standby', { slot: config.source.slot });
+              },
             }, abort.signal);
             if (!ownership) { finish('stopped'); return; }
           }

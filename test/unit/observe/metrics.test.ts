@@ -16,6 +16,17 @@ describe('metrics', () => {
     expect(text).toContain('walcast_behind_source_seconds_bucket{le="2.5"} 3');
   });
 
+  it('shows one lifecycle phase at 1 and every other known phase at 0 from the start', async () => {
+    const m = createMetrics({ phases: ['created', 'streaming', 'backoff'] });
+    expect(await m.render()).toContain('walcast_phase{phase="backoff"} 0');
+    m.phase('streaming');
+    m.phase('backoff');
+    const text = await m.render();
+    expect(text).toContain('walcast_phase{phase="backoff"} 1');
+    expect(text).toContain('walcast_phase{phase="streaming"} 0');
+    expect(text).toContain('walcast_phase{phase="created"} 0');
+  });
+
   it('tracks snapshot rows done and estimated per table, and forgets an unknown estimate', async () => {
     const m = createMetrics();
     m.snapshotTableStarted('public.orders', 1000);
