@@ -382,6 +382,8 @@ function connectionUrl(get: Get, problems: string[], env: NodeJS.ProcessEnv): st
   }
   if ([host, port, user, password, db, sslmode, tls.sslrootcert, tls.sslcert, tls.sslkey].every((v) => v === undefined)) return undefined;
   if (host === undefined) problems.push(`${s('hostname')}: missing (needed with the other database.* keys)`);
+  // A URL cannot carry a password without a user: it would be dropped without a word.
+  if (password !== undefined && user === undefined) problems.push(`${s('user')}: missing (database.password is given; Debezium requires both)`);
   if (port !== undefined && !/^\d{1,5}$/.test(port.trim())) problems.push(`${s('port')}: "${port}" must be a port number`);
   if (host === undefined) return undefined;
   const auth = user === undefined ? '' : `${encodeURIComponent(user)}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@`;

@@ -93,6 +93,7 @@ describe('mapDebeziumProperties', () => {
     expect(m.config).toMatchObject({
       source: { url: 'postgresql://db.example:5432/postgres?sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca.pem&sslcert=%2Fetc%2Fpg%2Fclient.pem&sslkey=%2Fetc%2Fpg%2Fclient.key' },
     });
+    expect(map(`${S}database.hostname=db.example\n${S}database.password=secret`).problems).toEqual([`${S}database.user: missing (database.password is given; Debezium requires both)`]);
     // PGSSLMODE, when set, decides instead of Debezium's default.
     expect(map(`${S}database.hostname=db.example`, { PGSSLMODE: 'verify-full' }).config).toMatchObject({ source: { url: 'postgresql://db.example:5432/postgres' } });
     expect(map(`${S}database.hostname=db.example\n${S}database.sslpassword=secret`).problems).toEqual([
