@@ -229,8 +229,8 @@ describe('mapDebeziumProperties', () => {
   });
 
   it('expands ${VAR} and ${VAR:default} from the environment and reports unset ones', () => {
-    const m = map(`${S}database.hostname=\${DB_HOST}\n${S}database.password=\${DB_PASS:fallback}\n${S}slot.name=\${NOPE}`, { DB_HOST: 'h1' });
-    expect(m.config).toMatchObject({ source: { url: 'postgresql://h1:5432/postgres?sslmode=prefer' } });
+    const m = map(`${S}database.hostname=\${DB_HOST}\n${S}database.user=u\n${S}database.password=\${DB_PASS:fallback}\n${S}slot.name=\${NOPE}`, { DB_HOST: 'h1' });
+    expect(m.config).toMatchObject({ source: { url: 'postgresql://u:fallback@h1:5432/postgres?sslmode=prefer' } });
     expect(m.problems).toEqual([`${S}slot.name: \${NOPE} is not set in the environment and has no default`]);
     expect(map(`${S}database.hostname=h\n${S}database.user=u\n${S}database.password=\${DB_PASS:fallback}`).config)
       .toMatchObject({ source: { url: 'postgresql://u:fallback@h:5432/postgres?sslmode=prefer' } });
