@@ -22,7 +22,7 @@ export interface SinkFactoryDeps {
 /**
  * What building a sink reads of the configuration (a WalcastConfig is one): the sink's own
  * options, the subject prefix (NATS), the heartbeat interval (how often an idle Kafka sink asks
- * whether the brokers still answer), and for exactly-once the connector's name, slot and offsets
+ * whether the brokers still answer, and the NATS client pings), and for exactly-once the connector's name, slot and offsets
  * topic.
  */
 export interface SinkSetup {
@@ -32,6 +32,12 @@ export interface SinkSetup {
   readonly sink: SinkOptions;
   readonly offsets: { readonly topic: string };
 }
+
+/**
+ * The NATS client's ping interval at least this: a server too busy to answer two pings within
+ * about as long is not taken for a frozen one (the bench's 100 ms heartbeat would otherwise do so).
+ */
+const MIN_NATS_PING_MS = 2_000;
 
 export type SinkFactory = (config: SinkSetup, deps: SinkFactoryDeps) => Sink;
 
@@ -51,7 +57,7 @@ export const createSink: SinkFactory = (config, deps) => {
       });
     }
     case 'nats':
-      return createNatsSink(config.sink.nats, { logger: deps.logger.child({ sink: 'nats' }), subjectsPrefix: config.topicPrefix });
+      return createNatsSink(config.sink.nats, { logger: deps.logger.child({ sink: 'nats' }), subjectsPrefix: config.topicPrefix, pingIntervalMs: Math.max(MIN_NATS_PING_MS, config.source.heartbeatMs) });
     case 'stdout':
       return createStdoutSink({ out: deps.out ?? process.stdout });
   }

@@ -24,6 +24,8 @@ export interface NatsServerHandle {
   kill(): Promise<void>;
   /** Start again on the same port and store dir (kills first if still running). */
   restart(): Promise<void>;
+  /** The server process while it runs (SIGSTOP freezes it: a server that stops answering). */
+  readonly pid: number | undefined;
 }
 
 export interface StartNatsOptions { port?: number; storeDir?: string; args?: string[]; readyTimeoutMs?: number }
@@ -84,6 +86,7 @@ export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServer
       if (ownStore) await rm(storeDir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),
+    get pid() { return (proc as ChildProcess | null)?.pid; },
     async restart() {
       await terminate('SIGKILL');
       await spawnServer();

@@ -34,9 +34,19 @@ export interface NatsSinkDeps {
   readonly retry?: RetryPolicy;
   /** How long one publish waits for its PubAck before it counts as failed (and is retried). */
   readonly ackTimeoutMs?: number;
+  /**
+   * How often the client pings the server; MAX_PINGS_OUT unanswered pings close the connection as
+   * stale, which ends the session (a frozen server on a quiet database, where no publish times
+   * out). Default NATS_PING_MS; the connector passes source.heartbeatMs. The client's own default
+   * is 2 minutes, which left a frozen server unnoticed for 4 or more.
+   */
+  readonly pingIntervalMs?: number;
   /** Client name shown by the server (`connz`). */
   readonly clientName?: string;
 }
+
+export const NATS_PING_MS = 10_000;
+const MAX_PINGS_OUT = 2;
 
 export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
   // The factory's logger already names the sink.
@@ -80,7 +90,7 @@ export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
 
     async start() {
       if (nc !== null) throw new ConnectorError('STATE', 'nats sink already started');
-      const opts = natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`);
+      const opts = { ...natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`), pingInterval: deps.pingIntervalMs ?? NATS_PING_MS, maxPingOut: MAX_PINGS_OUT };
       try {
         nc = await connect(opts);
       } catch (e) {

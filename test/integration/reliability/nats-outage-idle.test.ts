@@ -50,3 +50,31 @@ test('NATS killed while nothing is published: ready goes 503 without a change; b
     await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`walcast_${name}`]);
   }
 });
+
+test('NATS frozen while nothing is published (a server that stops answering): pings notice it, ready goes 503; thawed, it streams again', async () => {
+  const name = uniqueName('natsfrozen');
+  const stream = uniqueName('S').toUpperCase();
+  const port = await freePort();
+  const p = startCli(['run', '--config', writeConfigFile({
+    name, source: { url: db.url, tables: ['public.t'], heartbeatMs: 300, retryInitialMs: 200, retryMaxMs: 1000 },
+    snapshot: { mode: 'never' }, sink: { type: 'nats', nats: { servers: [nats.info.url], stream, createStream: true } },
+    http: { port }, offsets: { store: 'file', stateDir: tempDir('walcast-natsfrozen-') }, log: { format: 'json' },
+  })]);
+  const ready = async (): Promise<number> => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null))?.status ?? 0;
+  const pid = nats.pid!;
+  try {
+    await waitFor(async () => (await ready()) === 200, { timeoutMs: 60_000, message: () => `ready; stderr:\n${p.stderr()}` });
+    process.kill(pid, 'SIGSTOP');
+    // The client's default ping interval (2 minutes, 2 pings) took 4 minutes or more.
+    await waitFor(async () => (await ready()) === 503, { timeoutMs: 20_000, message: () => `ready 503 while frozen; stderr:\n${p.stderr()}` });
+    process.kill(pid, 'SIGCONT');
+    await waitFor(async () => (await ready()) === 200, { timeoutMs: 90_000, message: () => `ready again; stderr:\n${p.stderr()}` });
+    await db.query('INSERT INTO public.t VALUES (2)');
+    await waitFor(async () => (await streamMessageCount(nats.info.url, stream).catch(() => 0)) >= 1, { timeoutMs: 30_000, message: 'the insert in the stream' });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+    p.child.kill('SIGTERM');
+    await p.exited;
+    await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`walcast_${name}`]);
+  }
+});
