@@ -210,7 +210,7 @@ function knownPaths(): string[] {
  * WALCAST_ variables of walcast's own scripts, tests and bench, not of the config: never taken
  * for a misspelled config variable.
  */
-const TOOLING_ENV = /^WALCAST_(BENCH|TEST|NODE|EOS|STORM|KAFKA_BENCH)_|^WALCAST_(CACHE_DIR|PG_BIN|NATS_SERVER|STREAM|COMPAT_REPORT|VERSION)$/;
+const TOOLING_ENV = /^WALCAST_(BENCH|TEST|NODE|EOS|STORM|KAFKA_BENCH)_|^WALCAST_(CACHE_DIR|PG_BIN|NATS_SERVER|STREAM|COMPAT_REPORT|VERSION|HTTP_PORT_FILE)$/;
 
 /**
  * A WALCAST_ variable no config key declares but a few edits away from one that does

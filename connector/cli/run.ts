@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM. The pipeline is the CLI's only use of connector/pipeline, and it is loaded
  * lazily: validate and status never pull in the broker clients.
  */
+import { writeFileSync } from 'node:fs';
 import type { WalcastConfig } from '../../config/types';
 import { isConnectorError } from '../errors';
 import { createHealthServer, type HealthState } from '../observe/health';
@@ -44,6 +45,15 @@ export function healthOf(phase: string): Pick<HealthState, 'status' | 'live'> {
   return { status: 'DOWN', live };
 }
 
+/** Writes the bound health port for the image's HEALTHCHECK; a failure is logged, not fatal. */
+function writePortFile(file: string, port: number, logger: Logger): void {
+  try {
+    writeFileSync(file, `${port}\n`);
+  } catch (e) {
+    logger.warn({ err: e, file }, 'cannot write the health port file (WALCAST_HTTP_PORT_FILE); the container health check falls back to WALCAST_HTTP_PORT');
+  }
+}
+
 export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
   // tail: envelopes to stdout, and no HTTP port (it usually runs beside a `run` that has it).
   const warnings: string[] = [];
@@ -71,7 +81,11 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
     logger,
   });
   try {
-    await health?.start();
+    const bound = await health?.start();
+    // The image's HEALTHCHECK reads the port here: http.port may come from the config file,
+    // which the check cannot read (deploy/Dockerfile sets WALCAST_HTTP_PORT_FILE).
+    const portFile = io.env.WALCAST_HTTP_PORT_FILE;
+    if (bound !== undefined && portFile) writePortFile(portFile, bound, logger);
   } catch (e) {
     const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
     logger.error(inUse ? { port: config.http.port } : { err: e, port: config.http.port },

@@ -3,12 +3,13 @@
  * The HEALTHCHECK command is run for real against small HTTP servers standing in for walcast.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import { dockerfileStages, dockerignorePatterns, ROOT, type DockerInstruction, type DockerStage } from '../../support/deploy-files';
+import { tempDir } from '../../infra/temp-dirs';
 
 const STATE_DIR = '/var/lib/walcast';
 const stages = dockerfileStages();
@@ -83,11 +84,11 @@ describe('HEALTHCHECK', () => {
     return (server.address() as AddressInfo).port;
   }
 
-  /** Runs the check's exec form (node = this Node) as Docker would, with WALCAST_HTTP_PORT set. */
-  function runCheck(port: number): Promise<number | null> {
+  /** Runs the check's exec form (node = this Node) as Docker would, with WALCAST_HTTP_PORT set (and `env`). */
+  function runCheck(port: number, env: NodeJS.ProcessEnv = {}): Promise<number | null> {
     const [cmd, ...args] = check!.exec!;
     const child = spawn(cmd === 'node' ? process.execPath : cmd!, args, {
-      env: { PATH: process.env.PATH, WALCAST_HTTP_PORT: String(port) },
+      env: { PATH: process.env.PATH, WALCAST_HTTP_PORT: String(port), ...env },
       stdio: 'ignore',
     });
     return new Promise((r) => child.on('exit', (code) => r(code)));
@@ -101,6 +102,17 @@ describe('HEALTHCHECK', () => {
 
   test('passes when /health/live answers 200 (liveness, not readiness)', async () => {
     expect(await runCheck(await serve('/health/live', 200))).toBe(0);
+  });
+
+  test('reads the port walcast wrote to WALCAST_HTTP_PORT_FILE (http.port from the config file) before WALCAST_HTTP_PORT', async () => {
+    const port = await serve('/health/live', 200);
+    const file = join(tempDir('walcast-hc-'), 'http-port');
+    writeFileSync(file, `${port}\n`);
+    expect(await runCheck(1, { WALCAST_HTTP_PORT_FILE: file })).toBe(0);
+    // No file yet (walcast still starting): WALCAST_HTTP_PORT.
+    expect(await runCheck(port, { WALCAST_HTTP_PORT_FILE: join(tempDir('walcast-hc-'), 'absent') })).toBe(0);
+    // The image names the file, so the check finds it.
+    expect(named(runtime, 'ENV').some((e) => /WALCAST_HTTP_PORT_FILE=\S+/.test(e.args))).toBe(true);
   });
 
   test('fails when /health/live answers 503, when only other paths answer, and when nothing listens', async () => {
