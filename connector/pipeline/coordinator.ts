@@ -228,14 +228,18 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
       exactlyOnce: sink.committedOffset ? { committed: slotStart.created ? null : sink.committedOffset(), freshRead: freshRead ?? undefined } : undefined,
     });
     ctx.setSession(session);
-    const running = session.run(decoder.startOptions());
+    // The phase says streaming once the server accepted the stream: a stream refused as it
+    // starts goes from connecting to backoff without a "connector streaming" line.
+    const startLsn = formatLsn(slotStart.startLsn);
+    const running = session.run(decoder.startOptions(), () => {
+      if (lifecycle.canMoveTo('streaming')) lifecycle.to('streaming', { slot: slotName, startLsn }); // not while stopping
+    });
     // The session can fail before it is awaited below (the server refuses the stream while the
     // setup connection closes): a handler now keeps that from being an unhandled rejection,
     // which would end the process; `await running` still throws it.
     running.catch(() => undefined);
     streaming = true;
     await client.end().catch(() => undefined);
-    lifecycle.to('streaming', { slot: slotName, startLsn: formatLsn(slotStart.startLsn) });
     await running;
   } catch (e) {
     if (!streaming && setup && !ctx.tail) {

@@ -140,8 +140,11 @@ export class StreamSession {
     this.finished.catch(() => undefined);
   }
 
-  /** Starts streaming; resolves when the session ended cleanly, rejects on failure. */
-  async run(pluginOptions: string): Promise<void> {
+  /**
+   * Starts streaming; resolves when the session ended cleanly, rejects on failure. `onStreaming`
+   * runs once the server has accepted the stream (not for a stream refused as it starts).
+   */
+  async run(pluginOptions: string, onStreaming?: () => void): Promise<void> {
     const { repl, logger, startLsn } = this.deps;
     await repl.start(startLsn, pluginOptions, {
       xlogData: (walStart, _walEnd, data) => this.onXLogData(walStart, data),
@@ -154,6 +157,7 @@ export class StreamSession {
     // A broker lost while nothing is published ends the session now, not at the next change.
     this.deps.sink.onFailure?.((e) => this.fail(e));
     logger.info({ slot: repl.slot, startLsn: formatLsn(startLsn) }, 'streaming changes');
+    onStreaming?.();
     this.reporter.start();
     const hb = this.deps.heartbeat;
     if (hb) this.heartbeatTimer = setInterval(() => this.heartbeat(), hb.intervalMs);

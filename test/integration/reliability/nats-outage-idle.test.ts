@@ -25,16 +25,27 @@ afterAll(async () => {
   await pgFromInfra().close();
 });
 
-test('NATS killed while nothing is published: ready goes 503 without a change; back, it streams again', async () => {
-  const name = uniqueName('natsidle');
+/** `walcast run` on public.t into a NATS stream of its own, quiet (snapshot never); its readiness. */
+async function idleConnector(prefix: string) {
+  const name = uniqueName(prefix);
   const stream = uniqueName('S').toUpperCase();
   const port = await freePort();
   const p = startCli(['run', '--config', writeConfigFile({
     name, source: { url: db.url, tables: ['public.t'], heartbeatMs: 300, retryInitialMs: 200, retryMaxMs: 1000 },
     snapshot: { mode: 'never' }, sink: { type: 'nats', nats: { servers: [nats.info.url], stream, createStream: true } },
-    http: { port }, offsets: { store: 'file', stateDir: tempDir('walcast-natsidle-') }, log: { format: 'json' },
+    http: { port }, offsets: { store: 'file', stateDir: tempDir(`walcast-${prefix}-`) }, log: { format: 'json' },
   })]);
   const ready = async (): Promise<number> => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null))?.status ?? 0;
+  const end = async (): Promise<void> => {
+    p.child.kill('SIGTERM');
+    await p.exited;
+    await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`walcast_${name}`]);
+  };
+  return { p, stream, ready, end };
+}
+
+test('NATS killed while nothing is published: ready goes 503 without a change; back, it streams again', async () => {
+  const { p, stream, ready, end } = await idleConnector('natsidle');
   try {
     await waitFor(async () => (await ready()) === 200, { timeoutMs: 60_000, message: () => `ready; stderr:\n${p.stderr()}` });
     await nats.kill();
@@ -45,22 +56,12 @@ test('NATS killed while nothing is published: ready goes 503 without a change; b
     await waitFor(async () => (await streamMessageCount(nats.info.url, stream).catch(() => 0)) >= 1, { timeoutMs: 30_000, message: 'the insert in the stream' });
     expect(p.stderr()).toMatch(/"msg":"stream session failed: nats connection closed/);
   } finally {
-    p.child.kill('SIGTERM');
-    await p.exited;
-    await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`walcast_${name}`]);
+    await end();
   }
 });
 
 test('NATS frozen while nothing is published (a server that stops answering): pings notice it, ready goes 503; thawed, it streams again', async () => {
-  const name = uniqueName('natsfrozen');
-  const stream = uniqueName('S').toUpperCase();
-  const port = await freePort();
-  const p = startCli(['run', '--config', writeConfigFile({
-    name, source: { url: db.url, tables: ['public.t'], heartbeatMs: 300, retryInitialMs: 200, retryMaxMs: 1000 },
-    snapshot: { mode: 'never' }, sink: { type: 'nats', nats: { servers: [nats.info.url], stream, createStream: true } },
-    http: { port }, offsets: { store: 'file', stateDir: tempDir('walcast-natsfrozen-') }, log: { format: 'json' },
-  })]);
-  const ready = async (): Promise<number> => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null))?.status ?? 0;
+  const { p, stream, ready, end } = await idleConnector('natsfrozen');
   const pid = nats.pid!;
   try {
     await waitFor(async () => (await ready()) === 200, { timeoutMs: 60_000, message: () => `ready; stderr:\n${p.stderr()}` });
@@ -73,8 +74,6 @@ test('NATS frozen while nothing is published (a server that stops answering): pi
     await waitFor(async () => (await streamMessageCount(nats.info.url, stream).catch(() => 0)) >= 1, { timeoutMs: 30_000, message: 'the insert in the stream' });
   } finally {
     process.kill(pid, 'SIGCONT');
-    p.child.kill('SIGTERM');
-    await p.exited;
-    await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`walcast_${name}`]);
+    await end();
   }
 });

@@ -38,8 +38,11 @@ describe('StreamSession lifecycle', () => {
       heartbeat: { intervalMs: 1000, records: new HeartbeatRecords('__debezium-heartbeat', 'shop', false) },
       metrics,
     });
-    await expect(session.run('')).rejects.toBe(refused);
+    const streaming = jest.fn();
+    await expect(session.run('', streaming)).rejects.toBe(refused);
     expect(jest.getTimerCount()).toBe(0);
+    // Not "streaming": the phase goes from connecting to backoff.
+    expect(streaming).not.toHaveBeenCalled();
     // The in-flight gauge of an ended session reads 0, not its last value.
     expect(calls.filter(([m]) => m === 'inflightEvents').at(-1)).toEqual(['inflightEvents', 0]);
   });
@@ -54,9 +57,11 @@ describe('StreamSession lifecycle', () => {
       options: { heartbeatMs: 1000, maxInFlightEvents: 100, batchSize: 10, stopTimeoutMs: 1000 },
       onConfirmed: (l) => confirmed.push(l),
     });
-    const running = session.run('').catch(() => undefined);
+    const streaming = jest.fn();
+    const running = session.run('', streaming).catch(() => undefined);
     try {
       await Promise.resolve();
+      expect(streaming).toHaveBeenCalledTimes(1);
       source.handler.keepalive(lsn(0x500), false);
       expect(confirmed).toEqual([lsn(0x500)]);
     } finally {
