@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM. The pipeline is the CLI's only use of connector/pipeline, and it is loaded
  * lazily: validate and status never pull in the broker clients.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { WalcastConfig } from '../../config/types';
 import { isConnectorError } from '../errors';
 import { createHealthServer, type HealthState } from '../observe/health';
@@ -54,6 +54,18 @@ function writePortFile(file: string, port: number, logger: Logger): void {
   }
 }
 
+/**
+ * Removes the port file at exit while it still names our port: a second `walcast run` in the
+ * container (docker exec) that overwrote it must not leave the check probing a port nobody serves.
+ */
+function removePortFile(file: string, port: number): void {
+  try {
+    if (readFileSync(file, 'utf8') === `${port}\n`) unlinkSync(file);
+  } catch {
+    // Gone already, or never written.
+  }
+}
+
 export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliIo, deps: RunDeps): Promise<ExitCode> {
   // tail: envelopes to stdout, and no HTTP port (it usually runs beside a `run` that has it).
   const warnings: string[] = [];
@@ -80,11 +92,12 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
     metrics,
     logger,
   });
+  // The image's HEALTHCHECK reads the port here: http.port may come from the config file, which
+  // the check cannot read (deploy/Dockerfile sets WALCAST_HTTP_PORT_FILE).
+  const portFile = io.env.WALCAST_HTTP_PORT_FILE;
+  let bound: number | undefined;
   try {
-    const bound = await health?.start();
-    // The image's HEALTHCHECK reads the port here: http.port may come from the config file,
-    // which the check cannot read (deploy/Dockerfile sets WALCAST_HTTP_PORT_FILE).
-    const portFile = io.env.WALCAST_HTTP_PORT_FILE;
+    bound = await health?.start();
     if (bound !== undefined && portFile) writePortFile(portFile, bound, logger);
   } catch (e) {
     const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
@@ -137,5 +150,6 @@ export async function runCommand(opts: ConfigFiles & { tail: boolean }, io: CliI
     deps.signals.off('SIGINT', onSignal);
     deps.signals.off('SIGTERM', onSignal);
     await health?.stop();
+    if (bound !== undefined && portFile) removePortFile(portFile, bound);
   }
 }

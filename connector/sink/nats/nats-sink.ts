@@ -72,6 +72,8 @@ export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
 
   const watchStatus = async (conn: NatsConnection): Promise<void> => {
     for await (const s of conn.status()) {
+      // Said before the close it causes, so the log tells a frozen server from a dropped socket.
+      if (s.type === 'staleConnection') logger.warn({}, `nats server stopped answering pings (${MAX_PINGS_OUT} unanswered); closing the connection`);
       if (s.type === 'disconnect') {
         window?.setConnected(false);
         logger.warn({ server: s.server }, 'nats disconnected');

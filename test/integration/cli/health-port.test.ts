@@ -43,4 +43,6 @@ test('run writes the health port it bound to WALCAST_HTTP_PORT_FILE, also when h
     p.child.kill('SIGTERM');
     await p.exited;
   }
+  // Removed at exit: a check must not probe a port nobody serves.
+  expect(existsSync(file)).toBe(false);
 });

@@ -66,8 +66,10 @@ test('NATS frozen while nothing is published (a server that stops answering): pi
   try {
     await waitFor(async () => (await ready()) === 200, { timeoutMs: 60_000, message: () => `ready; stderr:\n${p.stderr()}` });
     process.kill(pid, 'SIGSTOP');
-    // The client's default ping interval (2 minutes, 2 pings) took 4 minutes or more.
-    await waitFor(async () => (await ready()) === 503, { timeoutMs: 20_000, message: () => `ready 503 while frozen; stderr:\n${p.stderr()}` });
+    // Pings every 5 s (the floor), stale at the third tick: 10 to 15 s. The client's default
+    // (2 minutes, 2 pings) took 4 minutes or more.
+    await waitFor(async () => (await ready()) === 503, { timeoutMs: 40_000, message: () => `ready 503 while frozen; stderr:\n${p.stderr()}` });
+    expect(p.stderr()).toMatch(/nats server stopped answering pings/);
     process.kill(pid, 'SIGCONT');
     await waitFor(async () => (await ready()) === 200, { timeoutMs: 90_000, message: () => `ready again; stderr:\n${p.stderr()}` });
     await db.query('INSERT INTO public.t VALUES (2)');
