@@ -121,12 +121,16 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
   const done = stoppingLagPoller(lagPoller, (async (): Promise<void> => {
     let failures = 0;
     let lastFailure = '';
-    /** Healthy again after `failures` failed attempts: said once, and the next failure is news. */
-    const recovered = (why: string): void => {
-      if (failures > 0) logger.info({ failedAttempts: failures }, `connector healthy again after ${failures} failed attempt(s): ${why}`);
+    /** Forgets the failures: the next one is news, and its backoff starts over. */
+    const forgetFailures = (): void => {
       failures = 0;
       lastFailure = '';
       quiet = false;
+    };
+    /** Healthy again after `failures` failed attempts: said once. */
+    const recovered = (why: string): void => {
+      if (failures > 0) logger.info({ failedAttempts: failures }, `connector healthy again after ${failures} failed attempt(s): ${why}`);
+      forgetFailures();
     };
     const onConfirmed = (lsn: Lsn): void => {
       if (failures > 0) recovered('its confirmed position moved');
@@ -156,9 +160,7 @@ export function startConnector(config: WalcastConfig, deps: ConnectorDeps): Conn
               pollMs: deps.ownershipPollMs,
               onStandby: () => {
                 // Another instance owns the slot: news, whatever failed before, and a later failure is news too.
-                failures = 0;
-                lastFailure = '';
-                quiet = false;
+                forgetFailures();
                 if (lifecycle.canMoveTo('standby')) lifecycle.to('standby', { slot: config.source.slot });
               },
             }, abort.signal);

@@ -33,14 +33,6 @@ export interface SinkSetup {
   readonly offsets: { readonly topic: string };
 }
 
-/**
- * The NATS client's ping interval, source.heartbeatMs within these bounds. At least 5 s: a ping
- * queued behind a burst of large publishes on a slow link is not taken for a frozen server (the
- * bench's 100 ms heartbeat would otherwise risk it). At most the client's own default, 2 minutes.
- */
-const MIN_NATS_PING_MS = 5_000;
-const MAX_NATS_PING_MS = 120_000;
-
 export type SinkFactory = (config: SinkSetup, deps: SinkFactoryDeps) => Sink;
 
 export const createSink: SinkFactory = (config, deps) => {
@@ -59,7 +51,7 @@ export const createSink: SinkFactory = (config, deps) => {
       });
     }
     case 'nats':
-      return createNatsSink(config.sink.nats, { logger: deps.logger.child({ sink: 'nats' }), subjectsPrefix: config.topicPrefix, pingIntervalMs: Math.min(MAX_NATS_PING_MS, Math.max(MIN_NATS_PING_MS, config.source.heartbeatMs)) });
+      return createNatsSink(config.sink.nats, { logger: deps.logger.child({ sink: 'nats' }), subjectsPrefix: config.topicPrefix, pingIntervalMs: config.source.heartbeatMs });
     case 'stdout':
       return createStdoutSink({ out: deps.out ?? process.stdout });
   }

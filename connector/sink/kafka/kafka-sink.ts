@@ -90,8 +90,9 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
   let clients: Clients | undefined;
   let format: RecordFormat | undefined;
   const failureListeners: ((error: ConnectorError) => void)[] = [];
-  let lastSendAt = 0;
+  /** Sends begun, and their count at the last probe tick: equal means nothing was sent for a whole interval. */
   let sends = 0;
+  let sendsAtLastTick = 0;
   let probeTimer: NodeJS.Timeout | undefined;
   let probing = false;
 
@@ -136,7 +137,6 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? Math.max(35_000, config.requestTimeoutMs + 5_000),
     send: async (batch, checkpoint) => {
       if (!clients) throw new ConnectorError('STATE', `kafka sink: sending while ${state}`, { context: { state } });
-      lastSendAt = Date.now();
       sends++;
       const encoded = format?.serialize ? await format.serialize(batch) : batch;
       const topics = new Set<string>();
@@ -176,9 +176,11 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
     },
   });
 
-  /** One metadata request when nothing was sent for a probe interval; its failure ends the sink's use. */
-  const probe = async (interval: number): Promise<void> => {
-    if (probing || state !== 'running' || !clients || queue.failed || queue.pending > 0 || Date.now() - lastSendAt < interval) return;
+  /** Per probe tick: one metadata request when nothing was sent since the last tick; its failure ends the sink's use. */
+  const probe = async (): Promise<void> => {
+    const sentSince = sends !== sendsAtLastTick;
+    sendsAtLastTick = sends;
+    if (sentSince || probing || state !== 'running' || !clients || queue.failed || queue.pending > 0) return;
     probing = true;
     const { producer } = clients;
     const sendsBefore = sends;
@@ -251,10 +253,9 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
       }
       clients = started;
       to('running');
-      lastSendAt = Date.now();
       const interval = deps.idleProbeMs ?? IDLE_PROBE_MS;
       if (interval > 0) {
-        probeTimer = setInterval(() => void probe(interval), interval);
+        probeTimer = setInterval(() => void probe(), interval);
         probeTimer.unref();
       }
       const committed = started.transactions?.committed;

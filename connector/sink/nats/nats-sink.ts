@@ -35,10 +35,11 @@ export interface NatsSinkDeps {
   /** How long one publish waits for its PubAck before it counts as failed (and is retried). */
   readonly ackTimeoutMs?: number;
   /**
-   * How often the client pings the server; MAX_PINGS_OUT unanswered pings close the connection as
-   * stale, which ends the session (a frozen server on a quiet database, where no publish times
-   * out). Default NATS_PING_MS; the connector passes source.heartbeatMs. The client's own default
-   * is 2 minutes, which left a frozen server unnoticed for 4 or more.
+   * How often the client pings the server, kept within MIN_PING_MS and MAX_PING_MS; MAX_PINGS_OUT
+   * unanswered pings close the connection as stale, which ends the session (a frozen server on a
+   * quiet database, where no publish times out). Default NATS_PING_MS; the connector passes
+   * source.heartbeatMs. The client's own default is 2 minutes, which left a frozen server
+   * unnoticed for 4 or more.
    */
   readonly pingIntervalMs?: number;
   /** Client name shown by the server (`connz`). */
@@ -47,6 +48,13 @@ export interface NatsSinkDeps {
 
 export const NATS_PING_MS = 10_000;
 const MAX_PINGS_OUT = 2;
+/**
+ * At least 5 s: a ping queued behind a burst of large publishes on a slow link is not taken for a
+ * frozen server (the bench's 100 ms heartbeat would otherwise risk it). At most the client's own
+ * default, 2 minutes.
+ */
+const MIN_PING_MS = 5_000;
+const MAX_PING_MS = 120_000;
 
 export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
   // The factory's logger already names the sink.
@@ -92,7 +100,7 @@ export function createNatsSink(config: NatsOptions, deps: NatsSinkDeps): Sink {
 
     async start() {
       if (nc !== null) throw new ConnectorError('STATE', 'nats sink already started');
-      const opts = { ...natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`), pingInterval: deps.pingIntervalMs ?? NATS_PING_MS, maxPingOut: MAX_PINGS_OUT };
+      const opts = { ...natsConnectOptions(config, deps.clientName ?? `walcast-${deps.subjectsPrefix}`), pingInterval: Math.min(MAX_PING_MS, Math.max(MIN_PING_MS, deps.pingIntervalMs ?? NATS_PING_MS)), maxPingOut: MAX_PINGS_OUT };
       try {
         nc = await connect(opts);
       } catch (e) {
