@@ -17,7 +17,7 @@ import { ConnectorError, fromPgError } from '../errors';
 import { Lsn, formatLsn, parseLsn } from '../protocol/lsn';
 import { MessageFramer } from '../protocol/framer';
 import {
-  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, parseCopyData, parseErrorResponse,
+  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, isXLogData, parseCopyData, parseErrorResponse, xlogData, xlogWalEnd, xlogWalStart,
 } from '../protocol/replication';
 import { nowPgMicros } from '../protocol/pg-time';
 import type { Logger } from '../observe/logger';
@@ -192,14 +192,17 @@ export class ReplicationConnection {
   private onMessage(code: number, payload: Buffer): void {
     switch (code) {
       case BackendCode.CopyData: {
-        const msg = parseCopyData(payload);
-        if (msg.type === 'xlogdata') {
-          if (msg.walEnd > this.lastReceived) this.lastReceived = msg.walEnd;
-          this.handler?.xlogData(msg.walStart, msg.walEnd, msg.data);
-        } else {
-          if (msg.walEnd > this.lastReceived) this.lastReceived = msg.walEnd;
-          this.handler?.keepalive(msg.walEnd, msg.replyRequested);
+        if (isXLogData(payload)) {
+          const walEnd = xlogWalEnd(payload);
+          if (walEnd > this.lastReceived) this.lastReceived = walEnd;
+          this.handler?.xlogData(xlogWalStart(payload), walEnd, xlogData(payload));
+          return;
         }
+        // A keepalive, or a malformed message (parseCopyData's error names it).
+        const msg = parseCopyData(payload);
+        if (msg.walEnd > this.lastReceived) this.lastReceived = msg.walEnd;
+        if (msg.type === 'keepalive') this.handler?.keepalive(msg.walEnd, msg.replyRequested);
+        else this.handler?.xlogData(msg.walStart, msg.walEnd, msg.data);
         return;
       }
       case BackendCode.CopyBothResponse:

@@ -15,6 +15,7 @@ import {
 import type { KafkaOptions } from './options';
 import { ConnectorError } from '../../errors';
 import { javaCompatiblePartitioner } from './partitioner';
+import { idHeaderValue } from './record-headers';
 
 /** Backoff for connects and sends. About 20 s of retrying before an outage surfaces. */
 export interface KafkaRetryPolicy {
@@ -28,7 +29,8 @@ export const DEFAULT_KAFKA_RETRY: KafkaRetryPolicy = { retries: 9, initialRetryT
 
 /**
  * Keys, values and header names and values all reach the producer as Buffers (record-headers.ts):
- * no serializers, so the library's no-op ones pass the bytes through.
+ * the library's no-op serializers pass them through, except the header value serializer, which
+ * puts each record's id bytes in its shared header Map's id slot (record-headers.ts idHeaderValue).
  */
 export type WalcastProducerOptions = ProducerOptions<Buffer, Buffer, Buffer, Buffer>;
 
@@ -73,6 +75,7 @@ export function producerOptions(config: KafkaOptions, retry: KafkaRetryPolicy): 
     retries: Math.max(2, retry.retries),
     compression: compressionType(config),
     partitioner: javaCompatiblePartitioner(),
+    serializers: { headerValue: idHeaderValue },
   };
 }
 

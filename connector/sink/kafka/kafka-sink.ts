@@ -146,7 +146,7 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
         const r = encoded[i]!;
         // Records come in runs of one table: one Set lookup per run, not per record.
         if (r.topic !== lastTopic) topics.add(lastTopic = r.topic);
-        messages[i] = { topic: r.topic, key: r.key ?? undefined, value: r.value ?? undefined, headers: headers.toMap(r.headers, r.id) };
+        messages[i] = { topic: r.topic, key: r.key ?? undefined, value: r.value ?? undefined, headers: headers.toMap(r.headers), metadata: headers.idBytes(r.id) };
       }
       await ensureKnown(clients, [...topics]);
       if (clients.transactions) await clients.transactions.send(messages, checkpoint);

@@ -50,6 +50,7 @@ import {
   type NumericMap,
 } from '@platformatic/kafka';
 import { promisify } from 'node:util';
+import { ID_VALUE_SLOT } from './record-headers';
 
 /** The producer options the library hands its Produce encoder (producer.js #send produceOptions). */
 export interface ProduceEncodeOptions {
@@ -206,9 +207,15 @@ function addHeaderSize(v: unknown, name: unknown): void {
     return;
   }
   headerBytes += varintSize(name.length) + name.length;
+  refuseIdSlot(v);
   if (v == null) headerBytes += 1;
   else if (Buffer.isBuffer(v)) headerBytes += varintSize(v.length) + v.length;
   else headerBytes = -1;
+}
+
+/** A walcast.id header must carry the record's id by now (record-headers.ts), never its placeholder. */
+function refuseIdSlot(v: unknown): void {
+  if (v === ID_VALUE_SLOT) throw new Error('produce request: a walcast.id header still holds its slot (the header value serializer did not run)');
 }
 
 /** writeHeader's target and position. */
@@ -270,19 +277,21 @@ let fastRequests = 0;
 /** Produce requests this process wrote with encodeProduceRequest (tests check the seam is in use). */
 export const fastProduceRequests = (): number => fastRequests;
 
-function createRequest(acks: number, timeout: number, messages: MessageRecord[], options: ProduceEncodeOptions): Writer | Promise<Writer> {
+/** The request creator of the fast Produce API: encodeProduceRequest, else the library's encoder. */
+export function createProduceRequest(acks: number, timeout: number, messages: MessageRecord[], options: ProduceEncodeOptions): Writer | Promise<Writer> {
   const fast = encodeProduceRequest(acks, timeout, messages, options);
   if (fast !== null) {
     fastRequests++;
     return fast;
   }
   // The library's produceV11 request creator: gzip goes through its async encoder.
+  for (const m of messages) m.headers?.forEach(refuseIdSlot);
   return options.compression === 'gzip'
     ? produceV11.createRequestAsync(acks, timeout, messages, options as LibraryOptions)
     : produceV11.createRequest(acks, timeout, messages, options as LibraryOptions);
 }
 
-const FAST_PRODUCE_V11: ProduceApi = createAPI(PRODUCE, VERSION, createRequest, produceV11.parseResponse);
+const FAST_PRODUCE_V11: ProduceApi = createAPI(PRODUCE, VERSION, createProduceRequest, produceV11.parseResponse);
 
 /**
  * The Produce API object the producer calls: for the library's Produce v11, one with the same

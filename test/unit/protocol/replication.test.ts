@@ -2,7 +2,7 @@ import { isConnectorError } from '../../../connector/errors';
 import { lsn, parseLsn } from '../../../connector/protocol/lsn';
 import { nowPgMicros } from '../../../connector/protocol/pg-time';
 import {
-  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, parseCopyData, parseErrorResponse,
+  BackendCode, encodeCopyDone, encodeQuery, encodeStandbyStatus, isXLogData, parseCopyData, parseErrorResponse, xlogData, xlogWalEnd, xlogWalStart,
 } from '../../../connector/protocol/replication';
 import { bytes } from './bytes';
 
@@ -13,6 +13,20 @@ describe('parseCopyData', () => {
     expect(m).toEqual({
       type: 'xlogdata', walStart: 0x16b374d848n, walEnd: 0x16b374d900n, sendTimeUs: 760_000_000_123_456n, data: Buffer.from('Bxyz'),
     });
+  });
+
+  it('the header-only XLogData reads give what parseCopyData gives, and only for a whole header', () => {
+    const payload = bytes().char('w').u64(parseLsn('16/B374D848')).u64(0xffffffffffffffffn).i64(1n).raw('Bxyz').build();
+    expect(isXLogData(payload)).toBe(true);
+    expect(xlogWalStart(payload)).toBe(0x16b374d848n);
+    expect(xlogWalEnd(payload)).toBe(0xffffffffffffffffn);
+    expect(xlogData(payload)).toEqual(Buffer.from('Bxyz'));
+    const empty = bytes().char('w').u64(1n).u64(2n).i64(3n).build();
+    expect(isXLogData(empty)).toBe(true);
+    expect(xlogData(empty).length).toBe(0);
+    // Truncated, or another kind: parseCopyData's turn (it names the problem).
+    expect(isXLogData(payload.subarray(0, 24))).toBe(false);
+    expect(isXLogData(bytes().char('k').u64(5n).i64(7n).u8(0).raw('0123456789abcdef').build())).toBe(false);
   });
 
   it("reads keepalive 'k' with and without reply requested", () => {

@@ -9,6 +9,7 @@ import {
   clientOptions, compressionType, DEFAULT_KAFKA_RETRY, produceBatchBytes, producerOptions, retryDelayMs, topicConfigs,
 } from '../../../../connector/sink/kafka/client-options';
 import { logBrokerEvents } from '../../../../connector/sink/kafka/log-adapter';
+import { idHeaderValue } from '../../../../connector/sink/kafka/record-headers';
 
 const base: KafkaOptions = {
   brokers: ['b1:9092', 'b2:9092'], clientId: 'walcast-test', partitions: 3, replicationFactor: 1, createTopics: true,
@@ -88,8 +89,9 @@ test('producer: idempotent, acks=-1, configured compression, Buffer headers pass
   expect(o).toMatchObject({ idempotent: true, acks: ProduceAcks.ALL, compression: 'zstd', autocreateTopics: false });
   expect(ProduceAcks.ALL).toBe(-1);
   expect(typeof o.partitioner).toBe('function');
-  // Header names and values arrive as bytes (record-headers.ts): no serializer may re-encode them.
-  expect(o.serializers).toBeUndefined();
+  // Header names and values arrive as bytes (record-headers.ts): no serializer may re-encode
+  // them; the header value one only puts each record's id in its slot.
+  expect(o.serializers).toEqual({ headerValue: idHeaderValue });
   // The library turns an idempotent producer's retries <= 1 into "forever": never pass those.
   expect(producerOptions(base, { retries: 0, initialRetryTimeMs: 1, maxRetryTimeMs: 1 }).retries).toBe(2);
   for (const c of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) expect(compressionType({ ...base, compression: c })).toBe(c);

@@ -1,5 +1,6 @@
 import { initProducerIdV5, kListApis, kGetApi, NumericMap, produceV11, ProduceAcks, type MessageRecord } from '@platformatic/kafka';
-import { encodeProduceRequest, FastProducer, fastProduceApi, type ProduceEncodeOptions } from '../../../../connector/sink/kafka/produce-request';
+import { createProduceRequest, encodeProduceRequest, FastProducer, fastProduceApi, type ProduceEncodeOptions } from '../../../../connector/sink/kafka/produce-request';
+import { ID_HEADER, ID_VALUE_SLOT } from '../../../../connector/sink/kafka/record-headers';
 
 const NOW = 1_733_040_000_123n;
 
@@ -65,6 +66,16 @@ test('leaves to the library what it would write differently: compression, mixed 
   expect(encodeProduceRequest(ProduceAcks.ALL, 1, [m(), { ...m(), timestamp: NOW + 1n }], { compression: 'none' })).toBeNull();
   expect(encodeProduceRequest(ProduceAcks.ALL, 1, [{ ...m(), headers: new Map([['op', 'c']]) as unknown as Map<Buffer, Buffer> }], {})).toBeNull();
   expect(encodeProduceRequest(ProduceAcks.ALL, 1, [{ ...m(), key: 'k' as unknown as Buffer }], {})).toBeNull();
+});
+
+test('a walcast.id header still holding its slot is refused, never sent, on the fast and the library path', () => {
+  const slotted = (): MessageRecord => ({ ...message('t', 0, Buffer.from('k'), Buffer.from('v')), headers: new Map([[Buffer.from(ID_HEADER), ID_VALUE_SLOT]]) });
+  expect(() => encodeProduceRequest(ProduceAcks.ALL, 1, [slotted()], {})).toThrow(/slot/);
+  expect(() => createProduceRequest(ProduceAcks.ALL, 1, [slotted()], { compression: 'lz4' })).toThrow(/slot/);
+  // The same request with the id in place goes out on both paths.
+  const ok = (): MessageRecord => message('t', 0, Buffer.from('k'), Buffer.from('v'), [[ID_HEADER, '0/1:1']]);
+  expect(createProduceRequest(ProduceAcks.ALL, 1, [ok()], {})).toBeDefined();
+  expect(createProduceRequest(ProduceAcks.ALL, 1, [ok()], { compression: 'lz4' })).toBeDefined();
 });
 
 test('the seam: FastProducer answers the library\'s Produce v11 lookup with the fast API, other APIs unchanged', async () => {
