@@ -139,6 +139,41 @@ describe('fast envelope encoder: byte-identical to the generic builder', () => {
     }
   });
 
+  test('transactions of one row, of many, and of several tables interleaved (source parts written as text, then as bytes)', () => {
+    const other: Relation = { ...relation, oid: 16386, schema: 'sales', table: 'other' };
+    const generic = new EnvelopeBuilder({ ...CTX, options: OPTIONS });
+    const fast = new FastEnvelopeBuilder({ ...CTX, options: OPTIONS });
+    // One-row transactions back to back, then one with three tables taking turns (A B A C B A ...).
+    const plan: [number, Relation][] = [
+      [1, relation], [2, keyless], [3, relation], [4, other],
+      ...Array.from({ length: 12 }, (_, i): [number, Relation] => [5, [relation, keyless, relation, other, keyless][i % 5]!]),
+      [6, other], [6, other],
+    ];
+    // Rows every column converts (some ROWS hold values both paths refuse).
+    const good = ROWS.filter((row) => {
+      try {
+        generic.records({ kind: 'insert', lsn: lsn(1), relation, after: row }, { xid: 0, commitLsn: lsn(1), commitTimeUs: 0n, lastCommitLsn: null }, 0, 0n);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(good.length).toBeGreaterThan(2);
+    let index = 0;
+    plan.forEach(([xid, rel], i) => {
+      const tx = { xid, commitLsn: lsn(1000 * xid), commitTimeUs: 1700000000000001n + BigInt(xid), lastCommitLsn: xid === 1 ? null : lsn(1000 * (xid - 1)) };
+      for (const kind of ['insert', 'update'] as const) {
+        const ev = kind === 'insert'
+          ? { kind, lsn: lsn(1000 * xid + i), relation: rel, after: good[i % good.length]! } as const
+          : { kind, lsn: lsn(1000 * xid + i), relation: rel, before: null, beforeIsKeyOnly: false, after: good[i % good.length]! } as const;
+        const want = generic.records(ev, tx, index, 1700000000123456n);
+        const got = fast.records(ev, tx, index, 1700000000123456n);
+        expect(got.map((r) => [r.id, r.key?.toString('utf8'), r.value!.toString('utf8')])).toEqual(want.map((r) => [r.id, r.key?.toString('utf8'), r.value!.toString('utf8')]));
+        index += want.length;
+      }
+    });
+  });
+
   test('base64 of small two\'s complement integers equals the BigInt version', () => {
     const values = [0, 1, -1, 127, 128, -128, -129, 255, 256, 32767, 32768, -32768, -32769, 65535, 2 ** 31, -(2 ** 31), 2 ** 52, -(2 ** 52), 999999999999999, -999999999999999];
     for (let v = -70000; v <= 70000; v += 7) values.push(v);
