@@ -87,6 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
       tmpDir,
       progress,
       kafka: async () => (await (brokers.kafka ??= startRealKafka())).bootstrap,
+      kafkaPid: async () => (brokers.kafka === undefined ? undefined : (await brokers.kafka).pid),
       kafkaKind: args.kafka,
       nats: async () => (await (brokers.nats ??= startNats())).info.url,
     };

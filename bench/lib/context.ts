@@ -11,6 +11,8 @@ export interface BenchContext {
   readonly tmpDir: string;
   /** Kafka bootstrap `host:port` (the mock, or Apache Kafka with --kafka real), started on first use. */
   kafka(): Promise<string>;
+  /** The pid of the broker kafka() started (its JVM), for CPU shares; undefined before kafka() or once it ended. */
+  kafkaPid(): Promise<number | undefined>;
   /** Which Kafka kafka() starts (--kafka), for table labels. */
   readonly kafkaKind: 'mock' | 'real';
   /** nats-server -js URL, started on first use. */

@@ -9,6 +9,7 @@
  * ended between the two readings is missed: its ticks then count as other.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** USER_HZ: the unit of /proc/stat and /proc/<pid>/stat times on Linux. */
 const TICKS_PER_SECOND = 100;
@@ -118,4 +119,37 @@ export function cpuShare(before: CpuReading, after: CpuReading, seconds: number)
   const machine = after.machineTicks - before.machineTicks;
   const byRoot = Object.fromEntries(Object.entries(byRootTicks).map(([root, ticks]) => [root, pct(ticks)]));
   return { machine: pct(machine), run: pct(run), other: pct(Math.max(0, machine - run)), byRoot };
+}
+
+/**
+ * readCpu every `intervalMs` until stop(): the share over the whole interval, where a process of
+ * the trees that ended meanwhile (pg_recvlogical's walsender ends with it) still counts with the
+ * ticks of its last reading, not as other.
+ */
+export function sampleCpu(roots: Readonly<Record<string, number>>, intervalMs = 100): { stop(): CpuShare } {
+  const started = performance.now();
+  const first = readCpu(roots);
+  const seen = new Map(first.runTicks);
+  const take = (): CpuReading => {
+    const r = readCpu(roots);
+    for (const [pid, t] of r.runTicks) seen.set(pid, t);
+    return r;
+  };
+  const timer = setInterval(take, intervalMs);
+  let share: CpuShare | null = null;
+  return {
+    /** The share until the first call; later calls give the same. */
+    stop(): CpuShare {
+      if (share !== null) return share;
+      clearInterval(timer);
+      const last = take();
+      share = cpuShare(first, { machineTicks: last.machineTicks, runTicks: seen }, (performance.now() - started) / 1000);
+      return share;
+    },
+  };
+}
+
+/** The postmaster's pid (first line of postmaster.pid): the root of every PostgreSQL process, the walsenders included. */
+export function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { formatLsn } from '../../connector/protocol/lsn';
 import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from './children';
-import { machineBusySince, readMachineBusySeconds, type MachineBusy } from './machine-cpu';
+import { machineBusySince, readMachineBusySeconds, sampleCpu, type CpuShare, type MachineBusy } from './machine-cpu';
 
 export interface RecvlogicalOptions {
   readonly url: string;
@@ -13,12 +13,16 @@ export interface RecvlogicalOptions {
   readonly pluginOptions: Readonly<Record<string, string>>;
   /** Stops after the record at or beyond this LSN (--endpos). */
   readonly endpos: bigint;
+  /** The postmaster's pid: with it, the result splits the run's CPU into pg_recvlogical and PostgreSQL (its walsender). */
+  readonly postmasterPid?: number;
 }
 
 export interface RecvlogicalResult {
   readonly seconds: number;
   /** The whole machine's busy CPU seconds over the run (every process, /proc/stat), and its cores. */
   readonly machine: MachineBusy | null;
+  /** pg_recvlogical's and PostgreSQL's CPU over the run (postmasterPid given), % of a core. */
+  readonly cpu: CpuShare | null;
 }
 
 /** Runs pg_recvlogical until --endpos; resolves with the wall time in seconds. */
@@ -36,14 +40,16 @@ export async function runRecvlogical(opts: RecvlogicalOptions): Promise<Recvlogi
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PGPASSWORD: password },
   }));
+  const cpuSampler = opts.postmasterPid === undefined || child.pid === undefined ? null : sampleCpu({ pg_recvlogical: child.pid, PostgreSQL: opts.postmasterPid });
   const err = tail();
   child.stderr?.on('data', (d: Buffer) => err.push(d));
+  let cpu: CpuShare | null = null;
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (c) => resolve(c));
-  });
+  }).finally(() => { cpu = cpuSampler?.stop() ?? null; });
   const seconds = (performance.now() - started) / 1000;
   const machine = machineBusySince(machineFrom);
   if (code !== 0) throw new Error(`pg_recvlogical exited ${code}: ${err.text().trim()}`);
-  return { seconds, machine };
+  return { seconds, machine, cpu };
 }

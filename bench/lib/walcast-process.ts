@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
 import { endChild, tail, track } from './children';
-import { machineBusySince, readMachineBusySeconds, type MachineBusy } from './machine-cpu';
+import { machineBusySince, readMachineBusySeconds, sampleCpu, type CpuShare, type MachineBusy } from './machine-cpu';
 import { readCpuSeconds, readMemory, sampleMemory } from './proc';
 import { BenchDb, confirmedFlushLsn } from './workload';
 
@@ -57,6 +57,8 @@ export interface WalcastRunOptions {
   readonly progress: (msg: string) => void;
   /** Called with the child's pid after the target was reached and before it is stopped. */
   readonly beforeStop?: (pid: number) => Promise<void>;
+  /** Process trees (name -> root pid) whose CPU streamingCpu splits out beside walcast's. */
+  readonly cpuRoots?: Readonly<Record<string, number>>;
 }
 
 export interface WalcastRunResult {
@@ -75,6 +77,8 @@ export interface WalcastRunResult {
    * process, /proc/stat) and its core count; null without the log line or /proc.
    */
   readonly streamingMachine: MachineBusy | null;
+  /** The same window split by process tree: walcast and the cpuRoots, % of a core; null without cpuRoots or the log line. */
+  readonly streamingCpu: CpuShare | null;
 }
 
 /** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
@@ -100,6 +104,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
   let startupSeconds: number | null = null;
   let startupCpuSeconds: number | null = null;
   let startupMachine: MachineBusy | null = null;
+  let cpuSampler: { stop(): CpuShare } | null = null;
   let exited: string | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
@@ -107,6 +112,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
       startupSeconds = (performance.now() - started) / 1000;
       startupCpuSeconds = readCpuSeconds(pid);
       startupMachine = readMachineBusySeconds();
+      if (opts.cpuRoots) cpuSampler = sampleCpu({ walcast: pid, ...opts.cpuRoots });
     }
   });
   child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
@@ -136,10 +142,12 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     const cpuSeconds = readCpuSeconds(pid);
     // The cast: TypeScript cannot see the stderr callback assign it.
     const streamingMachine = machineBusySince(startupMachine as MachineBusy | null);
+    const streamingCpu = (cpuSampler as { stop(): CpuShare } | null)?.stop() ?? null;
     const peak = memory.stop();
     await opts.beforeStop?.(pid);
-    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine };
+    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine, streamingCpu };
   } finally {
+    (cpuSampler as { stop(): CpuShare } | null)?.stop();
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);
   }
@@ -156,7 +164,7 @@ export interface WalcastExitOptions {
 }
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
-export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine'> & { readonly log: string }> {
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine' | 'streamingCpu'> & { readonly log: string }> {
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;

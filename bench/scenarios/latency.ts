@@ -20,7 +20,7 @@
  */
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -30,7 +30,7 @@ import { tail, track } from '../lib/children';
 import { benchConfig } from '../lib/config';
 import { startRealKafka } from '../lib/kafka';
 import type { BenchContext, Scenario } from '../lib/context';
-import { cpuShare, readCpu, type CpuShare } from '../lib/machine-cpu';
+import { cpuShare, postmasterPid, readCpu, type CpuShare } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { quantileBound, readHistogram } from '../lib/prom-histogram';
 import type { Cell, ResultTable } from '../lib/table';
@@ -194,7 +194,7 @@ async function measure(ctx: BenchContext, db: BenchDb, slot: string, bootstrap: 
     ctx.progress(`latency: ${total.toLocaleString('en-US')} one-row transactions at ${RATE.toLocaleString('en-US')}/s`);
     // The run's processes: the bench, walcast, the broker, PostgreSQL (the postmaster's tree) and pgbench.
     const roots: Record<string, number> = {
-      bench: process.pid, walcast: walcast.pid, PostgreSQL: Number(readFileSync(path.join(ctx.pg.dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]),
+      bench: process.pid, walcast: walcast.pid, PostgreSQL: postmasterPid(ctx.pg.dataDir),
       ...(brokerPid === undefined ? {} : { broker: brokerPid }),
     };
     const t0 = performance.now();

@@ -8,7 +8,7 @@
  */
 import { afterStartup, benchConfig, cpuPerRow, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
-import type { MachineBusy } from '../lib/machine-cpu';
+import { postmasterPid, type CpuShare, type MachineBusy } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { runRecvlogical } from '../lib/recvlogical';
 import { ResultTable } from '../lib/table';
@@ -34,6 +34,37 @@ function machineNotes(rl: MachineBusy | null, rlSeconds: number, wc: MachineBusy
   ];
 }
 
+/**
+ * Who took the cores while walcast streamed, and what that leaves walcast at the target rate:
+ * PostgreSQL (its walsender, decoding the same WAL for walcast) and the broker at their CPU per
+ * row of this run, scaled to 0.8x of pg_recvlogical's rate; walcast would have the remaining
+ * cores. Shares are per cent of one core over the streaming window (machine-cpu.ts sampleCpu).
+ */
+export function streamingCpuNotes(o: {
+  readonly rows: number; readonly cores: number; readonly streamingSeconds: number; readonly share: CpuShare;
+  readonly recvlogical: CpuShare | null; readonly referenceRate: number; readonly targetRatio: number;
+}): string[] {
+  const { rows, cores, streamingSeconds: s, share, recvlogical, referenceRate, targetRatio } = o;
+  const pct = (name: string): number => share.byRoot[name] ?? 0;
+  const usPerRow = (p: number): number => (p / 100) * s / rows * 1e6;
+  const lines = [
+    `CPU while walcast streamed, % of one core (${cores} cores): walcast ${pct('walcast')}, PostgreSQL ${pct('PostgreSQL')} (its walsender), `
+    + `broker ${pct('broker')}, everything else ${share.other} (the bench's polling, the kernel, other tenants); machine ${share.machine}.`,
+  ];
+  if (recvlogical !== null) {
+    lines.push(`CPU during pg_recvlogical: pg_recvlogical ${recvlogical.byRoot.pg_recvlogical ?? 0}, PostgreSQL ${recvlogical.byRoot.PostgreSQL ?? 0}, `
+      + `everything else ${recvlogical.other}; machine ${recvlogical.machine}.`);
+  }
+  const target = targetRatio * referenceRate;
+  const othersUs = usPerRow(pct('PostgreSQL')) + usPerRow(pct('broker'));
+  const left = cores - (othersUs * target) / 1e6;
+  lines.push(`At ${targetRatio.toFixed(2)}x (${Math.round(target).toLocaleString('en-US')} rows/s), PostgreSQL and the broker at this run's CPU per row `
+    + `(${usPerRow(pct('PostgreSQL')).toFixed(2)} + ${usPerRow(pct('broker')).toFixed(2)} us) would take ${(cores - left).toFixed(2)} of the ${cores} cores; `
+    + (left <= 0 ? 'nothing would be left for walcast.'
+      : `walcast would have to fit in the other ${left.toFixed(2)}: <= ${((left / target) * 1e6).toFixed(2)} us per row (this run: ${usPerRow(pct('walcast')).toFixed(2)}).`));
+  return lines;
+}
+
 export const spine: Scenario = {
   name: 'spine',
   summary: 'pgoutput: pg_recvlogical to /dev/null vs walcast -> Apache Kafka (rows/s, ratio, peak RSS)',
@@ -51,8 +82,9 @@ export const spine: Scenario = {
       ctx.progress('spine: (a) pg_recvlogical');
       const rl = await runRecvlogical({
         url: db.url, slot: SLOT_RECV, endpos: w.lastLsn,
-        pluginOptions: { proto_version: '1', publication_names: PUBLICATION },
+        pluginOptions: { proto_version: '1', publication_names: PUBLICATION }, postmasterPid: postmasterPid(ctx.pg.dataDir),
       });
+      const brokerPid = await ctx.kafkaPid();
 
       ctx.progress('spine: (b) walcast -> kafka');
       const wc = await runWalcast({
@@ -61,6 +93,7 @@ export const spine: Scenario = {
           name: 'bench-spine', url: db.url, plugin: 'pgoutput', slot: SLOT_WALCAST, publication: PUBLICATION,
           stateDir: ctx.tmpDir, sink: { type: 'kafka', kafka: { brokers: [bootstrap] } },
         }),
+        cpuRoots: { PostgreSQL: postmasterPid(ctx.pg.dataDir), ...(brokerPid === undefined ? {} : { broker: brokerPid }) },
       });
 
       const rlRate = rate(w.rows, rl.seconds);
@@ -85,6 +118,9 @@ export const spine: Scenario = {
           `CPU us/row, rows/CPU-s: walcast's own process CPU time (user + system, /proc) from its "connector streaming" line to the end, ÷ rows; Kafka client included, broker JVM not${streamingSeconds === null ? '' : ` (${((wc.cpuSeconds! - (wc.startupCpuSeconds ?? 0)) / streamingSeconds * 100).toFixed(0)}% of a core while streaming)`}.`,
           'pg_recvlogical: spawn until exit at --endpos (same WAL, second slot created at the same point).',
           ...machineNotes(rl.machine, rl.seconds, wc.streamingMachine, streamingSeconds, wc.cpuSeconds === null ? null : wc.cpuSeconds - (wc.startupCpuSeconds ?? 0)),
+          ...(wc.streamingCpu === null || streamingSeconds === null || wc.streamingMachine === null ? [] : streamingCpuNotes({
+            rows: w.rows, cores: wc.streamingMachine.cores, streamingSeconds, share: wc.streamingCpu, recvlogical: rl.cpu, referenceRate: rlRate, targetRatio: 0.8,
+          })),
           'Same machine, same run, one after the other: the ratio is the figure to compare across runs, not the absolute rates.',
         ],
       }];

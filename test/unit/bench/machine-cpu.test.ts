@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpuShare, readCpu, type CpuReading } from '../../../bench/lib/machine-cpu';
+import { cpuShare, readCpu, sampleCpu, type CpuReading, type CpuShare } from '../../../bench/lib/machine-cpu';
+import { streamingCpuNotes } from '../../../bench/scenarios/spine';
 
 const reading = (machineTicks: number, procs: Array<[number, string, number]>): CpuReading => ({
   machineTicks,
@@ -45,5 +46,43 @@ describe('readCpu', () => {
     const after = readCpu({ self: process.pid });
     expect(after.runTicks.get(process.pid)!.ticks - before.runTicks.get(process.pid)!.ticks).toBeGreaterThanOrEqual(10);
     expect(after.machineTicks).toBeGreaterThan(before.machineTicks);
+  });
+});
+
+describe('sampleCpu', () => {
+  it('keeps the CPU of a process that ended before stop() (a walsender ends with its client)', async () => {
+    // 200 ms of user CPU, then exit.
+    const child = spawn(process.execPath, ['-e', 'const u = process.cpuUsage().user + 200000; while (process.cpuUsage().user < u);'], { stdio: 'ignore' });
+    const sampler = sampleCpu({ burner: child.pid! }, 20);
+    await new Promise((resolve) => child.once('exit', resolve));
+    const share = sampler.stop();
+    // Read after the exit alone, the process is gone and its CPU would be 0.
+    expect(share.byRoot.burner).toBeGreaterThan(0);
+    expect(sampler.stop()).toBe(share);
+  });
+});
+
+describe('streamingCpuNotes', () => {
+  const share = (byRoot: Record<string, number>, other = 5): CpuShare => ({ machine: 0, run: 0, other, byRoot });
+
+  it('scales PostgreSQL and the broker to the target rate and gives walcast what is left', () => {
+    // 100,000 rows in 2 s of streaming: 50% of a core for 2 s is 1 s, 10 us per row.
+    const notes = streamingCpuNotes({
+      rows: 100_000, cores: 2, streamingSeconds: 2, share: share({ walcast: 90, PostgreSQL: 50, broker: 10 }),
+      recvlogical: share({ pg_recvlogical: 30, PostgreSQL: 95 }), referenceRate: 100_000, targetRatio: 0.8,
+    });
+    expect(notes[0]).toContain('walcast 90, PostgreSQL 50 (its walsender), broker 10');
+    expect(notes[1]).toContain('pg_recvlogical 30, PostgreSQL 95');
+    // 80,000 rows/s x (10 + 2 us) = 0.96 cores; 1.04 left: 13 us per row; walcast took 18.
+    expect(notes[2]).toContain('(10.00 + 2.00 us) would take 0.96 of the 2 cores');
+    expect(notes[2]).toContain('other 1.04: <= 13.00 us per row (this run: 18.00)');
+  });
+
+  it('says so when nothing is left', () => {
+    const notes = streamingCpuNotes({
+      rows: 10_000, cores: 2, streamingSeconds: 1, share: share({ walcast: 90, PostgreSQL: 100, broker: 100 }), recvlogical: null, referenceRate: 100_000, targetRatio: 0.8,
+    });
+    expect(notes).toHaveLength(2);
+    expect(notes[1]).toContain('nothing would be left for walcast');
   });
 });
