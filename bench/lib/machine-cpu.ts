@@ -21,7 +21,7 @@ export interface CpuReading {
 }
 
 export interface CpuShare {
-  /** Per cent of one core, over the interval. */
+  /** Per cent of one core, over the interval (to a tenth). */
   readonly machine: number;
   readonly run: number;
   readonly other: number;
@@ -108,7 +108,8 @@ export function readCpu(roots: Readonly<Record<string, number>>): CpuReading {
 
 /** What the machine and the run's processes used between two readings, `seconds` apart. */
 export function cpuShare(before: CpuReading, after: CpuReading, seconds: number): CpuShare {
-  const pct = (ticks: number): number => Math.round((100 * ticks) / TICKS_PER_SECOND / seconds);
+  // To a tenth of a per cent: CPU per row is derived from these.
+  const pct = (ticks: number): number => Math.round((1000 * ticks) / TICKS_PER_SECOND / seconds) / 10;
   const byRootTicks: Record<string, number> = {};
   let run = 0;
   for (const [pid, { root, ticks }] of after.runTicks) {
@@ -126,24 +127,31 @@ export function cpuShare(before: CpuReading, after: CpuReading, seconds: number)
  * the trees that ended meanwhile (pg_recvlogical's walsender ends with it) still counts with the
  * ticks of its last reading, not as other.
  */
-export function sampleCpu(roots: Readonly<Record<string, number>>, intervalMs = 100): { stop(): CpuShare } {
+export function sampleCpu(roots: Readonly<Record<string, number>>, intervalMs = 500): { stop(): CpuShare } {
   const started = performance.now();
   const first = readCpu(roots);
   const seen = new Map(first.runTicks);
-  const take = (): CpuReading => {
-    const r = readCpu(roots);
-    for (const [pid, t] of r.runTicks) seen.set(pid, t);
-    return r;
+  let lastMachineTicks = first.machineTicks;
+  const take = (): void => {
+    // Every /proc/<pid>/stat is read: not too often, its CPU counts as "everything else".
+    try {
+      const r = readCpu(roots);
+      for (const [pid, t] of r.runTicks) seen.set(pid, t);
+      lastMachineTicks = r.machineTicks;
+    } catch {
+      // /proc unreadable for a moment: the last reading stands
+    }
   };
   const timer = setInterval(take, intervalMs);
+  timer.unref();
   let share: CpuShare | null = null;
   return {
     /** The share until the first call; later calls give the same. */
     stop(): CpuShare {
       if (share !== null) return share;
       clearInterval(timer);
-      const last = take();
-      share = cpuShare(first, { machineTicks: last.machineTicks, runTicks: seen }, (performance.now() - started) / 1000);
+      take();
+      share = cpuShare(first, { machineTicks: lastMachineTicks, runTicks: seen }, (performance.now() - started) / 1000);
       return share;
     },
   };

@@ -105,6 +105,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
   let startupCpuSeconds: number | null = null;
   let startupMachine: MachineBusy | null = null;
   let cpuSampler: { stop(): CpuShare } | null = null;
+  let finished = false;
   let exited: string | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
@@ -112,7 +113,8 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
       startupSeconds = (performance.now() - started) / 1000;
       startupCpuSeconds = readCpuSeconds(pid);
       startupMachine = readMachineBusySeconds();
-      if (opts.cpuRoots) cpuSampler = sampleCpu({ walcast: pid, ...opts.cpuRoots });
+      // Not once the run is over (stderr may still deliver after the exit).
+      if (opts.cpuRoots && !finished) cpuSampler = sampleCpu({ walcast: pid, ...opts.cpuRoots });
     }
   });
   child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
@@ -147,6 +149,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     await opts.beforeStop?.(pid);
     return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine, streamingCpu };
   } finally {
+    finished = true;
     (cpuSampler as { stop(): CpuShare } | null)?.stop();
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);

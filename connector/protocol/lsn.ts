@@ -28,13 +28,14 @@ export function parseLsn(text: string): Lsn {
 }
 
 const TWO_32 = 2 ** 32;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The largest LSN a JS number holds exactly (2^53 - 1: 8 PiB of WAL). */
+export const MAX_SAFE_LSN = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function formatLsn(value: Lsn | bigint): string {
   const v = BigInt(value);
   // Below 2^53 (8 PiB of WAL: every real position) in doubles, exactly: no bigint per half. It
   // runs once per transaction (record ids), so the bigint shifts and masks showed in profiles.
-  if (v >= 0n && v <= MAX_SAFE) {
+  if (v >= 0n && v <= MAX_SAFE_LSN) {
     const n = Number(v);
     const hi = Math.floor(n / TWO_32);
     return `${hi.toString(16).toUpperCase()}/${(n - hi * TWO_32).toString(16).toUpperCase()}`;

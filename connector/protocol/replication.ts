@@ -43,12 +43,6 @@ export type CopyPayload =
   | { type: 'xlogdata'; walStart: Lsn; walEnd: Lsn; sendTimeUs: bigint; data: Buffer }
   | { type: 'keepalive'; walEnd: Lsn; sendTimeUs: bigint; replyRequested: boolean };
 
-/**
- * XLogData:          Byte1('w') Int64 walStart  Int64 walEnd  Int64 sendTime  Byte(n) data
- * Primary keepalive: Byte1('k') Int64 walEnd    Int64 sendTime Byte1 replyRequested (1 = now)
- * sendTime: µs since the PostgreSQL epoch (field named sendTimeUs, not converted).
- * `data` is a view into `payload`: copy it if it must outlive the framer callback.
- */
 /** XLogData's header: kind, walStart, walEnd, sendTime. */
 export const XLOGDATA_HEADER_BYTES = 25;
 
@@ -66,6 +60,12 @@ export const xlogWalEnd = (payload: Buffer): Lsn => payload.readBigUInt64BE(9) a
 /** The WAL data: a view into `payload`, as parseCopyData's `data`. */
 export const xlogData = (payload: Buffer): Buffer => payload.subarray(XLOGDATA_HEADER_BYTES);
 
+/**
+ * XLogData:          Byte1('w') Int64 walStart  Int64 walEnd  Int64 sendTime  Byte(n) data
+ * Primary keepalive: Byte1('k') Int64 walEnd    Int64 sendTime Byte1 replyRequested (1 = now)
+ * sendTime: µs since the PostgreSQL epoch (field named sendTimeUs, not converted).
+ * `data` is a view into `payload`: copy it if it must outlive the framer callback.
+ */
 export function parseCopyData(payload: Buffer): CopyPayload {
   const r = new BufferReader(payload);
   const kind = r.uint8();

@@ -198,11 +198,13 @@ export class ReplicationConnection {
           this.handler?.xlogData(xlogWalStart(payload), walEnd, xlogData(payload));
           return;
         }
-        // A keepalive, or a malformed message (parseCopyData's error names it).
+        // A keepalive, or a malformed message: parseCopyData throws naming it (a whole XLogData
+        // header went the way above, so an XLogData here is a short one, and throws).
         const msg = parseCopyData(payload);
-        if (msg.walEnd > this.lastReceived) this.lastReceived = msg.walEnd;
-        if (msg.type === 'keepalive') this.handler?.keepalive(msg.walEnd, msg.replyRequested);
-        else this.handler?.xlogData(msg.walStart, msg.walEnd, msg.data);
+        if (msg.type === 'keepalive') {
+          if (msg.walEnd > this.lastReceived) this.lastReceived = msg.walEnd;
+          this.handler?.keepalive(msg.walEnd, msg.replyRequested);
+        }
         return;
       }
       case BackendCode.CopyBothResponse:

@@ -13,7 +13,7 @@
  */
 import type { DataEvent, InsertEvent, Relation, Tuple, UpdateEvent } from '../../model/change';
 import type { Lsn } from '../../protocol/lsn';
-import { formatLsn } from '../../protocol/lsn';
+import { formatLsn, MAX_SAFE_LSN } from '../../protocol/lsn';
 import type { SinkRecord } from '../../model/record';
 import { EnvelopeBuilder, OP_HEADERS, type SnapshotMarker, type TxContext } from '../builder';
 import { ByteSlab } from './byte-slab';
@@ -28,11 +28,9 @@ function timeTriple(us: bigint): readonly [string, string, string] {
   return [(us / 1000n).toString(), text, (us * 1000n).toString()];
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** An LSN's decimal digits: below 2^53 (8 PiB of WAL) without a string, beyond through bigint's toString. */
 function writeLsn(out: ByteSlab, lsn: Lsn): void {
-  if (lsn <= MAX_SAFE) out.uint(Number(lsn));
+  if (lsn <= MAX_SAFE_LSN) out.uint(Number(lsn));
   else out.text(lsn.toString());
 }
 

@@ -215,7 +215,11 @@ function addHeaderSize(v: unknown, name: unknown): void {
 
 /** A walcast.id header must carry the record's id by now (record-headers.ts), never its placeholder. */
 function refuseIdSlot(v: unknown): void {
-  if (v === ID_VALUE_SLOT) throw new Error('produce request: a walcast.id header still holds its slot (the header value serializer did not run)');
+  // canRetry false: the library's retry loop (base.js kPerformWithRetry) gives up at once; a
+  // retry would meet the same slot.
+  if (v === ID_VALUE_SLOT) {
+    throw Object.assign(new Error('produce request: a walcast.id header still holds its slot (the header value serializer did not run)'), { canRetry: false });
+  }
 }
 
 /** writeHeader's target and position. */

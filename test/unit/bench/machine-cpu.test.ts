@@ -54,6 +54,7 @@ describe('sampleCpu', () => {
     // 200 ms of user CPU, then exit.
     const child = spawn(process.execPath, ['-e', 'const u = process.cpuUsage().user + 200000; while (process.cpuUsage().user < u);'], { stdio: 'ignore' });
     const sampler = sampleCpu({ burner: child.pid! }, 20);
+    // (the burner's last reading before its exit is what counts)
     await new Promise((resolve) => child.once('exit', resolve));
     const share = sampler.stop();
     // Read after the exit alone, the process is gone and its CPU would be 0.
@@ -75,7 +76,7 @@ describe('streamingCpuNotes', () => {
     expect(notes[1]).toContain('pg_recvlogical 30, PostgreSQL 95');
     // 80,000 rows/s x (10 + 2 us) = 0.96 cores; 1.04 left: 13 us per row; walcast took 18.
     expect(notes[2]).toContain('(10.00 + 2.00 us) would take 0.96 of the 2 cores');
-    expect(notes[2]).toContain('other 1.04: <= 13.00 us per row (this run: 18.00)');
+    expect(notes[2]).toContain('other 1.04 (its main thread in at most one): <= 12.50 us per row (this run: 18.00)');
   });
 
   it('says so when nothing is left', () => {
@@ -85,4 +86,8 @@ describe('streamingCpuNotes', () => {
     expect(notes).toHaveLength(2);
     expect(notes[1]).toContain('nothing would be left for walcast');
   });
+});
+
+test('cpuShare gives tenths of a per cent (CPU per row is derived from it)', () => {
+  expect(cpuShare(reading(0, [[1, 'walcast', 0]]), reading(300, [[1, 'walcast', 77]]), 3).byRoot.walcast).toBe(25.7);
 });

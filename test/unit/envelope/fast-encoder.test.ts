@@ -140,7 +140,10 @@ describe('fast envelope encoder: byte-identical to the generic builder', () => {
   });
 
   test('transactions of one row, of many, and of several tables interleaved (source parts written as text, then as bytes)', () => {
-    const other: Relation = { ...relation, oid: 16386, schema: 'sales', table: 'other' };
+    // Names past the slab's short-text loop (48 characters), and not ASCII.
+    const other: Relation = { ...relation, oid: 16386, schema: 'ventes_été_2024_avec_un_nom_de_schéma_très_long', table: 'commandes_über_😀_'.repeat(3) };
+    // The same table after an ALTER inside the transaction: a new Relation object, a new encoder.
+    const altered: Relation = { ...relation, columns: relation.columns.map((c) => (c.name === 'c_text' ? { ...c, name: 'c_text_renamed' } : c)) };
     const generic = new EnvelopeBuilder({ ...CTX, options: OPTIONS });
     const fast = new FastEnvelopeBuilder({ ...CTX, options: OPTIONS });
     // One-row transactions back to back, then one with three tables taking turns (A B A C B A ...).
@@ -148,6 +151,7 @@ describe('fast envelope encoder: byte-identical to the generic builder', () => {
       [1, relation], [2, keyless], [3, relation], [4, other],
       ...Array.from({ length: 12 }, (_, i): [number, Relation] => [5, [relation, keyless, relation, other, keyless][i % 5]!]),
       [6, other], [6, other],
+      [7, relation], [7, relation], [7, altered], [7, altered], [7, relation],
     ];
     // Rows every column converts (some ROWS hold values both paths refuse).
     const good = ROWS.filter((row) => {
