@@ -473,7 +473,7 @@ export class StreamSession {
    * server has sent, never beyond (pg_current_wal_lsn() could lie past changes not yet read).
    */
   private idle(): void {
-    if (this.lastWalEnd === null || this.out.buffered > 0 || this.out.sending || !this.gate.empty) return;
+    if (this.lastWalEnd === null || !this.nothingOutstanding()) return;
     const before = this.tracker.confirmed;
     this.tracker.idle(this.lastWalEnd);
     this.confirmedFrom(before);
@@ -486,9 +486,14 @@ export class StreamSession {
    * the last value.
    */
   private quietCheck(): void {
-    const quiet = !this.dataSinceQuietCheck && this.out.buffered === 0 && !this.out.sending && this.gate.empty && this.tracker.caughtUp;
+    const quiet = !this.dataSinceQuietCheck && this.nothingOutstanding() && this.tracker.caughtUp;
     this.dataSinceQuietCheck = false;
     if (quiet) this.deps.metrics?.caughtUp();
+  }
+
+  /** No record of ours unpublished or in flight, and nothing queued behind a replay or a held change. */
+  private nothingOutstanding(): boolean {
+    return this.out.buffered === 0 && !this.out.sending && this.gate.empty;
   }
 
   /** Tells onConfirmed (the metric, /health's confirmedLsn) when an ack or an idle advance moved the position. */
