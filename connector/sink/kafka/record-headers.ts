@@ -10,8 +10,8 @@
  * serializer (idHeaderValue, @platformatic/kafka's public `serializers.headerValue`, which gets
  * the message's metadata) puts them in the slot's place as the producer copies the headers.
  * Our own Map per record was 7% of the streaming garbage (the library still makes one per record
- * for the serialized headers). An object that is not frozen (a key
- * change's `__debezium.oldkey`/`newkey`, which vary per record) gets a Map of its own.
+ * for the serialized headers). An object that is not frozen (a key change's
+ * `__debezium.oldkey`/`newkey`, which vary per record) gets a Map of its own.
  *
  * The id bytes are written into a ByteSlab (a view of a shared area rather than a Buffer.from
  * allocation each). The producer copies header bytes into its request and never writes into
