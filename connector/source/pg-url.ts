@@ -7,20 +7,25 @@
  * from a managed database then failed on the provider's CA, which Node does not trust, where
  * every other client connects. libpq's modes (https://www.postgresql.org/docs/current/libpq-ssl.html):
  *   disable      no TLS
- *   allow        libpq tries without TLS first; here TLS when the server offers it (see below)
- *   prefer       TLS when the server offers it, else plain; the server's certificate is not checked
+ *   allow        plain first; TLS when pg_hba.conf refuses this user without it and the server offers it
+ *   prefer       TLS when the server offers it and pg_hba.conf admits this user over it, else plain;
+ *                the server's certificate is not checked
  *   require      TLS; the certificate is not checked, unless sslrootcert is given (then verify-ca)
  *   verify-ca    TLS; the certificate must be signed by sslrootcert's CA
  *   verify-full  TLS; signed by a trusted CA (sslrootcert, else Node's CA store) and naming the host
- * `allow` and `prefer` cannot fall back inside node-postgres: the server is asked first with
- * PostgreSQL's SSLRequest (sslProbe) and the URL says `require` or `disable` accordingly. Unlike
- * libpq, neither then retries the other way: a server that offers TLS but admits this user only
- * without it (`hostnossl` in pg_hba.conf) needs `sslmode=disable`.
+ * `allow` and `prefer` cannot fall back inside node-postgres: the server is asked first
+ * (startupProbe) and the URL says `require` or `disable` accordingly. The probe sends
+ * PostgreSQL's SSLRequest when it asks about TLS (an 'N' answer: the server offers none), then a
+ * StartupMessage; the server's first answer is an authentication request (admitted) or the error
+ * 28000 "no pg_hba.conf entry" / "rejects connection" (refused). libpq learns the same by
+ * connecting and, refused, connecting again the other way (`hostnossl` or `hostssl` lines in
+ * pg_hba.conf).
  * `sslrootcert=system` (libpq 16) is Node's CA store, which verify-full uses by default.
  * Over a Unix socket libpq ignores sslmode, and so does this. PGSSLMODE applies when the URL
  * has no sslmode, as in libpq. A URL that already says `uselibpqcompat` is passed on as it is.
  */
 import net from 'node:net';
+import os from 'node:os';
 import tls from 'node:tls';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -41,59 +46,141 @@ export function tcpTarget(url: URL, env: NodeJS.ProcessEnv = process.env): { hos
   return { host: host.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
+/** Who a connection logs in as, for pg_hba.conf: the user and database node-postgres will send. */
+export interface StartupIdentity { readonly user: string; readonly database: string }
+
+/** The URL's user (else PGUSER, else the OS user) and database (else PGDATABASE, else the user), as node-postgres picks them. */
+export function startupIdentity(url: URL, env: NodeJS.ProcessEnv = process.env): StartupIdentity {
+  const user = decodeURIComponent(url.username) || env.PGUSER || os.userInfo().username;
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || env.PGDATABASE || user;
+  return { user, database };
+}
+
+/** pg_hba.conf's answer; `no-tls`: asked over TLS, the server declined SSLRequest. */
+export type Admission = 'admitted' | 'refused' | 'no-tls';
+
+/** StartupMessage, protocol 3.0: length, 196608, then name/value pairs and a closing NUL. */
+function startupMessage(id: StartupIdentity): Buffer {
+  const body = Buffer.from(`user\0${id.user}\0database\0${id.database}\0\0`, 'utf8');
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + body.length, 0);
+  head.writeInt32BE(196608, 4);
+  return Buffer.concat([head, body]);
+}
+
+/** Terminate ('X'): ends a session that authentication let in (trust), so the server logs nothing. */
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+/** The SQLSTATE of pg_hba.conf's refusals ("no pg_hba.conf entry", "pg_hba.conf rejects connection"). */
+const HBA_REFUSED = '28000';
+
 /**
- * Whether the server at host:port accepts TLS (it answers SSLRequest with 'S'). After an 'S' the
- * handshake is completed before closing, so the server does not log a failed TLS connection
- * (PostgreSQL logs nothing for a connection closed before its startup packet). Rejects when the
- * server cannot be reached, closes without answering, or answers something else (an error
- * message): the real connection then fails or succeeds on its own.
+ * Whether pg_hba.conf admits `identity` at host:port over TLS (`useTls`) or without: the first
+ * answer to a StartupMessage. An authentication request is `admitted`; the probe then leaves as
+ * libpq does when it has no password to give (PostgreSQL logs nothing for that), after a
+ * Terminate when it was let in without one. The error 28000 is `refused` (the server logs the
+ * refusal, as it does for libpq's first try). Over TLS, an 'N' to SSLRequest is `no-tls`; the
+ * certificate is not checked (the real connection checks it per sslmode). Any other answer, no
+ * answer within `timeoutMs`, or a close without one (a proxy with nothing behind it) rejects:
+ * the real connection then meets it and says what it is.
  */
-export function sslProbe(host: string, port: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
-  return new Promise<boolean>((resolve, reject) => {
+export function startupProbe(host: string, port: number, useTls: boolean, identity: StartupIdentity, timeoutMs = PROBE_TIMEOUT_MS): Promise<Admission> {
+  return new Promise<Admission>((resolve, reject) => {
     let settled = false;
-    const socket = net.connect({ host, port });
-    const done = (err: Error | null, ssl?: boolean): void => {
+    let stream: net.Socket | tls.TLSSocket = net.connect({ host, port });
+    const raw = stream;
+    const finish = (err: Error | null, answer?: Admission, farewell?: Buffer): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(ssl!);
+      if (err) {
+        raw.destroy();
+        stream.destroy();
+        reject(err);
+        return;
+      }
+      // end(), not destroy(): over TLS the close_notify must reach the server, or it logs an
+      // unexpected EOF; a plain socket ends as a client that went away.
+      if (farewell) stream.write(farewell);
+      stream.end();
+      setTimeout(() => { stream.destroy(); raw.destroy(); }, timeoutMs).unref();
+      resolve(answer!);
     };
-    const timer = setTimeout(() => done(new Error(`no answer to SSLRequest from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
-    socket.on('error', (e) => done(e));
-    // A proxy with nothing behind it accepts and closes: no data, no error.
-    socket.once('close', () => done(new Error(`${host}:${port} closed the connection without answering SSLRequest`)));
-    socket.once('connect', () => socket.write(SSL_REQUEST));
-    socket.once('data', (d: Buffer) => {
-      if (d[0] === 0x4e) { // 'N': no TLS
-        done(null, false);
+    const timer = setTimeout(() => finish(new Error(`no answer to a StartupMessage from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
+    raw.on('error', (e) => finish(e));
+    raw.once('close', () => finish(new Error(`${host}:${port} closed the connection before answering a StartupMessage`)));
+    let pending = Buffer.alloc(0);
+    const onAnswer = (d: Buffer): void => {
+      pending = Buffer.concat([pending, d]);
+      if (pending.length < 5) return;
+      const type = pending[0]!;
+      const length = pending.readInt32BE(1);
+      if (type === 0x52) { // 'R': an authentication request (0: AuthenticationOk, let in without a password)
+        if (pending.length < 9) return;
+        finish(null, 'admitted', pending.readInt32BE(5) === 0 ? TERMINATE : undefined);
         return;
       }
-      if (d[0] !== 0x53) { // not 'S': an error message (e.g. no backend could be started)
-        done(new Error(`${host}:${port} answered SSLRequest with ${JSON.stringify(String.fromCharCode(d[0]!))}`));
+      if (type !== 0x45 || pending.length < 1 + length) { // not 'E', or an ErrorResponse not yet whole
+        if (type !== 0x45) finish(new Error(`${host}:${port} answered a StartupMessage with ${JSON.stringify(String.fromCharCode(type))}`));
         return;
       }
-      settled = true;
-      clearTimeout(timer);
-      socket.removeAllListeners('close');
-      // The probe learns nothing from the certificate; the real connection checks it per sslmode.
-      const secure = tls.connect({ socket, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false });
-      secure.on('error', () => undefined);
-      // end(), not destroy(): the client's last handshake message must reach the server, or it
-      // logs "could not accept SSL connection: EOF detected".
-      secure.once('secureConnect', () => secure.end());
-      secure.once('close', () => resolve(true));
-      setTimeout(() => secure.destroy(), timeoutMs).unref();
+      // ErrorResponse: fields of a code byte and a NUL-terminated string; 'C' is the SQLSTATE.
+      let code = '';
+      for (let at = 5; at < 1 + length && pending[at] !== 0;) {
+        const end = pending.indexOf(0, at + 1);
+        if (end < 0) break;
+        if (pending[at] === 0x43) code = pending.toString('utf8', at + 1, end);
+        at = end + 1;
+      }
+      if (code === HBA_REFUSED) finish(null, 'refused');
+      else finish(new Error(`${host}:${port} answered a StartupMessage with the error ${code || '(no SQLSTATE)'}`));
+    };
+    raw.once('connect', () => {
+      if (!useTls) {
+        raw.on('data', onAnswer);
+        raw.write(startupMessage(identity));
+        return;
+      }
+      raw.write(SSL_REQUEST);
+      raw.once('data', (d: Buffer) => {
+        if (d[0] === 0x4e) { // 'N': no TLS here
+          finish(null, 'no-tls');
+          return;
+        }
+        if (d[0] !== 0x53) { // not 'S': an error message (e.g. no backend could be started)
+          finish(new Error(`${host}:${port} answered SSLRequest with ${JSON.stringify(String.fromCharCode(d[0]!))}`));
+          return;
+        }
+        const secure = tls.connect({ socket: raw, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false });
+        stream = secure;
+        secure.on('error', (e) => finish(e));
+        secure.on('data', onAnswer);
+        secure.once('secureConnect', () => secure.write(startupMessage(identity)));
+      });
     });
   });
 }
 
+/** What pgUrl asks the server: startupProbe (tests inject their own). */
+export type ServerProbe = (host: string, port: number, useTls: boolean, identity: StartupIdentity) => Promise<Admission>;
+
 /**
- * `url` as node-postgres should get it (see the file comment). `probe` asks whether the server
- * takes TLS (injected by tests).
+ * libpq's choice for `allow` and `prefer`, made before connecting. A probe that fails (the
+ * server unreachable, an unexpected answer) decides nothing: the choice is then the mode's first
+ * try, and the real connection meets the same failure and reports it.
  */
-export async function pgUrl(url: string, env: NodeJS.ProcessEnv = process.env, probe = sslProbe): Promise<string> {
+async function tryOrder(mode: 'allow' | 'prefer', host: string, port: number, identity: StartupIdentity, probe: ServerProbe): Promise<'require' | 'disable'> {
+  const admits = (useTls: boolean): Promise<Admission> => probe(host, port, useTls, identity).catch((): Admission => 'admitted');
+  // allow: plain first; TLS only when pg_hba.conf refuses this user without it (and admits it over TLS).
+  if (mode === 'allow') return (await admits(false)) === 'refused' && (await admits(true)) === 'admitted' ? 'require' : 'disable';
+  // prefer: TLS, unless the server offers none or pg_hba.conf admits this user only without it.
+  return (await admits(true)) === 'admitted' ? 'require' : 'disable';
+}
+
+/**
+ * `url` as node-postgres should get it (see the file comment). `probe` asks the server whether
+ * pg_hba.conf admits the user over TLS or without (injected by tests).
+ */
+export async function pgUrl(url: string, env: NodeJS.ProcessEnv = process.env, probe: ServerProbe = startupProbe): Promise<string> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -107,7 +194,7 @@ export async function pgUrl(url: string, env: NodeJS.ProcessEnv = process.env, p
   const target = tcpTarget(parsed, env);
   let effective = mode;
   if (target === null) effective = 'disable';
-  else if (mode === 'allow' || mode === 'prefer') effective = (await probe(target.host, target.port).catch(() => true)) ? 'require' : 'disable';
+  else if (mode === 'allow' || mode === 'prefer') effective = await tryOrder(mode, target.host, target.port, startupIdentity(parsed, env), probe);
   params.set('sslmode', effective);
   if (params.get('sslrootcert') === 'system') params.delete('sslrootcert');
   params.set('uselibpqcompat', 'true');

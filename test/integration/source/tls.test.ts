@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectPg } from '../../../connector/cli/pg';
 import { giveToPostgres, traversableTmpBase } from '../../infra/as-postgres';
@@ -73,6 +73,40 @@ test('prefer: TLS where the server offers it, plain where it does not; the quest
   expect(await encrypted(withParams(plain.url, 'sslmode=prefer'))).toBe(false);
   await expect(encrypted(withParams(plain.url, 'sslmode=require'))).rejects.toThrow(/does not support SSL/);
   expect(readLog(server).slice(logBefore)).not.toMatch(/could not accept SSL connection|incomplete startup packet/);
+});
+
+test('prefer and allow follow pg_hba.conf as libpq: a user admitted only without TLS gets plain, one admitted only with it gets TLS', async () => {
+  const plainOnly = uniqueName('plainonly');
+  const tlsOnly = uniqueName('tlsonly');
+  for (const u of [plainOnly, tlsOnly]) await server.query(`CREATE ROLE "${u}" LOGIN PASSWORD 'pw-secret'`, [], 'postgres');
+  const hbaFile = path.join(server.dataDir, 'pg_hba.conf');
+  const original = await readFile(hbaFile, 'utf8');
+  await writeFile(hbaFile, [
+    `hostnossl all ${plainOnly} 127.0.0.1/32 scram-sha-256`, `hostssl all ${plainOnly} 127.0.0.1/32 reject`,
+    `hostssl all ${tlsOnly} 127.0.0.1/32 scram-sha-256`, `hostnossl all ${tlsOnly} 127.0.0.1/32 reject`,
+    original,
+  ].join('\n'));
+  const url = (user: string, mode: string): string => withParams(server.url('app', user, 'pw-secret'), `sslmode=${mode}`);
+  try {
+    await server.query('SELECT pg_reload_conf()', [], 'postgres');
+    // The postmaster applies the reload a moment later: until then the TLS-only user gets in plain.
+    await waitFor(async () => (await encrypted(url(tlsOnly, 'disable')).then(() => false, () => true)), { timeoutMs: 10_000, message: 'pg_hba.conf reloaded' });
+    const logBefore = readLog(server).length;
+    // Without asking pg_hba.conf, prefer took TLS here and the connection was refused.
+    expect(await encrypted(url(plainOnly, 'prefer'))).toBe(false);
+    expect(await encrypted(url(plainOnly, 'allow'))).toBe(false);
+    expect(await encrypted(url(tlsOnly, 'prefer'))).toBe(true);
+    expect(await encrypted(url(tlsOnly, 'allow'))).toBe(true);
+    // The questions that were admitted left nothing in the log; the refusals are logged, as for libpq's first try.
+    const log = readLog(server).slice(logBefore);
+    expect(log).not.toMatch(/could not accept SSL connection|incomplete startup packet|unexpected EOF|could not receive data/);
+    expect(log).toMatch(/pg_hba\.conf rejects connection/);
+  } finally {
+    await writeFile(hbaFile, original);
+    await server.query('SELECT pg_reload_conf()', [], 'postgres');
+    await waitFor(async () => (await encrypted(url(tlsOnly, 'disable')).then(() => true, () => false)), { timeoutMs: 10_000, message: 'pg_hba.conf restored' });
+    for (const u of [plainOnly, tlsOnly]) await server.query(`DROP ROLE "${u}"`, [], 'postgres');
+  }
 });
 
 test('the whole connector (slot owner, replication, lag poller) streams over sslmode=require', async () => {
