@@ -27,12 +27,14 @@
 import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
+import { MessageFramer } from '../protocol/framer';
+import { BackendCode, FrontendCode, parseErrorResponse } from '../protocol/replication';
+import { AUTHENTICATION_REQUEST, encodeStartupMessage, SSL_ACCEPTED, SSL_DECLINED, SSL_REQUEST } from '../protocol/startup';
+import { BufferWriter } from '../protocol/writer';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
-/** PostgreSQL's SSLRequest: length 8, code 80877103. */
-const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 const PROBE_TIMEOUT_MS = 10_000;
 
 /**
@@ -59,17 +61,10 @@ export function startupIdentity(url: URL, env: NodeJS.ProcessEnv = process.env):
 /** pg_hba.conf's answer; `no-tls`: asked over TLS, the server declined SSLRequest. */
 export type Admission = 'admitted' | 'refused' | 'no-tls';
 
-/** StartupMessage, protocol 3.0: length, 196608, then name/value pairs and a closing NUL. */
-function startupMessage(id: StartupIdentity): Buffer {
-  const body = Buffer.from(`user\0${id.user}\0database\0${id.database}\0\0`, 'utf8');
-  const head = Buffer.alloc(8);
-  head.writeInt32BE(8 + body.length, 0);
-  head.writeInt32BE(196608, 4);
-  return Buffer.concat([head, body]);
-}
+const startupParams = (id: StartupIdentity): Record<string, string> => ({ user: id.user, database: id.database });
 
-/** Terminate ('X'): ends a session that authentication let in (trust), so the server logs nothing. */
-const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+/** Terminate: ends a session that authentication let in (trust), so the server logs nothing. */
+const TERMINATE = new BufferWriter(0).frame(FrontendCode.Terminate);
 /** The SQLSTATE of pg_hba.conf's refusals ("no pg_hba.conf entry", "pg_hba.conf rejects connection"). */
 const HBA_REFUSED = '28000';
 
@@ -108,45 +103,45 @@ export function startupProbe(host: string, port: number, useTls: boolean, identi
     const timer = setTimeout(() => finish(new Error(`no answer to a StartupMessage from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
     raw.on('error', (e) => finish(e));
     raw.once('close', () => finish(new Error(`${host}:${port} closed the connection before answering a StartupMessage`)));
-    let pending = Buffer.alloc(0);
+    const framer = new MessageFramer();
+    let first = true;
     const onAnswer = (d: Buffer): void => {
-      pending = Buffer.concat([pending, d]);
-      if (pending.length < 5) return;
-      const type = pending[0]!;
-      const length = pending.readInt32BE(1);
-      if (type === 0x52) { // 'R': an authentication request (0: AuthenticationOk, let in without a password)
-        if (pending.length < 9) return;
-        finish(null, 'admitted', pending.readInt32BE(5) === 0 ? TERMINATE : undefined);
-        return;
+      // The first byte says what kind of answer it is; anything but these two is not a server
+      // that speaks the protocol here (its "length" would be noise to the framer).
+      if (first && d.length > 0) {
+        first = false;
+        if (d[0] !== AUTHENTICATION_REQUEST && d[0] !== BackendCode.ErrorResponse) {
+          finish(new Error(`${host}:${port} answered a StartupMessage with ${JSON.stringify(String.fromCharCode(d[0]!))}`));
+          return;
+        }
       }
-      if (type !== 0x45 || pending.length < 1 + length) { // not 'E', or an ErrorResponse not yet whole
-        if (type !== 0x45) finish(new Error(`${host}:${port} answered a StartupMessage with ${JSON.stringify(String.fromCharCode(type))}`));
-        return;
+      try {
+        framer.push(d, (code, payload) => {
+          if (code === AUTHENTICATION_REQUEST) {
+            finish(null, 'admitted', payload.readInt32BE(0) === 0 ? TERMINATE : undefined);
+            return;
+          }
+          const error = code === BackendCode.ErrorResponse ? parseErrorResponse(payload).code : '';
+          if (error === HBA_REFUSED) finish(null, 'refused');
+          else finish(new Error(`${host}:${port} answered a StartupMessage with the error ${error || `message ${JSON.stringify(String.fromCharCode(code))}`}`));
+        });
+      } catch (e) {
+        finish(e instanceof Error ? e : new Error(String(e)));
       }
-      // ErrorResponse: fields of a code byte and a NUL-terminated string; 'C' is the SQLSTATE.
-      let code = '';
-      for (let at = 5; at < 1 + length && pending[at] !== 0;) {
-        const end = pending.indexOf(0, at + 1);
-        if (end < 0) break;
-        if (pending[at] === 0x43) code = pending.toString('utf8', at + 1, end);
-        at = end + 1;
-      }
-      if (code === HBA_REFUSED) finish(null, 'refused');
-      else finish(new Error(`${host}:${port} answered a StartupMessage with the error ${code || '(no SQLSTATE)'}`));
     };
     raw.once('connect', () => {
       if (!useTls) {
         raw.on('data', onAnswer);
-        raw.write(startupMessage(identity));
+        raw.write(encodeStartupMessage(startupParams(identity)));
         return;
       }
       raw.write(SSL_REQUEST);
       raw.once('data', (d: Buffer) => {
-        if (d[0] === 0x4e) { // 'N': no TLS here
+        if (d[0] === SSL_DECLINED) {
           finish(null, 'no-tls');
           return;
         }
-        if (d[0] !== 0x53) { // not 'S': an error message (e.g. no backend could be started)
+        if (d[0] !== SSL_ACCEPTED) { // an error message (e.g. no backend could be started)
           finish(new Error(`${host}:${port} answered SSLRequest with ${JSON.stringify(String.fromCharCode(d[0]!))}`));
           return;
         }
@@ -154,7 +149,7 @@ export function startupProbe(host: string, port: number, useTls: boolean, identi
         stream = secure;
         secure.on('error', (e) => finish(e));
         secure.on('data', onAnswer);
-        secure.once('secureConnect', () => secure.write(startupMessage(identity)));
+        secure.once('secureConnect', () => secure.write(encodeStartupMessage(startupParams(identity))));
       });
     });
   });
