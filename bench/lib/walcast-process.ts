@@ -164,16 +164,39 @@ export interface WalcastExitOptions {
   readonly timeoutMs: number;
   /** A log message (pino `msg`) that means the run went wrong, e.g. "connector streaming" for initial_only. */
   readonly failOnMessage?: string;
+  /**
+   * Splits the CPU of a window of the run by process tree (walcast and `roots`): from the log
+   * message (pino `msg`, its start) `from` to `to`.
+   */
+  readonly cpuWindow?: { readonly from: string; readonly to: string; readonly roots: Readonly<Record<string, number>> };
+}
+
+/** The CPU split of a WalcastExitOptions.cpuWindow, and how long the window lasted. */
+export interface CpuWindowResult {
+  readonly seconds: number;
+  readonly share: CpuShare;
 }
 
 /** Runs walcast until it exits by itself (snapshot.mode initial_only); exit code 0 expected. */
-export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine' | 'streamingCpu'> & { readonly log: string }> {
+export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<WalcastRunResult, 'startupSeconds' | 'startupCpuSeconds' | 'streamingMachine' | 'streamingCpu'> & {
+  readonly log: string;
+  /** null without cpuWindow, or when either of its log messages did not come. */
+  readonly cpuWindow: CpuWindowResult | null;
+}> {
   const { child, pid, started } = spawnWalcast(opts);
   const err = tail(16_000);
   let bad = false;
+  const win = opts.cpuWindow;
+  let sampler: { stop(): CpuShare; from: number } | null = null;
+  let window: CpuWindowResult | null = null;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
     if (opts.failOnMessage !== undefined && err.text().includes(`"msg":"${opts.failOnMessage}"`)) bad = true;
+    if (win === undefined || window !== null) return;
+    // The tail, not the chunk: a line may come in two chunks.
+    const text = err.text();
+    if (sampler === null && text.includes(`"msg":"${win.from}"`)) sampler = { ...sampleCpu({ walcast: pid, ...win.roots }), from: performance.now() };
+    if (sampler !== null && text.includes(`"msg":"${win.to}"`)) window = { share: sampler.stop(), seconds: (performance.now() - sampler.from) / 1000 };
   });
   const memory = sampleMemory(pid, 100);
   let cpuSeconds: number | null = null;
@@ -189,8 +212,9 @@ export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<W
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`${opts.label}: walcast exited ${code}\n${err.text()}`);
     const peak = memory.stop();
-    return { seconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, log: err.text() };
+    return { seconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, log: err.text(), cpuWindow: window };
   } finally {
+    (sampler as { stop(): CpuShare } | null)?.stop();
     clearInterval(cpuTimer);
     memory.stop();
     await endChild(child, 'SIGTERM', 15_000);

@@ -12,7 +12,9 @@ import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from '../lib/children';
 import { benchConfig, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
+import { cpuBoundLine, cpuSplitLine, usPerRow, type CpuWindow } from '../lib/cpu-bound';
 import { topicHighWatermark } from '../lib/kafka';
+import { postmasterPid, readMachineBusySeconds, sampleCpu, type CpuShare } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { Cell, ResultTable } from '../lib/table';
 import { runWalcastToExit } from '../lib/walcast-process';
@@ -32,12 +34,21 @@ export const snapshot: Scenario = {
     const rows: Cell[][] = [];
     const limit = new Map<number, number>();
     const inside: string[] = [];
+    const cpu: string[] = [];
+    const postgres = postmasterPid(ctx.pg.dataDir);
+    const cores = readMachineBusySeconds()?.cores ?? null;
     for (const parallelism of [1, 2]) {
       ctx.progress(`snapshot: psql COPY x${parallelism}`);
+      // psql runs as the bench's child: its CPU counts under the bench's root.
+      const sampler = sampleCpu({ psql: process.pid, PostgreSQL: postgres });
       const seconds = await psqlCopy(db, ctx.rows, parallelism);
+      const share: CpuShare = sampler.stop();
+      cpu.push(`psql COPY x${parallelism}, % of one core: psql (and the bench) ${share.byRoot.psql ?? 0}, PostgreSQL ${share.byRoot.PostgreSQL ?? 0}, `
+        + `everything else ${share.other}; machine ${share.machine}.`);
       limit.set(parallelism, rate(w.rows, seconds));
       rows.push([`psql COPY row_to_json, ${parallelism} session(s)`, seconds, Math.round(rate(w.rows, seconds)), '1.00x', null, null]);
     }
+    const brokerPid = await ctx.kafkaPid();
     for (const parallelism of [1, 2]) {
       const name = `bench-snap-p${parallelism}`;
       const slot = `bench_snap_p${parallelism}`;
@@ -47,6 +58,10 @@ export const snapshot: Scenario = {
           label: `walcast-snapshot-p${parallelism}`, configDir: ctx.tmpDir,
           timeoutMs: Math.max(120_000, ctx.rows / 2), // 1M rows: 500 s
           failOnMessage: 'connector streaming',
+          cpuWindow: {
+            from: 'snapshot imported by every reader', to: 'snapshot complete',
+            roots: { PostgreSQL: postgres, ...(brokerPid === undefined ? {} : { broker: brokerPid }) },
+          },
           config: benchConfig({
             name, url: db.url, plugin: 'pgoutput', slot, publication: slot, stateDir: ctx.tmpDir,
             snapshot: { mode: 'initial_only', parallelism },
@@ -62,6 +77,12 @@ export const snapshot: Scenario = {
         inside.push(ms === null
           ? `parallelism ${parallelism}: no "snapshot complete" log line with its duration`
           : `parallelism ${parallelism}: ${(ms / 1000).toFixed(2)} s, ${Math.round(rate(w.rows, ms / 1000)).toLocaleString('en-US')} rows/s, ${ratio(rate(w.rows, ms / 1000), reference)} of psql`);
+        if (r.cpuWindow !== null && cores !== null) {
+          const win: CpuWindow = { rows: w.rows, seconds: r.cpuWindow.seconds, cores, share: r.cpuWindow.share };
+          cpu.push(`parallelism ${parallelism}: walcast ${usPerRow(win, win.share.byRoot.walcast ?? 0).toFixed(2)} us of CPU per row while it read; `
+            + cpuSplitLine(`while it read (${win.seconds.toFixed(2)} s)`, `its COPY backend${parallelism > 1 ? 's' : ''}`, win),
+          `  ${cpuBoundLine(win, reference, 0.5)}`);
+        }
       } catch (e) {
         rows.push([`walcast initial_only, parallelism ${parallelism}: failed: ${(e as Error).message.split('\n')[0]}`, null, null, null, null, null]);
       } finally {
@@ -79,6 +100,8 @@ export const snapshot: Scenario = {
         'walcast inside the snapshot (its "snapshot complete" line: first read to the last row acknowledged; node start,',
         '  connect, slot and topic setup left out):',
         ...inside.map((l) => `  ${l}`),
+        'Who took the cores (machine-cpu.ts; walcast\'s window: from its "snapshot imported by every reader" line to "snapshot complete"):',
+        ...cpu.map((l) => `  ${l}`),
       ],
     }];
   },

@@ -7,6 +7,7 @@
  * L is pg_current_wal_lsn() read inside the last workload transaction before its COMMIT.
  */
 import { afterStartup, benchConfig, cpuPerRow, rate, ratio } from '../lib/config';
+import { cpuBoundLine, cpuSplitLine, type CpuWindow } from '../lib/cpu-bound';
 import type { BenchContext, Scenario } from '../lib/context';
 import { postmasterPid, type CpuShare, type MachineBusy } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
@@ -35,35 +36,20 @@ function machineNotes(rl: MachineBusy | null, rlSeconds: number, wc: MachineBusy
 }
 
 /**
- * Who took the cores while walcast streamed, and what that leaves walcast at the target rate:
- * PostgreSQL (its walsender, decoding the same WAL for walcast) and the broker at their CPU per
- * row of this run, scaled to 0.8x of pg_recvlogical's rate; walcast would have the remaining
- * cores. Shares are per cent of one core over the streaming window (machine-cpu.ts sampleCpu).
+ * Who took the cores while walcast streamed, and what that leaves walcast at the target rate
+ * (cpu-bound.ts); beside it, who took them while pg_recvlogical read the same WAL.
  */
 export function streamingCpuNotes(o: {
   readonly rows: number; readonly cores: number; readonly streamingSeconds: number; readonly share: CpuShare;
   readonly recvlogical: CpuShare | null; readonly referenceRate: number; readonly targetRatio: number;
 }): string[] {
-  const { rows, cores, streamingSeconds: s, share, recvlogical, referenceRate, targetRatio } = o;
-  const pct = (name: string): number => share.byRoot[name] ?? 0;
-  const usPerRow = (p: number): number => (p / 100) * s / rows * 1e6;
-  const lines = [
-    `CPU while walcast streamed, % of one core (${cores} cores): walcast ${pct('walcast')}, PostgreSQL ${pct('PostgreSQL')} (its walsender), `
-    + `broker ${pct('broker')}, everything else ${share.other} (the bench's polling, the kernel, other tenants); machine ${share.machine}.`,
-  ];
-  if (recvlogical !== null) {
-    lines.push(`CPU during pg_recvlogical: pg_recvlogical ${recvlogical.byRoot.pg_recvlogical ?? 0}, PostgreSQL ${recvlogical.byRoot.PostgreSQL ?? 0}, `
-      + `everything else ${recvlogical.other}; machine ${recvlogical.machine}.`);
+  const w: CpuWindow = { rows: o.rows, seconds: o.streamingSeconds, cores: o.cores, share: o.share };
+  const lines = [cpuSplitLine('while walcast streamed', 'its walsender', w)];
+  if (o.recvlogical !== null) {
+    lines.push(`CPU during pg_recvlogical: pg_recvlogical ${o.recvlogical.byRoot.pg_recvlogical ?? 0}, PostgreSQL ${o.recvlogical.byRoot.PostgreSQL ?? 0}, `
+      + `everything else ${o.recvlogical.other}; machine ${o.recvlogical.machine}.`);
   }
-  const target = targetRatio * referenceRate;
-  const othersUs = usPerRow(pct('PostgreSQL')) + usPerRow(pct('broker'));
-  const left = cores - (othersUs * target) / 1e6;
-  lines.push(`At ${targetRatio.toFixed(2)}x (${Math.round(target).toLocaleString('en-US')} rows/s), PostgreSQL and the broker at this run's CPU per row `
-    + `(${usPerRow(pct('PostgreSQL')).toFixed(2)} + ${usPerRow(pct('broker')).toFixed(2)} us) would take ${(cores - left).toFixed(2)} of the ${cores} cores; `
-    + (left <= 0 ? 'nothing would be left for walcast.'
-      : `walcast would have to fit in the other ${left.toFixed(2)} (its main thread in at most one): `
-        + `<= ${((Math.min(1, left) / target) * 1e6).toFixed(2)} us per row (this run: ${usPerRow(pct('walcast')).toFixed(2)}); `
-        + 'everything else and the bench not counted.'));
+  lines.push(cpuBoundLine(w, o.referenceRate, o.targetRatio));
   return lines;
 }
 
