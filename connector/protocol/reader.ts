@@ -3,6 +3,7 @@
  * Sans-IO: it never owns the bytes; `bytes(n)` returns a view into the same memory, so a caller
  * that keeps such a view past the life of the underlying buffer must copy it.
  */
+import { isAscii } from 'node:buffer';
 import { ConnectorError } from '../errors';
 
 export class BufferReader {
@@ -93,6 +94,26 @@ export class BufferReader {
     return this.buf.toString('utf8', at, at + n);
   }
 
+  /** Skips the next `n` bytes (bounds-checked) and returns where they start: read them later with textAt/asciiText. */
+  skip(n: number, what = 'skip'): number {
+    if (n < 0) throw new ConnectorError('PROTOCOL', `negative length ${n} at offset ${this.pos}`, { context: { offset: this.pos } });
+    return this.need(n, what);
+  }
+
+  /** Bytes [start, end) of the buffer (offsets as `offset` gives them, already read) decoded as UTF-8. */
+  textAt(start: number, end: number): string {
+    return this.buf.toString('utf8', start, end);
+  }
+
+  /**
+   * Bytes [start, end) as one string when every one of them is ASCII (then UTF-8 and Latin-1
+   * read them alike, and Latin-1 is a plain copy), else null. One native check and one copy for
+   * a whole span, where a caller slices several values out of it.
+   */
+  asciiText(start: number, end: number): string | null {
+    return isAscii(this.buf.subarray(start, end)) ? this.buf.toString('latin1', start, end) : null;
+  }
+
   /** A view (no copy) of the next `n` bytes. */
   bytes(n: number): Buffer {
     if (n < 0) throw new ConnectorError('PROTOCOL', `negative length ${n} at offset ${this.pos}`, { context: { offset: this.pos } });
@@ -105,9 +126,5 @@ export class BufferReader {
     const at = this.pos;
     this.pos = this.end;
     return this.buf.subarray(at, this.end);
-  }
-
-  skip(n: number): void {
-    this.need(n, 'skip');
   }
 }
