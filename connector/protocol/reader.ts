@@ -3,7 +3,6 @@
  * Sans-IO: it never owns the bytes; `bytes(n)` returns a view into the same memory, so a caller
  * that keeps such a view past the life of the underlying buffer must copy it.
  */
-import { isAscii } from 'node:buffer';
 import { ConnectorError } from '../errors';
 
 export class BufferReader {
@@ -106,12 +105,15 @@ export class BufferReader {
   }
 
   /**
-   * Bytes [start, end) as one string when every one of them is ASCII (then UTF-8 and Latin-1
-   * read them alike, and Latin-1 is a plain copy), else null. One native check and one copy for
-   * a whole span, where a caller slices several values out of it.
+   * Bytes [start, end) as one string when every one of them is ASCII, else null: decoded as
+   * UTF-8 once, the string has one character per byte and no replacement character only when
+   * each byte was a character of its own (a multi-byte character is shorter than its bytes, an
+   * invalid byte becomes U+FFFD). One native call for a whole span, where a caller slices several
+   * values out of it, and nothing else allocated.
    */
   asciiText(start: number, end: number): string | null {
-    return isAscii(this.buf.subarray(start, end)) ? this.buf.toString('latin1', start, end) : null;
+    const text = this.buf.toString('utf8', start, end);
+    return text.length === end - start && !text.includes('\ufffd') ? text : null;
   }
 
   /** A view (no copy) of the next `n` bytes. */
