@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suites and the demo need: PostgreSQL 15 with wal2json
-# (the source), nats-server (JetStream sink tests) and a C toolchain with zlib and python3
-# (librdkafka's configure, for the Kafka mock cluster helper), and a JDK with Maven (the real
+# (the source), nats-server (JetStream sink tests), and a JDK with Maven (the real
 # Apache Kafka brokers of the integration tests; scripts/fetch-kafka.sh resolves Kafka's jars;
 # and the Debezium reference runner of the envelope comparison suite,
 # scripts/build-debezium-runner.sh, which compiles Java, hence the JDK).
@@ -9,19 +8,13 @@
 # otherwise says what to install and exits 1.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-wal2json postgresql-contrib nats-server
-  build-essential pkg-config zlib1g-dev python3 openjdk-17-jdk-headless maven)
+PACKAGES=(postgresql-15 postgresql-15-wal2json postgresql-contrib nats-server openjdk-17-jdk-headless maven)
 
 # Each check is "what is missing" -> "how we look for it".
 missing=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=("postgres 15 (/usr/lib/postgresql/15/bin/postgres)")
 [ -f /usr/lib/postgresql/15/lib/wal2json.so ] || missing+=("wal2json (/usr/lib/postgresql/15/lib/wal2json.so)")
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=("nats-server")
-command -v cc >/dev/null 2>&1 || missing+=("cc")
-command -v make >/dev/null 2>&1 || missing+=("make")
-command -v pkg-config >/dev/null 2>&1 || missing+=("pkg-config")
-command -v python3 >/dev/null 2>&1 || missing+=("python3")
-[ -f /usr/include/zlib.h ] || missing+=("zlib headers (/usr/include/zlib.h)")
 command -v java >/dev/null 2>&1 || missing+=("java (JDK >= 17)")
 command -v javac >/dev/null 2>&1 || missing+=("javac (JDK >= 17)")
 command -v mvn >/dev/null 2>&1 || missing+=("mvn")
@@ -39,8 +32,7 @@ install-deps: cannot install automatically (needs root on Debian/Ubuntu with apt
 Install these packages (Debian 12 names), then re-run:
   sudo apt-get install -y ${PACKAGES[*]}
 On other systems: PostgreSQL 15 server with the wal2json plugin, nats-server >= 2.9 (JetStream),
-a C compiler with make, pkg-config, zlib development headers, python3, a Java runtime >= 17
-and Maven.
+a JDK >= 17 and Maven.
 EOF
   exit 1
 fi
