@@ -48,7 +48,7 @@ export const XLOGDATA_HEADER_BYTES = 25;
 
 /**
  * The hot path's reading of an XLogData payload, one field at a time and nothing allocated but
- * the two LSNs: parseCopyData's result object, its reader and the send time (a third bigint the
+ * the LSNs: parseCopyData's result object, its reader and the send time (a third bigint the
  * connector never reads) were a sixth of the streaming garbage, one set per WAL message.
  * isXLogData first: it also checks the header is whole, so the reads below cannot run past it;
  * anything else goes to parseCopyData, whose errors name what is wrong.
@@ -56,7 +56,15 @@ export const XLOGDATA_HEADER_BYTES = 25;
 export const isXLogData = (payload: Buffer): boolean =>
   payload.length >= XLOGDATA_HEADER_BYTES && payload[0] === CopyDataKind.XLogData;
 export const xlogWalStart = (payload: Buffer): Lsn => payload.readBigUInt64BE(1) as Lsn;
-export const xlogWalEnd = (payload: Buffer): Lsn => payload.readBigUInt64BE(9) as Lsn;
+/**
+ * walEnd; given walStart, that same bigint when the two fields hold the same bytes. A logical
+ * walsender writes one LSN into both (WalSndPrepareWrite in walsender.c), so a WAL message costs
+ * one bigint instead of two.
+ */
+export function xlogWalEnd(payload: Buffer, walStart?: Lsn): Lsn {
+  if (walStart !== undefined && payload.readUInt32BE(1) === payload.readUInt32BE(9) && payload.readUInt32BE(5) === payload.readUInt32BE(13)) return walStart;
+  return payload.readBigUInt64BE(9) as Lsn;
+}
 /** The WAL data: a view into `payload`, as parseCopyData's `data`. */
 export const xlogData = (payload: Buffer): Buffer => payload.subarray(XLOGDATA_HEADER_BYTES);
 

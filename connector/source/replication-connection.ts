@@ -193,9 +193,10 @@ export class ReplicationConnection {
     switch (code) {
       case BackendCode.CopyData: {
         if (isXLogData(payload)) {
-          const walEnd = xlogWalEnd(payload);
+          const walStart = xlogWalStart(payload);
+          const walEnd = xlogWalEnd(payload, walStart);
           if (walEnd > this.lastReceived) this.lastReceived = walEnd;
-          this.handler?.xlogData(xlogWalStart(payload), walEnd, xlogData(payload));
+          this.handler?.xlogData(walStart, walEnd, xlogData(payload));
           return;
         }
         // A keepalive, or a malformed message: parseCopyData throws naming it (a whole XLogData
