@@ -189,10 +189,12 @@ export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<W
   const win = opts.cpuWindow;
   let sampler: { stop(): CpuShare; from: number } | null = null;
   let window: CpuWindowResult | null = null;
+  let finished = false;
   child.stderr?.on('data', (d: Buffer) => {
     err.push(d);
     if (opts.failOnMessage !== undefined && err.text().includes(`"msg":"${opts.failOnMessage}"`)) bad = true;
-    if (win === undefined || window !== null) return;
+    // Not once the run is over: a sampler started then would never be stopped.
+    if (win === undefined || window !== null || finished) return;
     // The tail, not the chunk: a line may come in two chunks.
     const text = err.text();
     if (sampler === null && text.includes(`"msg":"${win.from}"`)) sampler = { ...sampleCpu({ walcast: pid, ...win.roots }), from: performance.now() };
@@ -207,13 +209,15 @@ export async function runWalcastToExit(opts: WalcastExitOptions): Promise<Omit<W
         if (bad) { clearInterval(poll); reject(new Error(`${opts.label}: logged "${opts.failOnMessage}"`)); }
         if (performance.now() - started > opts.timeoutMs) { clearInterval(poll); reject(new Error(`${opts.label}: still running after ${opts.timeoutMs} ms`)); }
       }, 50);
-      child.once('exit', (c) => { clearInterval(poll); resolve(c); });
+      // 'close', not 'exit': stderr has ended then, so its last lines (the window's end) were seen.
+      child.once('close', (c) => { clearInterval(poll); resolve(c); });
     });
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`${opts.label}: walcast exited ${code}\n${err.text()}`);
     const peak = memory.stop();
     return { seconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, log: err.text(), cpuWindow: window };
   } finally {
+    finished = true;
     (sampler as { stop(): CpuShare } | null)?.stop();
     clearInterval(cpuTimer);
     memory.stop();

@@ -37,18 +37,20 @@ export const snapshot: Scenario = {
     const cpu: string[] = [];
     const postgres = postmasterPid(ctx.pg.dataDir);
     const cores = readMachineBusySeconds()?.cores ?? null;
+    // The broker JVM is the bench's child too: a root of its own, so it is not counted as psql.
+    const brokerPid = await ctx.kafkaPid();
+    const brokerRoot: Record<string, number> = brokerPid === undefined ? {} : { broker: brokerPid };
     for (const parallelism of [1, 2]) {
       ctx.progress(`snapshot: psql COPY x${parallelism}`);
       // psql runs as the bench's child: its CPU counts under the bench's root.
-      const sampler = sampleCpu({ psql: process.pid, PostgreSQL: postgres });
+      const sampler = sampleCpu({ psql: process.pid, PostgreSQL: postgres, ...brokerRoot });
       const seconds = await psqlCopy(db, ctx.rows, parallelism);
       const share: CpuShare = sampler.stop();
       cpu.push(`psql COPY x${parallelism}, % of one core: psql (and the bench) ${share.byRoot.psql ?? 0}, PostgreSQL ${share.byRoot.PostgreSQL ?? 0}, `
-        + `everything else ${share.other}; machine ${share.machine}.`);
+        + `broker (idle) ${share.byRoot.broker ?? 0}, everything else ${share.other}; machine ${share.machine}.`);
       limit.set(parallelism, rate(w.rows, seconds));
       rows.push([`psql COPY row_to_json, ${parallelism} session(s)`, seconds, Math.round(rate(w.rows, seconds)), '1.00x', null, null]);
     }
-    const brokerPid = await ctx.kafkaPid();
     for (const parallelism of [1, 2]) {
       const name = `bench-snap-p${parallelism}`;
       const slot = `bench_snap_p${parallelism}`;
@@ -60,7 +62,7 @@ export const snapshot: Scenario = {
           failOnMessage: 'connector streaming',
           cpuWindow: {
             from: 'snapshot imported by every reader', to: 'snapshot complete',
-            roots: { PostgreSQL: postgres, ...(brokerPid === undefined ? {} : { broker: brokerPid }) },
+            roots: { PostgreSQL: postgres, ...brokerRoot },
           },
           config: benchConfig({
             name, url: db.url, plugin: 'pgoutput', slot, publication: slot, stateDir: ctx.tmpDir,

@@ -28,4 +28,11 @@ describe('cpu-bound', () => {
     expect(line).toContain('(2.00 + 4.00 us) would take 0.60 of the 2 cores');
     expect(line).toContain('the other 1.40 (its main thread in at most one): <= 10.00 us per row (this run: 20.00)');
   });
+
+  it('gives walcast only what is left when that is less than a core', () => {
+    // PostgreSQL 4 us + broker 12 us per row at 100,000 rows/s: 1.6 cores; 0.4 left: 4 us per row.
+    const line = cpuBoundLine(window({ walcast: 100, PostgreSQL: 20, broker: 60 }), 200_000, 0.5);
+    expect(line).toContain('(4.00 + 12.00 us) would take 1.60 of the 2 cores');
+    expect(line).toContain('the other 0.40 (its main thread in at most one): <= 4.00 us per row');
+  });
 });

@@ -51,6 +51,7 @@ describe('readTupleData', () => {
     ['a 200-byte value', [text('a'.repeat(200)), text('b')]],
     ['a 256-byte value (its length bytes are ASCII)', [text('k'), text('c'.repeat(256)), text('d')]],
     ['a 40,000-byte value', [text('e'.repeat(40_000))]],
+    ['values spanning more than 64 KiB (decoded one by one)', [text('f'.repeat(40_000)), null, text('g'.repeat(40_000)), text('h\u00e9')]],
     ['control characters and quotes', [text('tab\there'), text('"q"\\'), text('\u0000nul')]],
     ['bytes that are not UTF-8 (decoded with replacement characters, as before)', [Buffer.from([0x61, 0xc3]), Buffer.from([0xff, 0xfe, 0x62])]],
   ])('reads %s as each value decoded alone', (_name, cols) => {
