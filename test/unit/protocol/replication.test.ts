@@ -30,17 +30,16 @@ describe('parseCopyData', () => {
   });
 
   it('walEnd with walStart given: the same bytes give walStart, a difference in either half is read', () => {
-    const walStart = (p: Buffer): bigint => xlogWalStart(p);
     const same = bytes().char('w').u64(0x16b374d848n).u64(0x16b374d848n).i64(1n).build();
-    const start = walStart(same);
+    const start = xlogWalStart(same);
     expect(xlogWalEnd(same, start)).toBe(start);
     // Differs only in the high half, or only in the low half: read, not reused.
     const high = bytes().char('w').u64(0x16b374d848n).u64(0x17b374d848n).i64(1n).build();
-    expect(xlogWalEnd(high, walStart(high))).toBe(0x17b374d848n);
+    expect(xlogWalEnd(high, xlogWalStart(high))).toBe(0x17b374d848n);
     const low = bytes().char('w').u64(0x16b374d848n).u64(0x16b374d849n).i64(1n).build();
-    expect(xlogWalEnd(low, walStart(low))).toBe(0x16b374d849n);
+    expect(xlogWalEnd(low, xlogWalStart(low))).toBe(0x16b374d849n);
     // A walStart from another message is never returned for bytes that differ from it.
-    expect(xlogWalEnd(low, 0x16b374d849n)).toBe(0x16b374d849n);
+    expect(xlogWalEnd(low, lsn(0x16b374d849n))).toBe(0x16b374d849n);
   });
 
   it("reads keepalive 'k' with and without reply requested", () => {
