@@ -50,8 +50,32 @@ function isAbortMarker(batch: RecordsBatch): boolean {
   return key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0;
 }
 
+/**
+ * What a read saw, for the log line of an exactly-once start: where it read, how many records
+ * it delivered and dropped as aborted, the aborted transactions the broker listed (the first
+ * few) and the offset of the record it kept last (readLastValue). A start that reads a stale
+ * offset sends again what Kafka has; these say whether the record was there and why it was not
+ * kept.
+ */
+export interface ReadStats {
+  from: string;
+  to: string;
+  delivered: number;
+  droppedAsAborted: number;
+  /** `<producerId>@<firstOffset>`, at most MAX_ABORTED_LISTED. */
+  aborted: string[];
+  /** readLastValue: the offset of the record whose value it returns ('' when none). */
+  kept: string;
+}
+
+const MAX_ABORTED_LISTED = 8;
+
+export function newReadStats(): ReadStats {
+  return { from: '', to: '', delivered: 0, droppedAsAborted: 0, aborted: [], kept: '' };
+}
+
 /** The committed records of `batches` (one fetch response of one partition), in offset order. */
-export function committedRecords(batches: readonly RecordsBatch[], aborted: readonly AbortedTransaction[]): CommittedRecord[] {
+export function committedRecords(batches: readonly RecordsBatch[], aborted: readonly AbortedTransaction[], stats?: ReadStats): CommittedRecord[] {
   const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
   const aborting = new Set<bigint>();
   const out: CommittedRecord[] = [];
@@ -62,7 +86,10 @@ export function committedRecords(batches: readonly RecordsBatch[], aborted: read
       if (isAbortMarker(batch)) aborting.delete(batch.producerId);
       continue;
     }
-    if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && aborting.has(batch.producerId)) continue;
+    if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && aborting.has(batch.producerId)) {
+      if (stats) stats.droppedAsAborted += batch.records.length;
+      continue;
+    }
     for (const r of batch.records) {
       out.push({ offset: batch.firstOffset + BigInt(r.offsetDelta), key: r.key, value: r.value, headers: r.headers });
     }
@@ -78,6 +105,8 @@ export interface ReadCommittedOptions {
   readonly end?: bigint;
   /** Fails the read when it made no progress for this long. */
   readonly stallMs: number;
+  /** Filled in as the read goes. */
+  readonly stats?: ReadStats;
 }
 
 /**
@@ -107,6 +136,11 @@ export async function readCommitted(
     // transactions included (the consumer's default isolation is read_committed: name it).
     const end = options.end
       ?? (await consumer.listOffsets({ topics: [topic], partitions, isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED })).get(topic)?.[partition] ?? 0n;
+    const stats = options.stats;
+    if (stats) {
+      stats.from = String(start);
+      stats.to = String(end);
+    }
     let next = start;
     let stable: bigint | undefined;
     while (next < end) {
@@ -131,9 +165,17 @@ export async function readCommitted(
       const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
       stable = p?.lastStableOffset;
       const batches = p?.records ?? [];
-      for (const r of committedRecords(batches, p?.abortedTransactions ?? [])) {
+      const aborted = p?.abortedTransactions ?? [];
+      if (stats) {
+        for (const a of aborted) {
+          const name = `${a.producerId}@${a.firstOffset}`;
+          if (stats.aborted.length < MAX_ABORTED_LISTED && !stats.aborted.includes(name)) stats.aborted.push(name);
+        }
+      }
+      for (const r of committedRecords(batches, aborted, stats)) {
         if (r.offset < next || r.offset >= end) continue;
         delivered++;
+        if (stats) stats.delivered = delivered;
         const pending = onRecord(r);
         if (pending) await pending;
       }
@@ -154,10 +196,12 @@ export async function readCommitted(
  * to its high watermark now, once no transaction below it is open); null when there is none or
  * it is empty (a tombstone).
  */
-export async function readLastValue(client: AdminOptions, topic: string, key: string, timeoutMs: number): Promise<Buffer | null> {
+export async function readLastValue(client: AdminOptions, topic: string, key: string, timeoutMs: number, stats?: ReadStats): Promise<Buffer | null> {
   let last: Buffer | null = null;
   await readCommitted(client, topic, 0, (r) => {
-    if (r.key?.toString('utf8') === key) last = r.value && r.value.length > 0 ? r.value : null;
-  }, { stallMs: timeoutMs });
+    if (r.key?.toString('utf8') !== key) return;
+    last = r.value && r.value.length > 0 ? r.value : null;
+    if (stats) stats.kept = String(r.offset);
+  }, { stallMs: timeoutMs, stats });
   return last;
 }

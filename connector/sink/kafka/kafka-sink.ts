@@ -28,6 +28,7 @@ import type { Sink } from '../port';
 import type { CommittedOffset, SinkCheckpoint, SinkRecord } from '../../model/record';
 import { DEFAULT_KAFKA_RETRY, RECORD_FRAMING_BYTES, clientOptions, produceBatchBytes, producerOptions, type KafkaRetryPolicy } from './client-options';
 import { describeError as describe, isFenced, isInvalidTransactionTimeout, isPermanent, isTooLarge } from './client-errors';
+import { newReadStats } from './committed-reader';
 import { type ExactlyOnceOptions, initTransactions, readCommittedOffset, Transactions } from './transactions';
 import { logBrokerEvents } from './log-adapter';
 import type { RegistryOptions } from './avro/registry';
@@ -209,6 +210,8 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
 
     async start(): Promise<void> {
       to('starting');
+      // Exactly-once: what the offset read saw, logged with the offset it gives.
+      const offsetRead = newReadStats();
       try {
         format = await createRecordFormat(config, deps.registry);
       } catch (e) {
@@ -231,7 +234,7 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
           await initTransactions(producer);
           // The offsets topic is the state store's; a sink may start before the store wrote.
           await ensureOffsetsTopic({ admin, metadata: (o) => admin.metadata(o) }, eos.offsetsTopic, config);
-          const committed = await readCommittedOffset(clientOptions(config, retry), eos, 60_000);
+          const committed = await readCommittedOffset(clientOptions(config, retry), eos, 60_000, offsetRead);
           started = { ...started, transactions: new Transactions(producer, eos, committed) };
         } else {
           // The client connects lazily; getting a producer id proves the brokers answer, the
@@ -261,7 +264,9 @@ export function createKafkaSink(config: KafkaOptions, deps: KafkaSinkDeps): Sink
       const committed = started.transactions?.committed;
       logger.info({
         brokers: config.brokers, clientId: config.clientId, producerId: String(producer.producerId),
-        ...(eos ? { transactionalId: eos.transactionalId, producerEpoch: producer.producerEpoch, committedLsn: committed ? formatLsn(committed.commitLsn) : null } : {}),
+        ...(eos ? {
+          transactionalId: eos.transactionalId, producerEpoch: producer.producerEpoch, committedLsn: committed ? formatLsn(committed.commitLsn) : null, offsetRead,
+        } : {}),
       }, eos ? 'connected to Kafka (exactly-once: earlier producers of this transactional.id fenced)' : 'connected to Kafka');
     },
 

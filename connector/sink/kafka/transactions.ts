@@ -21,7 +21,7 @@
 import type { AdminOptions, MessageToProduce, Producer } from '@platformatic/kafka';
 import { formatLsn, parseLsn } from '../../protocol/lsn';
 import type { CommittedOffset, SinkCheckpoint } from '../../model/record';
-import { readLastValue } from './committed-reader';
+import { readLastValue, type ReadStats } from './committed-reader';
 
 export interface ExactlyOnceOptions {
   readonly transactionalId: string;
@@ -77,8 +77,8 @@ export function decodeOffset(value: Buffer | null, slot: string): OffsetRecord {
 }
 
 /** The last committed offset record of `options.offsetKey` (read_committed). */
-export async function readCommittedOffset(client: AdminOptions, options: ExactlyOnceOptions, timeoutMs: number): Promise<OffsetRecord> {
-  return decodeOffset(await readLastValue(client, options.offsetsTopic, options.offsetKey, timeoutMs), options.slot);
+export async function readCommittedOffset(client: AdminOptions, options: ExactlyOnceOptions, timeoutMs: number, stats?: ReadStats): Promise<OffsetRecord> {
+  return decodeOffset(await readLastValue(client, options.offsetsTopic, options.offsetKey, timeoutMs, stats), options.slot);
 }
 
 /**

@@ -130,7 +130,9 @@ function offsetReads(logs: readonly string[], offsetsTopic: string): string[] {
     if (!m) return `process ${i}: did not connect`;
     const before = committed.filter((c) => c.at < m[1]!).pop();
     const expected = before ? String(before.lsn) : 'null';
-    return `process ${i}: read ${m[2]} at ${m[1]}, last committed before ${expected} at ${before?.at ?? '-'}${expected === m[2] ? '' : '  <<< differs'}`;
+    // What the read saw (kafka-sink's offsetRead): where it read, what it kept and dropped.
+    const seen = /"offsetRead":(\{[^}]*\})/.exec(log)?.[1] ?? '';
+    return `process ${i}: read ${m[2]} at ${m[1]}, last committed before ${expected} at ${before?.at ?? '-'}${expected === m[2] ? '' : '  <<< differs'} ${seen}`;
   });
 }
 

@@ -1,5 +1,5 @@
 import { IS_CONTROL, IS_TRANSACTIONAL, type RecordsBatch } from '@platformatic/kafka';
-import { committedRecords } from '../../../../connector/sink/kafka/committed-reader';
+import { committedRecords, newReadStats } from '../../../../connector/sink/kafka/committed-reader';
 
 // Batches as the broker returns them: data batches of a producer, and control batches whose
 // single record's key is version (int16) + type (int16: 0 abort, 1 commit).
@@ -46,4 +46,11 @@ test('an aborted transaction whose marker lies beyond the response is dropped; o
 test('records of committed transactions keep their offsets; control batches are not records', () => {
   const out = committedRecords([batch(10, 3, ['a', 'b']), marker(12, 3, true), batch(13, 3, ['c'])], []);
   expect(out.map((r) => [r.offset, r.value!.toString()])).toEqual([[10n, 'a'], [11n, 'b'], [13n, 'c']]);
+});
+
+test('counts the records it drops as aborted (the exactly-once start logs it)', () => {
+  const stats = newReadStats();
+  const batches = [batch(0, 7, ['a1', 'a2']), marker(2, 7, false), batch(3, 7, ['c1']), marker(4, 7, true), batch(5, 8, ['o'])];
+  expect(committedRecords(batches, [{ producerId: 7n, firstOffset: 0n }], stats).map((r) => r.value!.toString())).toEqual(['c1', 'o']);
+  expect(stats.droppedAsAborted).toBe(2);
 });
