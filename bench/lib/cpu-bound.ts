@@ -31,6 +31,15 @@ export function cpuSplitLine(when: string, postgresRole: string, w: CpuWindow): 
 }
 
 /**
+ * A reference run's split (pg_recvlogical, psql COPY): `<label>: <name> <pct>, ..., everything
+ * else ..; machine ..`, each root of `roots` under its printed name.
+ */
+export function referenceSplitLine(label: string, share: CpuShare, roots: readonly (readonly [root: string, name: string])[]): string {
+  const parts = roots.map(([root, name]) => `${name} ${pctOf(share, root)}, `).join('');
+  return `${label}: ${parts}everything else ${share.other}; machine ${share.machine}.`;
+}
+
+/**
  * At `targetRatio` x the reference rate, PostgreSQL and the broker at this window's CPU per row
  * would take so many cores; walcast's CPU per row would have to fit in the rest, its main
  * thread in at most one core.

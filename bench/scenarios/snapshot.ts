@@ -12,9 +12,9 @@ import { PG_BIN } from '../../test/infra/as-postgres';
 import { tail, track } from '../lib/children';
 import { benchConfig, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
-import { cpuBoundLine, cpuSplitLine, usPerRow, type CpuWindow } from '../lib/cpu-bound';
+import { cpuBoundLine, cpuSplitLine, referenceSplitLine, usPerRow, type CpuWindow } from '../lib/cpu-bound';
 import { topicHighWatermark } from '../lib/kafka';
-import { postmasterPid, readMachineBusySeconds, sampleCpu, type CpuShare } from '../lib/machine-cpu';
+import { postmasterPid, readMachineBusySeconds, sampleCpu } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { Cell, ResultTable } from '../lib/table';
 import { runWalcastToExit } from '../lib/walcast-process';
@@ -45,9 +45,8 @@ export const snapshot: Scenario = {
       // psql runs as the bench's child: its CPU counts under the bench's root.
       const sampler = sampleCpu({ psql: process.pid, PostgreSQL: postgres, ...brokerRoot });
       const seconds = await psqlCopy(db, ctx.rows, parallelism);
-      const share: CpuShare = sampler.stop();
-      cpu.push(`psql COPY x${parallelism}, % of one core: psql (and the bench) ${share.byRoot.psql ?? 0}, PostgreSQL ${share.byRoot.PostgreSQL ?? 0}, `
-        + `broker (idle) ${share.byRoot.broker ?? 0}, everything else ${share.other}; machine ${share.machine}.`);
+      cpu.push(referenceSplitLine(`psql COPY x${parallelism}, % of one core`, sampler.stop(),
+        [['psql', 'psql (and the bench)'], ['PostgreSQL', 'PostgreSQL'], ['broker', 'broker (idle)']]));
       limit.set(parallelism, rate(w.rows, seconds));
       rows.push([`psql COPY row_to_json, ${parallelism} session(s)`, seconds, Math.round(rate(w.rows, seconds)), '1.00x', null, null]);
     }

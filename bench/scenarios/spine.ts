@@ -7,7 +7,7 @@
  * L is pg_current_wal_lsn() read inside the last workload transaction before its COMMIT.
  */
 import { afterStartup, benchConfig, cpuPerRow, rate, ratio } from '../lib/config';
-import { cpuBoundLine, cpuSplitLine, type CpuWindow } from '../lib/cpu-bound';
+import { cpuBoundLine, cpuSplitLine, referenceSplitLine, type CpuWindow } from '../lib/cpu-bound';
 import type { BenchContext, Scenario } from '../lib/context';
 import { postmasterPid, type CpuShare, type MachineBusy } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
@@ -46,8 +46,7 @@ export function streamingCpuNotes(o: {
   const w: CpuWindow = { rows: o.rows, seconds: o.streamingSeconds, cores: o.cores, share: o.share };
   const lines = [cpuSplitLine('while walcast streamed', 'its walsender', w)];
   if (o.recvlogical !== null) {
-    lines.push(`CPU during pg_recvlogical: pg_recvlogical ${o.recvlogical.byRoot.pg_recvlogical ?? 0}, PostgreSQL ${o.recvlogical.byRoot.PostgreSQL ?? 0}, `
-      + `everything else ${o.recvlogical.other}; machine ${o.recvlogical.machine}.`);
+    lines.push(referenceSplitLine('CPU during pg_recvlogical', o.recvlogical, [['pg_recvlogical', 'pg_recvlogical'], ['PostgreSQL', 'PostgreSQL']]));
   }
   lines.push(cpuBoundLine(w, o.referenceRate, o.targetRatio));
   return lines;

@@ -12,8 +12,9 @@
  * then the bytes from the first value to the end of the last are decoded by one native call.
  * When they are all ASCII (the common case: numbers, timestamps, ASCII text, and no length byte
  * of 128 or more in between), each value is a substring of that string, which is what decoding
- * the value alone gives. Otherwise (or above MAX_SPAN bytes) each value is decoded on its own. One native call per row
- * instead of one per value was a fifth of the decoder's CPU in the spine's profile.
+ * the value alone gives. Otherwise (or above MAX_SPAN bytes) each value is decoded on its own.
+ * One native call per row instead of one per value was a fifth of the decoder's CPU in the
+ * spine's profile.
  */
 import { ConnectorError } from '../../errors';
 import type { BufferReader } from '../../protocol/reader';

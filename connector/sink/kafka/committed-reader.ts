@@ -175,7 +175,6 @@ export async function readCommitted(
       for (const r of committedRecords(batches, aborted, stats)) {
         if (r.offset < next || r.offset >= end) continue;
         delivered++;
-        if (stats) stats.delivered = delivered;
         const pending = onRecord(r);
         if (pending) await pending;
       }
@@ -185,6 +184,7 @@ export async function readCommitted(
         deadline = Date.now() + options.stallMs;
       }
     }
+    if (stats) stats.delivered = delivered;
     return delivered;
   } finally {
     await consumer.close(true).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { cpuBoundLine, cpuSplitLine, usPerRow, type CpuWindow } from '../../../bench/lib/cpu-bound';
+import { cpuBoundLine, cpuSplitLine, referenceSplitLine, usPerRow, type CpuWindow } from '../../../bench/lib/cpu-bound';
 
 const window = (byRoot: Record<string, number>, rows = 100_000, seconds = 2): CpuWindow => ({
   rows, seconds, cores: 2, share: { machine: 170, run: 160, other: 10, byRoot },
@@ -35,4 +35,10 @@ describe('cpu-bound', () => {
     expect(line).toContain('(4.00 + 12.00 us) would take 1.60 of the 2 cores');
     expect(line).toContain('the other 0.40 (its main thread in at most one): <= 4.00 us per row');
   });
+});
+
+test("a reference run's split names each root as asked, 0 for one not seen", () => {
+  const share = { machine: 150, run: 120, other: 30, byRoot: { psql: 20, PostgreSQL: 100 } };
+  expect(referenceSplitLine('psql COPY x1, % of one core', share, [['psql', 'psql (and the bench)'], ['PostgreSQL', 'PostgreSQL'], ['broker', 'broker (idle)']]))
+    .toBe('psql COPY x1, % of one core: psql (and the bench) 20, PostgreSQL 100, broker (idle) 0, everything else 30; machine 150.');
 });
