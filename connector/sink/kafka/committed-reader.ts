@@ -3,21 +3,21 @@
  * sees it: records of aborted transactions are dropped, control batches (commit/abort markers)
  * advance the position but are not records.
  *
- * Why not the library's consumer stream: @platformatic/kafka 2.12 filters aborted records with
- * one range per producer id per fetch response (its Consumer #filterUncommittedMessages). After
- * a kill and restart every aborted transaction of a transactional.id has the same producer id,
- * so a response holding two of them lets the first one's records through, and a transaction
- * whose abort marker lies beyond the response is not filtered at all. Its stream also ends a
- * partition only at a record, while the last entry of a transactional partition is a marker.
- * So this reader fetches batches with the consumer's public fetch() and filters them as the
- * Java consumer does (test/unit/offsets/committed-reader.test.ts checks the filter):
+ * Why not the library's filter: @platformatic/kafka 2.12 filters aborted records with one range
+ * per producer id per fetch response (its Consumer #filterUncommittedMessages). After a kill and
+ * restart every transaction of a transactional.id has the same producer id, so a response
+ * holding two aborted ones lets the first one's records through, a transaction whose abort
+ * marker lies beyond the response is not filtered at all, and an abort marker without a listed
+ * transaction of its own drops the committed transactions before it (raw-fetch.ts). Its stream
+ * also ends a partition only at a record, while the last entry of a transactional partition is a
+ * marker. So this reader fetches with the consumer's public fetch(), takes each response's
+ * batches as the broker sent them (RawFetchConsumer, raw-fetch.ts), and filters them as the Java
+ * consumer does (test/unit/sink/kafka/committed-reader.test.ts checks the filter):
  *   - the broker lists the aborted transactions (producer id, first offset) that overlap the
  *     fetched range;
  *   - walking batches in offset order, a producer becomes "aborting" at the first offset of
  *     one of its aborted transactions, and stops at its ABORT marker;
  *   - a transactional batch of an aborting producer is dropped.
- * The library's own filter only ever removes batches that are aborted, so filtering again on
- * its output is sound.
  *
  * Where a read ends by default: the high watermark as of the call, not the last stable offset.
  * The stable offset stops at the first record of ANY open transaction in the partition, and the
@@ -29,8 +29,9 @@
  * stable offset passes the high watermark taken at the start, or fails after `stallMs` saying
  * which transaction holds it.
  */
-import { Consumer, FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, ListOffsetTimestamps, type RecordsBatch } from '@platformatic/kafka';
+import { FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, ListOffsetTimestamps, type RecordsBatch } from '@platformatic/kafka';
 import type { AdminOptions } from '@platformatic/kafka';
+import { RawFetchConsumer, rawBatches } from './raw-fetch';
 
 export interface CommittedRecord {
   readonly offset: bigint;
@@ -121,7 +122,7 @@ export async function readCommitted(
   onRecord: (r: CommittedRecord) => void | Promise<void>,
   options: ReadCommittedOptions,
 ): Promise<number> {
-  const consumer = new Consumer({
+  const consumer = new RawFetchConsumer({
     ...client,
     // Never joins: fetch() and listOffsets() need no group membership.
     groupId: `walcast-committed-reader-${process.pid}-${Date.now()}`,
@@ -164,7 +165,7 @@ export async function readCommitted(
       });
       const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
       stable = p?.lastStableOffset;
-      const batches = p?.records ?? [];
+      const batches = p ? rawBatches(p) : [];
       const aborted = p?.abortedTransactions ?? [];
       if (stats) {
         for (const a of aborted) {

@@ -6,9 +6,10 @@
  * partition and stops.
  *
  * Each partition is read with committed-reader.ts (fetch, filtered the way Kafka's Java
- * read_committed consumer filters): the library's read_committed stream lets the first of two
- * aborted transactions through, and a record of an aborted transaction would add a key the
- * topic never committed (a spurious delete) or take away one it holds (a missed delete). A partition is done when the next
+ * read_committed consumer filters): the library's read_committed filter lets the first of two
+ * aborted transactions through and can drop committed ones (raw-fetch.ts). A record of an
+ * aborted transaction would add a key the topic never committed (a spurious delete), and a
+ * committed record dropped would take away one it holds (a missed delete). A partition is done when the next
  * fetch offset (past control records and compacted-away offsets too) reached its end, so a
  * partition whose last offsets are transaction markers, or that compaction emptied, still
  * finishes. Records appended after the end are skipped.

@@ -33,6 +33,17 @@ test('two aborted transactions of one producer in one response are both dropped 
   expect(values(batches, [{ producerId: 7n, firstOffset: 0n }, { producerId: 7n, firstOffset: 5n }])).toEqual(['c1', 'c2']);
 });
 
+test('an abort marker without a listed transaction of its own keeps the committed transactions before it (the library drops them)', () => {
+  // A transaction that added the partition and wrote nothing there leaves only its abort marker.
+  const batches = [
+    batch(0, 7, ['a1']), marker(1, 7, false), // aborted, listed
+    batch(2, 7, ['c1', 'c2']), marker(4, 7, true),
+    batch(5, 7, ['c3']), marker(6, 7, true),
+    marker(7, 7, false), // aborted, nothing written here: not listed
+  ];
+  expect(values(batches, [{ producerId: 7n, firstOffset: 0n }])).toEqual(['c1', 'c2', 'c3']);
+});
+
 test('an aborted transaction whose marker lies beyond the response is dropped; other producers and non-transactional records pass', () => {
   const batches = [
     batch(0, 1, ['x'], false),
