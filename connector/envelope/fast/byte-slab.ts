@@ -13,6 +13,12 @@
 const SLAB_BYTES = 64 * 1024;
 /** Strings up to this length are copied by a JS loop when ASCII: cheaper than the native call. */
 const SHORT_TEXT = 48;
+/** Byte arrays up to this length (member names, separators) are copied by a JS loop: TypedArray set is a native call. */
+const SHORT_BYTES = 32;
+/** Longer strings go to quotedAscii's caller's general path (a scan and one native call). */
+const QUOTED_ASCII_MAX = 256;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 export class ByteSlab {
   private buf: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
@@ -38,9 +44,17 @@ export class ByteSlab {
   }
 
   bytes(b: Uint8Array): void {
-    if (this.pos + b.length > this.buf.length) this.grow(b.length);
+    const n = b.length;
+    if (this.pos + n > this.buf.length) this.grow(n);
+    if (n <= SHORT_BYTES) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = b[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.pos += n;
   }
 
   /** The first `n` bytes of `b` (a small scratch array: no view made of it). */
@@ -73,12 +87,49 @@ export class ByteSlab {
     this.pos += buf.write(s, this.pos, 'utf8');
   }
 
+  /**
+   * '"' + s + '"' when s is ASCII with nothing JSON escapes in it ('"', '\\', C0 controls): what
+   * JSON.stringify writes for it. Otherwise writes nothing and returns false (the caller takes
+   * its general path). One pass copies and checks: no separate scan, no native call.
+   */
+  quotedAscii(s: string): boolean {
+    const n = s.length;
+    if (n > QUOTED_ASCII_MAX) return false;
+    if (this.pos + n + 2 > this.buf.length) this.grow(n + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c >= 0x80 || c === QUOTE || c === BACKSLASH) return false;
+      buf[p++] = c;
+    }
+    buf[p++] = QUOTE;
+    this.pos = p;
+    return true;
+  }
+
   /** s[from, to), which the caller knows is ASCII. */
   ascii(s: string, from: number, to: number): void {
     if (this.pos + to - from > this.buf.length) this.grow(to - from);
     const buf = this.buf;
     let p = this.pos;
     for (let i = from; i < to; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Bytes written to the part being written (since begin() or the last end()). */
+  get written(): number {
+    return this.pos - this.start;
+  }
+
+  /** Writes again `n` bytes of the part being written, from its offset `from` (a `written` value). */
+  again(from: number, n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    let p = this.pos;
+    const at = this.start + from;
+    for (let i = 0; i < n; i++) buf[p++] = buf[at + i]!;
     this.pos = p;
   }
 

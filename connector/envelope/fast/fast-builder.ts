@@ -62,9 +62,12 @@ class SourceParts {
       this.mid = Buffer.from(this.midText, 'utf8');
     }
     out.bytes(this.head);
+    // The LSN's digits are written once and copied for its second place.
+    const at = out.written;
     writeLsn(out, lsn);
+    const digits = out.written - at;
     out.bytes(this.mid!);
-    writeLsn(out, lsn);
+    out.again(at, digits);
   }
 }
 

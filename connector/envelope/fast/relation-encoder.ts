@@ -170,6 +170,8 @@ export class RelationEncoder {
           continue;
         }
       }
+      // Clean ASCII text (most of it) in one pass; other text that needs no escape as UTF-8.
+      if (how === Write.Quote && out.quotedAscii(text)) continue;
       if (how === Write.Quote && quotesVerbatim(text)) {
         out.byte(QUOTE);
         out.text(text);

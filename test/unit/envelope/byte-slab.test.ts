@@ -75,3 +75,44 @@ test('ascii and prefix copy a range of a string and the head of an array', () =>
   out.prefix(Uint8Array.from([0x41, 0x42, 0x43, 0x44]), 3);
   expect(out.end().toString('latin1')).toBe('13:14:15ABC');
 });
+
+test('quotedAscii writes what JSON.stringify writes for clean ASCII, and nothing (false) for anything it would escape or is not ASCII', () => {
+  const out = new ByteSlab();
+  const cases = ['', 'customer-42', 'x'.repeat(256), 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u001f', 'caf\u00e9', '\u{1f600}', 'ok\u007f', 'x'.repeat(257)];
+  for (const s of cases) {
+    out.begin();
+    out.text('<');
+    const wrote = out.quotedAscii(s);
+    out.text('>');
+    const text = out.end().toString('utf8');
+    const clean = s.length <= 256 && /^[\u0020-\u007f]*$/.test(s) && !/["\\]/.test(s);
+    expect([s, wrote]).toEqual([s, clean]);
+    // Written: exactly the JSON string; refused: nothing between the two markers.
+    expect(text).toBe(clean ? `<${JSON.stringify(s)}>` : '<>');
+  }
+});
+
+test('quotedAscii refused after a move to a new slab leaves the moved record as it was', () => {
+  const out = new ByteSlab();
+  record(out, 'x'.repeat(65_500)); // 36 bytes left in the first slab
+  out.begin();
+  out.text('head-');
+  expect(out.quotedAscii('y'.repeat(100) + '"')).toBe(false);
+  out.text('-tail');
+  expect(out.end().toString()).toBe('head--tail');
+});
+
+test('bytes copies short and long arrays alike; again repeats a span of the part being written, across a move', () => {
+  const out = new ByteSlab();
+  record(out, 'x'.repeat(65_530));
+  out.begin();
+  out.text('k');
+  out.end();
+  out.bytes(Buffer.from('short'));
+  const at = out.written;
+  out.uint(123456789);
+  const n = out.written - at;
+  out.bytes(Buffer.from('z'.repeat(40))); // moves the part to a new slab
+  out.again(at, n);
+  expect(out.end().toString()).toBe('short123456789' + 'z'.repeat(40) + '123456789');
+});
