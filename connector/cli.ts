@@ -1,10 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --heap-growing-percent=100
+#!/usr/bin/env -S node --max-semi-space-size=12 --max-old-space-size=1024 --heap-growing-percent=100
 /**
  * `walcast run | validate | status | tail` (package.json bin). See connector/cli/program.ts.
  * The shebang's V8 heap sizing is connector/cli/memory-flags.ts's MEMORY_FLAGS (also in
- * deploy/Dockerfile's ENTRYPOINT, scripts/walcast.sh and the bench's walcast children).
+ * deploy/Dockerfile's ENTRYPOINT, scripts/walcast.sh and the bench's walcast children); the
+ * V8 flags it sets on itself (RUNTIME_V8_FLAGS) are set here, before anything else runs.
  */
 import { watchOutputClosed } from './cli/io';
+import { applyRuntimeV8Flags } from './cli/memory-flags';
 import { nodeTooOld } from './cli/node-version';
 import { runCli } from './cli/program';
 
@@ -13,6 +15,8 @@ if (tooOld !== null) {
   process.stderr.write(`${tooOld}\n`);
   process.exit(1);
 }
+
+applyRuntimeV8Flags();
 
 const stdout = watchOutputClosed(process, process.stdout);
 // stderr closed too (`walcast tail 2>&1 | head`): nothing left to tell anyone.

@@ -17,4 +17,4 @@ if [ ! -f "$root/dist/connector/cli.js" ]; then
   )
 fi
 # V8 heap sizing that keeps RSS near 200 MB under full load (connector/cli/memory-flags.ts).
-exec node --max-semi-space-size=8 --max-old-space-size=1024 --heap-growing-percent=100 "$root/dist/connector/cli.js" "$@"
+exec node --max-semi-space-size=12 --max-old-space-size=1024 --heap-growing-percent=100 "$root/dist/connector/cli.js" "$@"

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MEMORY_FLAGS, missingFlagsMessage, missingMemoryFlags } from '../../../connector/cli/memory-flags';
+import { spawnSync } from 'node:child_process';
+import { MEMORY_FLAGS, missingFlagsMessage, missingMemoryFlags, RUNTIME_V8_FLAGS } from '../../../connector/cli/memory-flags';
 import { dockerfileStages, ROOT } from '../../support/deploy-files';
 
 test('missing flags are named; the command line and NODE_OPTIONS both count, with any value', () => {
@@ -28,4 +29,36 @@ test('the image, scripts/walcast.sh and the bench start node with them', () => {
   expect(script).toContain(`exec node ${MEMORY_FLAGS.join(' ')} "$root/dist/connector/cli.js" "$@"`);
   const bench = readFileSync(join(ROOT, 'bench/lib/walcast-process.ts'), 'utf8');
   expect(bench).toMatch(/\[\.\.\.MEMORY_FLAGS\]/);
+});
+
+describe('RUNTIME_V8_FLAGS', () => {
+  // A program whose objects each outlive a scavenge or two, as records awaiting their ack do:
+  // V8's allocation-site pretenuring then moves their allocation into the old generation, and
+  // fewer scavenges run. The flag set at run time must act as it does on the command line.
+  const PROGRAM = `
+    if (process.env.RUNTIME_FLAGS) for (const f of JSON.parse(process.env.RUNTIME_FLAGS)) require('node:v8').setFlagsFromString(f);
+    const ring = new Array(200000);
+    for (let i = 0; i < 1500000; i++) ring[i % ring.length] = { id: 'x' + i, pair: [i, i + 1], map: new Map([[i, i]]) };
+  `;
+  const scavenges = (nodeArgs: string[], env: Record<string, string> = {}): number => {
+    const r = spawnSync(process.execPath, [...MEMORY_FLAGS, ...nodeArgs, '--trace-gc', '-e', PROGRAM], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    return (r.stdout.match(/Scavenge/g) ?? []).length;
+  };
+
+  test('set at run time, --no-allocation-site-pretenuring acts as on the command line', () => {
+    expect(RUNTIME_V8_FLAGS).toEqual(['--no-allocation-site-pretenuring']);
+    const pretenuring = scavenges([]);
+    const commandLine = scavenges(RUNTIME_V8_FLAGS.slice());
+    const runtime = scavenges([], { RUNTIME_FLAGS: JSON.stringify(RUNTIME_V8_FLAGS) });
+    // Without pretenuring every object is allocated young: more scavenges.
+    expect(commandLine).toBeGreaterThan(pretenuring * 1.15);
+    expect(Math.abs(runtime - commandLine)).toBeLessThanOrEqual(commandLine * 0.1);
+  });
+
+  test('the bin sets them before it runs anything else', () => {
+    const cli = readFileSync(join(ROOT, 'connector', 'cli.ts'), 'utf8');
+    expect(cli.indexOf('applyRuntimeV8Flags();')).toBeGreaterThan(0);
+    expect(cli.indexOf('applyRuntimeV8Flags();')).toBeLessThan(cli.indexOf('runCli('));
+  });
 });
