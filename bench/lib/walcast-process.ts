@@ -24,11 +24,13 @@ const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
 /**
  * Node flags for the walcast children: the V8 heap sizing the bin, the image and scripts/walcast.sh
  * use (connector/cli/memory-flags.ts; WALCAST_BENCH_DEFAULT_HEAP=1 leaves V8's defaults, to
- * compare); WALCAST_BENCH_NODE_FLAGS adds flags after them (a later V8 flag wins, so
- * `--max-semi-space-size=16` there tries another young generation); bench --profile adds --cpu-prof.
+ * compare: no sizing, and `--allocation-site-pretenuring`, which walcast then does not turn off);
+ * WALCAST_BENCH_NODE_FLAGS adds flags after them (a later V8 flag wins, so
+ * `--max-semi-space-size=16` there tries another young generation, and
+ * `--allocation-site-pretenuring` keeps V8's pretenuring); bench --profile adds --cpu-prof.
  */
 const nodeFlags: string[] = [
-  ...(process.env.WALCAST_BENCH_DEFAULT_HEAP === '1' ? [] : [...MEMORY_FLAGS]),
+  ...(process.env.WALCAST_BENCH_DEFAULT_HEAP === '1' ? ['--allocation-site-pretenuring'] : [...MEMORY_FLAGS]),
   ...(process.env.WALCAST_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
 ];
 

@@ -25,11 +25,13 @@
  * threads took a third of the process's CPU. `--no-allocation-site-pretenuring` keeps them young,
  * where those acked before the next scavenge cost nothing; 12 MB semi-spaces (8 before) let more
  * of them be acked first. In one session (alternating 300k-row spine runs): CPU per row 13.6 ->
- * 10.6 µs (GC threads 1.3-1.8 -> 0.8-1.0 CPU s), peak RSS 155-171 -> 158-161 MB; a 10M-row
- * snapshot 10.4 -> 8.1 µs per row at 189/190 MB peak RSS (16 MB semi-spaces: 203 MB with two
- * readers, over the bound). It is set at run time because V8 reads it while it runs (at each
- * scavenge), node refuses it in NODE_OPTIONS, and on the bin's shebang it would pass the 127
- * bytes kernels before Linux 5.1 read of that line.
+ * 10.6 µs (GC threads 1.3-1.8 -> 0.8-1.0 CPU s), peak RSS 155-171 -> 158-169 MB. A 10M-row
+ * snapshot: 189/190 MB peak RSS and 80.9/83.6 CPU s with one/two readers (8 MB semi-spaces
+ * without pretenuring: 171/182 MB, 104.0/104.7 s; 16 MB: 203 MB with two readers, over the
+ * bound). It is set at run time because V8 reads it while it runs (at each scavenge), node
+ * refuses it in NODE_OPTIONS, and on the bin's shebang it would pass the 127 bytes kernels
+ * before Linux 5.1 read of that line. Node started with `--allocation-site-pretenuring` keeps
+ * V8's default.
  *
  * The flags must be given to node at start (V8 reads them when it creates the heap): the image's
  * ENTRYPOINT, the bin's shebang (connector/cli.ts), scripts/walcast.sh and the bench pass them
@@ -44,9 +46,19 @@ export const MEMORY_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-
 /** V8 flags walcast sets on itself at start (see the file comment). */
 export const RUNTIME_V8_FLAGS: readonly string[] = Object.freeze(['--no-allocation-site-pretenuring']);
 
-/** Sets RUNTIME_V8_FLAGS: call once, first thing, before the pipeline allocates anything. */
-export function applyRuntimeV8Flags(): void {
-  for (const flag of RUNTIME_V8_FLAGS) setFlagsFromString(flag);
+/** A V8 flag's name without its value, its `--no-` and the dash/underscore difference. */
+const v8FlagName = (arg: string): string => arg.split('=')[0]!.replace(/_/g, '-').replace(/^--(no-)?/, '');
+
+/**
+ * Sets each of RUNTIME_V8_FLAGS that node's command line does not name (either way: node started
+ * with `--allocation-site-pretenuring` keeps V8's default); returns those it set. Call once,
+ * first thing, before the pipeline allocates anything.
+ */
+export function applyRuntimeV8Flags(execArgv: readonly string[] = process.execArgv, set: (flag: string) => void = setFlagsFromString): string[] {
+  const given = new Set(execArgv.map(v8FlagName));
+  const applied = RUNTIME_V8_FLAGS.filter((f) => !given.has(v8FlagName(f)));
+  for (const flag of applied) set(flag);
+  return applied;
 }
 
 /** The MEMORY_FLAGS options (by name) that neither `execArgv` nor NODE_OPTIONS sets. */

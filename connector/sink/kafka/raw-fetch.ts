@@ -38,8 +38,17 @@ function noteRaw(response: unknown): void {
   }
 }
 
+/** keepingRawBatches' wrapper per library API (made once, not per fetch), and the wrappers. */
+const WRAPPERS = new WeakMap<object, object>();
+const IS_WRAPPER = new WeakSet<object>();
+
 /** The library's Fetch API, noting each response's batches as parsed before its caller sees them. */
 function keepingRawBatches<A extends unknown[], R>(library: API<A, R>): API<A, R> {
+  // The first lookup, before the client has the broker's API list, comes back through this
+  // override once more (base.js kGetApi): its answer is already a wrapper.
+  if (IS_WRAPPER.has(library)) return library;
+  const known = WRAPPERS.get(library);
+  if (known !== undefined) return known as API<A, R>;
   const api = ((connection: unknown, ...args: unknown[]) => {
     const last = args.length - 1;
     const callback = args[last];
@@ -51,7 +60,10 @@ function keepingRawBatches<A extends unknown[], R>(library: API<A, R>): API<A, R
     }
     (library as unknown as (c: unknown, ...a: unknown[]) => void)(connection, ...args);
   }) as unknown as API<A, R>;
-  return Object.assign(api, { async: promisify(api), key: library.key, version: library.version });
+  const wrapper = Object.assign(api, { async: promisify(api), key: library.key, version: library.version });
+  WRAPPERS.set(library, wrapper);
+  IS_WRAPPER.add(wrapper);
+  return wrapper;
 }
 
 /**

@@ -65,6 +65,8 @@ test('an abort marker without records of its own keeps the committed transaction
     expect(java).toEqual(['committed-1', 'committed-2', 'committed-3']);
     // The library's filter takes the range from the last listed aborted transaction to the last
     // abort marker: the committed transactions in between are gone (what raw-fetch.ts avoids).
+    // This shows the log reproduces the library's fault; a library version that fixes its filter
+    // fails here, and raw-fetch.ts may then go.
     expect(await libraryFiltered(topic)).toEqual([]);
 
     const seen: string[] = [];

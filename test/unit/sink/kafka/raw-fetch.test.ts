@@ -26,6 +26,8 @@ test('the seam: the Fetch lookup answers with the library\'s Fetch v17, wrapped;
     const fetch = await lookup('Fetch');
     expect(fetch).not.toBe(fetchV17.api);
     expect([fetch.key, fetch.version]).toEqual([fetchV17.api.key, fetchV17.api.version]);
+    // Wrapped once, whatever the number of lookups (the first comes back through the override).
+    expect(await lookup('Fetch')).toBe(fetch);
     expect((await lookup('Metadata')).key).toBe(3);
   });
 });
