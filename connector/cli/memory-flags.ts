@@ -63,8 +63,8 @@ export function applyRuntimeV8Flags(execArgv: readonly string[] = process.execAr
 
 /** The MEMORY_FLAGS options (by name) that neither `execArgv` nor NODE_OPTIONS sets. */
 export function missingMemoryFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map((a) => a.split('=')[0]!.replace(/_/g, '-'));
-  return MEMORY_FLAGS.filter((f) => !given.includes(f.split('=')[0]!));
+  const given = new Set([...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map(v8FlagName));
+  return MEMORY_FLAGS.filter((f) => !given.has(v8FlagName(f)));
 }
 
 /** What `walcast run` logs once when flags are missing: what it costs, and how to pass them. */

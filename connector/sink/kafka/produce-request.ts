@@ -49,7 +49,7 @@ import {
   type MessageRecord,
   type NumericMap,
 } from '@platformatic/kafka';
-import { promisify } from 'node:util';
+import { answerWith, wrapApi } from './api-seam';
 import { ID_VALUE_SLOT } from './record-headers';
 
 /** The producer options the library hands its Produce encoder (producer.js #send produceOptions). */
@@ -312,12 +312,11 @@ export function fastProduceApi(library: ProduceApi): ProduceApi {
  * this[kOptions].timeout, producerId, producerEpoch, cb)`); the rest is the library's API.
  */
 function withTransactionTimeout<A extends unknown[], R>(library: API<A, R>, transactionTimeoutMs: number): API<A, R> {
-  const api = ((connection: unknown, ...args: unknown[]) => {
+  return wrapApi(library, (call, connection, args) => {
     // args: transactionalId, transactionTimeoutMs, producerId, producerEpoch[, callback]
     if (args.length >= 2) args[1] = transactionTimeoutMs;
-    (library as unknown as (c: unknown, ...a: unknown[]) => void)(connection, ...args);
-  }) as unknown as API<A, R>;
-  return Object.assign(api, { async: promisify(api), key: library.key, version: library.version });
+    call(connection, ...args);
+  });
 }
 
 export interface FastProducerExtras {
@@ -341,22 +340,14 @@ export class FastProducer<K, V, HK, HV> extends Producer<K, V, HK, HV> {
   override [kGetApi]<RequestArguments extends Array<unknown>, ResponseType>(name: string, callback: Callback<API<RequestArguments, ResponseType>>): void {
     const txTimeout = this.extras?.transactionTimeoutMs;
     if (name === 'InitProducerId' && txTimeout !== undefined) {
-      super[kGetApi]<RequestArguments, ResponseType>(name, (error, api) => {
-        if (error || api === undefined) callback(error);
-        else callback(null, withTransactionTimeout(api, txTimeout));
-      });
+      super[kGetApi]<RequestArguments, ResponseType>(name, answerWith(callback, (api) => withTransactionTimeout(api, txTimeout)));
       return;
     }
     if (name !== 'Produce') {
       super[kGetApi](name, callback);
       return;
     }
-    super[kGetApi]<unknown[], produceV11.ProduceResponse>(name, (error, api) => {
-      if (error || api === undefined) {
-        callback(error);
-        return;
-      }
-      callback(null, fastProduceApi(api) as unknown as API<RequestArguments, ResponseType>);
-    });
+    super[kGetApi]<RequestArguments, ResponseType>(name, answerWith(callback,
+      (api) => fastProduceApi(api as unknown as ProduceApi) as unknown as API<RequestArguments, ResponseType>));
   }
 }

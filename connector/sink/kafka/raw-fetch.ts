@@ -21,8 +21,8 @@
  * wrapped; test/integration/sink/committed-reader.test.ts fails when the reader gets the
  * library's filtered batches.
  */
-import { promisify } from 'node:util';
 import { Consumer, kGetApi, type API, type Callback, type RecordsBatch } from '@platformatic/kafka';
+import { answerWith, wrapApi } from './api-seam';
 
 /** Per partition object of a fetch response: its records as parsed, before any filter. */
 const RAW = new WeakMap<object, readonly RecordsBatch[] | null>();
@@ -49,7 +49,7 @@ function keepingRawBatches<A extends unknown[], R>(library: API<A, R>): API<A, R
   if (IS_WRAPPER.has(library)) return library;
   const known = WRAPPERS.get(library);
   if (known !== undefined) return known as API<A, R>;
-  const api = ((connection: unknown, ...args: unknown[]) => {
+  const wrapper = wrapApi(library, (call, connection, args) => {
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === 'function') {
@@ -58,9 +58,8 @@ function keepingRawBatches<A extends unknown[], R>(library: API<A, R>): API<A, R
         (callback as (e: unknown, r: unknown) => void)(error, result);
       };
     }
-    (library as unknown as (c: unknown, ...a: unknown[]) => void)(connection, ...args);
-  }) as unknown as API<A, R>;
-  const wrapper = Object.assign(api, { async: promisify(api), key: library.key, version: library.version });
+    call(connection, ...args);
+  });
   WRAPPERS.set(library, wrapper);
   IS_WRAPPER.add(wrapper);
   return wrapper;
@@ -84,9 +83,6 @@ export class RawFetchConsumer<K, V, HK, HV> extends Consumer<K, V, HK, HV> {
       super[kGetApi](name, callback);
       return;
     }
-    super[kGetApi]<RequestArguments, ResponseType>(name, (error, api) => {
-      if (error || api === undefined) callback(error);
-      else callback(null, keepingRawBatches(api));
-    });
+    super[kGetApi]<RequestArguments, ResponseType>(name, answerWith(callback, keepingRawBatches));
   }
 }
