@@ -33,8 +33,11 @@ test('the image, scripts/walcast.sh and the bench start node with them', () => {
 
 describe('RUNTIME_V8_FLAGS', () => {
   // A program whose objects each outlive a scavenge, as records awaiting their ack do: with
-  // pretenuring V8 decides to allocate their sites in the old generation, which
-  // --trace-pretenuring-statistics prints as "=> tenure".
+  // pretenuring V8 moves their allocation sites toward the old generation, which
+  // --trace-pretenuring-statistics prints as "=> maybe tenure", then "=> tenure" once a scavenge
+  // at the young generation's full size confirms it. Only the first step is certain: the second
+  // did not come in about one run in ten under load (this test failed so). With the flag V8
+  // tracks no site at all, and prints neither.
   const PROGRAM = `
     if (process.env.RUNTIME_FLAGS) for (const f of JSON.parse(process.env.RUNTIME_FLAGS)) require('node:v8').setFlagsFromString(f);
     const ring = new Array(100000);
@@ -45,7 +48,7 @@ describe('RUNTIME_V8_FLAGS', () => {
       env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000,
     });
     expect(r.status).toBe(0);
-    return (r.stdout.match(/=> tenure/g) ?? []).length;
+    return (r.stdout.match(/=> (?:maybe )?tenure$/gm) ?? []).length;
   };
 
   test('set at run time, --no-allocation-site-pretenuring stops V8 pretenuring, as on the command line', () => {
