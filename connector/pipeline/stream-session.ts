@@ -1,8 +1,10 @@
 /**
  * One streaming session: a replication connection's lifetime from START_REPLICATION until a
- * requested stop or the first failure. Decoded changes become records, records are published
- * in batches (several batches in flight), acks feed the AckTracker, and the ConfirmReporter
- * (confirm-reporter.ts) carries the tracker's confirmed LSN to the server.
+ * requested stop or the first failure. Each WAL message is decoded; the TransactionAssembler
+ * (transaction-assembler.ts) turns its changes into records; records are published in batches
+ * (several batches in flight); acks feed the AckTracker, and the ConfirmReporter
+ * (confirm-reporter.ts) carries the tracker's confirmed LSN to the server. Keepalives let an idle
+ * slot advance (idle-watch.ts).
  *
  * On any failure the session ends; the supervisor starts a new one, which resumes from the
  * slot's confirmed_flush_lsn (PostgreSQL resends every later commit). Nothing is skipped, and
@@ -13,9 +15,8 @@
  * path paced by acks, and messages that were already read meanwhile wait at the read gate (read-gate.ts).
  */
 import { ConnectorError } from '../errors';
-import type { ChangeEvent, DataEvent, Decoder, StreamCommitEvent } from '../model/change';
+import type { ChangeEvent, Decoder, StreamCommitEvent } from '../model/change';
 import type { EnvelopeBuilder } from '../envelope/builder';
-import { OpenTransaction, transactionRecord, type TransactionRecordText } from '../envelope/transaction-metadata';
 import type { HeartbeatRecords } from '../envelope/heartbeat-record';
 import { Dispatcher } from '../sink/dispatcher';
 import type { Sink } from '../sink/port';
@@ -26,8 +27,8 @@ import { ConfirmReporter } from './confirm-reporter';
 import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
-import { EventTally } from './event-tally';
-import { openTx, type OpenTx } from './open-tx';
+import { TransactionAssembler } from './transaction-assembler';
+import { IdleWatch } from './idle-watch';
 import { replayCommitted, type StreamedTransactions } from './streamed-tx';
 import type { FreshReadFilter } from './fresh-read-filter';
 import { ReadGate } from './read-gate';
@@ -84,21 +85,16 @@ export class StreamSession {
   private clockUs = 0n;
   /** Batches records to the sink; numbers them in the tracker, in stream order. */
   private readonly out: Dispatcher<bigint>;
+  /** Decoded changes -> the records of their transaction (transaction-assembler.ts). */
+  private readonly assembler: TransactionAssembler;
   /** Commit time (µs) of the newest transaction with records pushed: behind-source metric. */
   private batchCommitUs = 0n;
-  private readonly tally = new EventTally();
   /** Exactly-once: the offset of the last checkpoint flushed (at start: the committed one). */
   private lastCheckpoint: CommittedOffset | null;
-  /** Exactly-once: replayed transactions skipped so far (logged when the first new one starts). */
-  private skipped = 0;
   private flushScheduled = false;
-  private tx: OpenTx | null = null;
-  private lastCommitLsn: Lsn | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private quietTimer: NodeJS.Timeout | null = null;
-  private dataSinceQuietCheck = false;
-  /** WAL end of the last keepalive: everything the server sent before it has been read. */
-  private lastWalEnd: Lsn | null = null;
+  /** Keepalives advance an idle slot; a quiet interval reads as caught up (idle-watch.ts). */
+  private readonly idle: IdleWatch;
   private readonly reporter: ConfirmReporter;
   private failure: ConnectorError | null = null;
   private stopping = false;
@@ -120,10 +116,31 @@ export class StreamSession {
       maxUnacked: deps.options.maxInFlightEvents,
       knownTopics: deps.knownTopics,
       reserve: (count) => this.tracker.reserve(count),
-      holdLast: () => deps.exactlyOnce !== undefined && this.tx !== null,
+      holdLast: () => deps.exactlyOnce !== undefined && this.assembler.inTransaction,
       onAcked: (first, count, commitUs) => this.onAcked(first, count, commitUs),
       onError: (e) => { deps.metrics?.sinkError(); this.fail(e); },
       failure: { code: 'SINK_SEND', message: 'publish failed' },
+    });
+    this.assembler = new TransactionAssembler({
+      builder: deps.builder,
+      tracker: this.tracker,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      transactionMetadata: deps.transactionMetadata,
+      exactlyOnce: deps.exactlyOnce,
+      output: {
+        push: (records, commitTimeUs) => this.push(records, commitTimeUs),
+        checkpoint: (checkpoint) => this.flush(checkpoint),
+        hold: (kept, emit) => this.hold(kept, emit),
+        replaying: () => this.gate.replaying,
+      },
+    });
+    this.idle = new IdleWatch({
+      tracker: this.tracker,
+      nothingOutstanding: () => this.out.buffered === 0 && !this.out.sending && this.gate.empty,
+      advanced: (before) => this.confirmedFrom(before),
+      metrics: deps.metrics,
+      intervalMs: deps.options.heartbeatMs,
     });
     this.reporter = new ConfirmReporter({
       confirmed: () => this.tracker.confirmed,
@@ -161,7 +178,7 @@ export class StreamSession {
     this.reporter.start();
     const hb = this.deps.heartbeat;
     if (hb) this.heartbeatTimer = setInterval(() => this.heartbeat(), hb.intervalMs);
-    if (this.deps.metrics) this.quietTimer = setInterval(() => this.quietCheck(), this.deps.options.heartbeatMs);
+    this.idle.start();
     return this.finished;
   }
 
@@ -184,7 +201,7 @@ export class StreamSession {
 
   private onXLogData(walStart: Lsn, data: Buffer): void {
     if (this.failure) return;
-    this.dataSinceQuietCheck = true;
+    this.idle.data();
     if (this.gate.closed) { this.gate.queue(walStart, data); return; }
     let events: readonly ChangeEvent[];
     this.walStart = walStart;
@@ -235,35 +252,11 @@ export class StreamSession {
 
   private onEvent(ev: ChangeEvent, nowUs: bigint): void {
     switch (ev.kind) {
-      case 'begin': {
-        this.tx = openTx(ev.xid, ev.finalLsn, ev.commitTimeUs, this.deps.exactlyOnce?.committed);
-        if (this.tx.skip) this.skipped++;
-        else this.noteSkipped();
-        const fresh = this.deps.exactlyOnce?.freshRead;
-        if (fresh && !this.tx.skip) this.tx.seenBy = fresh.seenBy(ev.xid, ev.finalLsn);
-        this.tracker.begin();
-        if (this.deps.transactionMetadata) {
-          this.tx.meta = new OpenTransaction(ev.xid, ev.commitTimeUs / 1000n);
-          // A replayed streamed transaction has no BEGIN message: its first change gives the position.
-          if (this.gate.replaying) this.tx.beginPending = true;
-          else this.pushTxRecord(this.tx, this.tx.meta.begin(this.walStart));
-        }
+      case 'begin':
+        this.assembler.begin(ev, this.walStart);
         return;
-      }
       case 'commit':
-        if (this.tx?.meta) {
-          if (this.tx.beginPending) this.pushTxRecord(this.tx, this.tx.meta.begin(ev.endLsn));
-          this.pushTxRecord(this.tx, this.tx.meta.end(ev.endLsn));
-        }
-        // Exactly-once: the transaction's records (its last one at least, see flush) go out
-        // with a checkpoint, where the sink commits its Kafka transaction with this offset.
-        if (this.deps.exactlyOnce && this.tx?.emitted) this.flush({ lsn: { commitLsn: this.tx.commitLsn, endLsn: ev.endLsn } });
-        // Records of this transaction still buffered in `out` are already reserved in the tracker.
-        this.tracker.commit(ev.endLsn);
-        // Debezium's source.sequence[0] is the LSN the walsender stamped on the last COMMIT
-        // message: the transaction's end LSN, not the commit record's own LSN (see OpenTx.counts).
-        if (this.tx === null || this.tx.counts) this.lastCommitLsn = ev.endLsn;
-        this.tx = null;
+        this.assembler.commit(ev);
         return;
       case 'relation':
         return;
@@ -281,50 +274,8 @@ export class StreamSession {
         return;
       default:
         if (ev.xid !== undefined) this.streamedTxs().data(ev);
-        else this.onData(ev, nowUs);
+        else this.assembler.data(ev, nowUs);
     }
-  }
-
-  private onData(ev: DataEvent, nowUs: bigint): void {
-    // A non-transactional logical message arrives outside BEGIN/COMMIT: its own LSN names it.
-    const outside = this.tx === null;
-    const tx = this.tx ?? openTx(0, ev.lsn, nowUs, this.deps.exactlyOnce?.committed, 'message');
-    // ... and such a message counts as a commit of its own for source.sequence, as in Debezium
-    // (once emitted: a filtered-out one leaves it as it was).
-    const lastCommitLsn = this.tx === null && ev.kind === 'message' && !ev.transactional ? ev.lsn : this.lastCommitLsn;
-    if (tx.beginPending) {
-      tx.beginPending = false;
-      this.pushTxRecord(tx, tx.meta!.begin(ev.lsn));
-    }
-    let context = tx.context;
-    if (context === undefined || context.lastCommitLsn !== lastCommitLsn || context.metadata !== tx.meta) {
-      context = { xid: tx.xid, commitLsn: tx.commitLsn, commitTimeUs: tx.commitTimeUs, lastCommitLsn, metadata: tx.meta };
-      tx.context = context;
-    }
-    const records = this.deps.builder.records(ev, context, tx.index, nowUs);
-    tx.index += records.length;
-    if (!this.deps.builder.isSkippedOperation(ev)) tx.counts = true;
-    if (records.length === 0) return;
-    this.lastCommitLsn = lastCommitLsn;
-    // Built all the same (envelope state such as source.sequence must match the first delivery).
-    if (tx.skip) return;
-    if (tx.seenBy) {
-      const kept = this.deps.exactlyOnce!.freshRead!.keep(ev, tx.seenBy, records, tx.commitLsn);
-      if (kept instanceof Promise) this.hold(kept, tx, ev);
-      else this.emit(tx, ev, kept);
-      return;
-    }
-    this.emit(tx, ev, records);
-    // A non-transactional message is a unit of its own.
-    if (outside && this.deps.exactlyOnce) this.flush({ lsn: { commitLsn: ev.lsn, endLsn: ev.lsn } });
-  }
-
-  /** Hands out the records of `ev` (none: nothing), counted for the metrics and the transaction. */
-  private emit(tx: OpenTx, ev: DataEvent, records: readonly SinkRecord[]): void {
-    if (records.length === 0) return;
-    if (this.deps.metrics) this.tally.add(ev);
-    this.push(records, tx.commitTimeUs);
-    tx.emitted = true;
   }
 
   /** Numbers `records` in the tracker (stream order) and hands them to the dispatcher. */
@@ -337,13 +288,13 @@ export class StreamSession {
    * Waits for the records of a replayed change PostgreSQL must place (FreshReadFilter.keep),
    * then sends them and goes on with what waited behind them, in order.
    */
-  private hold(kept: Promise<SinkRecord[]>, tx: OpenTx, ev: DataEvent): void {
+  private hold(kept: Promise<SinkRecord[]>, emit: (records: readonly SinkRecord[]) => void): void {
     this.gate.holding = true;
     this.deps.repl.pause();
     kept.then((records) => {
       // A replay waiting in room() for this hold learns there of the end.
       if (this.failure || this.stopping) { this.gate.wake(); return; }
-      this.emit(tx, ev, records);
+      emit(records);
       this.gate.holding = false;
       this.gate.wake();
       // Inside a replay the replay goes on (it waited in room()) and drains the queue at its end.
@@ -371,24 +322,6 @@ export class StreamSession {
     }
     this.afterEvents();
     if (!this.stopping && this.deps.repl.isPaused && !this.out.full) this.deps.repl.resume();
-  }
-
-  private noteSkipped(): void {
-    if (this.skipped === 0) return;
-    const committed = this.deps.exactlyOnce?.committed;
-    this.deps.logger.info({ skipped: this.skipped, committedLsn: committed ? formatLsn(committed.commitLsn) : null },
-      `skipped ${this.skipped} replayed transaction(s) already committed to Kafka (commit LSN at or below ${committed ? formatLsn(committed.commitLsn) : '-'})`);
-    this.skipped = 0;
-  }
-
-  /** A BEGIN or END record of envelope.transactionMetadata, with the transaction's next id. */
-  private pushTxRecord(tx: OpenTx, text: TransactionRecordText): void {
-    const meta = this.deps.transactionMetadata!;
-    const record = transactionRecord(meta.topic, text, `${formatLsn(tx.commitLsn)}:${tx.index++}`, meta.schemas);
-    // Exactly-once: a replayed transaction already in Kafka sends neither its data nor BEGIN/END.
-    if (tx.skip) return;
-    this.push([record], tx.commitTimeUs);
-    tx.emitted = true;
   }
 
   private streamedTxs(): StreamedTransactions {
@@ -438,7 +371,7 @@ export class StreamSession {
     if (this.failure) return;
     if (checkpoint?.lsn) this.lastCheckpoint = checkpoint.lsn;
     if (this.deps.metrics) {
-      this.tally.flush(this.deps.metrics);
+      this.assembler.flushMetrics();
       this.deps.metrics.inflightEvents(this.tracker.inFlight);
     }
     this.out.flush(checkpoint);
@@ -461,39 +394,8 @@ export class StreamSession {
   }
 
   private onKeepalive(walEnd: Lsn, replyRequested: boolean): void {
-    this.lastWalEnd = walEnd;
-    this.idle();
+    this.idle.keepalive(walEnd);
     if (replyRequested) this.reporter.report(true);
-  }
-
-  /**
-   * Lets an idle slot advance to the last keepalive's WAL end: only with nothing of ours
-   * unpublished or unacknowledged (no batch, no publish in flight, no messages queued behind a
-   * replay, no open transaction: AckTracker.idle checks the last). That position is what the
-   * server has sent, never beyond (pg_current_wal_lsn() could lie past changes not yet read).
-   */
-  private idle(): void {
-    if (this.lastWalEnd === null || !this.nothingOutstanding()) return;
-    const before = this.tracker.confirmed;
-    this.tracker.idle(this.lastWalEnd);
-    this.confirmedFrom(before);
-  }
-
-  /**
-   * Once per source.heartbeatMs: a whole interval without replication data, with everything
-   * acknowledged, reads as not behind the source (walcast_behind_source_ms 0) rather than the last
-   * batch's age for as long as the database stays quiet. Data in the interval (a catch-up) keeps
-   * the last value.
-   */
-  private quietCheck(): void {
-    const quiet = !this.dataSinceQuietCheck && this.nothingOutstanding() && this.tracker.caughtUp;
-    this.dataSinceQuietCheck = false;
-    if (quiet) this.deps.metrics?.caughtUp();
-  }
-
-  /** No record of ours unpublished or in flight, and nothing queued behind a replay or a held change. */
-  private nothingOutstanding(): boolean {
-    return this.out.buffered === 0 && !this.out.sending && this.gate.empty;
   }
 
   /** Tells onConfirmed (the metric, /health's confirmedLsn) when an ack or an idle advance moved the position. */
@@ -516,9 +418,9 @@ export class StreamSession {
   private heartbeat(): void {
     const hb = this.deps.heartbeat;
     if (!hb || this.failure || this.stopping) return;
-    this.idle();
+    this.idle.advance();
     this.push([hb.records.record(Date.now())], this.batchCommitUs);
-    if (this.deps.exactlyOnce && this.tx === null && !this.gate.closed) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
+    if (this.deps.exactlyOnce && !this.assembler.inTransaction && !this.gate.closed) this.flush(this.lastCheckpoint ? { lsn: this.lastCheckpoint } : {});
     this.afterEvents();
     if (hb.action) void hb.action();
   }
@@ -547,7 +449,7 @@ export class StreamSession {
     this.deps.metrics?.inflightEvents(0);
     this.reporter.stop();
     if (this.heartbeatTimer) { clearInterval(this.heartbeatTimer); this.heartbeatTimer = null; }
-    if (this.quietTimer) { clearInterval(this.quietTimer); this.quietTimer = null; }
+    this.idle.stop();
     this.out.release();
     this.gate.clear();
     try {
