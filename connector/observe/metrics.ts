@@ -28,7 +28,7 @@ export interface Metrics {
   sinkError(): void;
   /** Commit time of the newest event in an acknowledged batch to the ack, in ms. */
   behindSource(ms: number): void;
-  /** A quiet interval with everything acknowledged (stream-session quietCheck): behind_source_ms reads 0 (the histogram is untouched). */
+  /** A quiet interval with everything acknowledged (idle-watch.ts, the quiet check): behind_source_ms reads 0 (the histogram is untouched). */
   caughtUp(): void;
   /** A snapshot of `table` starts: done 0, estimate from pg_class.reltuples (-1: unknown). */
   snapshotTableStarted(table: string, estimatedRows: number): void;

@@ -48,6 +48,8 @@ Module._load = function (request, ...rest) {
   try {
     await waitFor(() => code !== undefined, { timeoutMs: 60_000, message: () => `walcast run (initial_only) to exit; stderr:\n${p.stderr()}` });
     expect({ code, stderr: code === 0 ? '' : p.stderr() }).toEqual({ code: 0, stderr: '' });
+    // Started as the launchers start it (support/cli-process.ts passes the heap flags).
+    expect(p.stderr()).not.toContain('node runs without');
     const rows = p.stdout().split('\n').filter((l) => l.includes('"op":"r"'));
     expect(rows).toHaveLength(5);
     const requests = readFileSync(seen, 'utf8').split('\n').filter((l) => l !== '');

@@ -1,7 +1,11 @@
-/** Runs the built CLI (`dist/connector/cli.js`) as a child process, like a user would. */
+/**
+ * Runs the built CLI (`dist/connector/cli.js`) as a child process, like a user would: with the
+ * V8 heap flags every launcher this repository ships passes (MEMORY_FLAGS).
+ */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MEMORY_FLAGS } from '../../../connector/cli/memory-flags';
 import { tempDir } from '../../infra/temp-dirs';
 
 export const CLI = resolve(__dirname, '../../../dist/connector/cli.js');
@@ -28,7 +32,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   requireBuiltCli();
   let out = '';
   let err = '';
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...MEMORY_FLAGS, CLI, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
