@@ -27,10 +27,9 @@ import { ConfirmReporter } from './confirm-reporter';
 import type { Logger } from '../observe/logger';
 import type { ReplicationConnection } from '../source/replication-connection';
 import type { Metrics } from '../observe/metrics';
-import { TransactionAssembler } from './transaction-assembler';
+import { TransactionAssembler, type ExactlyOnceStart, type TransactionMetadataTarget } from './transaction-assembler';
 import { IdleWatch } from './idle-watch';
 import { replayCommitted, type StreamedTransactions } from './streamed-tx';
-import type { FreshReadFilter } from './fresh-read-filter';
 import { ReadGate } from './read-gate';
 
 export interface SessionOptions {
@@ -62,20 +61,10 @@ export interface SessionDeps {
   readonly metrics?: Metrics;
   /** Keeps streamed in-progress transactions; required when the decoder streams them. */
   readonly streamed?: StreamedTransactions;
-  /** envelope.transactionMetadata: BEGIN/END records go to `topic`, wrapped with schemas when `schemas`. */
-  readonly transactionMetadata?: { readonly topic: string; readonly schemas: boolean };
+  readonly transactionMetadata?: TransactionMetadataTarget;
   /** heartbeat.intervalMs > 0: a heartbeat record (and the action query, if any) every intervalMs. */
   readonly heartbeat?: { readonly intervalMs: number; readonly records: HeartbeatRecords; readonly action?: () => Promise<void> };
-  /**
-   * Exactly-once (the sink commits Kafka transactions at checkpoints): every PostgreSQL
-   * transaction is published with a checkpoint at its end, and `committed` is the offset the
-   * sink read at start: replayed transactions at or below it are skipped (open-tx.ts, alreadyCommitted).
-   */
-  readonly exactlyOnce?: {
-    readonly committed: CommittedOffset | null;
-    /** Drops replayed records a snapshot read on the kept slot already showed (fresh-read-filter.ts). */
-    readonly freshRead?: FreshReadFilter;
-  };
+  readonly exactlyOnce?: ExactlyOnceStart;
 }
 
 export class StreamSession {

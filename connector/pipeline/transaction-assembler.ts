@@ -37,13 +37,30 @@ export interface AssemblyOutput {
   replaying(): boolean;
 }
 
+/** envelope.transactionMetadata: BEGIN/END records go to `topic`, wrapped with schemas when `schemas`. */
+export interface TransactionMetadataTarget {
+  readonly topic: string;
+  readonly schemas: boolean;
+}
+
+/**
+ * Exactly-once (the sink commits Kafka transactions at checkpoints): every PostgreSQL
+ * transaction is published with a checkpoint at its end, and `committed` is the offset the
+ * sink read at start: replayed transactions at or below it are skipped (open-tx.ts, alreadyCommitted).
+ */
+export interface ExactlyOnceStart {
+  readonly committed: CommittedOffset | null;
+  /** Drops replayed records a snapshot read on the kept slot already showed (fresh-read-filter.ts). */
+  readonly freshRead?: FreshReadFilter;
+}
+
 export interface AssemblerDeps {
   readonly builder: EnvelopeBuilder;
   readonly tracker: AckTracker;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  readonly transactionMetadata?: { readonly topic: string; readonly schemas: boolean };
-  readonly exactlyOnce?: { readonly committed: CommittedOffset | null; readonly freshRead?: FreshReadFilter };
+  readonly transactionMetadata?: TransactionMetadataTarget;
+  readonly exactlyOnce?: ExactlyOnceStart;
   readonly output: AssemblyOutput;
 }
 
