@@ -1,6 +1,5 @@
 /** The walcast config file for a benchmark run (everything explicit; see config/schema.ts). */
 import path from 'node:path';
-import { STEADY_FROM, STEADY_TO, type SteadyWindow } from './walcast-process';
 
 export interface BenchConfigParams {
   readonly name: string;
@@ -80,24 +79,4 @@ export function cpuPerRow(rows: number, cpuSeconds: number | null, startupCpuSec
   const streaming = cpuSeconds - (startupCpuSeconds ?? 0);
   if (!(streaming > 0)) return { usPerRow: null, rowsPerCpuSecond: null };
   return { usPerRow: (streaming * 1e6) / rows, rowsPerCpuSecond: rows / streaming };
-}
-
-/**
- * walcast's CPU per row in the steady window (walcast-process.ts): the window's rows are the
- * workload's rows times the share of its WAL the window covers (every workload transaction
- * writes the same rows, so WAL and rows grow together). Null without a window.
- */
-export function steadyCpuPerRow(rows: number, steady: SteadyWindow | null): number | null {
-  if (steady === null) return null;
-  const windowRows = rows * (steady.toFraction - steady.fromFraction);
-  return windowRows > 0 && steady.cpuSeconds > 0 ? (steady.cpuSeconds * 1e6) / windowRows : null;
-}
-
-/** The note that says what the steady column measured. */
-export function steadyNote(label: string, rows: number, steady: SteadyWindow | null): string {
-  if (steady === null) return `${label} steady CPU us/row: n/a (no two polls inside the ${STEADY_FROM * 100}–${STEADY_TO * 100}% window: too few rows)`;
-  const windowRows = rows * (steady.toFraction - steady.fromFraction);
-  return `${label} steady CPU us/row: its process CPU between the polls that saw ${(100 * steady.fromFraction).toFixed(0)}% and ${(100 * steady.toFraction).toFixed(0)}% `
-    + `of the workload's WAL confirmed (${Math.round(windowRows).toLocaleString('en-US')} rows, ${steady.seconds.toFixed(2)} s, ${(100 * steady.cpuSeconds / steady.seconds).toFixed(0)}% of a core), `
-    + '÷ those rows: past the one-time warm-up (V8 compiling the hot path on its helper threads) that the whole-stream figure spreads over the run\'s rows.';
 }

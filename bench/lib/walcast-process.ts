@@ -17,6 +17,7 @@ import { MEMORY_FLAGS } from '../../connector/cli/memory-flags';
 import { endChild, tail, track } from './children';
 import { machineBusySince, readMachineBusySeconds, sampleCpu, type CpuShare, type MachineBusy } from './machine-cpu';
 import { readCpuSeconds, readMemory, sampleMemory } from './proc';
+import { SteadyWindowTracker, type SteadyWindow } from './steady-window';
 import { BenchDb, confirmedFlushLsn } from './workload';
 
 const CLI = path.resolve(__dirname, '..', '..', 'connector', 'cli.js');
@@ -81,28 +82,9 @@ export interface WalcastRunResult {
   readonly streamingMachine: MachineBusy | null;
   /** The same window split by process tree: walcast and the cpuRoots, % of a core; null without cpuRoots or the log line. */
   readonly streamingCpu: CpuShare | null;
-  /** walcast's CPU in the middle of its stream (STEADY_FROM..STEADY_TO); null when no poll fell in it. */
+  /** walcast's CPU in the middle of its stream (steady-window.ts); null when no two polls fell in it. */
   readonly steady: SteadyWindow | null;
 }
-
-/**
- * The steady window: from the first poll that saw STEADY_FROM of the workload's WAL confirmed to
- * the first that saw STEADY_TO. What walcast compiles and sizes once (V8 optimizing the hot
- * functions on its helper threads, the first slabs, metadata) falls before it, the drain of the
- * last requests after it; both edges are polls of the same kind, so the work read but not yet
- * confirmed at each edge roughly cancels out.
- */
-export interface SteadyWindow {
-  /** Fractions of the workload's WAL (startLsn..targetLsn) confirmed at the window's edges. */
-  readonly fromFraction: number;
-  readonly toFraction: number;
-  /** walcast's process CPU (user + system) and wall time between the two polls. */
-  readonly cpuSeconds: number;
-  readonly seconds: number;
-}
-
-export const STEADY_FROM = 0.3;
-export const STEADY_TO = 0.9;
 
 /** Writes the config (validated first, so a bad one fails readably) and starts `walcast run`. */
 function spawnWalcast(opts: { label: string; config: Record<string, unknown>; configDir: string }): { child: ReturnType<typeof spawn>; pid: number; started: number } {
@@ -147,8 +129,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     let last: bigint | null = null;
     let lastMove = performance.now();
     let nextReport = performance.now() + 5000;
-    let steadyStart: { fraction: number; cpu: number; at: number } | null = null;
-    let steady: SteadyWindow | null = null;
+    const steady = new SteadyWindowTracker();
     for (;;) {
       if (exited !== null) throw new Error(`${opts.label}: walcast ${exited} before confirming the workload\n${err.text()}`);
       const confirmed = await confirmedFlushLsn(opts.db, opts.slot);
@@ -159,13 +140,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
         throw new Error(`${opts.label}: confirmed_flush_lsn stuck for ${Math.round((now - lastMove) / 1000)} s\n${err.text()}`);
       }
       const done = confirmed === null || confirmed < opts.startLsn ? 0 : Number(confirmed - opts.startLsn) / Number(opts.targetLsn - opts.startLsn);
-      if (steady === null && done >= STEADY_FROM) {
-        const cpu = readCpuSeconds(pid);
-        if (cpu !== null && steadyStart === null && done < STEADY_TO) steadyStart = { fraction: done, cpu, at: now };
-        else if (cpu !== null && steadyStart !== null && done >= STEADY_TO) {
-          steady = { fromFraction: steadyStart.fraction, toFraction: done, cpuSeconds: cpu - steadyStart.cpu, seconds: (now - steadyStart.at) / 1000 };
-        }
-      }
+      if (steady.wants(done)) steady.observe(done, readCpuSeconds(pid), now);
       if (now >= nextReport) {
         opts.progress(`  ${opts.label}: ${((now - started) / 1000).toFixed(0)} s, ${(100 * done).toFixed(0)}% of the workload's WAL confirmed`);
         nextReport = now + 5000;
@@ -179,7 +154,7 @@ export async function runWalcast(opts: WalcastRunOptions): Promise<WalcastRunRes
     const streamingCpu = (cpuSampler as { stop(): CpuShare } | null)?.stop() ?? null;
     const peak = memory.stop();
     await opts.beforeStop?.(pid);
-    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine, streamingCpu, steady };
+    return { seconds, startupSeconds, peakRssBytes: Math.max(peak.hwm, peak.rss), cpuSeconds, startupCpuSeconds, streamingMachine, streamingCpu, steady: steady.window };
   } finally {
     finished = true;
     (cpuSampler as { stop(): CpuShare } | null)?.stop();

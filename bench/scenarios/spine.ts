@@ -6,12 +6,13 @@
  *       passes L: decode, envelope, produce, broker ack, confirm.
  * L is pg_current_wal_lsn() read inside the last workload transaction before its COMMIT.
  */
-import { afterStartup, benchConfig, cpuPerRow, rate, ratio, steadyCpuPerRow, steadyNote } from '../lib/config';
+import { afterStartup, benchConfig, cpuPerRow, rate, ratio } from '../lib/config';
 import { cpuBoundLine, cpuSplitLine, referenceSplitLine, type CpuWindow } from '../lib/cpu-bound';
 import type { BenchContext, Scenario } from '../lib/context';
 import { postmasterPid, type CpuShare, type MachineBusy } from '../lib/machine-cpu';
 import { MB } from '../lib/proc';
 import { runRecvlogical } from '../lib/recvlogical';
+import { steadyCpuPerRow, steadyNote } from '../lib/steady-window';
 import { ResultTable } from '../lib/table';
 import { runWalcast } from '../lib/walcast-process';
 import { createBenchDatabase, createBenchTable, createPublication, createSlots, dropSlots, runWorkload } from '../lib/workload';
