@@ -38,9 +38,10 @@ export class SteadyWindowTracker {
     }
   }
 
-  /** Whether the next poll's CPU reading matters (callers skip reading /proc otherwise). */
+  /** Whether a poll at `fraction` is an edge of the window, so its CPU reading matters (callers skip reading /proc otherwise). */
   wants(fraction: number): boolean {
-    return this.done === null && fraction >= STEADY_FROM && (this.start !== null || fraction < STEADY_TO);
+    if (this.done !== null) return false;
+    return this.start === null ? fraction >= STEADY_FROM && fraction < STEADY_TO : fraction >= STEADY_TO;
   }
 
   get window(): SteadyWindow | null {

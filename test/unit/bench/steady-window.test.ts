@@ -25,12 +25,13 @@ describe('steady window', () => {
     expect(t.window).toEqual({ fromFraction: 0.4, toFraction: 0.93, cpuSeconds: 2, seconds: 1 });
   });
 
-  it('wants a CPU reading only inside the window, and none once it is complete', () => {
+  it('wants a CPU reading only at the window\'s edges, and none once it is complete', () => {
     const t = new SteadyWindowTracker();
     expect(t.wants(0.1)).toBe(false);
     expect(t.wants(0.95)).toBe(false); // no start yet: a first poll past the end opens nothing
     expect(t.wants(0.5)).toBe(true);
     t.observe(0.5, 1, 0);
+    expect(t.wants(0.6)).toBe(false); // inside the window: not an edge
     expect(t.wants(0.95)).toBe(true);
     t.observe(0.95, 2, 1000);
     expect(t.wants(0.97)).toBe(false);
