@@ -24,21 +24,22 @@ export class SteadyWindowTracker {
 
   /** One poll: the confirmed fraction, the process's CPU seconds then (null: unreadable) and the time in ms. */
   observe(fraction: number, cpuSeconds: number | null, atMs: number): void {
-    if (this.done !== null || cpuSeconds === null || fraction < STEADY_FROM) return;
+    if (cpuSeconds === null || !this.wants(fraction)) return;
     if (this.start === null) {
-      // A first poll already past the end leaves no window (too few rows between polls).
-      if (fraction < STEADY_TO) this.start = { fraction, cpu: cpuSeconds, atMs };
+      this.start = { fraction, cpu: cpuSeconds, atMs };
       return;
     }
-    if (fraction >= STEADY_TO) {
-      this.done = {
-        fromFraction: this.start.fraction, toFraction: fraction,
-        cpuSeconds: cpuSeconds - this.start.cpu, seconds: (atMs - this.start.atMs) / 1000,
-      };
-    }
+    this.done = {
+      fromFraction: this.start.fraction, toFraction: fraction,
+      cpuSeconds: cpuSeconds - this.start.cpu, seconds: (atMs - this.start.atMs) / 1000,
+    };
   }
 
-  /** Whether a poll at `fraction` is an edge of the window, so its CPU reading matters (callers skip reading /proc otherwise). */
+  /**
+   * Whether a poll at `fraction` is an edge of the window, so its CPU reading matters (callers
+   * skip reading /proc otherwise). A first poll already past the end opens no window (too few
+   * rows between polls).
+   */
   wants(fraction: number): boolean {
     if (this.done !== null) return false;
     return this.start === null ? fraction >= STEADY_FROM && fraction < STEADY_TO : fraction >= STEADY_TO;
@@ -49,6 +50,9 @@ export class SteadyWindowTracker {
   }
 }
 
+/** The window's rows: the workload's rows times the share of its WAL the window covers. */
+const windowRows = (rows: number, steady: SteadyWindow): number => rows * (steady.toFraction - steady.fromFraction);
+
 /**
  * walcast's CPU per row in the window, µs: the window's rows are the workload's rows times the
  * share of its WAL the window covers (every workload transaction writes the same rows, so WAL
@@ -56,15 +60,14 @@ export class SteadyWindowTracker {
  */
 export function steadyCpuPerRow(rows: number, steady: SteadyWindow | null): number | null {
   if (steady === null) return null;
-  const windowRows = rows * (steady.toFraction - steady.fromFraction);
-  return windowRows > 0 && steady.cpuSeconds > 0 ? (steady.cpuSeconds * 1e6) / windowRows : null;
+  const n = windowRows(rows, steady);
+  return n > 0 && steady.cpuSeconds > 0 ? (steady.cpuSeconds * 1e6) / n : null;
 }
 
 /** The note that says what the steady column measured. */
 export function steadyNote(label: string, rows: number, steady: SteadyWindow | null): string {
   if (steady === null) return `${label} steady CPU us/row: n/a (no two polls inside the ${STEADY_FROM * 100}–${STEADY_TO * 100}% window: too few rows)`;
-  const windowRows = rows * (steady.toFraction - steady.fromFraction);
   return `${label} steady CPU us/row: its process CPU between the polls that saw ${(100 * steady.fromFraction).toFixed(0)}% and ${(100 * steady.toFraction).toFixed(0)}% `
-    + `of the workload's WAL confirmed (${Math.round(windowRows).toLocaleString('en-US')} rows, ${steady.seconds.toFixed(2)} s, ${(100 * steady.cpuSeconds / steady.seconds).toFixed(0)}% of a core), `
+    + `of the workload's WAL confirmed (${Math.round(windowRows(rows, steady)).toLocaleString('en-US')} rows, ${steady.seconds.toFixed(2)} s, ${(100 * steady.cpuSeconds / steady.seconds).toFixed(0)}% of a core), `
     + '÷ those rows: past the one-time warm-up (V8 optimizing the hot path on its helper threads) that the whole-stream figure spreads over the run\'s rows.';
 }
