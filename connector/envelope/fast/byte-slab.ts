@@ -15,6 +15,13 @@ const SLAB_BYTES = 64 * 1024;
 const SHORT_TEXT = 48;
 /** Byte arrays up to this length (member names, separators) are copied by a JS loop: TypedArray set is a native call. */
 const SHORT_BYTES = 32;
+/**
+ * quotedAscii copies strings up to this length by a JS loop that checks each character; longer
+ * ones with one native UTF-8 copy (place), then a check of the copied bytes. Measured per call
+ * (Node 24, ASCII text): 30 characters 76-105 ns either way; 60: 143-149 ns by the loop, 100 ns
+ * copied; 120: 300-355 ns against 156-167.
+ */
+const QUOTED_LOOP_MAX = 40;
 /** Longer strings go to quotedAscii's caller's general path (a scan and one native call). */
 const QUOTED_ASCII_MAX = 256;
 const QUOTE = 0x22;
@@ -95,6 +102,20 @@ export class ByteSlab {
   quotedAscii(s: string): boolean {
     const n = s.length;
     if (n > QUOTED_ASCII_MAX) return false;
+    if (n > QUOTED_LOOP_MAX) {
+      const at = this.place(s, 1, 1);
+      if (at < 0) return false;
+      const bytes = this.buf;
+      const end = at + n;
+      for (let i = at; i < end; i++) {
+        const c = bytes[i]!;
+        if (c < 0x20 || c === QUOTE || c === BACKSLASH) return false;
+      }
+      bytes[at - 1] = QUOTE;
+      bytes[end] = QUOTE;
+      this.pos = end + 1;
+      return true;
+    }
     if (this.pos + n + 2 > this.buf.length) this.grow(n + 2);
     const buf = this.buf;
     let p = this.pos;
@@ -109,13 +130,31 @@ export class ByteSlab {
     return true;
   }
 
-  /** s[from, to), which the caller knows is ASCII. */
-  ascii(s: string, from: number, to: number): void {
-    if (this.pos + to - from > this.buf.length) this.grow(to - from);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = from; i < to; i++) buf[p++] = s.charCodeAt(i);
-    this.pos = p;
+  /**
+   * For writers that encode in place: copies `s` as UTF-8 to `lead` bytes past the write
+   * position, with room for `trail` more bytes after it, and leaves the position where it was.
+   * Returns the index in `area` of s's first byte when s is ASCII (its n bytes then stand for
+   * its n characters), else -1. The caller may rewrite anything from the write position to
+   * s's end plus `trail`; advanceTo(end) then makes the bytes up to `end` part of the record,
+   * and without it nothing was written.
+   */
+  place(s: string, lead: number, trail: number): number {
+    // Room for the longest UTF-8 form (3 bytes per UTF-16 unit): a copy cut short by the end of
+    // the slab could hold exactly n bytes of a string that is not ASCII.
+    const room = lead + 3 * s.length + trail;
+    if (this.pos + room > this.buf.length) this.grow(room);
+    const at = this.pos + lead;
+    return this.buf.write(s, at, 'utf8') === s.length ? at : -1;
+  }
+
+  /** The Buffer place() wrote into (the current slab: valid until the next call that writes). */
+  get area(): Buffer {
+    return this.buf;
+  }
+
+  /** Ends an in-place write begun with place(): area's bytes before `end` are part of the record. */
+  advanceTo(end: number): void {
+    this.pos = end;
   }
 
   /** Bytes written to the part being written (since begin() or the last end()). */

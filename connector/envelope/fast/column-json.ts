@@ -53,23 +53,35 @@ const STRING_TYPES: ReadonlySet<number> = new Set([
  * the column's precision (6 unconstrained, none for p = 0). Other offsets, BC dates, infinity
  * and years beyond 9999 go to the generic converter.
  *
- * utcFractionDigits checks the form `[1-9]ddd-dd-dd dd:dd:dd(.d{1,6})?+00` and returns how many
- * fraction digits it has, or -1 when the text has another form.
+ * utcDigitsAt checks the form `[1-9]ddd-dd-dd dd:dd:dd(.d{1,6})?+00` on the text's bytes and
+ * returns how many fraction digits it has, or -1 when the text has another form. It reads bytes,
+ * not characters: the text is first copied as UTF-8 (one native copy; charCodeAt per character
+ * cost twice as much), and a copy longer than the text means a character is not ASCII.
  */
 const DIGIT_AT: readonly number[] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const MIN_UTC = 22;
+const MAX_UTC = 29;
+const utcLength = (n: number): boolean => n >= MIN_UTC && n <= MAX_UTC && n !== MIN_UTC + 1;
 
+function utcDigitsAt(b: Uint8Array, s: number, n: number): number {
+  if (b[s + n - 3] !== 0x2b || b[s + n - 2] !== 0x30 || b[s + n - 1] !== 0x30 || b[s] === 0x30) return -1;
+  for (let i = 0; i < DIGIT_AT.length; i++) if (!isDigit(b[s + DIGIT_AT[i]!]!)) return -1;
+  if (b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || b[s + 10] !== 0x20 || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a) return -1;
+  if (n === MIN_UTC) return 0;
+  if (b[s + 19] !== 0x2e) return -1;
+  for (let i = 20; i < n - 3; i++) if (!isDigit(b[s + i]!)) return -1;
+  return n - 23;
+}
+
+/** Room for the UTF-8 copy of a text utcLength accepts (at most 3 bytes per character). */
+const UTC_SCRATCH = Buffer.allocUnsafe(3 * MAX_UTC);
+
+/** utcDigitsAt of `text`'s characters: the number of fraction digits, or -1 when not in the form. */
 export function utcFractionDigits(text: string): number {
   const n = text.length;
-  if (n < 22 || n > 29 || n === 23) return -1;
-  if (text.charCodeAt(n - 3) !== 0x2b || text.charCodeAt(n - 2) !== 0x30 || text.charCodeAt(n - 1) !== 0x30) return -1;
-  if (text.charCodeAt(0) === 0x30) return -1;
-  for (let i = 0; i < DIGIT_AT.length; i++) if (!isDigit(text.charCodeAt(DIGIT_AT[i]!))) return -1;
-  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x20 || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return -1;
-  if (n === 22) return 0;
-  if (text.charCodeAt(19) !== 0x2e) return -1;
-  for (let i = 20; i < n - 3; i++) if (!isDigit(text.charCodeAt(i))) return -1;
-  return n - 23;
+  if (!utcLength(n)) return -1;
+  return UTC_SCRATCH.write(text, 0, 'utf8') === n ? utcDigitsAt(UTC_SCRATCH, 0, n) : -1;
 }
 
 /** The ZonedTimestamp JSON string of a text utcFractionDigits accepted with `digits` fraction digits. */
@@ -79,19 +91,32 @@ function utcTimestampJson(text: string, digits: number, width: number): string {
   return '"' + text.slice(0, 10) + 'T' + text.slice(11, 19) + fraction + 'Z"';
 }
 
-/** utcTimestampJson's bytes, written into `out` without a string. */
-export function writeUtcTimestamp(text: string, digits: number, width: number, out: ByteSlab): void {
-  out.byte(0x22);
-  out.ascii(text, 0, 10);
-  out.byte(0x54); // T
-  out.ascii(text, 11, 19);
+/**
+ * utcTimestampJson's bytes written into `out`, for a text utcFractionDigits accepts; false, and
+ * nothing written, for any other text. The text's bytes are placed after the opening quote and
+ * rewritten in place: the space becomes 'T', and "+00" gives way to the padding and `Z"`.
+ */
+export function writeUtcTimestamp(text: string, width: number, out: ByteSlab): boolean {
+  const n = text.length;
+  if (!utcLength(n)) return false;
+  // Room after the text: the padding when it has fewer fraction digits than `width`, and `Z"`.
+  const at = out.place(text, 1, width + 2);
+  if (at < 0) return false;
+  const b = out.area;
+  const digits = utcDigitsAt(b, at, n);
+  if (digits < 0) return false;
+  b[at - 1] = 0x22;
+  b[at + 10] = 0x54; // T
+  let p = at + 19;
   if (width !== 0) {
-    out.byte(0x2e);
-    if (digits > 0) out.ascii(text, 20, 20 + digits);
-    for (let i = digits; i < width; i++) out.byte(0x30);
+    b[p] = 0x2e; // the '.' already, or the '+' of "+00" without a fraction
+    p += 1 + digits;
+    for (let i = digits; i < width; i++) b[p++] = 0x30;
   }
-  out.byte(0x5a); // Z
-  out.byte(0x22);
+  b[p++] = 0x5a; // Z
+  b[p++] = 0x22;
+  out.advanceTo(p);
+  return true;
 }
 
 function timestampTzJson(width: number, fallback: ColumnJson): ColumnJson {
@@ -199,8 +224,8 @@ function preciseNumericJson(scale: number, fallback: ColumnJson): ColumnJson {
 /**
  * How the relation encoder writes a value of the column straight into its output bytes: `quote`,
  * the text as a JSON string (the converter is the identity); `int` and `bigint`, the text itself
- * when canonical (CANONICAL_INT, CANONICAL_BIGINT); `utc`, writeUtcTimestamp for text
- * utcFractionDigits accepts; `precise`, writeSmallTwosComplementBase64 for text preciseUnscaled
+ * when canonical (CANONICAL_INT, CANONICAL_BIGINT); `utc`, writeUtcTimestamp for the
+ * text it accepts; `precise`, writeSmallTwosComplementBase64 for text preciseUnscaled
  * accepts; `bool` and `json`, the JSON text columnJson returns. Each is columnJson's output for the same
  * column, byte for byte, and anything a kind does not accept goes to columnJson.
  */

@@ -19,7 +19,7 @@ import { quotesVerbatim, toJson } from '../json';
 import type { RelationState } from '../row';
 import type { ByteSlab } from './byte-slab';
 import {
-  CANONICAL_BIGINT, CANONICAL_INT, columnJson, columnKind, genericColumnJson, preciseUnscaled, utcFractionDigits, writeSmallTwosComplementBase64,
+  CANONICAL_BIGINT, CANONICAL_INT, columnJson, columnKind, genericColumnJson, preciseUnscaled, writeSmallTwosComplementBase64,
   writeUtcTimestamp, type ColumnJson,
 } from './column-json';
 
@@ -158,11 +158,7 @@ export class RelationEncoder {
         continue;
       }
       if (how === Write.Utc) {
-        const digits = utcFractionDigits(text);
-        if (digits >= 0) {
-          writeUtcTimestamp(text, digits, this.valueParams[k]!, out);
-          continue;
-        }
+        if (writeUtcTimestamp(text, this.valueParams[k]!, out)) continue;
       } else if (how === Write.Precise) {
         const unscaled = preciseUnscaled(text, this.valueParams[k]!);
         if (!Number.isNaN(unscaled)) {

@@ -68,17 +68,56 @@ test('uint writes the decimal digits of safe integers', () => {
   }
 });
 
-test('ascii and prefix copy a range of a string and the head of an array', () => {
+test('prefix copies the head of an array', () => {
   const out = new ByteSlab();
   out.begin();
-  out.ascii('2024-02-29 13:14:15+00', 11, 19);
   out.prefix(Uint8Array.from([0x41, 0x42, 0x43, 0x44]), 3);
-  expect(out.end().toString('latin1')).toBe('13:14:15ABC');
+  expect(out.end().toString('latin1')).toBe('ABC');
+});
+
+test('place copies ASCII for an in-place rewrite; only advanceTo makes it written', () => {
+  const out = new ByteSlab();
+  out.begin();
+  out.text('<');
+  const at = out.place('abc', 2, 1);
+  expect(at).toBeGreaterThanOrEqual(0);
+  out.area[at - 2] = 0x5b; // [
+  out.area[at - 1] = 0x28; // (
+  out.area[at + 3] = 0x5d; // ]
+  out.advanceTo(at + 4);
+  // Not ASCII: -1, and nothing written (the next text follows '<(abc]' directly).
+  expect(out.place('caf\u00e9', 0, 0)).toBe(-1);
+  expect(out.place('\ud800', 0, 0)).toBe(-1);
+  out.text('>');
+  expect(out.end().toString('latin1')).toBe('<[(abc]>');
+});
+
+test('place near the end of a slab moves the record first, so a non-ASCII string is never cut to n bytes', () => {
+  // 'é' + 39 x 'a' + '€': 41 characters, 44 UTF-8 bytes; its first 40 characters are 41 bytes.
+  // Cut by the end of a slab after 41 bytes, the copy would stop before the '€' and count 41.
+  const s = '\u00e9' + 'a'.repeat(39) + '\u20ac';
+  for (let left = 38; left <= 46; left++) {
+    const out = new ByteSlab();
+    // bytes() fills the first 64 KB slab up to `left` bytes from its end (text() would reserve
+    // 3 bytes per character and start a new slab).
+    out.begin();
+    out.bytes(Buffer.alloc(65_536 - left, 0x78));
+    out.end();
+    out.begin();
+    expect([left, out.place(s, 0, 0)]).toEqual([left, -1]);
+    expect([left, out.quotedAscii(s)]).toEqual([left, false]);
+    out.text('k');
+    expect(out.end().toString()).toBe('k');
+  }
 });
 
 test('quotedAscii writes what JSON.stringify writes for clean ASCII, and nothing (false) for anything it would escape or is not ASCII', () => {
   const out = new ByteSlab();
-  const cases = ['', 'customer-42', 'x'.repeat(256), 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u001f', 'caf\u00e9', '\u{1f600}', 'ok\u007f', 'x'.repeat(257)];
+  const short = ['', 'customer-42', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u001f', 'caf\u00e9', '\u{1f600}', 'ok\u007f', '\ud800'];
+  // Past 40 characters quotedAscii copies first and checks the bytes: the same cases there, at
+  // the start and at the end of the string, and the limits.
+  const pad = 'x'.repeat(45);
+  const cases = [...short, ...short.map((c) => pad + c), ...short.map((c) => c + pad), 'y'.repeat(40), 'y'.repeat(41), 'x'.repeat(256), 'x'.repeat(257)];
   for (const s of cases) {
     out.begin();
     out.text('<');

@@ -27,7 +27,11 @@ const COLUMNS: ReadonlyArray<readonly [string, number, number, boolean, readonly
   ['c_int8', 20, -1, false, ['3', '9223372036854775807', '-9223372036854775808', '0', '007', '-0', null]],
   ['c_oid', 26, -1, false, ['12345', '4294967295', '0', null]],
   ['c_bool', 16, -1, false, ['t', 'f', 'true', 'false', null]],
-  ['c_text', 25, -1, false, ['hello', '', 'quote " and \\ back', 'tab\there\nline', 'ünï 😀 \u0001', 'x'.repeat(80), '\ud800 lone', null]],
+  ['c_text', 25, -1, false, ['hello', '', 'quote " and \\ back', 'tab\there\nline', 'ünï 😀 \u0001', 'x'.repeat(80), '\ud800 lone', null,
+    // Past quotedAscii's loop (40 characters): copied natively, then checked byte by byte.
+    'y'.repeat(41), 'y'.repeat(45) + 'é', 'y'.repeat(44) + '"', 'y'.repeat(50) + '\\', 'y'.repeat(50) + '\u0001', 'y'.repeat(41) + '😀',
+    '€' + 'y'.repeat(60), 'y'.repeat(256), 'y'.repeat(257),
+  ]],
   ['c_varchar', 1043, 24, false, ['varchar', 'é', null]],
   ['c_bpchar', 1042, 9, false, ['ab   ', null]],
   ['c_char', 18, -1, false, ['x', '\\001', null]],
@@ -42,6 +46,9 @@ const COLUMNS: ReadonlyArray<readonly [string, number, number, boolean, readonly
     '2024-02-29 13:14:15.123456+00', '2024-02-29 13:14:15+00', '2024-02-29 13:14:15.5+00', '2024-02-29 13:14:15+02',
     '1969-12-31 23:59:59.999999+00', '0099-01-01 00:00:00+00', '2000-01-01 00:00:00+00 BC', 'infinity', '-infinity',
     '2024-02-29 13:14:15.123-03:30', '10000-01-01 00:00:00+00', null,
+    // Not ASCII, yet each character's low byte is a digit of the form (U+0130 → '0', U+0132 →
+    // '2'): a check that read a one-byte-per-character copy (latin1) would accept them.
+    '2024-02-29 13:14:15.12345\u0130+00', '\u0132024-02-29 13:14:15+00', '2024-02-29 13:14:15.1234+0\u0130',
   ]],
   ['c_tstz0', 1184, 0, false, ['2024-02-29 13:14:15+00', '2024-02-29 13:14:15+05:30', null]],
   ['c_tstz3', 1184, 3, false, ['2024-02-29 13:14:15.123+00', '2024-02-29 13:14:15.1+00', '2024-02-29 13:14:15+00', null]],
