@@ -1,6 +1,7 @@
 /**
  * wal2json: the same workload through walcast twice, with source.plugin pgoutput and wal2json
- * (one slot of each plugin created at the same point before the workload), sink kafka -> mock.
+ * (one slot of each plugin created at the same point before the workload), sink Apache Kafka;
+ * pgoutput runs first, so wal2json's run carries the broker's second-run slowdown (bench/README.md).
  */
 import { benchConfig, rate, ratio } from '../lib/config';
 import type { BenchContext, Scenario } from '../lib/context';
