@@ -26,7 +26,7 @@
  */
 import type { Column, Relation, ReplicaIdentity } from '../../model/change';
 import type { W2jColumn } from './payload';
-import { RowTemplate, type IdentityColumns } from './row-template';
+import { holdsAt, RowTemplate, type IdentityColumns } from './row-template';
 import { typeModFromTypeName } from './typmod';
 
 /** Fixed-width built-in types: never TOASTed, so never left out as "unchanged TOAST". */
@@ -132,7 +132,7 @@ export class RelationCache {
    */
   templateAt(text: string, pos: number): RowTemplate | null {
     const last = this.last;
-    if (last !== null && text.startsWith(last.head, pos)) return last;
+    if (last !== null && holdsAt(text, pos, last.head)) return last;
     const schemaEnd = text.indexOf('"', pos);
     if (schemaEnd < 0 || !text.startsWith(TABLE_KEY, schemaEnd)) return null;
     const tableEnd = text.indexOf('"', schemaEnd + TABLE_KEY.length);

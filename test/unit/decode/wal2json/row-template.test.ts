@@ -4,6 +4,7 @@
  * gives; the template may only decline. Payloads are printed in wal2json's own key order.
  */
 import { createWal2jsonDecoder } from '../../../../connector/decode/wal2json';
+import { holdsAt } from '../../../../connector/decode/wal2json/row-template';
 import type { ChangeEvent } from '../../../../connector/model/change';
 import { UNCHANGED_TOAST } from '../../../../connector/model/change';
 import { lsn, parseLsn } from '../../../../connector/protocol/lsn';
@@ -43,6 +44,21 @@ function both(payloads: readonly Buffer[]): { events: ChangeEvent[]; templated: 
   expect(slow.templatedRows).toBe(0);
   return { events, templated: fast.templatedRows };
 }
+
+test('holdsAt answers what startsWith at a position answers', () => {
+  const texts = ['{"name":"id","value":1}', 'caf\u00e9 "x"', '\u{1f600}ab', ''];
+  const pieces = ['', '"', '"name"', '{"name":"id","value":1}', '{"name":"id","value":1}}', 'caf\u00e9', '\ud83d', '\ude00ab', 'ab', 'b', 'x"'];
+  let held = 0;
+  for (const t of texts) {
+    for (let pos = 0; pos <= t.length + 1; pos++) {
+      for (const s of pieces) {
+        expect([t, pos, s, holdsAt(t, pos, s)]).toEqual([t, pos, s, t.startsWith(s, pos)]);
+        if (s !== '' && t.startsWith(s, pos)) held++;
+      }
+    }
+  }
+  expect(held).toBeGreaterThan(5);
+});
 
 describe('wal2json row templates', () => {
   it('reads the second row of a table by template: strings, numbers, bytea, booleans, null', () => {
