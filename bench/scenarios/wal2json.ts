@@ -21,7 +21,7 @@ const RUNS = [
 ] as const;
 
 const meanOf = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : (a + b) / 2);
-const seconds = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)} s`);
+const cpuText = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)} s`);
 
 export const wal2json: Scenario = {
   name: 'wal2json',
@@ -59,7 +59,7 @@ export const wal2json: Scenario = {
           'Each: spawn of walcast until its slot\'s confirmed_flush_lsn passed the last commit (same WAL, same run), in the order listed.',
           `vs pgoutput: against the rows over the mean time of the two pgoutput runs (${Math.round(pgRate).toLocaleString('en-US')} rows/s), `
             + `so a drift across the three runs weighs on both sides alike; wal2json ${ratio(rate(w.rows, wj.seconds), pgRate)} (target >= 0.80x). `
-            + `Process CPU, spawn to the end: wal2json ${seconds(wj.cpuSeconds)}, pgoutput ${seconds(meanOf(first.cpuSeconds, third.cpuSeconds))} (mean of the two).`,
+            + `Process CPU, spawn to the end: wal2json ${cpuText(wj.cpuSeconds)}, pgoutput ${cpuText(meanOf(first.cpuSeconds, third.cpuSeconds))} (mean of the two).`,
         ],
       }];
     } finally {

@@ -26,6 +26,8 @@ const QUOTED_LOOP_MAX = 40;
 const QUOTED_ASCII_MAX = 256;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** An ASCII code JSON.stringify escapes inside a string: '"', '\\' and the C0 controls. */
+const escapedInJson = (c: number): boolean => c < 0x20 || c === QUOTE || c === BACKSLASH;
 
 export class ByteSlab {
   private buf: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
@@ -97,7 +99,8 @@ export class ByteSlab {
   /**
    * '"' + s + '"' when s is ASCII with nothing JSON escapes in it ('"', '\\', C0 controls): what
    * JSON.stringify writes for it. Otherwise writes nothing and returns false (the caller takes
-   * its general path). One pass copies and checks: no separate scan, no native call.
+   * its general path). Up to QUOTED_LOOP_MAX characters one JS pass copies and checks; longer
+   * strings are copied natively (place) and their bytes checked in place.
    */
   quotedAscii(s: string): boolean {
     const n = s.length;
@@ -105,15 +108,12 @@ export class ByteSlab {
     if (n > QUOTED_LOOP_MAX) {
       const at = this.place(s, 1, 1);
       if (at < 0) return false;
-      const bytes = this.buf;
+      const bytes = this.area;
       const end = at + n;
-      for (let i = at; i < end; i++) {
-        const c = bytes[i]!;
-        if (c < 0x20 || c === QUOTE || c === BACKSLASH) return false;
-      }
+      for (let i = at; i < end; i++) if (escapedInJson(bytes[i]!)) return false;
       bytes[at - 1] = QUOTE;
       bytes[end] = QUOTE;
-      this.pos = end + 1;
+      this.advanceTo(end + 1);
       return true;
     }
     if (this.pos + n + 2 > this.buf.length) this.grow(n + 2);
@@ -122,7 +122,7 @@ export class ByteSlab {
     buf[p++] = QUOTE;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c >= 0x80 || c === QUOTE || c === BACKSLASH) return false;
+      if (c >= 0x80 || escapedInJson(c)) return false;
       buf[p++] = c;
     }
     buf[p++] = QUOTE;
