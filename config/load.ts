@@ -10,7 +10,7 @@ import { checkConfig } from './checks';
 import { ConfigError } from './config-error';
 import { readDebeziumProperties } from './debezium-properties';
 import { closest } from '../connector/suggest';
-import { envVariables, isLeaf, schema } from './schema';
+import { envVariables, isLeaf, leafExpectation, schema } from './schema';
 import type { WalcastConfig } from './types';
 
 export interface LoadConfigOptions {
@@ -47,6 +47,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   problems.push(...dropMisshapenGroups(fromFile, schema, ''));
   const overrides = { ...(opts.overrides ?? {}) } as Obj;
   problems.push(...dropMisshapenGroups(overrides, schema, ''));
+  /** Paths already reported as misshapen: a later check of the dropped value would only repeat it. */
+  const misshapen = problems.map((p) => p.slice(0, p.indexOf(': ') + 2));
 
   // `args: []`: convict would otherwise also read process.argv.
   const conv = convict<Obj>(schema as unknown as convict.Schema<Obj>, { env, args: [] });
@@ -67,7 +69,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): WalcastConfig {
   const checked = checkConfig(props, env);
   // A bad name already has its problem; values derived from it would only repeat it.
   const nameBad = checked.some((p) => p.startsWith('name: '));
-  problems.push(...checked.filter((p) => !(nameBad && derived.some((d) => p.startsWith(`${d}: `)))));
+  problems.push(...checked.filter((p) => !(nameBad && derived.some((d) => p.startsWith(`${d}: `))) && !misshapen.some((m) => p.startsWith(m))));
 
   if (problems.length > 0) throw new ConfigError(problems, sources);
   return deepFreeze(props as unknown as WalcastConfig);
@@ -152,14 +154,24 @@ function readJson(file: string, problems: string[]): Obj {
 
 /**
  * A group key (e.g. `source`) given as a non-object would make convict report every key
- * under it as missing; report it once and drop it instead.
+ * under it as missing, and a value given as an object would be merged into its default
+ * unreported; report either once and drop it instead.
  */
 function dropMisshapenGroups(input: Obj, node: Obj, prefix: string): string[] {
   const problems: string[] = [];
   for (const [k, v] of Object.entries(input)) {
     const s = node[k];
-    if (s === undefined || isLeaf(s)) continue;
+    if (s === undefined) continue;
     const path = prefix + k;
+    if (isLeaf(s)) {
+      // convict would merge the object into the leaf's default and report nothing (or only
+      // "missing"): `tables: {...}` would quietly capture the default public.*.
+      if (isObj(v)) {
+        problems.push(`${path}: ${leafExpectation(s)}, not an object`);
+        delete input[k];
+      }
+      continue;
+    }
     if (!isObj(v)) {
       problems.push(`${path}: must be an object`);
       delete input[k];

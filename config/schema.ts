@@ -216,6 +216,16 @@ export function envVariables(): Record<string, string> {
 }
 
 /** True for a schema leaf (`{ default, env, ... }`); false for a group of keys. */
-export function isLeaf(node: unknown): node is { default: unknown; env: string; sensitive?: boolean } {
+/** What a leaf's value must be, in the words its format's own check uses. */
+export function leafExpectation(leaf: { readonly format?: unknown }): string {
+  const f = leaf.format;
+  if (f === STRING_LIST) return 'must be a list of strings';
+  if (f === INTEGER) return 'must be an integer';
+  if (f === BOOLEAN) return 'must be true or false';
+  if (Array.isArray(f)) return `must be one of ${f.map((v) => JSON.stringify(v)).join(', ')}`;
+  return 'must be a string';
+}
+
+export function isLeaf(node: unknown): node is { default: unknown; env: string; sensitive?: boolean; format?: unknown } {
   return typeof node === 'object' && node !== null && 'default' in node;
 }

@@ -241,6 +241,30 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ file: file({ ...minimal, snapshot: 'initial' }), env: {} }))).toEqual(['snapshot: must be an object']);
   });
 
+  it('reports an object given for a value instead of using the default', () => {
+    // convict merges an object into a leaf's default and reports nothing: tables {...} would capture public.*.
+    const problems = problemsOf(() => loadConfig({
+      file: file({
+        ...minimal,
+        source: { ...minimal.source, tables: { 'public.a': true }, plugin: { name: 'pgoutput' }, maxInFlightEvents: { n: 1 } },
+        sink: { type: 'kafka', kafka: { brokers: ['k:9092'], topicConfig: { 'max.message.bytes': '4194304' } } },
+        envelope: { schemas: { on: true } },
+      }),
+      env: {},
+    }));
+    expect(problems).toEqual([
+      'source.tables: must be a list of strings, not an object',
+      'source.plugin: must be one of "pgoutput", "wal2json", not an object',
+      'source.maxInFlightEvents: must be an integer, not an object',
+      'sink.kafka.topicConfig: must be a list of strings, not an object',
+      'envelope.schemas: must be true or false, not an object',
+    ]);
+  });
+
+  it('reports a required value given as an object once', () => {
+    expect(problemsOf(() => loadConfig({ file: file({ ...minimal, name: { value: 'shop' } }), env: {} }))).toEqual(['name: must be a string, not an object']);
+  });
+
   it('reports unreadable and invalid files', () => {
     expect(problemsOf(() => loadConfig({ file: join(dir, 'missing.json'), env: { WALCAST_NAME: 'a', WALCAST_SOURCE_URL: URL_OK } })))
       .toEqual([expect.stringMatching(/missing\.json: not found$/)]);
