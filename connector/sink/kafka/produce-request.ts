@@ -17,9 +17,15 @@
  * upgrade that moves either fails a unit test instead of the wire.
  *
  * Only what the library's own encoder would write identically is handled here: compression
- * none, Buffer keys, values and headers, one timestamp per request (the library stamps every
- * record of a request with the same `now` unless the caller gave timestamps; walcast never does).
- * Anything else goes to the library's encoder unchanged.
+ * none, snappy, lz4 or zstd (the records of a batch compressed with the library's own
+ * synchronous compressor, as its encoder does), Buffer keys, values and headers, one timestamp
+ * per request (the library stamps every record of a request with the same `now` unless the
+ * caller gave timestamps; walcast never does). Anything else (gzip, which the library compresses
+ * off the event loop) goes to the library's encoder unchanged.
+ *
+ * Compression is worth its CPU on a broker that shares walcast's machine: the broker then reads
+ * and appends a fifth of the bytes and skips each record's key, value and headers when it checks
+ * a compressed batch (the README's bench section has the figures).
  *
  * Wire layout (Kafka protocol, Produce v9+ is "flexible": compact strings/arrays, tagged fields):
  *   transactional_id COMPACT_NULLABLE_STRING | acks INT16 | timeout_ms INT32
@@ -36,6 +42,7 @@
  * VARINT/VARLONG are zigzag-encoded; uvarint is the plain unsigned 7-bit encoding.
  */
 import {
+  compressionsAlgorithms,
   createAPI,
   crc32c,
   groupByProperty,
@@ -101,7 +108,29 @@ function writeBytes(buf: Buffer, at: number, b: Buffer | undefined | null): numb
   return at + b.length;
 }
 
-interface Partition { readonly index: number; readonly messages: MessageRecord[]; readonly bodies: number[]; batchSize: number }
+interface Partition {
+  readonly index: number;
+  readonly messages: MessageRecord[];
+  readonly bodies: number[];
+  batchSize: number;
+  /** The records section compressed, or null when the batch is not compressed. */
+  compressed: Uint8Array | null;
+}
+
+/** What this encoder needs of a library compressor (compression.js compressionsAlgorithms). */
+interface Compressor { readonly compressSync: (data: Buffer) => Uint8Array; readonly bitmask: number }
+
+/**
+ * The library's synchronous compressor for `compression`; null when this encoder does not
+ * write it (gzip: the library's encoder compresses it asynchronously; one this Node lacks: the
+ * library's encoder reports it). Undefined: no compression.
+ */
+function compressorOf(compression: string | undefined): Compressor | null | undefined {
+  if ((compression ?? 'none') === 'none') return undefined;
+  if (compression !== 'snappy' && compression !== 'lz4' && compression !== 'zstd') return null;
+  const algorithm = compressionsAlgorithms[compression];
+  return algorithm.available ? algorithm : null;
+}
 interface Topic { readonly topic: string; readonly name: Buffer; readonly partitions: Partition[] }
 
 /** 8 + 4 (baseOffset, batchLength) + 4 + 1 + 4 (epoch, magic, crc) + 2+4+8+8+8+2+4+4 (attributes..records count). */
@@ -113,7 +142,8 @@ const BATCH_OVERHEAD = 61;
  * messages then carries the same timestamps.
  */
 export function encodeProduceRequest(acks: number, timeout: number, messages: MessageRecord[], options: ProduceEncodeOptions): Writer | null {
-  if ((options.compression ?? 'none') !== 'none' || messages.length === 0) return null;
+  const compressor = compressorOf(options.compression);
+  if (compressor === null || messages.length === 0) return null;
   const now = BigInt(Date.now());
   const timestamp = messages[0]!.timestamp ?? now;
   for (let i = 0; i < messages.length; i++) {
@@ -127,7 +157,7 @@ export function encodeProduceRequest(acks: number, timeout: number, messages: Me
     topic,
     name: Buffer.from(topic, 'utf8'),
     partitions: groupByProperty<string, MessageRecord>(inTopic, 'partition').map(([index, inPartition]) => ({
-      index: Number(index), messages: inPartition, bodies: new Array<number>(inPartition.length), batchSize: 0,
+      index: Number(index), messages: inPartition, bodies: new Array<number>(inPartition.length), batchSize: 0, compressed: null,
     })),
   }));
 
@@ -142,6 +172,12 @@ export function encodeProduceRequest(acks: number, timeout: number, messages: Me
         if (body < 0) return null;
         p.bodies[i] = body;
         records += varintSize(body) + body;
+      }
+      if (compressor !== undefined) {
+        const raw = Buffer.allocUnsafe(records);
+        writeRecords(raw, 0, p);
+        p.compressed = compressor.compressSync(raw);
+        records = p.compressed.length;
       }
       p.batchSize = BATCH_OVERHEAD + records;
       size += 4 + uvarintSize(p.batchSize + 1) + p.batchSize + 1;
@@ -166,7 +202,7 @@ export function encodeProduceRequest(acks: number, timeout: number, messages: Me
     for (const p of t.partitions) {
       at = buf.writeInt32BE(p.index, at);
       at = writeUvarint(buf, at, p.batchSize + 1);
-      at = writeBatch(buf, at, t.topic, p, timestamp!, options);
+      at = writeBatch(buf, at, t.topic, p, timestamp!, options, compressor?.bitmask ?? 0);
       buf[at++] = 0; // partition TAG_BUFFER
     }
     buf[at++] = 0; // topic TAG_BUFFER
@@ -231,7 +267,7 @@ function writeHeader(v: Buffer | null | undefined, name: Buffer): void {
   headerAt = writeBytes(headerBuf, headerAt, v);
 }
 
-function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timestamp: bigint, options: ProduceEncodeOptions): number {
+function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timestamp: bigint, options: ProduceEncodeOptions, compression: number): number {
   const start = at;
   at = buf.writeBigInt64BE(0n, at); // baseOffset
   at = buf.writeInt32BE(p.batchSize - 12, at); // batchLength: the bytes after it
@@ -240,7 +276,7 @@ function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timest
   const crcAt = at;
   at += 4;
   const crcFrom = at;
-  at = buf.writeInt16BE(options.transactionalId ? IS_TRANSACTIONAL : 0, at);
+  at = buf.writeInt16BE((options.transactionalId ? IS_TRANSACTIONAL : 0) | compression, at);
   at = buf.writeInt32BE(p.messages.length - 1, at);
   at = buf.writeBigInt64BE(timestamp, at); // firstTimestamp
   at = buf.writeBigInt64BE(timestamp, at); // maxTimestamp
@@ -248,6 +284,21 @@ function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timest
   at = buf.writeInt16BE(options.producerEpoch ?? 0, at);
   at = buf.writeInt32BE(options.sequences ? options.sequences.getWithDefault(`${topic}:${p.index}`, 0) : 0, at);
   at = buf.writeInt32BE(p.messages.length, at);
+  if (p.compressed === null) {
+    at = writeRecords(buf, at, p);
+  } else {
+    buf.set(p.compressed, at);
+    at += p.compressed.length;
+  }
+  if (at - start !== p.batchSize) throw new Error(`produce request: record batch of ${at - start} bytes, sized ${p.batchSize}`);
+  // Handed over as a one-Buffer DynamicBuffer: the library's crc32c then reads it in place
+  // (for a plain Buffer it first copies it into a new Uint8Array).
+  buf.writeUInt32BE(crc32c(Writer.create().append(buf.subarray(crcFrom, at)).dynamicBuffer), crcAt);
+  return at;
+}
+
+/** The records of a batch (the bytes after its records count), written from `at`. */
+function writeRecords(buf: Buffer, at: number, p: Partition): number {
   for (let i = 0; i < p.messages.length; i++) {
     const m = p.messages[i]!;
     at = writeVarint(buf, at, p.bodies[i]!);
@@ -267,10 +318,6 @@ function writeBatch(buf: Buffer, at: number, topic: string, p: Partition, timest
     }
   }
   headerBuf = NO_BYTES; // not kept past the request
-  if (at - start !== p.batchSize) throw new Error(`produce request: record batch of ${at - start} bytes, sized ${p.batchSize}`);
-  // Handed over as a one-Buffer DynamicBuffer: the library's crc32c then reads it in place
-  // (for a plain Buffer it first copies it into a new Uint8Array).
-  buf.writeUInt32BE(crc32c(Writer.create().append(buf.subarray(crcFrom, at)).dynamicBuffer), crcAt);
   return at;
 }
 
